@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { parseKeyRing, type KeyRing } from './crypto';
+
+/**
+ * Service configuration, read once from the environment at start. Anything wrong fails here, naming
+ * the variable, rather than surfacing later as a confusing runtime error.
+ */
+const keyRingSpec = z.string().min(1).transform((spec, ctx) => {
+  try {
+    return parseKeyRing(spec);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
+
+export const configSchema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('ml-connector'),
+  /** "keyId:base64(32 bytes)[,keyId:…]" — the first key encrypts, all decrypt (rotation). */
+  CREDENTIAL_KEYS: keyRingSpec,
+  PAYLOAD_KEYS: keyRingSpec,
+  ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PUBLIC_URL: httpUrl.optional(),
+  FRESHBOOKS_API_BASE: httpUrl.default('https://api.freshbooks.com'),
+  FRESHBOOKS_AUTH_BASE: httpUrl.default('https://auth.freshbooks.com'),
+  FRESHBOOKS_CLIENT_ID: z.string().min(1),
+  FRESHBOOKS_CLIENT_SECRET: z.string().min(1),
+  FRESHBOOKS_REDIRECT_URI: httpUrl.optional(),
+  /** Per FreshBooks account; FreshBooks publishes no limit, ~5/s is the third-party figure. */
+  FRESHBOOKS_REQUESTS_PER_SEC: z.coerce.number().positive().default(3),
+  GOOGLE_TOKEN_URL: httpUrl.default('https://oauth2.googleapis.com/token'),
+  BIGQUERY_API_ENDPOINT: httpUrl.default('https://bigquery.googleapis.com'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface AppConfig {
+  databaseUrl: string;
+  temporal: { address: string; namespace: string; taskQueue: string };
+  credentialKeys: KeyRing;
+  payloadKeys: KeyRing;
+  adminToken: string;
+  port: number;
+  publicUrl: string;
+  freshbooks: {
+    apiBase: string;
+    authBase: string;
+    clientId: string;
+    clientSecret: string;
+    redirectUri: string;
+    requestsPerSec: number;
+  };
+  google: { tokenUrl: string; bigqueryEndpoint: string };
+  logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  const publicUrl = c.PUBLIC_URL ?? `http://127.0.0.1:${c.PORT}`;
+  return {
+    databaseUrl: c.DATABASE_URL,
+    temporal: { address: c.TEMPORAL_ADDRESS, namespace: c.TEMPORAL_NAMESPACE, taskQueue: c.TEMPORAL_TASK_QUEUE },
+    credentialKeys: c.CREDENTIAL_KEYS,
+    payloadKeys: c.PAYLOAD_KEYS,
+    adminToken: c.ADMIN_TOKEN,
+    port: c.PORT,
+    publicUrl,
+    freshbooks: {
+      apiBase: c.FRESHBOOKS_API_BASE,
+      authBase: c.FRESHBOOKS_AUTH_BASE,
+      clientId: c.FRESHBOOKS_CLIENT_ID,
+      clientSecret: c.FRESHBOOKS_CLIENT_SECRET,
+      redirectUri: c.FRESHBOOKS_REDIRECT_URI ?? `${publicUrl}/oauth/freshbooks/callback`,
+      requestsPerSec: c.FRESHBOOKS_REQUESTS_PER_SEC,
+    },
+    google: { tokenUrl: c.GOOGLE_TOKEN_URL, bigqueryEndpoint: c.BIGQUERY_API_ENDPOINT },
+    logLevel: c.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,88 @@
+import type { Db } from './pool';
+
+export type ConnectionKind = 'freshbooks_bigquery';
+export type ConnectionStatus = 'active' | 'needs_reauth' | 'paused' | 'deleted';
+
+export interface FreshBooksSource {
+  grantId: string;
+  accountId: string;
+  businessId: number;
+  businessUuid: string;
+  businessName: string;
+}
+
+export interface ConnectionSettings {
+  pollIntervalSec: number;
+  /** FreshBooks entities this connection syncs. */
+  entities: string[];
+  /** Hours between full reconciliations (deletes, missed changes). */
+  reconcileEveryHours: number;
+}
+
+export interface ConnectionRecord<D = Record<string, unknown>> {
+  id: string;
+  kind: ConnectionKind;
+  source: FreshBooksSource;
+  destination: D;
+  settings: ConnectionSettings;
+  status: ConnectionStatus;
+  statusDetail: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const COLUMNS = 'id, kind, source, destination, settings, status, status_detail, created_at, updated_at';
+
+interface Row {
+  id: string;
+  kind: ConnectionKind;
+  source: FreshBooksSource;
+  destination: Record<string, unknown>;
+  settings: ConnectionSettings;
+  status: ConnectionStatus;
+  status_detail: Record<string, unknown>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toRecord<D>(r: Row): ConnectionRecord<D> {
+  return {
+    id: r.id, kind: r.kind, source: r.source, destination: r.destination as D, settings: r.settings,
+    status: r.status, statusDetail: r.status_detail, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+export class ConnectionStore {
+  constructor(private readonly db: Db) {}
+
+  async create(c: Pick<ConnectionRecord, 'id' | 'kind' | 'source' | 'destination' | 'settings'>): Promise<void> {
+    await this.db.query(
+      'INSERT INTO connections (id, kind, source, destination, settings) VALUES ($1, $2, $3, $4, $5)',
+      [c.id, c.kind, c.source, c.destination, c.settings],
+    );
+  }
+
+  async get<D = Record<string, unknown>>(id: string): Promise<ConnectionRecord<D> | null> {
+    const { rows } = await this.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE id = $1 AND status <> 'deleted'`, [id]);
+    return rows[0] ? toRecord<D>(rows[0]) : null;
+  }
+
+  async list(): Promise<ConnectionRecord[]> {
+    const { rows } = await this.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE status <> 'deleted' ORDER BY created_at`);
+    return rows.map((r) => toRecord(r));
+  }
+
+  async setStatus(id: string, status: ConnectionStatus, detail: Record<string, unknown> = {}): Promise<void> {
+    await this.db.query('UPDATE connections SET status = $2, status_detail = $3, updated_at = now() WHERE id = $1', [id, status, detail]);
+  }
+
+  /** Every live connection that reads through this FreshBooks grant. */
+  async setStatusByGrant(grantId: string, status: ConnectionStatus, detail: Record<string, unknown>): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `UPDATE connections SET status = $2, status_detail = $3, updated_at = now()
+        WHERE source->>'grantId' = $1 AND status <> 'deleted' RETURNING id`,
+      [grantId, status, detail],
+    );
+    return rows.map((r) => r.id);
+  }
+}

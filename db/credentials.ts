@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type { PoolClient } from 'pg';
+import { openJson, sealJson, keyIdOf, type KeyRing } from '../common/crypto';
+import type { Db } from './pool';
+
+export type CredentialKind = 'freshbooks_oauth' | 'google_service_account';
+export type CredentialStatus = 'active' | 'needs_reauth' | 'revoked';
+
+export interface FreshBooksGrantSecret {
+  accessToken: string;
+  refreshToken: string;
+  /** ms since epoch */
+  expiresAt: number;
+  scope?: string;
+}
+
+export interface ServiceAccountSecret {
+  keyJson: string;
+}
+
+export interface CredentialRecord<S> {
+  id: string;
+  kind: CredentialKind;
+  version: number;
+  status: CredentialStatus;
+  metadata: Record<string, unknown>;
+  secret: S;
+}
+
+interface Row {
+  id: string;
+  kind: CredentialKind;
+  sealed: Buffer;
+  version: number;
+  status: CredentialStatus;
+  metadata: Record<string, unknown>;
+}
+
+/** The credential id is the associated data, so a sealed value only opens on its own row. */
+export class CredentialStore {
+  constructor(private readonly db: Db, private readonly keys: KeyRing) {}
+
+  async create<S>(kind: CredentialKind, secret: S, metadata: Record<string, unknown> = {}, id = `cred_${randomUUID()}`): Promise<string> {
+    const sealed = sealJson(this.keys, secret, id);
+    await this.db.query(
+      'INSERT INTO credentials (id, kind, sealed, key_id, metadata) VALUES ($1, $2, $3, $4, $5)',
+      [id, kind, sealed, keyIdOf(sealed), metadata],
+    );
+    return id;
+  }
+
+  async get<S>(id: string): Promise<CredentialRecord<S> | null> {
+    const { rows } = await this.db.query<Row>('SELECT id, kind, sealed, version, status, metadata FROM credentials WHERE id = $1', [id]);
+    return rows[0] ? this.toRecord<S>(rows[0]) : null;
+  }
+
+  /**
+   * Runs `fn` with the row locked, so a rotation (read old refresh token → call provider → store new
+   * pair) is atomic with respect to every other writer. `fn` returns the new secret to store, or null
+   * to leave it unchanged.
+   */
+  async withLocked<S, R>(id: string, fn: (current: CredentialRecord<S>, tx: PoolClient) => Promise<{ secret?: S; metadata?: Record<string, unknown>; status?: CredentialStatus; result: R }>): Promise<R> {
+    const client = await this.db.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<Row>('SELECT id, kind, sealed, version, status, metadata FROM credentials WHERE id = $1 FOR UPDATE', [id]);
+      if (!rows[0]) throw new Error(`credential ${id} not found`);
+      const current = this.toRecord<S>(rows[0]);
+      const out = await fn(current, client);
+      if (out.secret !== undefined || out.metadata || out.status) {
+        const sealed = out.secret !== undefined ? sealJson(this.keys, out.secret, id) : rows[0].sealed;
+        await client.query(
+          `UPDATE credentials SET sealed = $2, key_id = $3, metadata = $4, status = $5,
+             version = version + $6, updated_at = now() WHERE id = $1`,
+          [id, sealed, keyIdOf(sealed), { ...current.metadata, ...out.metadata }, out.status ?? current.status, out.secret !== undefined ? 1 : 0],
+        );
+      }
+      await client.query('COMMIT');
+      return out.result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Replaces the secret (re-authorization) and reactivates the credential; returns the new version. */
+  async replace<S>(id: string, secret: S, metadata: Record<string, unknown> = {}): Promise<number> {
+    return this.withLocked<S, number>(id, async (current) => ({ secret, metadata, status: 'active', result: current.version + 1 }));
+  }
+
+  async setStatus(id: string, status: CredentialStatus): Promise<void> {
+    await this.db.query('UPDATE credentials SET status = $2, updated_at = now() WHERE id = $1', [id, status]);
+  }
+
+  private toRecord<S>(row: Row): CredentialRecord<S> {
+    return {
+      id: row.id,
+      kind: row.kind,
+      version: row.version,
+      status: row.status,
+      metadata: row.metadata,
+      secret: openJson<S>(this.keys, row.sealed, row.id),
+    };
+  }
+}

@@ -1,0 +1,102 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { generateKeySpec } from '../common/crypto';
+import { BigQueryWarehouse } from '../connectors/bigquery';
+import { TABLES, type TableKey } from '../mapping/freshbooks';
+import { freePort, startStack } from './dev-stack';
+import { adminCall, authorizeThroughSandbox, sandboxEnv, startSandboxes, startService } from './local-service';
+
+/**
+ * Quick start: the whole service on embedded defaults, a seeded FreshBooks sandbox account with two
+ * businesses, the BigQuery emulator, and one demo FreshBooks → BigQuery connection per business.
+ */
+const ROOT = resolve(__dirname, '..');
+const PROJECT = 'ml-connector-dev';
+const DATASET = (accountId: string) => `freshbooks_${accountId.toLowerCase()}`;
+
+function devSecrets(): { file: string; values: Record<string, string> } {
+  const dir = join(ROOT, '.ml-connector');
+  const file = join(dir, 'dev.env');
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(file)) {
+    const values = { CREDENTIAL_KEYS: generateKeySpec('k1'), PAYLOAD_KEYS: generateKeySpec('p1'), ADMIN_TOKEN: randomBytes(24).toString('base64url') };
+    writeFileSync(file, Object.entries(values).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+  }
+  chmodSync(file, 0o600);
+  const values = Object.fromEntries(readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return { file, values };
+}
+
+const log = (msg: string) => process.stdout.write(`${msg}\n`);
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const secrets = devSecrets();
+  const port = Number(process.env.PORT ?? (await freePort()));
+  log('Starting Temporal dev server (with UI), BigQuery emulator and embedded Postgres…');
+  const stack = await startStack({ ui: true, codecEndpoint: `http://127.0.0.1:${port}/codec` });
+  const sandboxes = await startSandboxes();
+  const env = sandboxEnv(sandboxes, { databaseUrl: stack.databaseUrl, temporalAddress: stack.temporalAddress, bigqueryEndpoint: stack.bigqueryEmulatorUrl }, {
+    ...secrets.values, PORT: String(port), LOG_LEVEL: 'warn', FRESHBOOKS_REQUESTS_PER_SEC: '50',
+  });
+  const service = await startService(env);
+  const admin = (path: string, init?: { method?: string; body?: unknown }) => adminCall(service.apiUrl, env.ADMIN_TOKEN, path, init);
+  log(`API on ${service.apiUrl}; FreshBooks sandbox on ${sandboxes.fbUrl}`);
+
+  log('Connecting FreshBooks through OAuth (the sandbox user approves)…');
+  const auth = await authorizeThroughSandbox(service.apiUrl, env.ADMIN_TOKEN);
+  const connections: { id: string; accountId: string; name: string }[] = [];
+  for (const b of auth.businesses) {
+    const res = await admin('/api/connections', {
+      body: {
+        authorizationId: auth.authorizationId, businessIds: [b.businessId],
+        destination: { type: 'bigquery', projectId: PROJECT, datasetId: DATASET(b.accountId), location: 'US', serviceAccountKey: sandboxes.serviceAccountKeyJson },
+        settings: { pollIntervalSec: 60, reconcileEveryHours: 24 },
+      },
+    });
+    if (res.status !== 201) throw new Error(`creating the demo connection failed: ${JSON.stringify(res.body)}`);
+    connections.push({ id: res.body.connectionIds[0], accountId: b.accountId, name: b.name });
+    log(`  connection ${res.body.connectionIds[0]}: "${b.name}" (account ${b.accountId}) → ${PROJECT}.${DATASET(b.accountId)}`);
+  }
+
+  log('First sync (full backfill):');
+  for (;;) {
+    const states = await Promise.all(connections.map(async (c) => ({ c, s: (await admin(`/api/connections/${c.id}`)).body })));
+    const line = states.map(({ c, s }) => {
+      const run = s.workflow?.currentRun;
+      const delivered = Object.values(s.delivered ?? {}).reduce((a: number, b) => a + Number(b), 0);
+      return `${c.name}: ${run ? `${run.entity ?? '…'} page ${run.page}` : s.recentRuns?.length ? 'done' : 'starting'}, ${delivered} records delivered`;
+    }).join(' | ');
+    log(`  ${line}`);
+    if (states.every(({ s }) => (s.recentRuns ?? []).some((r: { finishedAt: string | null }) => r.finishedAt))) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+
+  log(`\nSummary (${((Date.now() - started) / 1000).toFixed(1)} s since start):`);
+  for (const c of connections) {
+    const wh = new BigQueryWarehouse({ target: { projectId: PROJECT, datasetId: DATASET(c.accountId), location: 'US' }, apiEndpoint: stack.bigqueryEmulatorUrl, tokens: { getAccessToken: async () => 'emulator' } });
+    log(`  ${c.name} → ${PROJECT}.${DATASET(c.accountId)} (rows in the *_latest views)`);
+    for (const key of Object.keys(TABLES) as TableKey[]) {
+      const [row] = await wh.query<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${PROJECT}.${DATASET(c.accountId)}.${TABLES[key].defaultName}_latest\``);
+      log(`    ${TABLES[key].defaultName.padEnd(20)} ${String(row?.n ?? 0).padStart(7)}`);
+    }
+  }
+  log(`
+Where to look next:
+  Temporal UI        ${stack.temporalUiUrl}  (workflows connection/<id> and credential/<id>; payloads are
+                     encrypted — the UI decodes them through ${service.apiUrl}/codec with the admin token)
+  Admin API          ${service.apiUrl}/api/connections   (Authorization: Bearer <ADMIN_TOKEN>)
+  Secrets            ${secrets.file}  (credential/payload keys and the admin token, generated for this machine)
+  BigQuery emulator  ${stack.bigqueryEmulatorUrl}  (project ${PROJECT})
+  Try: curl -H "Authorization: Bearer $(grep ADMIN_TOKEN ${secrets.file} | cut -d= -f2)" ${service.apiUrl}/api/connections/${connections[0]?.id}
+Polling every ~60 s. Ctrl-C stops everything.`);
+
+  await new Promise<void>((r) => { process.once('SIGINT', () => r()); process.once('SIGTERM', () => r()); });
+  log('Stopping…');
+  await service.close();
+  await sandboxes.close();
+  await stack.stop();
+}
+
+main().catch((err) => { console.error(err); process.exit(1); });

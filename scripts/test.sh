@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite: unit, integration (real Temporal dev server, real Postgres, sandboxes,
+# BigQuery emulator) and replay tests. Installs what it needs first.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bash scripts/install-tools.sh
+source .tools/env
+npx tsc --noEmit -p .
+exec npx tsx scripts/with-stack.ts node --import tsx --test --test-concurrency=1 --test-timeout=600000 "$@" test/unit/*.test.ts test/integration/*.test.ts test/replay/*.test.ts

@@ -1,0 +1,81 @@
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { connectionWorkflow } from '../workflows/connection';
+import { requestSyncSignal, redeliverSignal, pauseSignal, stopSignal, statusQuery, type ConnectionWorkflowStatus } from '../workflows/connection';
+import type { credentialWorkflow } from '../workflows/credential';
+import { requestRefreshUpdate, reauthorizedSignal } from '../workflows/credential';
+import { connectionWorkflowId, credentialWorkflowId } from '../workflows/ids';
+import type { RedeliverRequest, RefreshResult, SyncRequest } from '../workflows/types';
+
+/**
+ * Every way the service starts or talks to its workflows, with their deterministic ids. Each start is
+ * "with start" so a message never races the workflow's existence.
+ */
+export class Workflows {
+  constructor(private readonly client: Client, private readonly taskQueue: string) {}
+
+  async startConnection(connectionId: string): Promise<void> {
+    await this.client.workflow.signalWithStart<typeof connectionWorkflow, [SyncRequest]>('connectionWorkflow', {
+      workflowId: connectionWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId }],
+      signal: requestSyncSignal, signalArgs: [{ mode: 'full', reason: 'initial' }],
+    });
+  }
+
+  async requestSync(connectionId: string, request: SyncRequest): Promise<void> {
+    await this.client.workflow.signalWithStart<typeof connectionWorkflow, [SyncRequest]>('connectionWorkflow', {
+      workflowId: connectionWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId }],
+      signal: requestSyncSignal, signalArgs: [request],
+    });
+  }
+
+  async redeliver(connectionId: string, request: RedeliverRequest): Promise<void> {
+    await this.client.workflow.signalWithStart<typeof connectionWorkflow, [RedeliverRequest]>('connectionWorkflow', {
+      workflowId: connectionWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId }],
+      signal: redeliverSignal, signalArgs: [request],
+    });
+  }
+
+  async pauseConnection(connectionId: string, paused: boolean): Promise<void> {
+    await this.client.workflow.getHandle(connectionWorkflowId(connectionId)).signal(pauseSignal, paused);
+  }
+
+  async stopConnection(connectionId: string): Promise<void> {
+    await this.client.workflow.getHandle(connectionWorkflowId(connectionId)).signal(stopSignal).catch(ignoreNotFound);
+  }
+
+  async connectionStatus(connectionId: string): Promise<ConnectionWorkflowStatus | null> {
+    try {
+      return await this.client.workflow.getHandle(connectionWorkflowId(connectionId)).query(statusQuery);
+    } catch (err) {
+      ignoreNotFound(err);
+      return null;
+    }
+  }
+
+  async ensureCredential(credentialId: string): Promise<void> {
+    await this.client.workflow.start<typeof credentialWorkflow>('credentialWorkflow', {
+      workflowId: credentialWorkflowId(credentialId), taskQueue: this.taskQueue, args: [{ credentialId }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  }
+
+  /** Asks the grant's single writer for a token newer than `staleVersion`, starting it if needed. */
+  async requestGrantRefresh(credentialId: string, staleVersion: number): Promise<RefreshResult> {
+    const start = new WithStartWorkflowOperation<typeof credentialWorkflow>('credentialWorkflow', {
+      workflowId: credentialWorkflowId(credentialId), taskQueue: this.taskQueue, args: [{ credentialId }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    return this.client.workflow.executeUpdateWithStart(requestRefreshUpdate, { args: [staleVersion], startWorkflowOperation: start });
+  }
+
+  async grantReauthorized(credentialId: string): Promise<void> {
+    await this.client.workflow.signalWithStart<typeof credentialWorkflow, []>('credentialWorkflow', {
+      workflowId: credentialWorkflowId(credentialId), taskQueue: this.taskQueue, args: [{ credentialId }],
+      signal: reauthorizedSignal, signalArgs: [],
+    });
+  }
+}
+
+function ignoreNotFound(err: unknown): void {
+  if (err instanceof Error && err.name === 'WorkflowNotFoundError') return;
+  throw err;
+}
