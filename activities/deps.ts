@@ -1,0 +1,21 @@
+import type { AppConfig } from '../common/config';
+import type { Logger } from '../common/logger';
+import type { RequestBudget } from '../connectors/freshbooks';
+import type { ConnectionStore } from '../db/connections';
+import type { CredentialStore } from '../db/credentials';
+import type { DeliveryLedger } from '../db/delivery-ledger';
+import type { Db } from '../db/pool';
+import type { SyncRunStore } from '../db/sync-runs';
+
+/** What activities need from the process that hosts them; built once per worker (workers/). */
+export interface ActivityDeps {
+  config: AppConfig;
+  db: Db;
+  credentials: CredentialStore;
+  connections: ConnectionStore;
+  ledger: DeliveryLedger;
+  runs: SyncRunStore;
+  /** Shared per-account FreshBooks request budget, so parallel activities do not add up past it. */
+  freshbooksBudget: RequestBudget;
+  logger: Logger;
+}

@@ -1,0 +1,57 @@
+import express, { type Express } from 'express';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { AppConfig } from '../common/config';
+import type { Logger } from '../common/logger';
+import { ConnectionStore } from '../db/connections';
+import { CredentialStore } from '../db/credentials';
+import { DeliveryLedger } from '../db/delivery-ledger';
+import { AuthorizationStore, OAuthStateStore } from '../db/oauth';
+import type { Db } from '../db/pool';
+import { SyncRunStore } from '../db/sync-runs';
+import type { Workflows } from '../temporal/workflow-starts';
+import { requireAdmin } from './admin-auth';
+import { ConnectionService } from './connection-service';
+import { errorHandler } from './http-errors';
+import { codecRoutes } from './routes/codec';
+import { connectionRoutes } from './routes/connections';
+import { freshbooksOAuthRoutes } from './routes/freshbooks-oauth';
+
+export interface ApiDeps {
+  config: AppConfig;
+  db: Db;
+  workflows: Workflows;
+  logger: Logger;
+}
+
+export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  const admin = requireAdmin(config.adminToken);
+  const service = new ConnectionService({
+    config, workflows,
+    connections: new ConnectionStore(db),
+    credentials: new CredentialStore(db, config.credentialKeys),
+    states: new OAuthStateStore(db),
+    authorizations: new AuthorizationStore(db),
+  });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await db.query('SELECT 1');
+      res.json({ ok: true });
+    } catch {
+      res.status(503).json({ ok: false, error: 'database unreachable' });
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  app.use('/oauth/freshbooks', freshbooksOAuthRoutes(service));
+  app.use('/codec', codecRoutes(config.payloadKeys, admin));
+  app.use('/api', admin, connectionRoutes(service, workflows, new SyncRunStore(db), new DeliveryLedger(db)));
+  app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { AppConfig } from '../common/config';
+import { ALL_FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../common/freshbooks-entities';
+import { buildAuthorizeUrl, exchangeCode, fetchIdentity, type FreshBooksIdentity } from '../connectors/freshbooks';
+import { parseServiceAccountKey, InvalidServiceAccountKeyError } from '../connectors/google';
+import { TABLES, type TableKey } from '../mapping/freshbooks';
+import type { ConnectionRecord, ConnectionStore } from '../db/connections';
+import type { CredentialStore, FreshBooksGrantSecret, ServiceAccountSecret } from '../db/credentials';
+import type { AuthorizationStore, OAuthStateStore } from '../db/oauth';
+import type { Workflows } from '../temporal/workflow-starts';
+import type { BigQueryDestinationConfig } from '../activities/bigquery-destination';
+import { HttpError } from './http-errors';
+
+const tableKeys = Object.keys(TABLES) as [TableKey, ...TableKey[]];
+const bqIdent = /^[A-Za-z_][A-Za-z0-9_]{0,1023}$/;
+
+export const bigQueryDestinationInput = z.object({
+  type: z.literal('bigquery'),
+  projectId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id'),
+  datasetId: z.string().regex(bqIdent, 'must be letters, digits and underscores'),
+  location: z.string().min(2).default('US'),
+  tables: z.partialRecord(z.enum(tableKeys), z.string().regex(bqIdent, 'must be letters, digits and underscores')).default({}),
+  serviceAccountKey: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
+});
+
+export const connectionSettingsInput = z.object({
+  pollIntervalSec: z.number().int().min(30).max(7 * 86_400).default(900),
+  entities: z.array(z.enum(ALL_FRESHBOOKS_ENTITIES as [FreshBooksEntity, ...FreshBooksEntity[]])).min(1).default(ALL_FRESHBOOKS_ENTITIES),
+  reconcileEveryHours: z.number().min(1).max(24 * 30).default(24),
+});
+
+export const createConnectionsInput = z.object({
+  authorizationId: z.string().min(1),
+  businessIds: z.array(z.number().int().positive()).min(1),
+  destination: bigQueryDestinationInput,
+  settings: connectionSettingsInput.default({ pollIntervalSec: 900, entities: ALL_FRESHBOOKS_ENTITIES, reconcileEveryHours: 24 }),
+});
+
+export interface ConnectionServiceDeps {
+  config: AppConfig;
+  connections: ConnectionStore;
+  credentials: CredentialStore;
+  states: OAuthStateStore;
+  authorizations: AuthorizationStore;
+  workflows: Workflows;
+}
+
+/** Connecting FreshBooks (OAuth), choosing businesses and a destination, and managing connections. */
+export class ConnectionService {
+  constructor(private readonly d: ConnectionServiceDeps) {}
+
+  async startFreshBooksAuthorization(request: { reauthorizeGrantId?: string }): Promise<{ authorizeUrl: string; state: string }> {
+    if (request.reauthorizeGrantId && !(await this.d.credentials.get(request.reauthorizeGrantId))) {
+      throw new HttpError(404, `unknown grant ${request.reauthorizeGrantId}`);
+    }
+    const state = await this.d.states.issue('freshbooks', request);
+    const fb = this.d.config.freshbooks;
+    return { authorizeUrl: buildAuthorizeUrl({ authBase: fb.authBase, clientId: fb.clientId, redirectUri: fb.redirectUri, state }), state };
+  }
+
+  /** The OAuth callback: the state must be one we issued, unused and unexpired, or nothing happens. */
+  async completeFreshBooksAuthorization(code: string, state: string): Promise<{ authorizationId: string; grantId: string; businesses: FreshBooksIdentity['businesses']; reauthorized: string[] }> {
+    const request = await this.d.states.consume('freshbooks', state);
+    if (!request) throw new HttpError(400, 'unknown, used or expired OAuth state');
+    const fb = this.d.config.freshbooks;
+    const tokens = await exchangeCode({ apiBase: fb.apiBase, clientId: fb.clientId, clientSecret: fb.clientSecret, code, redirectUri: fb.redirectUri });
+    const identity = await fetchIdentity({ apiBase: fb.apiBase, accessToken: tokens.accessToken });
+    const secret: FreshBooksGrantSecret = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: tokens.expiresAt, scope: tokens.scope };
+    const metadata = { identityId: identity.identityId, expiresAt: new Date(tokens.expiresAt).toISOString() };
+    let grantId = request.reauthorizeGrantId as string | undefined;
+    let reauthorized: string[] = [];
+    if (grantId) {
+      await this.d.credentials.replace(grantId, secret, metadata);
+      reauthorized = await this.d.connections.setStatusByGrant(grantId, 'active', { reauthorizedAt: new Date().toISOString() });
+      await this.d.workflows.grantReauthorized(grantId);
+      for (const id of reauthorized) await this.d.workflows.requestSync(id, { mode: 'incremental', reason: 'manual' });
+    } else {
+      grantId = await this.d.credentials.create('freshbooks_oauth', secret, metadata);
+      await this.d.workflows.ensureCredential(grantId);
+    }
+    const authorizationId = await this.d.authorizations.create(grantId, identity as unknown as Record<string, unknown>, request);
+    return { authorizationId, grantId, businesses: identity.businesses, reauthorized };
+  }
+
+  async getAuthorization(id: string) {
+    const a = await this.d.authorizations.get(id);
+    if (!a) throw new HttpError(404, `unknown authorization ${id}`);
+    return { authorizationId: a.id, grantId: a.credentialId, businesses: (a.identity as unknown as FreshBooksIdentity).businesses };
+  }
+
+  /** One connection per chosen business; the key is checked before anything is stored. */
+  async createConnections(input: z.infer<typeof createConnectionsInput>): Promise<string[]> {
+    const auth = await this.d.authorizations.get(input.authorizationId);
+    if (!auth) throw new HttpError(404, `unknown authorization ${input.authorizationId}`);
+    const businesses = (auth.identity as unknown as FreshBooksIdentity).businesses;
+    const chosen = input.businessIds.map((id) => {
+      const b = businesses.find((x) => x.businessId === id);
+      if (!b) throw new HttpError(400, 'invalid request', [{ field: 'businessIds', message: `business ${id} is not visible to this authorization` }]);
+      return b;
+    });
+    const { serviceAccountKey, ...dest } = input.destination;
+    let keyJson: string;
+    try {
+      keyJson = JSON.stringify(parseServiceAccountKey(serviceAccountKey));
+    } catch (err) {
+      if (err instanceof InvalidServiceAccountKeyError) throw new HttpError(400, 'invalid request', [{ field: 'destination.serviceAccountKey', message: err.message }]);
+      throw err;
+    }
+    const keyMeta = JSON.parse(keyJson) as { client_email: string };
+    const credentialId = await this.d.credentials.create<ServiceAccountSecret>('google_service_account', { keyJson }, { clientEmail: keyMeta.client_email });
+    const ids: string[] = [];
+    for (const b of chosen) {
+      const id = `conn_${randomUUID()}`;
+      const destination: BigQueryDestinationConfig = { ...dest, credentialId };
+      await this.d.connections.create({
+        id, kind: 'freshbooks_bigquery',
+        source: { grantId: auth.credentialId, accountId: b.accountId, businessId: b.businessId, businessUuid: b.businessUuid, businessName: b.name },
+        destination: destination as unknown as Record<string, unknown>,
+        settings: input.settings,
+      });
+      await this.d.workflows.startConnection(id);
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  list(): Promise<ConnectionRecord[]> {
+    return this.d.connections.list();
+  }
+
+  async get(id: string): Promise<ConnectionRecord> {
+    const c = await this.d.connections.get(id);
+    if (!c) throw new HttpError(404, `unknown connection ${id}`);
+    return c;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.get(id);
+    await this.d.connections.setStatus(id, 'deleted', { deletedAt: new Date().toISOString() });
+    await this.d.workflows.stopConnection(id);
+  }
+}

@@ -1,0 +1,47 @@
+import { Router, json } from 'express';
+import { z } from 'zod';
+import type { Payload } from '@temporalio/common';
+import { EncryptionCodec } from '../../temporal/encryption-codec';
+import type { KeyRing } from '../../common/crypto';
+import { asyncRoute, parseBody } from '../http-errors';
+
+/**
+ * Codec server for Temporal UI / CLI (`--ui-codec-endpoint`, `--codec-endpoint`): lets an operator who
+ * holds the admin token read decrypted payloads. Shape as in samples-typescript `encryption/`.
+ */
+const payloadsSchema = z.object({
+  payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })),
+});
+
+const fromJson = (p: { metadata?: Record<string, string>; data?: string }): Payload => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+  data: p.data !== undefined ? Buffer.from(p.data, 'base64') : undefined,
+});
+
+const toJson = (p: Payload) => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v as Uint8Array).toString('base64')])),
+  data: p.data ? Buffer.from(p.data).toString('base64') : undefined,
+});
+
+export function codecRoutes(payloadKeys: KeyRing, requireAdmin: ReturnType<typeof import('../admin-auth').requireAdmin>): Router {
+  const codec = new EncryptionCodec(payloadKeys);
+  const r = Router();
+  r.use((req, res, next) => {
+    res.set('Access-Control-Allow-Origin', req.get('origin') ?? '*');
+    res.set('Access-Control-Allow-Methods', 'POST, OPTIONS');
+    res.set('Access-Control-Allow-Headers', 'content-type, x-namespace, authorization, x-admin-token');
+    res.set('Access-Control-Allow-Credentials', 'true');
+    if (req.method === 'OPTIONS') { res.sendStatus(204); return; }
+    next();
+  });
+  r.use(json({ limit: '8mb' }), requireAdmin);
+  r.post('/encode', asyncRoute(async (req, res) => {
+    const { payloads } = parseBody(payloadsSchema, req.body);
+    res.json({ payloads: (await codec.encode(payloads.map(fromJson))).map(toJson) });
+  }));
+  r.post('/decode', asyncRoute(async (req, res) => {
+    const { payloads } = parseBody(payloadsSchema, req.body);
+    res.json({ payloads: (await codec.decode(payloads.map(fromJson))).map(toJson) });
+  }));
+  return r;
+}

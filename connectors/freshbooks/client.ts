@@ -1,0 +1,263 @@
+/**
+ * Read-only FreshBooks accounting client for one account.
+ *
+ * What it handles so callers don't have to (reference/freshbooks.md §4, §6, §9):
+ * - paging: `per_page` is capped at 100 server-side, so callers loop on `pages`, never on "short page";
+ * - invoice lines only come with `include[]=lines` (the entity catalogue lists the includes);
+ * - 401 → ask the TokenSource to refresh (it serializes refreshes; we never refresh ourselves) and retry once;
+ * - 429 → honour Retry-After, pause the shared budget, retry until a wait cap;
+ * - 5xx / network → jittered exponential retries (every call here is a GET, so retrying is safe);
+ * - four error shapes, one of which arrives with HTTP 200.
+ * It imports nothing from Temporal: activities wrap it and map its errors to retry policies.
+ */
+import { z } from 'zod';
+import { FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../../common/freshbooks-entities';
+import type { RequestBudget } from './budget';
+import {
+  FreshBooksApiError,
+  FreshBooksRateLimitedError,
+  FreshBooksUnauthorizedError,
+  parseFreshBooksError,
+  redact,
+} from './errors';
+import { FreshBooksNetworkError, backoffMs, headerValue, parseRetryAfterMs, sendHttp, sleep, trimBase, type HttpReply } from './http';
+
+export interface TokenSource {
+  /** The current access token and a version that changes whenever the token does. */
+  accessToken(): Promise<{ token: string; version: number }>;
+  /** Called after a 401 with the version that failed; refreshes unless someone already moved past it. */
+  refreshAfterUnauthorized(staleVersion: number): Promise<void>;
+}
+
+export type { RequestBudget } from './budget';
+
+export interface FreshBooksClientOptions {
+  apiBase: string;
+  accountId: string;
+  tokens: TokenSource;
+  budget?: RequestBudget;
+  /** Budget key; defaults to the account id so all workers reading one account share a pace. */
+  budgetKey?: string;
+  /** Total time we will sit out 429s for one call before giving up with FreshBooksRateLimitedError. */
+  maxRateLimitWaitMs?: number;
+  /** Per-attempt deadline. */
+  timeoutMs?: number;
+  /** Attempts for 5xx / network failures (including the first). */
+  maxAttempts?: number;
+  /** Base of the 5xx/network backoff; also the base when a 429 comes without Retry-After. */
+  retryBaseMs?: number;
+}
+
+export interface ListQuery {
+  page: number;
+  /** Defaults to 100, FreshBooks' cap. */
+  perPage?: number;
+  /** `search[updated_min]`, "YYYY-MM-DD": whole days, inclusive, in the record's zone (§9.5). */
+  updatedMin?: string;
+  /** 0 active, 1 deleted, 2 archived. Omitted = FreshBooks' default (0 and 2; deleted hidden). */
+  visState?: 0 | 1 | 2;
+}
+
+export interface ListPage {
+  items: Record<string, unknown>[];
+  page: number;
+  pages: number;
+  perPage: number;
+  total: number;
+}
+
+const MAX_PER_PAGE = 100;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+const PageNumbers = z.object({
+  page: z.coerce.number().int(),
+  pages: z.coerce.number().int(),
+  per_page: z.coerce.number().int(),
+  total: z.coerce.number().int(),
+});
+const RecordArray = z.array(z.record(z.string(), z.unknown()));
+const ResultEnvelope = z.object({ response: z.object({ result: z.record(z.string(), z.unknown()) }) });
+
+export class FreshBooksClient {
+  readonly accountId: string;
+  private readonly apiBase: string;
+  private readonly tokens: TokenSource;
+  private readonly budget?: RequestBudget;
+  private readonly budgetKey: string;
+  private readonly maxRateLimitWaitMs: number;
+  private readonly timeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly retryBaseMs: number;
+
+  constructor(opts: FreshBooksClientOptions) {
+    this.apiBase = trimBase(opts.apiBase);
+    this.accountId = opts.accountId;
+    this.tokens = opts.tokens;
+    if (opts.budget) this.budget = opts.budget;
+    this.budgetKey = opts.budgetKey ?? opts.accountId;
+    this.maxRateLimitWaitMs = opts.maxRateLimitWaitMs ?? 120_000;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 4);
+    this.retryBaseMs = opts.retryBaseMs ?? 500;
+  }
+
+  async listPage(entity: FreshBooksEntity, q: ListQuery): Promise<ListPage> {
+    const spec = FRESHBOOKS_ENTITIES[entity];
+    if (!Number.isInteger(q.page) || q.page < 1) throw new RangeError(`page must be a positive integer, got ${q.page}`);
+    const perPage = Math.min(MAX_PER_PAGE, q.perPage ?? MAX_PER_PAGE);
+    if (!Number.isInteger(perPage) || perPage < 1) throw new RangeError(`perPage must be a positive integer, got ${q.perPage}`);
+    const params = new URLSearchParams();
+    params.set('page', String(q.page));
+    params.set('per_page', String(perPage));
+    if (q.updatedMin !== undefined) {
+      if (!DATE_RE.test(q.updatedMin)) throw new RangeError(`updatedMin must be YYYY-MM-DD, got ${q.updatedMin}`);
+      params.set('search[updated_min]', q.updatedMin);
+    }
+    if (q.visState !== undefined) params.set('search[vis_state]', String(q.visState));
+    for (const inc of spec.includes) params.append('include[]', inc);
+
+    const body = await this.getJson(`${this.accountPath()}/${spec.path}?${params.toString()}`);
+    const result = ResultEnvelope.safeParse(body);
+    if (!result.success) throw this.shapeError(entity, 'list envelope');
+    const r = result.data.response.result;
+    const items = RecordArray.safeParse(r[spec.listKey] ?? []);
+    const numbers = PageNumbers.safeParse(r);
+    if (!items.success || !numbers.success) throw this.shapeError(entity, `result.${spec.listKey}`);
+    return {
+      items: items.data,
+      page: numbers.data.page,
+      pages: numbers.data.pages,
+      perPage: numbers.data.per_page,
+      total: numbers.data.total,
+    };
+  }
+
+  /** Every page from `page` 1 to `pages`, as FreshBooks reports it on each reply. */
+  async *listAll(entity: FreshBooksEntity, q: Omit<ListQuery, 'page'> = {}): AsyncGenerator<ListPage> {
+    for (let page = 1; ; page++) {
+      const p = await this.listPage(entity, { ...q, page });
+      yield p;
+      if (p.page >= p.pages) return;
+    }
+  }
+
+  /** One record, or null when FreshBooks says it does not exist (404 / errno 1012). */
+  async get(entity: FreshBooksEntity, id: number | string): Promise<Record<string, unknown> | null> {
+    const spec = FRESHBOOKS_ENTITIES[entity];
+    const params = new URLSearchParams();
+    for (const inc of spec.includes) params.append('include[]', inc);
+    const qs = params.toString();
+    let body: unknown;
+    try {
+      body = await this.getJson(`${this.accountPath()}/${spec.path}/${encodeURIComponent(String(id))}${qs ? `?${qs}` : ''}`);
+    } catch (err) {
+      if (err instanceof FreshBooksApiError && (err.status === 404 || err.errno === 1012)) return null;
+      throw err;
+    }
+    const result = ResultEnvelope.safeParse(body);
+    const record = result.success ? result.data.response.result[spec.singleKey] : undefined;
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) throw this.shapeError(entity, `result.${spec.singleKey}`);
+    return record as Record<string, unknown>;
+  }
+
+  private accountPath(): string {
+    return `${this.apiBase}/accounting/account/${encodeURIComponent(this.accountId)}`;
+  }
+
+  private shapeError(entity: FreshBooksEntity, where: string): FreshBooksApiError {
+    return new FreshBooksApiError({ status: 200, message: `FreshBooks ${entity} reply has an unexpected shape (${where})` });
+  }
+
+  /** GET with the full retry policy; returns the parsed JSON body of a successful reply. */
+  private async getJson(url: string): Promise<unknown> {
+    let { token, version } = await this.tokens.accessToken();
+    let refreshed = false;
+    let failures = 0;
+    let rateLimitWaitedMs = 0;
+    let rateLimitHits = 0;
+
+    for (;;) {
+      if (this.budget) await this.budget.acquire(this.budgetKey);
+      let reply: HttpReply;
+      try {
+        reply = await sendHttp({
+          method: 'GET',
+          url,
+          headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+          timeoutMs: this.timeoutMs,
+        });
+      } catch (err) {
+        if (!(err instanceof FreshBooksNetworkError)) throw err;
+        failures++;
+        if (failures >= this.maxAttempts) throw err;
+        await sleep(backoffMs(failures - 1, this.retryBaseMs, 30_000));
+        continue;
+      }
+
+      if (reply.status === 401) {
+        if (refreshed) throw this.apiError(reply, token, FreshBooksUnauthorizedError);
+        refreshed = true;
+        await this.tokens.refreshAfterUnauthorized(version);
+        ({ token, version } = await this.tokens.accessToken());
+        continue;
+      }
+
+      if (reply.status === 429) {
+        const waitMs =
+          parseRetryAfterMs(headerValue(reply.headers, 'retry-after')) ??
+          backoffMs(rateLimitHits, Math.max(this.retryBaseMs, 1000), 60_000);
+        rateLimitHits++;
+        if (rateLimitWaitedMs + waitMs > this.maxRateLimitWaitMs) throw new FreshBooksRateLimitedError(waitMs);
+        this.budget?.pause(this.budgetKey, waitMs);
+        rateLimitWaitedMs += waitMs;
+        await sleep(waitMs);
+        continue;
+      }
+
+      if (reply.status >= 500) {
+        failures++;
+        if (failures >= this.maxAttempts) throw this.apiError(reply, token);
+        await sleep(backoffMs(failures - 1, this.retryBaseMs, 30_000));
+        continue;
+      }
+
+      if (reply.status < 200 || reply.status >= 300) throw this.apiError(reply, token);
+
+      let json: unknown;
+      try {
+        json = JSON.parse(reply.text);
+      } catch {
+        throw new FreshBooksApiError({ status: reply.status, message: `FreshBooks sent a non-JSON reply (HTTP ${reply.status})` });
+      }
+      // A 200 can still be an error (google.rpc shape, §9.15).
+      const embedded = parseFreshBooksError(json);
+      if (embedded) throw this.apiError(reply, token, FreshBooksApiError, json);
+      return json;
+    }
+  }
+
+  private apiError(
+    reply: HttpReply,
+    token: string,
+    Kind: typeof FreshBooksApiError = FreshBooksApiError,
+    parsedBody?: unknown,
+  ): FreshBooksApiError {
+    let body = parsedBody;
+    if (body === undefined) {
+      try {
+        body = JSON.parse(reply.text);
+      } catch {
+        body = undefined;
+      }
+    }
+    const parsed = parseFreshBooksError(body);
+    const detail = parsed ? `${parsed.errno !== undefined ? `errno ${parsed.errno}: ` : ''}${parsed.message}` : 'no error body';
+    return new Kind({
+      status: reply.status,
+      message: redact(`FreshBooks ${this.accountId} HTTP ${reply.status}: ${detail}`, [token]),
+      ...(parsed?.errno !== undefined ? { errno: parsed.errno } : {}),
+      ...(parsed?.field !== undefined ? { field: parsed.field } : {}),
+      ...(parsed?.code !== undefined ? { code: parsed.code } : {}),
+    });
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The thin HTTP layer under the FreshBooks client: one request with a deadline, the body read as text,
+ * plus the timing helpers (Retry-After, jittered backoff) the retry loops share.
+ */
+import { request } from 'undici';
+
+export interface HttpReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+}
+
+/** Thrown for failures below HTTP (refused, reset, timed out). Retryable for idempotent calls. */
+export class FreshBooksNetworkError extends Error {
+  override name = 'FreshBooksNetworkError';
+  /** The low-level error code (ECONNRESET, UND_ERR_HEADERS_TIMEOUT…); never the URL, which is fine but noisy. */
+  readonly code?: string;
+  constructor(message: string, code?: string) {
+    super(message);
+    if (code !== undefined) this.code = code;
+  }
+}
+
+export async function sendHttp(req: HttpRequest): Promise<HttpReply> {
+  try {
+    const res = await request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
+      signal: AbortSignal.timeout(req.timeoutMs),
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, headers: res.headers, text };
+  } catch (err) {
+    const e = err as { code?: string; name?: string; message?: string };
+    const code = e.code ?? e.name;
+    // The undici message can include the host but never headers or bodies, so it cannot leak a token.
+    throw new FreshBooksNetworkError(`FreshBooks request failed (${req.method}): ${code ?? 'network error'}`, code);
+  }
+}
+
+export function headerValue(headers: HttpReply['headers'], name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Retry-After as ms: delta-seconds or an HTTP date (RFC 9110 §10.2.3). Undefined when absent or garbage. */
+export function parseRetryAfterMs(value: string | undefined, nowMs: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - nowMs);
+}
+
+/** Exponential backoff with "equal jitter": half fixed, half random, so retries spread but never collapse to 0. */
+export function backoffMs(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
+  const exp = Math.min(capMs, baseMs * 2 ** attempt);
+  return Math.round(exp / 2 + random() * (exp / 2));
+}
+
+/** Base URLs come from configuration and may carry a path prefix (a proxy); never let a leading "/" drop it. */
+export function trimBase(base: string): string {
+  return base.replace(/\/+$/, '');
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}

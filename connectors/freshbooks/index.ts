@@ -1,0 +1,15 @@
+/** Public API of the FreshBooks connector (no Temporal imports anywhere below here). */
+export { FreshBooksClient, type TokenSource, type FreshBooksClientOptions, type ListQuery, type ListPage } from './client';
+export { TokenBucketBudget, type RequestBudget, type TokenBucketOptions } from './budget';
+export { buildAuthorizeUrl, exchangeCode, refreshGrant, type FreshBooksTokens } from './oauth';
+export { fetchIdentity, type FreshBooksIdentity, type FreshBooksBusiness } from './identity';
+export {
+  FreshBooksApiError,
+  FreshBooksUnauthorizedError,
+  FreshBooksRateLimitedError,
+  FreshBooksInvalidGrantError,
+  parseFreshBooksError,
+  type ParsedFreshBooksError,
+} from './errors';
+export { FreshBooksNetworkError, parseRetryAfterMs } from './http';
+export { easternToUtcIso, utcToEasternDate, utcToEasternWall, parseFreshBooksTimestamp, type FreshBooksZone } from './time';

@@ -1,0 +1,20 @@
+/** FreshBooks -> warehouse mapping: pure functions, no I/O. */
+export { easternWallToUtcIso, toUtcIso, type SourceZone } from './time';
+export { normaliseDecimal } from './decimal';
+export { EXPENSE_STATUS, INVOICE_STATUS } from './status';
+export type { FieldSpec } from './fields';
+export {
+  TABLES,
+  TABLE_KEYS,
+  entityTableFor,
+  lineTablesFor,
+  type TableKey,
+  type TableSpec,
+  type ParentLink,
+  type JoinColumn,
+  type CarriedParentColumns,
+} from './tables';
+export { mapRecord, type MapContext, type MappedRow } from './map-record';
+export { inferExtraColumns, sanitiseColumnName } from './extra-columns';
+export { MAX_INSERT_ID_LENGTH } from './insert-id';
+export { latestViewSql } from './latest-view';

@@ -1,0 +1,77 @@
+/**
+ * SQL for latest-state views. Tables are append-only (every sync appends row versions; schemas and rows
+ * are never rewritten), so the "current" FreshBooks data is a view: one row per record, its newest
+ * version. Deleted records stay visible with is_deleted = TRUE.
+ *
+ * Plain subqueries + ROW_NUMBER (no QUALIFY) so the same SQL runs on BigQuery and the goccy emulator.
+ * `SELECT * EXCEPT (_rn)` rather than a column list, so columns appended later show up without
+ * recreating the view.
+ */
+import { TABLES, hasColumn, type TableKey, type TableSpec } from './tables';
+
+const ROW_NUMBER_COLUMN = '_rn';
+
+/**
+ * The view's SELECT (wrap it in `CREATE OR REPLACE VIEW ... AS`). `fq` gives a table's fully qualified
+ * name, `project.dataset.table`, with or without backticks.
+ *
+ * Records: newest `updated_at`, then newest `_synced_at` (re-reads of one version), then `_version` so
+ * ties never pick at random. Lines: only lines of the parent's latest row version (a line removed from
+ * an invoice disappears with the edit that removed it), then one row per line key.
+ */
+export function latestViewSql(spec: TableSpec, fq: (table: TableKey) => string): string {
+  return spec.parent ? latestLinesSql(spec, fq) : latestRecordsSql(spec, fq);
+}
+
+function latestRecordsSql(spec: TableSpec, fq: (table: TableKey) => string): string {
+  return [
+    `SELECT * EXCEPT (${ROW_NUMBER_COLUMN}) FROM (`,
+    `  SELECT t.*, ${rowNumber(spec.keyColumns, recordOrder(spec), 't')}`,
+    `  FROM ${quoteTable(fq(spec.key))} AS t`,
+    `) WHERE ${ROW_NUMBER_COLUMN} = 1`,
+  ].join('\n');
+}
+
+function latestLinesSql(spec: TableSpec, fq: (table: TableKey) => string): string {
+  const link = spec.parent!;
+  const parent = TABLES[link.table];
+  const parentColumns = link.joinColumns.map((j) => ident(j.parentColumn));
+  const on = link.joinColumns.map((j) => `l.${ident(j.column)} = p.${ident(j.parentColumn)}`).join(' AND ');
+  return [
+    `SELECT * EXCEPT (${ROW_NUMBER_COLUMN}) FROM (`,
+    `  SELECT l.*, ${rowNumber(spec.keyColumns, ['_synced_at DESC', '_version DESC'], 'l')}`,
+    `  FROM ${quoteTable(fq(spec.key))} AS l`,
+    `  JOIN (`,
+    `    SELECT ${parentColumns.join(', ')} FROM (`,
+    `      SELECT ${parentColumns.join(', ')}, ${rowNumber(parent.keyColumns, recordOrder(parent), 'pt')}`,
+    `      FROM ${quoteTable(fq(parent.key))} AS pt`,
+    `    ) WHERE ${ROW_NUMBER_COLUMN} = 1`,
+    `  ) AS p`,
+    `  ON ${on}`,
+    `) WHERE ${ROW_NUMBER_COLUMN} = 1`,
+  ].join('\n');
+}
+
+/** Tables without a FreshBooks updated field (chart of accounts) order by sync time alone. */
+function recordOrder(spec: TableSpec): string[] {
+  const byUpdate = hasColumn(spec, 'updated_at') ? ['updated_at DESC'] : [];
+  return [...byUpdate, '_synced_at DESC', '_version DESC'];
+}
+
+function rowNumber(partition: readonly string[], order: readonly string[], alias: string): string {
+  const cols = partition.map((c) => `${alias}.${ident(c)}`).join(', ');
+  const by = order.map((o) => `${alias}.${o}`).join(', ');
+  return `ROW_NUMBER() OVER (PARTITION BY ${cols} ORDER BY ${by}) AS ${ROW_NUMBER_COLUMN}`;
+}
+
+/** Catalogue names are plain identifiers; refuse anything else rather than build odd SQL. */
+function ident(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a plain column name: ${name}`);
+  return name;
+}
+
+function quoteTable(name: string): string {
+  const bare = name.startsWith('`') && name.endsWith('`') ? name.slice(1, -1) : name;
+  if (bare.includes('`') || bare.trim() === '') throw new Error(`bad table name: ${name}`);
+  return `\`${bare}\``;
+}

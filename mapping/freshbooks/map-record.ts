@@ -1,0 +1,164 @@
+/**
+ * One FreshBooks record -> warehouse rows: the record's own row, plus one row per line for invoices and
+ * bills. Pure and deterministic: the same record and context give the same rows, and only `_synced_at`
+ * and `_batch_id` come from the context rather than the record.
+ */
+import { FRESHBOOKS_ENTITIES, VIS_STATE, type FreshBooksEntity } from '../../common/freshbooks-entities';
+import type { WarehouseRow } from '../../common/warehouse-types';
+import { extraColumnValues } from './extra-columns';
+import { fieldValues, sourceKeys, type FieldContext, type FieldSpec } from './fields';
+import { lineInsertId, recordInsertId, versionToken } from './insert-id';
+import { entityTableFor, lineTablesFor, type TableKey, type TableSpec } from './tables';
+import { toUtcIso } from './time';
+import { currencyOf, isPlainObject, toInt64, toStringValue, toTimestamp } from './values';
+
+export interface MapContext {
+  accountId: string;
+  businessId: number;
+  /** When the record was read; any ISO timestamp, written as UTC. */
+  syncedAt: string;
+  batchId: string;
+}
+
+export interface MappedRow {
+  table: TableKey;
+  row: WarehouseRow;
+}
+
+export function mapRecord(entity: FreshBooksEntity, record: Record<string, unknown>, ctx: MapContext): MappedRow[] {
+  const spec = entityTableFor(entity);
+  const source = FRESHBOOKS_ENTITIES[entity];
+  const audit = { syncedAt: toUtcIso(ctx.syncedAt, 'UTC'), batchId: ctx.batchId };
+
+  const id = recordId(spec, record);
+  const updatedRaw = source.updatedField ? toStringValue(record[source.updatedField]) : null;
+  const version = versionToken(updatedRaw, record);
+  const insertId = recordInsertId(ctx.accountId, spec.key, id, version);
+  const visState = toInt64(record.vis_state);
+  const fieldCtx: FieldContext = { fallbackCurrency: recordCurrency(record) };
+
+  const own: MappedRow = {
+    table: spec.key,
+    row: {
+      insertId,
+      json: assembleRow(spec, record, fieldCtx, {
+        ...ownerValues(ctx),
+        ...flagValues(visState),
+        ...auditValues(record, insertId, audit),
+      }),
+    },
+  };
+
+  const parent: ParentVersion = {
+    id,
+    updatedAt: source.updatedField ? toTimestamp(updatedRaw, source.updatedZone) : null,
+    updatedRaw,
+    version,
+    rowVersion: insertId,
+    visState,
+    currency: fieldCtx.fallbackCurrency,
+  };
+  const lines = lineTablesFor(entity).flatMap((lineSpec) => mapLines(lineSpec, record, parent, ctx, audit));
+  return [own, ...lines];
+}
+
+interface ParentVersion {
+  id: string;
+  updatedAt: string | null;
+  updatedRaw: string | null;
+  /** Version token (updated text or content hash) used inside line insertIds. */
+  version: string;
+  /** The parent row's `_version`, which the latest view joins on. */
+  rowVersion: string;
+  visState: number | string | null;
+  currency: string | null;
+}
+
+interface Audit {
+  syncedAt: string;
+  batchId: string;
+}
+
+function mapLines(spec: TableSpec, record: Record<string, unknown>, parent: ParentVersion, ctx: MapContext, audit: Audit): MappedRow[] {
+  const link = spec.parent;
+  if (!link) return [];
+  const array = record[link.sourceArray];
+  if (!Array.isArray(array)) return [];
+  const lines = array.filter(isPlainObject);
+  const keys = lineKeys(lines, link.lineKeyFrom);
+  const carried = link.carried;
+  return lines.map((line, i) => {
+    const insertId = lineInsertId(ctx.accountId, spec.key, parent.id, keys[i], parent.version);
+    const json = assembleRow(spec, line, { fallbackCurrency: currencyOf(line) ?? parent.currency }, {
+      ...ownerValues(ctx),
+      [carried.id]: toInt64(parent.id),
+      line_id: toInt64(keys[i]),
+      [carried.updatedAt]: parent.updatedAt,
+      [carried.updatedRaw]: parent.updatedRaw,
+      [carried.version]: parent.rowVersion,
+      ...flagValues(parent.visState),
+      ...auditValues(line, insertId, audit),
+    });
+    return { table: spec.key, row: { insertId, json } };
+  });
+}
+
+/**
+ * Each line's identity within its parent: its FreshBooks line id when every line has a distinct one,
+ * otherwise 1-based positions for all of them. Keys only need to be unique within one parent version,
+ * since the latest view never mixes lines of two versions, and a duplicate key would make two lines
+ * share an insertId and one of them be dropped.
+ */
+function lineKeys(lines: Record<string, unknown>[], keyFrom: readonly string[]): string[] {
+  const ids = lines.map((line) => {
+    for (const key of keyFrom) {
+      const v = toInt64(line[key]);
+      if (v !== null) return String(v);
+    }
+    return null;
+  });
+  const usable = ids.every((k) => k !== null) && new Set(ids).size === ids.length;
+  return usable ? (ids as string[]) : lines.map((_, i) => String(i + 1));
+}
+
+/** Catalogue columns in catalogue order (absent values as null), then extra columns for new fields. */
+function assembleRow(spec: TableSpec, record: Record<string, unknown>, fieldCtx: FieldContext, fixed: Record<string, unknown>): Record<string, unknown> {
+  const values = new Map<string, unknown>(Object.entries(fixed));
+  for (const field of spec.fields) {
+    for (const [column, value] of fieldValues(field, record, fieldCtx)) values.set(column, value);
+  }
+  const json: Record<string, unknown> = {};
+  for (const column of spec.columns) json[column.name] = values.has(column.name) ? values.get(column.name) : null;
+  for (const [column, value] of extraColumnValues(spec, record)) json[column] = value;
+  return json;
+}
+
+function recordId(spec: TableSpec, record: Record<string, unknown>): string {
+  const idField = spec.fields.find((f: FieldSpec) => f.column === 'id');
+  const keys = idField ? sourceKeys(idField) : [];
+  for (const key of keys) {
+    const v = record[key];
+    if ((typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.trim() !== '')) return String(v).trim();
+  }
+  throw new Error(`FreshBooks ${spec.entity} record has no id (looked in ${keys.join(', ')})`);
+}
+
+/** A document has one currency: its currency_code, else the code on its total. */
+function recordCurrency(record: Record<string, unknown>): string | null {
+  const total = record.amount;
+  const totalCode = isPlainObject(total) && typeof total.code === 'string' && total.code.trim() !== '' ? total.code.trim() : null;
+  return currencyOf(record) ?? totalCode;
+}
+
+function ownerValues(ctx: MapContext): Record<string, unknown> {
+  return { account_id: ctx.accountId, business_id: toInt64(ctx.businessId) };
+}
+
+/** Flags are never null: a record without vis_state is neither deleted nor archived, and `WHERE NOT is_deleted` must keep it. */
+function flagValues(visState: number | string | null): Record<string, unknown> {
+  return { is_deleted: visState === VIS_STATE.deleted, is_archived: visState === VIS_STATE.archived };
+}
+
+function auditValues(source: Record<string, unknown>, insertId: string, audit: Audit): Record<string, unknown> {
+  return { raw_json: JSON.stringify(source), _synced_at: audit.syncedAt, _batch_id: audit.batchId, _version: insertId };
+}

@@ -1,0 +1,143 @@
+/**
+ * `/accounting/account/{accountId}/…` for every entity in the catalogue: list and get (what the connector
+ * reads), plus create / update / delete so writers (BigCommerce → FreshBooks invoices) have something to
+ * talk to. Updates follow §3.2's phases: a body with `ext_vis_state`, `vis_state` or `action_*` applies only
+ * the first of those and silently drops every other field (§9.7).
+ */
+import express, { type Request, type Response, Router } from 'express';
+import { ALL_FRESHBOOKS_ENTITIES, FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../../common/freshbooks-entities';
+import { accountingErrorBody, SandboxError } from './errors';
+import { passGate } from './gate';
+import type { VisState } from './model';
+import type { SandboxState } from './state';
+
+type Json = Record<string, unknown>;
+
+function sendError(res: Response, err: unknown): void {
+  if (err instanceof SandboxError) {
+    res.status(err.status).json(accountingErrorBody(err));
+    return;
+  }
+  throw err;
+}
+
+function notFound(entity: FreshBooksEntity, id: string): SandboxError {
+  const spec = FRESHBOOKS_ENTITIES[entity];
+  const noun = spec.singleKey.replace(/_/g, ' ');
+  // FreshBooks names the client id field "userid" in this error (PY fixture get_client_response__not_found).
+  const field = entity === 'clients' ? 'userid' : spec.idField === 'id' ? `${spec.singleKey}id` : spec.idField;
+  return new SandboxError(404, 1012, `${noun[0]!.toUpperCase()}${noun.slice(1)} not found.`, field, spec.singleKey, id);
+}
+
+function parseId(entity: FreshBooksEntity, raw: string): number {
+  if (!/^\d+$/.test(raw)) throw notFound(entity, raw);
+  return Number(raw);
+}
+
+function searchParams(req: Request): URLSearchParams {
+  return new URL(req.originalUrl, 'http://sandbox').searchParams;
+}
+
+function wrapped(entity: FreshBooksEntity, req: Request): Json {
+  const key = FRESHBOOKS_ENTITIES[entity].singleKey;
+  const body = req.body as Json | undefined;
+  const inner = body?.[key];
+  if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) {
+    throw new SandboxError(400, 1005, `Request body must be {"${key}": {…}}.`, key);
+  }
+  return inner as Json;
+}
+
+/** A PUT body → what FreshBooks actually does with it (§3.2 phases). */
+function applyUpdate(state: SandboxState, accountId: string, entity: FreshBooksEntity, id: number, fields: Json): Json {
+  if (fields.ext_vis_state !== undefined) return state.setVisState(accountId, entity, id, Number(fields.ext_vis_state) as VisState);
+  if (fields.vis_state !== undefined) return state.setVisState(accountId, entity, id, Number(fields.vis_state) as VisState);
+  const actions = Object.keys(fields).filter((k) => k.startsWith('action_') && fields[k]);
+  if (actions.length > 0) {
+    if (entity === 'invoices' && (actions.includes('action_mark_as_sent') || actions.includes('action_email'))) {
+      const inv = state.store.raw(accountId, 'invoices', id);
+      if (inv && inv.status === 1) return state.update(accountId, entity, id, { status: 2 });
+    }
+    return state.get(accountId, entity, id)!;
+  }
+  return state.update(accountId, entity, id, fields);
+}
+
+export function accountingRoutes(state: SandboxState): Router {
+  const r = Router();
+  const json = express.json({ limit: '2mb' });
+
+  for (const entity of ALL_FRESHBOOKS_ENTITIES) {
+    const spec = FRESHBOOKS_ENTITIES[entity];
+    const base = `/accounting/account/:accountId/${spec.path}`;
+
+    r.get(base, (req: Request, res: Response) => {
+      const accountId = String(req.params.accountId);
+      if (!passGate(state, req, res, 'accounting', accountId)) return;
+      try {
+        const page = state.store.list(accountId, entity, searchParams(req));
+        res.json({ response: { result: { [spec.listKey]: page.items, page: page.page, pages: page.pages, per_page: page.per_page, total: page.total } } });
+      } catch (err) {
+        sendError(res, err);
+      }
+    });
+
+    r.get(`${base}/:id`, (req: Request, res: Response) => {
+      const accountId = String(req.params.accountId);
+      if (!passGate(state, req, res, 'accounting', accountId)) return;
+      try {
+        const id = parseId(entity, String(req.params.id));
+        const params = searchParams(req);
+        const includes = new Set([...params.getAll('include[]'), ...params.getAll('include')]);
+        const rec = state.store.get(accountId, entity, id, includes);
+        if (!rec) throw notFound(entity, String(id));
+        res.json({ response: { result: { [spec.singleKey]: rec } } });
+      } catch (err) {
+        sendError(res, err);
+      }
+    });
+
+    r.post(base, json, (req: Request, res: Response) => {
+      const accountId = String(req.params.accountId);
+      if (!passGate(state, req, res, 'accounting', accountId)) return;
+      try {
+        const rec = state.create(accountId, entity, wrapped(entity, req));
+        res.json({ response: { result: { [spec.singleKey]: rec } } });
+      } catch (err) {
+        sendError(res, err);
+      }
+    });
+
+    r.put(`${base}/:id`, json, (req: Request, res: Response) => {
+      const accountId = String(req.params.accountId);
+      if (!passGate(state, req, res, 'accounting', accountId)) return;
+      try {
+        const id = parseId(entity, String(req.params.id));
+        if (!state.store.raw(accountId, entity, id)) throw notFound(entity, String(id));
+        const rec = applyUpdate(state, accountId, entity, id, wrapped(entity, req));
+        res.json({ response: { result: { [spec.singleKey]: rec } } });
+      } catch (err) {
+        sendError(res, err);
+      }
+    });
+
+    r.delete(`${base}/:id`, (req: Request, res: Response) => {
+      const accountId = String(req.params.accountId);
+      if (!passGate(state, req, res, 'accounting', accountId)) return;
+      try {
+        const id = parseId(entity, String(req.params.id));
+        if (!state.store.raw(accountId, entity, id)) throw notFound(entity, String(id));
+        res.json({ response: { result: { [spec.singleKey]: state.delete(accountId, entity, id) } } });
+      } catch (err) {
+        sendError(res, err);
+      }
+    });
+  }
+
+  // Anything else under /accounting: FreshBooks answers in its own error shape, not an HTML 404.
+  r.use('/accounting', (req: Request, res: Response) => {
+    res.status(404).json(accountingErrorBody({ errno: 1012, message: 'The requested resource was not found.', value: req.path }));
+  });
+
+  return r;
+}

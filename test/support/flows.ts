@@ -1,0 +1,47 @@
+import type { Harness } from './harness';
+import { EMULATOR_PROJECT } from './harness';
+import type { ConnectionWorkflowStatus } from '../../workflows/connection';
+import { BigQueryWarehouse } from '../../connectors/bigquery';
+import { authorizeThroughSandbox } from '../../scripts/local-service';
+
+export const authorizeFreshBooks = (h: Harness) => authorizeThroughSandbox(h.apiUrl, h.env.ADMIN_TOKEN);
+
+export async function createBigQueryConnection(h: Harness, opts: { datasetId: string; businessIndex?: number; settings?: Record<string, unknown> }): Promise<{ connectionId: string; accountId: string; grantId: string }> {
+  const auth = await authorizeFreshBooks(h);
+  const business = auth.businesses[opts.businessIndex ?? 0];
+  const res = await h.admin('/api/connections', {
+    body: {
+      authorizationId: auth.authorizationId,
+      businessIds: [business.businessId],
+      destination: { type: 'bigquery', projectId: EMULATOR_PROJECT, datasetId: opts.datasetId, location: 'US', serviceAccountKey: h.serviceAccountKeyJson },
+      settings: { pollIntervalSec: 3600, reconcileEveryHours: 24, ...opts.settings },
+    },
+  });
+  if (res.status !== 201) throw new Error(`create connection failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { connectionId: res.body.connectionIds[0], accountId: business.accountId, grantId: auth.grantId };
+}
+
+/** Waits until `runs` runs have finished in total (the initial backfill is 1) and the workflow is idle. */
+export async function waitForRuns(h: Harness, connectionId: string, runs: number, timeoutMs = 180_000): Promise<ConnectionWorkflowStatus> {
+  const until = Date.now() + timeoutMs;
+  let last: ConnectionWorkflowStatus | null = null;
+  while (Date.now() < until) {
+    last = await h.workflows.connectionStatus(connectionId).catch(() => null);
+    if (last && !last.currentRun && last.phase !== 'syncing') {
+      const { rows } = await h.db.query<{ error: string | null }>(
+        'SELECT error FROM sync_runs WHERE connection_id = $1 AND finished_at IS NOT NULL ORDER BY id DESC', [connectionId]);
+      if (rows[0]?.error) throw new Error(`sync run failed: ${rows[0].error}`);
+      if (rows.length >= runs) return last;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`connection ${connectionId} did not finish ${runs} run(s): ${JSON.stringify(last)}`);
+}
+
+export function emulatorWarehouse(h: Harness, datasetId: string): BigQueryWarehouse {
+  return new BigQueryWarehouse({
+    target: { projectId: EMULATOR_PROJECT, datasetId, location: 'US' },
+    apiEndpoint: h.bigqueryEmulatorUrl,
+    tokens: { getAccessToken: async () => 'emulator-ignores-auth' },
+  });
+}

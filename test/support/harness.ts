@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { Client as PgClient } from 'pg';
+import { bundleWorkflowCode, Runtime, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { startStack, type Stack } from '../../scripts/dev-stack';
+import { adminCall, sandboxEnv, startSandboxes, startService, type LocalService, type Sandboxes } from '../../scripts/local-service';
+
+/**
+ * An integration environment: the real Temporal dev server, real Postgres (a fresh database per
+ * harness), the BigQuery emulator, and the FreshBooks/Google sandboxes on ephemeral ports.
+ */
+export const EMULATOR_PROJECT = 'ml-connector-dev';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+let ownStack: Promise<Stack> | undefined;
+let runtimeInstalled = false;
+let openHarnesses = 0;
+
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') });
+  return bundle;
+}
+
+export interface Infrastructure {
+  temporalAddress: string;
+  databaseUrl: string;
+  bigqueryEmulatorUrl: string;
+}
+
+/** Services started by scripts/with-stack.ts (npm test), or a stack of our own when run alone. */
+export async function infrastructure(): Promise<Infrastructure> {
+  const { TEMPORAL_ADDRESS, TEST_DATABASE_URL, BIGQUERY_EMULATOR_URL } = process.env;
+  if (TEMPORAL_ADDRESS && TEST_DATABASE_URL && BIGQUERY_EMULATOR_URL) {
+    return { temporalAddress: TEMPORAL_ADDRESS, databaseUrl: TEST_DATABASE_URL, bigqueryEmulatorUrl: BIGQUERY_EMULATOR_URL };
+  }
+  ownStack ??= startStack();
+  return ownStack;
+}
+
+export async function stopOwnStack(): Promise<void> {
+  if (ownStack) await (await ownStack).stop();
+}
+
+export async function freshDatabase(serverUrl: string): Promise<string> {
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new PgClient({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export interface HarnessOptions {
+  freshbooks?: NonNullable<Parameters<typeof startSandboxes>[0]>['freshbooks'];
+  googleTokenTtlSec?: number;
+  /** false: no in-process worker (tests that run it in a child process). */
+  worker?: boolean;
+  env?: Record<string, string>;
+}
+
+export interface Harness extends LocalService, Sandboxes {
+  env: Record<string, string>;
+  bigqueryEmulatorUrl: string;
+  admin(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: any }>;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    runtimeInstalled = true;
+  }
+  const infra = await infrastructure();
+  const sandboxes = await startSandboxes({ freshbooks: opts.freshbooks, googleTokenTtlSec: opts.googleTokenTtlSec });
+  const env = sandboxEnv(sandboxes, { databaseUrl: await freshDatabase(infra.databaseUrl), temporalAddress: infra.temporalAddress, bigqueryEndpoint: infra.bigqueryEmulatorUrl }, {
+    TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
+    FRESHBOOKS_REQUESTS_PER_SEC: '200',
+    LOG_LEVEL: 'silent',
+    ...opts.env,
+  });
+  const service = await startService(env, { worker: opts.worker, workflowBundle: await workflowBundle() });
+  openHarnesses += 1;
+  return {
+    ...sandboxes,
+    ...service,
+    env,
+    bigqueryEmulatorUrl: infra.bigqueryEmulatorUrl,
+    admin: (path, init) => adminCall(service.apiUrl, env.ADMIN_TOKEN, path, init),
+    async close() {
+      await service.close();
+      await sandboxes.close();
+      // A file run on its own started its own stack; the last harness to close stops it.
+      openHarnesses -= 1;
+      if (openHarnesses === 0) await stopOwnStack();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { AppConfig } from '../common/config';
+import { createActivities, type ActivityDeps } from '../activities';
+import { createDataConverter } from '../temporal/data-converter';
+
+export interface WorkerHandle {
+  worker: Worker;
+  connection: NativeConnection;
+}
+
+/**
+ * One worker serves the connection and credential workflows and their activities. `workflowBundle`
+ * lets tests and production reuse a prebuilt bundle instead of webpacking on every start.
+ */
+export async function createWorker(config: AppConfig, deps: ActivityDeps, extra: Partial<WorkerOptions> = {}): Promise<WorkerHandle> {
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...(extra.workflowBundle ? {} : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities(deps),
+    dataConverter: createDataConverter(config.payloadKeys),
+    maxConcurrentActivityTaskExecutions: 20,
+    maxCachedWorkflows: 200,
+    shutdownGraceTime: '20s',
+    ...extra,
+  });
+  return { worker, connection };
+}

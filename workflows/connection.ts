@@ -1,0 +1,261 @@
+import {
+  allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, uuid4, workflowInfo,
+  ApplicationFailure, ActivityFailure,
+} from '@temporalio/workflow';
+import type { FreshBooksEntity } from '../common/freshbooks-entities';
+import type { Activities } from '../activities';
+import type { EntityRunStats, RedeliverRequest, RunSummary, SyncPagesResult, SyncPass, SyncPlan, SyncRequest } from './types';
+
+/**
+ * One long-running workflow per connection: wait for the (jittered) poll timer or a request, read
+ * each entity's changes page batch by page batch, deliver them, remember the cursor. A full
+ * reconciliation runs periodically to catch deletes and anything the incremental filter missed.
+ * Records never enter history: activities take ids and cursors and return counts.
+ */
+export const requestSyncSignal = defineSignal<[SyncRequest]>('requestSync');
+export const redeliverSignal = defineSignal<[RedeliverRequest]>('redeliver');
+export const pauseSignal = defineSignal<[paused: boolean]>('pause');
+export const stopSignal = defineSignal('stop');
+export const statusQuery = defineQuery<ConnectionWorkflowStatus>('status');
+
+export interface StreamCursor {
+  since?: string;
+}
+
+/** Where an unfinished run stands, so continue-as-new or a new worker picks up at the same page. */
+interface RunPosition {
+  summary: RunSummary;
+  entityIndex: number;
+  passIndex: number;
+  page: number;
+  maxUpdatedAt?: string;
+}
+
+export interface ConnectionState {
+  cursors: Partial<Record<FreshBooksEntity, StreamCursor>>;
+  lastFullSyncAt?: number;
+  lastRun?: RunSummary;
+  pending: SyncRequest[];
+  redeliveries: RedeliverRequest[];
+  position?: RunPosition;
+  paused: boolean;
+  consecutiveFailures: number;
+}
+
+export interface ConnectionWorkflowInput {
+  connectionId: string;
+  state?: ConnectionState;
+}
+
+export interface ConnectionWorkflowStatus {
+  connectionId: string;
+  phase: 'waiting' | 'syncing' | 'paused' | 'needs_reauth' | 'backing_off';
+  cursors: ConnectionState['cursors'];
+  lastRun?: RunSummary;
+  currentRun?: { summary: RunSummary; entity?: FreshBooksEntity; page: number };
+  nextPollAt?: string;
+  consecutiveFailures: number;
+}
+
+const PAGES_PER_ACTIVITY = 10;
+const MAX_HISTORY_EVENTS = 1_500;
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '30s',
+  retry: {
+    initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 8,
+    nonRetryableErrorTypes: ['NeedsReauth', 'InvalidServiceAccountKey', 'SchemaConflict', 'ConnectionNotFound'],
+  },
+});
+
+export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<void> {
+  const { connectionId } = input;
+  const state: ConnectionState = input.state ?? {
+    cursors: {}, pending: [{ mode: 'full', reason: 'initial' }], redeliveries: [], paused: false, consecutiveFailures: 0,
+  };
+  let stopped = false;
+  let phase: ConnectionWorkflowStatus['phase'] = 'waiting';
+  let nextPollAt: number | undefined;
+  let currentEntity: FreshBooksEntity | undefined;
+
+  setHandler(requestSyncSignal, (req) => {
+    // Bursts of requests collapse into one queued run per mode.
+    if (!state.pending.some((p) => p.mode === req.mode)) state.pending.push(req);
+  });
+  setHandler(redeliverSignal, (req) => { state.redeliveries.push(req); });
+  setHandler(pauseSignal, (paused) => { state.paused = paused; });
+  setHandler(stopSignal, () => { stopped = true; });
+  setHandler(statusQuery, () => ({
+    connectionId,
+    phase,
+    cursors: state.cursors,
+    lastRun: state.lastRun,
+    currentRun: state.position && { summary: state.position.summary, entity: currentEntity, page: state.position.page },
+    nextPollAt: nextPollAt ? new Date(nextPollAt).toISOString() : undefined,
+    consecutiveFailures: state.consecutiveFailures,
+  }));
+
+  const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
+  const hasWork = () => stopped || (!state.paused && (state.pending.length > 0 || state.redeliveries.length > 0));
+
+  while (!stopped) {
+    if (!state.position) {
+      const plan = await acts.loadSyncPlan(connectionId);
+      if (plan.status === 'deleted') return;
+      phase = state.paused ? 'paused' : plan.status === 'needs_reauth' ? 'needs_reauth' : 'waiting';
+      const waitMs = jittered(plan.pollIntervalSec * 1000);
+      nextPollAt = Date.now() + waitMs;
+      const woke = await condition(hasWork, waitMs);
+      nextPollAt = undefined;
+      if (stopped) break;
+      if (state.paused) continue;
+      if (!woke) state.pending.push({ mode: isFullDue(state, plan) ? 'full' : 'incremental', reason: 'schedule' });
+
+      const redeliver = state.redeliveries.shift();
+      if (redeliver) {
+        await runRedelivery(connectionId, redeliver, state);
+        continue;
+      }
+      const request = state.pending.shift()!;
+      state.position = startRun(request);
+    }
+
+    phase = 'syncing';
+    try {
+      const plan = await acts.loadSyncPlan(connectionId);
+      if (plan.status !== 'active') {
+        // Nothing can succeed until the user acts (re-authorize / resume); keep the place, wait.
+        state.position = undefined;
+        continue;
+      }
+      const finished = await continueRun(connectionId, plan.entities, state, (e) => { currentEntity = e; }, shouldContinueAsNew);
+      if (!finished) break; // history is long: continue as new from the saved position
+      state.consecutiveFailures = 0;
+    } catch (err) {
+      const failure = describeFailure(err);
+      state.consecutiveFailures += 1;
+      if (state.position) {
+        state.position.summary.error = failure.message;
+        state.position.summary.finishedAt = new Date().toISOString();
+        state.lastRun = state.position.summary;
+        await acts.recordSyncRun(connectionId, state.position.summary);
+      }
+      state.position = undefined;
+      if (failure.type !== 'NeedsReauth') {
+        // Back off before the next scheduled attempt instead of hot-looping on a broken destination.
+        phase = 'backing_off';
+        await condition(() => stopped, Math.min(60_000 * 2 ** Math.min(state.consecutiveFailures, 6), 3_600_000));
+      }
+    }
+    currentEntity = undefined;
+    if (shouldContinueAsNew()) break;
+  }
+
+  if (stopped) return;
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof connectionWorkflow>({ connectionId, state });
+}
+
+function startRun(request: SyncRequest): RunPosition {
+  return {
+    summary: { runKey: uuid4(), mode: request.mode, reason: request.reason, startedAt: new Date().toISOString(), entities: {} },
+    entityIndex: 0,
+    passIndex: 0,
+    page: 1,
+  };
+}
+
+const PASSES: SyncPass[] = ['changes', 'deleted'];
+
+/** Runs (or resumes) the current run. Returns false when it stopped early to continue as new. */
+async function continueRun(
+  connectionId: string,
+  entities: FreshBooksEntity[],
+  state: ConnectionState,
+  onEntity: (e: FreshBooksEntity) => void,
+  shouldContinueAsNew: () => boolean,
+): Promise<boolean> {
+  const pos = state.position!;
+  await acts.prepareDestination(connectionId);
+  for (; pos.entityIndex < entities.length; pos.entityIndex++, pos.passIndex = 0) {
+    const entity = entities[pos.entityIndex];
+    onEntity(entity);
+    const since = pos.summary.mode === 'full' ? undefined : state.cursors[entity]?.since;
+    for (; pos.passIndex < PASSES.length; pos.passIndex++, pos.page = 1) {
+      const pass = PASSES[pos.passIndex];
+      while (pos.page > 0) {
+        if (shouldContinueAsNew()) return false;
+        const res = await acts.syncPages({
+          connectionId, runKey: pos.summary.runKey, entity, pass, mode: pos.summary.mode, since,
+          startPage: pos.page, maxPages: PAGES_PER_ACTIVITY,
+        });
+        addStats(pos.summary, entity, res);
+        if (res.maxUpdatedAt && (!pos.maxUpdatedAt || res.maxUpdatedAt > pos.maxUpdatedAt)) pos.maxUpdatedAt = res.maxUpdatedAt;
+        pos.page = res.nextPage ?? 0;
+      }
+    }
+    // The cursor only moves once every pass of the entity has been delivered.
+    const prev = state.cursors[entity]?.since;
+    if (pos.maxUpdatedAt && (!prev || pos.maxUpdatedAt > prev)) state.cursors[entity] = { since: pos.maxUpdatedAt };
+    pos.maxUpdatedAt = undefined;
+  }
+  pos.summary.finishedAt = new Date().toISOString();
+  if (pos.summary.mode === 'full') state.lastFullSyncAt = Date.now();
+  state.lastRun = pos.summary;
+  state.position = undefined;
+  await acts.recordSyncRun(connectionId, pos.summary);
+  return true;
+}
+
+async function runRedelivery(connectionId: string, req: RedeliverRequest, state: ConnectionState): Promise<void> {
+  const summary: RunSummary = { runKey: uuid4(), mode: 'incremental', reason: 'redeliver', startedAt: new Date().toISOString(), entities: {} };
+  try {
+    await acts.prepareDestination(connectionId);
+    if (req.recordId) {
+      const res = await acts.redeliverRecord({ connectionId, runKey: summary.runKey, entity: req.entity, recordId: req.recordId });
+      addStats(summary, req.entity, res);
+    } else {
+      for (const pass of PASSES) {
+        let page: number | null = 1;
+        while (page) {
+          const res: SyncPagesResult = await acts.syncPages({
+            connectionId, runKey: summary.runKey, entity: req.entity, pass, mode: 'incremental', force: true,
+            since: req.from, window: { from: req.from, to: req.to }, startPage: page, maxPages: PAGES_PER_ACTIVITY,
+          });
+          addStats(summary, req.entity, res);
+          page = res.nextPage;
+        }
+      }
+    }
+  } catch (err) {
+    summary.error = describeFailure(err).message;
+  }
+  summary.finishedAt = new Date().toISOString();
+  state.lastRun = summary;
+  await acts.recordSyncRun(connectionId, summary);
+}
+
+function addStats(summary: RunSummary, entity: FreshBooksEntity, res: { records: number; delivered: number; rows: number; pagesRead: number }) {
+  const s: EntityRunStats = summary.entities[entity] ?? { records: 0, delivered: 0, rows: 0, pages: 0 };
+  s.records += res.records;
+  s.delivered += res.delivered;
+  s.rows += res.rows;
+  s.pages += res.pagesRead;
+  summary.entities[entity] = s;
+}
+
+function isFullDue(state: ConnectionState, plan: SyncPlan): boolean {
+  return state.lastFullSyncAt === undefined || Date.now() - state.lastFullSyncAt >= plan.reconcileEveryHours * 3_600_000;
+}
+
+/** ±10% so connections created together do not poll together. Math.random is seeded per run: replay-safe. */
+function jittered(ms: number): number {
+  return Math.round(ms * (0.9 + Math.random() * 0.2));
+}
+
+function describeFailure(err: unknown): { type?: string; message: string } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return { type: cause.type ?? undefined, message: cause.message };
+  return { message: err instanceof Error ? err.message : String(err) };
+}

@@ -1,0 +1,60 @@
+import {
+  allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { RefreshResult } from './types';
+
+/**
+ * The single writer of one FreshBooks OAuth grant. FreshBooks refresh tokens are single-use: two
+ * refreshes racing leave the connection dead, so every refresh goes through here. Callers that got a
+ * 401 ask with the version they used; asks for an old version are answered without a new refresh.
+ */
+export const requestRefreshUpdate = defineUpdate<RefreshResult, [staleVersion: number]>('requestRefresh');
+export const reauthorizedSignal = defineSignal('reauthorized');
+export const grantStateQuery = defineQuery<RefreshResult>('grantState');
+
+const RENEW_BEFORE_MS = 5 * 60_000;
+const MAX_HISTORY = 1_000;
+
+const { readGrantState, refreshFreshBooksGrant } = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+export async function credentialWorkflow(input: { credentialId: string }): Promise<void> {
+  const { credentialId } = input;
+  let grant = await readGrantState(credentialId);
+  let askedFor = -1;
+  let reauthorized = false;
+
+  const settled = (stale: number) => grant.version > stale || grant.needsReauth;
+  setHandler(requestRefreshUpdate, async (staleVersion) => {
+    if (!settled(staleVersion)) {
+      askedFor = Math.max(askedFor, staleVersion);
+      await condition(() => settled(staleVersion));
+    }
+    return grant;
+  });
+  setHandler(reauthorizedSignal, () => { reauthorized = true; });
+  setHandler(grantStateQuery, () => grant);
+
+  for (;;) {
+    if (grant.needsReauth) {
+      // Retrying a rejected refresh token cannot succeed; wait for the user to authorize again.
+      await condition(() => reauthorized);
+    } else {
+      const dueIn = grant.expiresAt - RENEW_BEFORE_MS - Date.now();
+      if (dueIn > 0) await condition(() => askedFor >= grant.version || reauthorized, dueIn);
+    }
+    if (reauthorized) {
+      reauthorized = false;
+      grant = await readGrantState(credentialId);
+    } else {
+      grant = await refreshFreshBooksGrant({ credentialId, expectedVersion: grant.version });
+    }
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof credentialWorkflow>(input);
+    }
+  }
+}

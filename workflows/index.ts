@@ -1,0 +1,2 @@
+export { connectionWorkflow } from './connection';
+export { credentialWorkflow } from './credential';
