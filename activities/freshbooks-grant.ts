@@ -42,7 +42,8 @@ export function freshbooksGrantActivities(deps: ActivityDeps) {
     });
     if (outcome.needsReauth) {
       await connections.setStatusByGrant(input.credentialId, 'needs_reauth', {
-        reason: 'FreshBooks rejected the refresh token; authorize again through /api/freshbooks/authorizations',
+        reason: 'FreshBooks rejected the refresh token: re-authorize with POST /api/freshbooks/authorizations {"reauthorizeGrantId": "<grantId>"}',
+        grantId: input.credentialId,
         since: new Date().toISOString(),
       });
     }
