@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
+import { FreshBooksApiError, FreshBooksInvalidGrantError, FreshBooksNetworkError, FreshBooksRateLimitedError } from '../connectors/freshbooks';
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string, readonly details?: unknown) {
@@ -33,6 +34,15 @@ export function errorHandler(log: { error: (o: object, m: string) => void }): Er
     }
     if (err && typeof err === 'object' && 'type' in err && (err as { type: string }).type === 'entity.too.large') {
       res.status(413).json({ error: 'body too large' });
+      return;
+    }
+    // Upstream failures say which system failed; our connector errors carry no secrets by construction.
+    if (err instanceof FreshBooksInvalidGrantError) {
+      res.status(400).json({ error: 'FreshBooks rejected the authorization code (expired or already used); start the authorization again' });
+      return;
+    }
+    if (err instanceof FreshBooksApiError || err instanceof FreshBooksNetworkError || err instanceof FreshBooksRateLimitedError) {
+      res.status(502).json({ error: `FreshBooks request failed: ${(err as Error).message}` });
       return;
     }
     log.error({ err: { name: (err as Error)?.name } }, 'unhandled API error');

@@ -13,21 +13,11 @@
 import { z } from 'zod';
 import { FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../../common/freshbooks-entities';
 import type { RequestBudget } from './budget';
-import {
-  FreshBooksApiError,
-  FreshBooksRateLimitedError,
-  FreshBooksUnauthorizedError,
-  parseFreshBooksError,
-  redact,
-} from './errors';
-import { FreshBooksNetworkError, backoffMs, headerValue, parseRetryAfterMs, sendHttp, sleep, trimBase, type HttpReply } from './http';
+import { FreshBooksApiError } from './errors';
+import { getFreshBooksJson, retryPolicy, type GetJsonPolicy, type TokenSource } from './get-json';
+import { trimBase } from './http';
 
-export interface TokenSource {
-  /** The current access token and a version that changes whenever the token does. */
-  accessToken(): Promise<{ token: string; version: number }>;
-  /** Called after a 401 with the version that failed; refreshes unless someone already moved past it. */
-  refreshAfterUnauthorized(staleVersion: number): Promise<void>;
-}
+export type { TokenSource } from './get-json';
 
 export type { RequestBudget } from './budget';
 
@@ -81,24 +71,12 @@ const ResultEnvelope = z.object({ response: z.object({ result: z.record(z.string
 export class FreshBooksClient {
   readonly accountId: string;
   private readonly apiBase: string;
-  private readonly tokens: TokenSource;
-  private readonly budget?: RequestBudget;
-  private readonly budgetKey: string;
-  private readonly maxRateLimitWaitMs: number;
-  private readonly timeoutMs: number;
-  private readonly maxAttempts: number;
-  private readonly retryBaseMs: number;
+  private readonly policy: GetJsonPolicy;
 
   constructor(opts: FreshBooksClientOptions) {
     this.apiBase = trimBase(opts.apiBase);
     this.accountId = opts.accountId;
-    this.tokens = opts.tokens;
-    if (opts.budget) this.budget = opts.budget;
-    this.budgetKey = opts.budgetKey ?? opts.accountId;
-    this.maxRateLimitWaitMs = opts.maxRateLimitWaitMs ?? 120_000;
-    this.timeoutMs = opts.timeoutMs ?? 30_000;
-    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 4);
-    this.retryBaseMs = opts.retryBaseMs ?? 500;
+    this.policy = retryPolicy({ ...opts, budgetKey: opts.budgetKey ?? opts.accountId, label: opts.accountId });
   }
 
   async listPage(entity: FreshBooksEntity, q: ListQuery): Promise<ListPage> {
@@ -168,96 +146,7 @@ export class FreshBooksClient {
     return new FreshBooksApiError({ status: 200, message: `FreshBooks ${entity} reply has an unexpected shape (${where})` });
   }
 
-  /** GET with the full retry policy; returns the parsed JSON body of a successful reply. */
-  private async getJson(url: string): Promise<unknown> {
-    let { token, version } = await this.tokens.accessToken();
-    let refreshed = false;
-    let failures = 0;
-    let rateLimitWaitedMs = 0;
-    let rateLimitHits = 0;
-
-    for (;;) {
-      if (this.budget) await this.budget.acquire(this.budgetKey);
-      let reply: HttpReply;
-      try {
-        reply = await sendHttp({
-          method: 'GET',
-          url,
-          headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-          timeoutMs: this.timeoutMs,
-        });
-      } catch (err) {
-        if (!(err instanceof FreshBooksNetworkError)) throw err;
-        failures++;
-        if (failures >= this.maxAttempts) throw err;
-        await sleep(backoffMs(failures - 1, this.retryBaseMs, 30_000));
-        continue;
-      }
-
-      if (reply.status === 401) {
-        if (refreshed) throw this.apiError(reply, token, FreshBooksUnauthorizedError);
-        refreshed = true;
-        await this.tokens.refreshAfterUnauthorized(version);
-        ({ token, version } = await this.tokens.accessToken());
-        continue;
-      }
-
-      if (reply.status === 429) {
-        const waitMs =
-          parseRetryAfterMs(headerValue(reply.headers, 'retry-after')) ??
-          backoffMs(rateLimitHits, Math.max(this.retryBaseMs, 1000), 60_000);
-        rateLimitHits++;
-        if (rateLimitWaitedMs + waitMs > this.maxRateLimitWaitMs) throw new FreshBooksRateLimitedError(waitMs);
-        this.budget?.pause(this.budgetKey, waitMs);
-        rateLimitWaitedMs += waitMs;
-        await sleep(waitMs);
-        continue;
-      }
-
-      if (reply.status >= 500) {
-        failures++;
-        if (failures >= this.maxAttempts) throw this.apiError(reply, token);
-        await sleep(backoffMs(failures - 1, this.retryBaseMs, 30_000));
-        continue;
-      }
-
-      if (reply.status < 200 || reply.status >= 300) throw this.apiError(reply, token);
-
-      let json: unknown;
-      try {
-        json = JSON.parse(reply.text);
-      } catch {
-        throw new FreshBooksApiError({ status: reply.status, message: `FreshBooks sent a non-JSON reply (HTTP ${reply.status})` });
-      }
-      // A 200 can still be an error (google.rpc shape, §9.15).
-      const embedded = parseFreshBooksError(json);
-      if (embedded) throw this.apiError(reply, token, FreshBooksApiError, json);
-      return json;
-    }
-  }
-
-  private apiError(
-    reply: HttpReply,
-    token: string,
-    Kind: typeof FreshBooksApiError = FreshBooksApiError,
-    parsedBody?: unknown,
-  ): FreshBooksApiError {
-    let body = parsedBody;
-    if (body === undefined) {
-      try {
-        body = JSON.parse(reply.text);
-      } catch {
-        body = undefined;
-      }
-    }
-    const parsed = parseFreshBooksError(body);
-    const detail = parsed ? `${parsed.errno !== undefined ? `errno ${parsed.errno}: ` : ''}${parsed.message}` : 'no error body';
-    return new Kind({
-      status: reply.status,
-      message: redact(`FreshBooks ${this.accountId} HTTP ${reply.status}: ${detail}`, [token]),
-      ...(parsed?.errno !== undefined ? { errno: parsed.errno } : {}),
-      ...(parsed?.field !== undefined ? { field: parsed.field } : {}),
-      ...(parsed?.code !== undefined ? { code: parsed.code } : {}),
-    });
+  private getJson(url: string): Promise<unknown> {
+    return getFreshBooksJson(url, this.policy);
   }
 }

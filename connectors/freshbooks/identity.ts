@@ -5,8 +5,9 @@
  * ids for three URL namespaces (§9.13); `business.id` is the business_id, not the membership id.
  */
 import { z } from 'zod';
-import { FreshBooksApiError, FreshBooksUnauthorizedError, parseFreshBooksError, redact } from './errors';
-import { sendHttp, trimBase } from './http';
+import { FreshBooksApiError } from './errors';
+import { getFreshBooksJson, retryPolicy, type TokenSource } from './get-json';
+import { trimBase } from './http';
 
 export interface FreshBooksBusiness {
   businessId: number;
@@ -43,32 +44,15 @@ const MeReply = z.object({
 /** Roles that may not sync a business: a client of someone else's business sees only their own invoices. */
 const EXCLUDED_ROLES = new Set(['client']);
 
+/** Interactive (the OAuth callback waits on it), so rate limits are sat out for at most 30 s. */
 export async function fetchIdentity(p: { apiBase: string; accessToken: string; timeoutMs?: number }): Promise<FreshBooksIdentity> {
-  const reply = await sendHttp({
-    method: 'GET',
-    url: `${trimBase(p.apiBase)}/auth/api/v1/users/me`,
-    headers: { authorization: `Bearer ${p.accessToken}`, accept: 'application/json' },
-    timeoutMs: p.timeoutMs ?? 30_000,
-  });
-  let json: unknown;
-  try {
-    json = JSON.parse(reply.text);
-  } catch {
-    json = undefined;
-  }
-  const err = parseFreshBooksError(json);
-  if (reply.status !== 200 || err) {
-    const init = {
-      status: reply.status,
-      message: redact(`FreshBooks /users/me failed (HTTP ${reply.status}): ${err?.message ?? 'no error body'}`, [p.accessToken]),
-      ...(err?.errno !== undefined ? { errno: err.errno } : {}),
-      ...(err?.code !== undefined ? { code: err.code } : {}),
-    };
-    throw reply.status === 401 ? new FreshBooksUnauthorizedError(init) : new FreshBooksApiError(init);
-  }
+  // A fresh token has nothing to refresh to: a 401 here is final after the one retry.
+  const tokens: TokenSource = { accessToken: async () => ({ token: p.accessToken, version: 0 }), refreshAfterUnauthorized: async () => undefined };
+  const policy = retryPolicy({ tokens, budgetKey: 'identity', label: '/users/me', maxRateLimitWaitMs: 30_000, ...(p.timeoutMs ? { timeoutMs: p.timeoutMs } : {}) });
+  const json = await getFreshBooksJson(`${trimBase(p.apiBase)}/auth/api/v1/users/me`, policy);
   const parsed = MeReply.safeParse(json);
   if (!parsed.success) {
-    throw new FreshBooksApiError({ status: reply.status, message: 'FreshBooks /users/me sent an unexpected reply shape' });
+    throw new FreshBooksApiError({ status: 200, message: 'FreshBooks /users/me sent an unexpected reply shape' });
   }
   const me = parsed.data.response;
   const businesses: FreshBooksBusiness[] = [];

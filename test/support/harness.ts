@@ -54,6 +54,9 @@ export async function freshDatabase(serverUrl: string): Promise<string> {
 export interface HarnessOptions {
   freshbooks?: NonNullable<Parameters<typeof startSandboxes>[0]>['freshbooks'];
   googleTokenTtlSec?: number;
+  /** Where BigQuery calls go: the goccy emulator (real SQL), or the in-memory sandbox (faithful schema
+   * changes, 409s and faults, but no SQL). */
+  bigquery?: 'emulator' | 'sandbox';
   /** false: no in-process worker (tests that run it in a child process). */
   worker?: boolean;
   env?: Record<string, string>;
@@ -72,7 +75,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   }
   const infra = await infrastructure();
   const sandboxes = await startSandboxes({ freshbooks: opts.freshbooks, googleTokenTtlSec: opts.googleTokenTtlSec });
-  const env = sandboxEnv(sandboxes, { databaseUrl: await freshDatabase(infra.databaseUrl), temporalAddress: infra.temporalAddress, bigqueryEndpoint: infra.bigqueryEmulatorUrl }, {
+  const bigqueryEndpoint = opts.bigquery === 'sandbox' ? sandboxes.googleUrl : infra.bigqueryEmulatorUrl;
+  const env = sandboxEnv(sandboxes, { databaseUrl: await freshDatabase(infra.databaseUrl), temporalAddress: infra.temporalAddress, bigqueryEndpoint }, {
     TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
     FRESHBOOKS_REQUESTS_PER_SEC: '200',
     LOG_LEVEL: 'silent',

@@ -1,0 +1,463 @@
+/**
+ * Backfill benchmark: FreshBooks sandbox → BigQuery, through the whole service (API → OAuth through the
+ * sandbox → create connection → connection workflow → activities in a worker child process), then the
+ * same clients in a plain loop (bench/plain-loop.ts: no Temporal, no Postgres ledger), in one run.
+ *
+ *   npx tsx bench/backfill.ts [--invoices N] [--emulator] [--timeout-sec S]
+ *
+ * Default target: the fast in-memory BigQuery REST sandbox (sandbox/google), 100,000 invoices.
+ * --emulator (or BENCH_TARGET=emulator): the real goccy BigQuery emulator, 10,000 invoices by default.
+ * Starts and stops its own stack (Temporal dev server, embedded Postgres, emulator when asked).
+ * The last line is the RESULT line; exit code 1 when the warehouse does not hold exactly the source.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
+import { temporal } from '@temporalio/proto';
+import { ALL_FRESHBOOKS_ENTITIES } from '../common/freshbooks-entities';
+import { BigQueryWarehouse } from '../connectors/bigquery';
+import { TABLES, type TableKey } from '../mapping/freshbooks';
+import type { AccountTotals } from '../sandbox/freshbooks';
+import { startBigQueryEmulator, startPostgres, startTemporal } from '../scripts/dev-stack';
+import { adminCall, authorizeThroughSandbox, sandboxEnv, startService, type LocalService } from '../scripts/local-service';
+import { connectionWorkflowId } from '../workflows/ids';
+import type { ConnectionWorkflowStatus } from '../workflows/connection';
+import { analyseHistories, type HistoryReport } from './history';
+import type { PlainInput, PlainResult } from './plain-loop';
+import { cpuByRole, diffCpu, MemorySampler } from './proc';
+import { startTimedSandboxes, type RequestTimings, type TimedSandboxes } from './sandboxes';
+
+const ROOT = resolve(__dirname, '..');
+const PROJECT = 'ml-connector-dev'; // the emulator's project; the fast sandbox accepts any
+const LOCATION = 'US';
+const DATASET_TEMPORAL = 'bench_temporal';
+const DATASET_PLAIN = 'bench_plain';
+const REQUESTS_PER_SEC = '100000'; // sandbox rate limits are off; keep the client-side budget out of the way
+const PROGRESS_EVERY_MS = 5_000;
+
+interface Options {
+  target: 'fast' | 'emulator';
+  invoices: number;
+  timeoutSec: number;
+  seed: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const target = argv.includes('--emulator') || process.env.BENCH_TARGET === 'emulator' ? 'emulator' : 'fast';
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    if (i >= 0) return argv[i + 1];
+    return argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+  };
+  const num = (name: string, env: string | undefined, dflt: number): number => {
+    const raw = value(name) ?? env;
+    if (raw === undefined) return dflt;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
+    return n;
+  };
+  const invoices = num('--invoices', process.env.BENCH_INVOICES, target === 'emulator' ? 10_000 : 100_000);
+  return {
+    target,
+    invoices,
+    // Hard stop for the whole run, stack start-up and teardown included.
+    timeoutSec: num('--timeout-sec', process.env.BENCH_TIMEOUT_SEC, 900),
+    seed: num('--seed', undefined, 1),
+  };
+}
+
+const benchStarted = Date.now();
+const stamp = () => `${((Date.now() - benchStarted) / 1000).toFixed(1).padStart(6)}s`;
+const log = (msg: string) => process.stdout.write(`[bench ${stamp()}] ${msg}\n`);
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Teardown steps, run once, newest first, each bounded. */
+class Teardown {
+  private readonly steps: { name: string; fn: () => Promise<unknown> | unknown }[] = [];
+  private running?: Promise<void>;
+
+  add(name: string, fn: () => Promise<unknown> | unknown): void {
+    this.steps.push({ name, fn });
+  }
+
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const step of [...this.steps].reverse()) {
+        try {
+          await Promise.race([Promise.resolve().then(step.fn), sleep(30_000).then(() => { throw new Error('timed out'); })]);
+        } catch (err) {
+          process.stderr.write(`[bench] teardown ${step.name}: ${err instanceof Error ? err.message : String(err)}\n`);
+        }
+      }
+    })();
+    return this.running;
+  }
+}
+
+function forwardLines(stream: NodeJS.ReadableStream | null, prefix: string, onLine?: (line: string) => boolean): void {
+  let buf = '';
+  stream?.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (onLine?.(line)) continue;
+      if (line.trim()) process.stdout.write(`${prefix} ${line.length > 400 ? `${line.slice(0, 400)}…` : line}\n`);
+    }
+  });
+}
+
+async function stopChild(child: ChildProcess, graceMs = 25_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  if (await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)])) return;
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** node with the tsx loader, so the pid we sample is the node process itself (no npx/tsx wrapper). */
+function spawnTs(script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const childEnv = { ...env };
+  delete childEnv.NODE_OPTIONS; // the bench's own heap flags must not leak into the measured processes
+  return spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, script)], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// ── verification ─────────────────────────────────────────────────────────────
+
+/** Warehouse tables and the source total each must equal (lines: one row per line). */
+const CHECKS: { table: TableKey; source: keyof AccountTotals['entities'] }[] = [
+  { table: 'invoices', source: 'invoices' },
+  { table: 'invoice_lines', source: 'invoice_lines' },
+  { table: 'payments', source: 'payments' },
+  { table: 'expenses', source: 'expenses' },
+  { table: 'bills', source: 'bills' },
+  { table: 'bill_lines', source: 'bill_lines' },
+  { table: 'bill_vendors', source: 'bill_vendors' },
+  { table: 'clients', source: 'clients' },
+  { table: 'items', source: 'items' },
+  { table: 'expense_categories', source: 'expense_categories' },
+  { table: 'accounts', source: 'accounts' },
+];
+
+interface TableCount { table: TableKey; expected: number; rows: number; distinct: number }
+
+async function countTables(sb: TimedSandboxes, opts: Options, emulatorUrl: string | undefined, datasetId: string, totals: AccountTotals): Promise<TableCount[]> {
+  const out: TableCount[] = [];
+  const wh = emulatorUrl
+    ? new BigQueryWarehouse({ target: { projectId: PROJECT, datasetId, location: LOCATION }, apiEndpoint: emulatorUrl, tokens: { getAccessToken: async () => 'emulator-ignores-auth' } })
+    : undefined;
+  for (const { table, source } of CHECKS) {
+    const spec = TABLES[table];
+    const expected = totals.entities[source].count;
+    if (wh) {
+      const key = `CONCAT(${spec.keyColumns.map((c) => `CAST(${c} AS STRING)`).join(", '|', ")})`;
+      const [r] = await wh.query<{ n: number; k: number }>(`SELECT COUNT(*) AS n, COUNT(DISTINCT ${key}) AS k FROM \`${PROJECT}.${datasetId}.${spec.defaultName}\``);
+      out.push({ table, expected, rows: Number(r?.n ?? 0), distinct: Number(r?.k ?? 0) });
+    } else {
+      const rows = sb.google.state.rows(datasetId, spec.defaultName, PROJECT);
+      const keys = new Set<string>();
+      for (const r of rows) keys.add(spec.keyColumns.map((c) => String(r[c])).join('|'));
+      out.push({ table, expected, rows: rows.length, distinct: keys.size });
+    }
+  }
+  void opts;
+  return out;
+}
+
+function printCounts(label: string, counts: TableCount[]): boolean {
+  let ok = true;
+  log(`${label}: table rows vs source (rows / distinct keys / expected)`);
+  for (const c of counts) {
+    const good = c.rows === c.expected && c.distinct === c.expected;
+    ok &&= good;
+    log(`  ${TABLES[c.table].defaultName.padEnd(30)} ${fmt(c.rows).padStart(9)} / ${fmt(c.distinct).padStart(9)} / ${fmt(c.expected).padStart(9)}  ${good ? 'ok' : 'MISMATCH'}`);
+  }
+  return ok;
+}
+
+function printTimings(label: string, t: RequestTimings, wallMs: number): void {
+  const snap = t.snapshot();
+  log(`${label}: server-side time ${fmt(t.totalMs() / 1000, 1)} s of ${fmt(wallMs / 1000, 1)} s wall`);
+  for (const [op, v] of Object.entries(snap).slice(0, 8)) {
+    log(`  ${op.padEnd(40)} ${fmt(v.count).padStart(6)} req  ${fmt(v.totalMs / 1000, 2).padStart(7)} s  avg ${fmt(v.totalMs / v.count, 1)} ms  max ${fmt(v.maxMs, 0)} ms`);
+  }
+}
+
+// ── main ─────────────────────────────────────────────────────────────────────
+
+async function main(): Promise<number> {
+  const opts = parseArgs(process.argv.slice(2));
+  const teardown = new Teardown();
+  const hardStop = setTimeout(() => {
+    log(`FAILED: the benchmark exceeded --timeout-sec ${opts.timeoutSec}; stopping everything`);
+    void teardown.run().finally(() => process.exit(1));
+  }, opts.timeoutSec * 1000);
+  hardStop.unref();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => { log(`${sig}: stopping`); void teardown.run().finally(() => process.exit(130)); });
+  }
+
+  let outcome: { code: number; result: string };
+  try {
+    outcome = await runBench(opts, teardown);
+  } finally {
+    log('stopping the stack');
+    await teardown.run();
+    clearTimeout(hardStop);
+  }
+  // Last line of the output, after everything else has been printed and stopped.
+  process.stdout.write(`${outcome.result}\n`);
+  return outcome.code;
+}
+
+async function runBench(opts: Options, teardown: Teardown): Promise<{ code: number; result: string }> {
+  const emulator = opts.target === 'emulator';
+  log(`backfill benchmark: target=${emulator ? 'goccy BigQuery emulator' : 'fast BigQuery sandbox (sandbox/google)'}, ${fmt(opts.invoices)} invoices in the first business, hard timeout ${opts.timeoutSec}s`);
+
+  // Infrastructure.
+  let t = Date.now();
+  const [temporalServer, pg, bq] = await Promise.all([startTemporal(), startPostgres(), emulator ? startBigQueryEmulator(PROJECT) : Promise.resolve(undefined)]);
+  teardown.add('postgres', () => pg.stop());
+  teardown.add('temporal', () => stopChild(temporalServer.child, 10_000));
+  if (bq) teardown.add('bigquery-emulator', () => stopChild(bq.child, 10_000));
+  log(`stack up in ${Date.now() - t} ms: Temporal ${temporalServer.address}, Postgres, ${bq ? `emulator ${bq.url}` : 'no emulator (fast sandbox)'}`);
+
+  t = Date.now();
+  const sb = await startTimedSandboxes({ scale: { invoices: opts.invoices }, seed: opts.seed });
+  teardown.add('sandboxes', () => sb.close());
+  log(`sandboxes seeded in ${Date.now() - t} ms: FreshBooks ${sb.fbUrl}, Google ${sb.googleUrl}`);
+
+  const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
+  const env = sandboxEnv(sb, { databaseUrl: pg.url, temporalAddress: temporalServer.address, bigqueryEndpoint: bq?.url ?? sb.googleUrl }, {
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    FRESHBOOKS_REQUESTS_PER_SEC: REQUESTS_PER_SEC,
+    LOG_LEVEL: 'warn',
+  });
+  // The API in this process (no worker); it runs the migrations before the worker starts.
+  const service: LocalService = await startService(env, { worker: false });
+  teardown.add('api', () => service.close());
+
+  // The worker as a child process: its RSS is its own.
+  t = Date.now();
+  const worker = spawnTs('workers/main.ts', { ...process.env, ...env, PUBLIC_URL: service.apiUrl });
+  forwardLines(worker.stdout, '[worker]');
+  forwardLines(worker.stderr, '[worker]');
+  teardown.add('worker', () => stopChild(worker));
+  const workerMem = new MemorySampler(worker.pid!, 200);
+  teardown.add('worker-sampler', () => workerMem.stop());
+  await waitForPollers(service, taskQueue, worker, 180_000);
+  workerMem.sample();
+  log(`worker pid ${worker.pid} polling ${taskQueue} after ${Date.now() - t} ms (workflow bundle built); RSS ${fmt(workerMem.lastRssMb)} MB, VmHWM ${fmt(workerMem.hwmMb)} MB`);
+  const startupHwmMb = workerMem.hwmMb;
+  workerMem.resetPeak();
+
+  // OAuth through the sandbox, as a user would.
+  const auth = await authorizeThroughSandbox(service.apiUrl, env.ADMIN_TOKEN!);
+  const business = auth.businesses[0]!;
+  const totals = sb.fb.state.totals(business.accountId);
+  const records = ALL_FRESHBOOKS_ENTITIES.reduce((n, e) => n + totals.entities[e].count, 0);
+  const lineRows = totals.entities.invoice_lines.count + totals.entities.bill_lines.count;
+  log(`source: business ${business.businessId} (account ${business.accountId}): ${ALL_FRESHBOOKS_ENTITIES.map((e) => `${e}=${fmt(totals.entities[e].count)}`).join(' ')}`);
+  log(`source: ${fmt(records)} records (parents), + ${fmt(totals.entities.invoice_lines.count)} invoice lines + ${fmt(totals.entities.bill_lines.count)} bill lines = ${fmt(records + lineRows)} warehouse rows`);
+
+  const roles = [
+    { name: 'worker', pid: worker.pid },
+    { name: 'temporal', pid: temporalServer.child.pid },
+    ...(bq ? [{ name: 'emulator', pid: bq.child.pid }] : []),
+    { name: 'postgres', comm: /^postgres/ },
+    { name: 'bench(sandboxes+api)', pid: process.pid, tree: false },
+  ];
+
+  // ── Temporal path ──
+  log('── Temporal path: POST /api/connections → connection workflow → activities in the worker');
+  sb.fbTimings.reset();
+  sb.googleTimings.reset();
+  const cpuBefore = cpuByRole(process.pid, roles);
+  const t0 = Date.now();
+  const created = await adminCall(service.apiUrl, env.ADMIN_TOKEN!, '/api/connections', {
+    body: {
+      authorizationId: auth.authorizationId,
+      businessIds: [business.businessId],
+      destination: { type: 'bigquery', projectId: PROJECT, datasetId: DATASET_TEMPORAL, location: LOCATION, serviceAccountKey: sb.serviceAccountKeyJson },
+      settings: { pollIntervalSec: 3600, reconcileEveryHours: 24 },
+    },
+  });
+  if (created.status !== 201) throw new Error(`create connection failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const connectionId: string = created.body.connectionIds[0];
+  const finished = await waitForFirstRun(service, connectionId, t0, worker, workerMem, records, Math.max(120_000, (opts.timeoutSec - 120) * 1000 / 2));
+  const temporalMs = finished.endMs - t0;
+  const cpuTemporal = diffCpu(cpuByRole(process.pid, roles), cpuBefore);
+  workerMem.sample();
+  const temporalRps = records / (temporalMs / 1000);
+  log(`Temporal path done: ${fmt(finished.records)} records, ${fmt(finished.rows)} rows in ${fmt(temporalMs / 1000, 2)} s → ${fmt(temporalRps, 1)} records/s; worker peak RSS during the sync ${fmt(workerMem.peakRssMb)} MB`);
+
+  const temporalCounts = await countTables(sb, opts, bq?.url, DATASET_TEMPORAL, totals);
+  const temporalOk = printCounts('Temporal path', temporalCounts) && finished.records === records;
+  if (finished.records !== records) log(`MISMATCH: the run summary reports ${finished.records} records read, the source has ${records}`);
+
+  const history = await analyseHistories(service.client, connectionWorkflowId(connectionId));
+  printHistory(history, temporalMs);
+  printTimings('FreshBooks sandbox (Temporal path)', sb.fbTimings, temporalMs);
+  printTimings('BigQuery target (Temporal path)', sb.googleTimings, temporalMs);
+  if (emulator) log('  (emulator mode: BigQuery calls go to the emulator, not timed server-side)');
+  printCpu('CPU seconds during the Temporal path', cpuTemporal, temporalMs);
+
+  // Worker done: its peak is final. Stop it so the plain loop runs on an otherwise idle machine.
+  workerMem.stop();
+  const workerRssMb = Math.max(workerMem.hwmMb, workerMem.peakRssMb);
+  await stopChild(worker);
+  log(`worker stopped: VmHWM ${fmt(workerMem.hwmMb)} MB (after start-up/bundling: ${fmt(startupHwmMb)} MB), peak sampled RSS during the sync ${fmt(workerMem.peakRssMb)} MB`);
+
+  // Free the first run's rows before the second (they live in this process).
+  if (!emulator) for (const table of sb.google.state.dataset(PROJECT, DATASET_TEMPORAL)?.tables.values() ?? []) table.rows.length = 0;
+
+  // ── Plain loop ──
+  log('── plain loop (no Temporal, no Postgres ledger), child process');
+  sb.fbTimings.reset();
+  sb.googleTimings.reset();
+  const input: PlainInput = {
+    fbApiBase: sb.fbUrl,
+    accountId: business.accountId,
+    businessId: business.businessId,
+    accessToken: sb.fb.state.issueTokens().access_token,
+    requestsPerSec: Number(REQUESTS_PER_SEC),
+    bigqueryEndpoint: bq?.url ?? sb.googleUrl,
+    tokenUrl: `${sb.googleUrl}/token`,
+    serviceAccountKeyJson: sb.serviceAccountKeyJson,
+    projectId: PROJECT,
+    datasetId: DATASET_PLAIN,
+    location: LOCATION,
+    entities: ALL_FRESHBOOKS_ENTITIES,
+  };
+  const plainRoles = roles.filter((r) => r.name !== 'worker');
+  const cpuPlainBefore = cpuByRole(process.pid, plainRoles);
+  const plain = await runPlainChild(input, Math.max(120_000, (opts.timeoutSec - 120) * 1000 / 2));
+  // The child reports its own CPU (it has exited by now, so /proc no longer has it).
+  const cpuPlain = { plain: plain.result.cpuSec, ...diffCpu(cpuByRole(process.pid, plainRoles), cpuPlainBefore) };
+  const plainRps = records / (plain.result.elapsedMs / 1000);
+  log(`plain loop done: ${fmt(plain.result.records)} records, ${fmt(plain.result.rows)} rows, ${plain.result.loadJobs} load jobs in ${fmt(plain.result.elapsedMs / 1000, 2)} s → ${fmt(plainRps, 1)} records/s; child peak RSS ${fmt(plain.peakRssMb)} MB`);
+  log(`plain loop phases: prepare ${fmt(plain.result.prepareMs / 1000, 2)} s, FreshBooks reads ${fmt(plain.result.fetchMs / 1000, 2)} s, map ${fmt(plain.result.mapMs / 1000, 2)} s, BigQuery loads ${fmt(plain.result.loadMs / 1000, 2)} s`);
+  const plainCounts = await countTables(sb, opts, bq?.url, DATASET_PLAIN, totals);
+  const plainOk = printCounts('plain loop', plainCounts) && plain.result.records === records;
+  printTimings('FreshBooks sandbox (plain loop)', sb.fbTimings, plain.result.elapsedMs);
+  printTimings('BigQuery target (plain loop)', sb.googleTimings, plain.result.elapsedMs);
+  printCpu('CPU seconds during the plain loop', cpuPlain, plain.result.elapsedMs);
+  if (!emulator) for (const table of sb.google.state.dataset(PROJECT, DATASET_PLAIN)?.tables.values() ?? []) table.rows.length = 0;
+
+  // ── Summary ──
+  const ratio = temporalRps / plainRps;
+  const ok = temporalOk && plainOk;
+  const targets = [
+    `ratio ${ratio.toFixed(3)} ${ratio >= 0.7 ? '≥' : '<'} 0.7`,
+    `worker RSS ${fmt(workerRssMb)} MB ${workerRssMb < 500 ? '<' : '≥'} 500`,
+    `max history ${history.maxEvents} ${history.maxEvents <= 2000 ? '≤' : '>'} 2000`,
+  ];
+  log(`targets: ${targets.join('; ')}`);
+  log(`moved ${fmt(records)} source records per path (${fmt(records + lineRows)} warehouse rows incl. ${fmt(lineRows)} invoice/bill lines); warehouse ${ok ? 'matches the source exactly' : 'DOES NOT match the source'}`);
+  if (!ok) log('FAILED: warehouse contents differ from the source (see MISMATCH above)');
+  const label = emulator ? 'backfill-emulator' : 'backfill';
+  return {
+    code: ok ? 0 : 1,
+    result: `RESULT ${label} records=${records} temporal_rps=${temporalRps.toFixed(1)} plain_rps=${plainRps.toFixed(1)} ratio=${ratio.toFixed(3)} worker_rss_mb=${Math.round(workerRssMb)} max_history_events=${history.maxEvents}`,
+  };
+}
+
+async function waitForPollers(service: LocalService, taskQueue: string, worker: ChildProcess, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  const types = [temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
+  while (Date.now() < until) {
+    if (worker.exitCode !== null) throw new Error(`worker exited with code ${worker.exitCode} before polling`);
+    const ready = await Promise.all(types.map(async (taskQueueType) => {
+      const res = await service.client.workflowService.describeTaskQueue({ namespace: service.config.temporal.namespace, taskQueue: { name: taskQueue }, taskQueueType });
+      return (res.pollers ?? []).length > 0;
+    })).catch(() => [false]);
+    if (ready.every(Boolean)) return;
+    await sleep(250);
+  }
+  throw new Error(`worker did not poll ${taskQueue} within ${timeoutMs / 1000}s`);
+}
+
+async function waitForFirstRun(
+  service: LocalService, connectionId: string, t0: number, worker: ChildProcess, mem: MemorySampler, records: number, timeoutMs: number,
+): Promise<{ endMs: number; records: number; rows: number }> {
+  const until = t0 + timeoutMs;
+  let lastProgress = Date.now();
+  while (Date.now() < until) {
+    if (worker.exitCode !== null || worker.signalCode !== null) throw new Error(`worker died (code ${worker.exitCode}, signal ${worker.signalCode})`);
+    const { rows } = await service.db.query<{ finished_at: Date; error: string | null; stats: Record<string, { records: number; rows: number }> }>(
+      'SELECT finished_at, error, stats FROM sync_runs WHERE connection_id = $1 AND finished_at IS NOT NULL ORDER BY id LIMIT 1', [connectionId]);
+    const run = rows[0];
+    if (run) {
+      const detected = Date.now();
+      if (run.error) throw new Error(`the backfill run failed: ${run.error}`);
+      // finished_at is the workflow's own clock at the end of the run; the poll adds up to 200 ms.
+      const finishedMs = run.finished_at.getTime();
+      const endMs = finishedMs > t0 && finishedMs <= detected ? finishedMs : detected;
+      const stats = Object.values(run.stats);
+      return { endMs, records: stats.reduce((n, s) => n + s.records, 0), rows: stats.reduce((n, s) => n + s.rows, 0) };
+    }
+    if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+      lastProgress = Date.now();
+      const status: ConnectionWorkflowStatus | null = await service.workflows.connectionStatus(connectionId).catch(() => null);
+      const cur = status?.currentRun;
+      const done = cur ? Object.values(cur.summary.entities).reduce((n, s) => n + (s?.records ?? 0), 0) : 0;
+      const secs = (Date.now() - t0) / 1000;
+      log(`  temporal t=${secs.toFixed(1)}s ${cur ? `${cur.entity ?? '…'} page ${cur.page}` : status?.phase ?? 'starting'}: ${fmt(done)}/${fmt(records)} records (${fmt(done / secs, 0)}/s), worker RSS ${fmt(mem.lastRssMb)} MB (peak ${fmt(mem.peakRssMb)})`);
+    }
+    await sleep(200);
+  }
+  throw new Error(`the backfill run did not finish within ${timeoutMs / 1000}s`);
+}
+
+async function runPlainChild(input: PlainInput, timeoutMs: number): Promise<{ result: PlainResult; peakRssMb: number }> {
+  const child = spawnTs('bench/plain-loop.ts', { ...process.env, BENCH_PLAIN_INPUT: JSON.stringify(input) });
+  const mem = new MemorySampler(child.pid!, 200);
+  let result: PlainResult | undefined;
+  forwardLines(child.stdout, '[plain]', (line) => {
+    if (!line.startsWith('PLAIN_RESULT ')) return false;
+    result = JSON.parse(line.slice('PLAIN_RESULT '.length)) as PlainResult;
+    return true;
+  });
+  forwardLines(child.stderr, '[plain]');
+  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const timer = setTimeout(() => { log(`plain loop exceeded ${timeoutMs / 1000}s; killing it`); child.kill('SIGKILL'); }, timeoutMs);
+  const code = await exit;
+  clearTimeout(timer);
+  mem.stop();
+  if (code !== 0 || !result) throw new Error(`plain loop failed (exit ${code})`);
+  return { result, peakRssMb: Math.max(mem.hwmMb, mem.peakRssMb) };
+}
+
+function printHistory(h: HistoryReport, wallMs: number): void {
+  log(`workflow runs: ${h.runs.length} (continue-as-new ${h.runs.length - 1}×), history events per run: ${h.runs.map((r) => r.events).join(', ')} (max ${h.maxEvents}, total ${h.totalEvents})`);
+  let activityMs = 0;
+  for (const [type, a] of Object.entries(h.byActivity)) {
+    activityMs += a.execMs + a.queueMs;
+    log(`  activity ${type.padEnd(20)} ×${String(a.count).padStart(4)}  exec ${fmt(a.execMs / 1000, 2).padStart(7)} s (avg ${fmt(a.execMs / a.count, 1)} ms, max ${fmt(a.maxExecMs)} ms)  schedule→start ${fmt(a.queueMs / 1000, 2)} s (avg ${fmt(a.queueMs / a.count, 1)} ms)  retries ${a.retries}`);
+  }
+  log(`  between activities (workflow task round trips): ${fmt(h.betweenActivitiesMs / 1000, 2)} s over ${h.betweenActivitiesCount} gaps (avg ${fmt(h.betweenActivitiesMs / Math.max(1, h.betweenActivitiesCount), 1)} ms); across continue-as-new: ${fmt(h.continueAsNewGapMs / 1000, 2)} s over ${h.continueAsNewCount}`);
+  log(`  accounted: activities ${fmt(activityMs / 1000, 2)} s + gaps ${fmt((h.betweenActivitiesMs + h.continueAsNewGapMs) / 1000, 2)} s of ${fmt(wallMs / 1000, 2)} s wall`);
+}
+
+function printCpu(label: string, cpu: Record<string, number>, wallMs: number): void {
+  const total = Object.values(cpu).reduce((a, b) => a + b, 0);
+  log(`${label} (wall ${fmt(wallMs / 1000, 1)} s, 2 cores = ${fmt((2 * wallMs) / 1000, 1)} core-s): ${Object.entries(cpu).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ')}; total ${fmt(total, 1)}`);
+}
+
+// The sandboxes hold every landed row in this process; give it room (the measured children keep Node's defaults).
+if (getHeapStatistics().heap_size_limit < 6 * 1024 ** 3 && !process.env.BENCH_REEXEC) {
+  const child = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', __filename, ...process.argv.slice(2)], {
+    stdio: 'inherit', env: { ...process.env, BENCH_REEXEC: '1' },
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else {
+  main().then((code) => process.exit(code), (err) => {
+    console.error(err instanceof Error ? err.stack ?? err.message : err);
+    process.exit(1);
+  });
+}

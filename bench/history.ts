@@ -1,0 +1,127 @@
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+
+/**
+ * Reads every run of one workflow id (it continues-as-new) and derives what the benchmark reports:
+ * history length per run, and where the wall time of the activity chain went.
+ */
+const ET = temporal.api.enums.v1.EventType;
+
+export interface RunHistory {
+  runId: string;
+  events: number;
+  /** historyLength as the visibility store reported it (may lag for the open run). */
+  listedLength?: number;
+  status: string;
+}
+
+export interface ActivityTimes {
+  count: number;
+  /** started → closed */
+  execMs: number;
+  maxExecMs: number;
+  /** scheduled → started */
+  queueMs: number;
+  /** attempts beyond the first */
+  retries: number;
+}
+
+export interface HistoryReport {
+  runs: RunHistory[];
+  maxEvents: number;
+  totalEvents: number;
+  byActivity: Record<string, ActivityTimes>;
+  /** Wall time between an activity closing and the next one being scheduled (workflow task round trip). */
+  betweenActivitiesMs: number;
+  betweenActivitiesCount: number;
+  /** Gaps that span a continue-as-new (last activity of run N → first of run N+1). */
+  continueAsNewGapMs: number;
+  continueAsNewCount: number;
+}
+
+const ms = (t: temporal.api.history.v1.IHistoryEvent['eventTime']): number =>
+  t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0;
+
+export async function analyseHistories(client: Client, workflowId: string): Promise<HistoryReport> {
+  // All runs, as the visibility store lists them…
+  const listed = new Map<string, { historyLength: number; status: string; startMs: number }>();
+  for await (const info of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+    listed.set(info.runId, { historyLength: info.historyLength, status: info.status.name, startMs: info.startTime.getTime() });
+  }
+  // …and by walking the continue-as-new chain back from the current run (visibility is eventually consistent).
+  const histories = new Map<string, temporal.api.history.v1.IHistoryEvent[]>();
+  let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
+  while (runId && !histories.has(runId)) {
+    const h: temporal.api.history.v1.IHistory = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const events: temporal.api.history.v1.IHistoryEvent[] = h.events ?? [];
+    histories.set(runId, events);
+    runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+  }
+  for (const id of listed.keys()) {
+    if (!histories.has(id)) histories.set(id, (await client.workflow.getHandle(workflowId, id).fetchHistory()).events ?? []);
+  }
+
+  const ordered = [...histories.entries()].sort((a, b) => ms(a[1][0]?.eventTime) - ms(b[1][0]?.eventTime));
+  const report: HistoryReport = {
+    runs: [], maxEvents: 0, totalEvents: 0, byActivity: {},
+    betweenActivitiesMs: 0, betweenActivitiesCount: 0, continueAsNewGapMs: 0, continueAsNewCount: 0,
+  };
+  let lastClosedMs: number | undefined;
+  let lastClosedRun: string | undefined;
+  for (const [id, events] of ordered) {
+    const info = listed.get(id);
+    report.runs.push({ runId: id, events: events.length, listedLength: info?.historyLength, status: info?.status ?? 'UNKNOWN' });
+    report.maxEvents = Math.max(report.maxEvents, events.length, info?.historyLength ?? 0);
+    report.totalEvents += events.length;
+
+    const scheduled = new Map<string, { type: string; at: number; startedAt?: number; attempt: number }>();
+    for (const e of events) {
+      const at = ms(e.eventTime);
+      switch (e.eventType) {
+        case ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: {
+          const type = e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?';
+          scheduled.set(String(e.eventId), { type, at, attempt: 1 });
+          if (lastClosedMs !== undefined) {
+            if (lastClosedRun === id) {
+              report.betweenActivitiesMs += at - lastClosedMs;
+              report.betweenActivitiesCount += 1;
+            } else {
+              report.continueAsNewGapMs += at - lastClosedMs;
+              report.continueAsNewCount += 1;
+            }
+          }
+          break;
+        }
+        case ET.EVENT_TYPE_ACTIVITY_TASK_STARTED: {
+          const s = scheduled.get(String(e.activityTaskStartedEventAttributes?.scheduledEventId));
+          if (s) {
+            s.startedAt = at;
+            s.attempt = e.activityTaskStartedEventAttributes?.attempt ?? 1;
+          }
+          break;
+        }
+        case ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+        case ET.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+        case ET.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
+        case ET.EVENT_TYPE_ACTIVITY_TASK_CANCELED: {
+          const attrs = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
+          const s = scheduled.get(String(attrs?.scheduledEventId));
+          if (!s) break;
+          const t = (report.byActivity[s.type] ??= { count: 0, execMs: 0, maxExecMs: 0, queueMs: 0, retries: 0 });
+          const started = s.startedAt ?? s.at;
+          t.count += 1;
+          t.execMs += at - started;
+          t.maxExecMs = Math.max(t.maxExecMs, at - started);
+          t.queueMs += started - s.at;
+          t.retries += Math.max(0, s.attempt - 1);
+          lastClosedMs = at;
+          lastClosedRun = id;
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+  return report;
+}

@@ -1,0 +1,141 @@
+/**
+ * One GET against FreshBooks with the whole retry policy, shared by the accounting client and the
+ * identity lookup: 401 → ask the TokenSource to refresh (never refresh here) and retry once; 429 →
+ * honour Retry-After and pause the shared budget, up to a total wait; 5xx/network → jittered backoff;
+ * an error shape inside an HTTP 200 is still an error (reference/freshbooks.md §6, §9.15).
+ */
+import type { RequestBudget } from './budget';
+import {
+  FreshBooksApiError,
+  FreshBooksRateLimitedError,
+  FreshBooksUnauthorizedError,
+  parseFreshBooksError,
+  redact,
+} from './errors';
+import { FreshBooksNetworkError, backoffMs, headerValue, parseRetryAfterMs, sendHttp, sleep, type HttpReply } from './http';
+
+export interface TokenSource {
+  /** The current access token and a version that changes whenever the token does. */
+  accessToken(): Promise<{ token: string; version: number }>;
+  /** Called after a 401 with the version that failed; refreshes unless someone already moved past it. */
+  refreshAfterUnauthorized(staleVersion: number): Promise<void>;
+}
+
+export interface GetJsonPolicy {
+  tokens: TokenSource;
+  budget?: RequestBudget;
+  budgetKey: string;
+  maxRateLimitWaitMs: number;
+  timeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  /** Names the call in error messages (an account id, "/users/me"). */
+  label: string;
+}
+
+export function retryPolicy(o: Partial<GetJsonPolicy> & Pick<GetJsonPolicy, 'tokens' | 'budgetKey' | 'label'>): GetJsonPolicy {
+  return {
+    tokens: o.tokens,
+    ...(o.budget ? { budget: o.budget } : {}),
+    budgetKey: o.budgetKey,
+    label: o.label,
+    maxRateLimitWaitMs: o.maxRateLimitWaitMs ?? 120_000,
+    timeoutMs: o.timeoutMs ?? 30_000,
+    maxAttempts: Math.max(1, o.maxAttempts ?? 4),
+    retryBaseMs: o.retryBaseMs ?? 500,
+  };
+}
+
+/** GET with the full retry policy; returns the parsed JSON body of a successful reply. */
+export async function getFreshBooksJson(url: string, p: GetJsonPolicy): Promise<unknown> {
+  let { token, version } = await p.tokens.accessToken();
+  let refreshed = false;
+  let failures = 0;
+  let rateLimitWaitedMs = 0;
+  let rateLimitHits = 0;
+
+  for (;;) {
+    if (p.budget) await p.budget.acquire(p.budgetKey);
+    let reply: HttpReply;
+    try {
+      reply = await sendHttp({
+        method: 'GET',
+        url,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+        timeoutMs: p.timeoutMs,
+      });
+    } catch (err) {
+      if (!(err instanceof FreshBooksNetworkError)) throw err;
+      failures++;
+      if (failures >= p.maxAttempts) throw err;
+      await sleep(backoffMs(failures - 1, p.retryBaseMs, 30_000));
+      continue;
+    }
+
+    if (reply.status === 401) {
+      if (refreshed) throw apiError(reply, token, p.label, FreshBooksUnauthorizedError);
+      refreshed = true;
+      await p.tokens.refreshAfterUnauthorized(version);
+      ({ token, version } = await p.tokens.accessToken());
+      continue;
+    }
+
+    if (reply.status === 429) {
+      const waitMs =
+        parseRetryAfterMs(headerValue(reply.headers, 'retry-after')) ??
+        backoffMs(rateLimitHits, Math.max(p.retryBaseMs, 1000), 60_000);
+      rateLimitHits++;
+      if (rateLimitWaitedMs + waitMs > p.maxRateLimitWaitMs) throw new FreshBooksRateLimitedError(waitMs);
+      p.budget?.pause(p.budgetKey, waitMs);
+      rateLimitWaitedMs += waitMs;
+      await sleep(waitMs);
+      continue;
+    }
+
+    if (reply.status >= 500) {
+      failures++;
+      if (failures >= p.maxAttempts) throw apiError(reply, token, p.label);
+      await sleep(backoffMs(failures - 1, p.retryBaseMs, 30_000));
+      continue;
+    }
+
+    if (reply.status < 200 || reply.status >= 300) throw apiError(reply, token, p.label);
+
+    let json: unknown;
+    try {
+      json = JSON.parse(reply.text);
+    } catch {
+      throw new FreshBooksApiError({ status: reply.status, message: `FreshBooks sent a non-JSON reply (HTTP ${reply.status})` });
+    }
+    // A 200 can still be an error (google.rpc shape, §9.15).
+    const embedded = parseFreshBooksError(json);
+    if (embedded) throw apiError(reply, token, p.label, FreshBooksApiError, json);
+    return json;
+  }
+}
+
+function apiError(
+reply: HttpReply,
+token: string,
+label: string,
+  Kind: typeof FreshBooksApiError = FreshBooksApiError,
+  parsedBody?: unknown,
+): FreshBooksApiError {
+  let body = parsedBody;
+  if (body === undefined) {
+    try {
+      body = JSON.parse(reply.text);
+    } catch {
+      body = undefined;
+    }
+  }
+  const parsed = parseFreshBooksError(body);
+  const detail = parsed ? `${parsed.errno !== undefined ? `errno ${parsed.errno}: ` : ''}${parsed.message}` : 'no error body';
+  return new Kind({
+    status: reply.status,
+    message: redact(`FreshBooks ${label} HTTP ${reply.status}: ${detail}`, [token]),
+    ...(parsed?.errno !== undefined ? { errno: parsed.errno } : {}),
+    ...(parsed?.field !== undefined ? { field: parsed.field } : {}),
+    ...(parsed?.code !== undefined ? { code: parsed.code } : {}),
+  });
+}
