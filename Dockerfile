@@ -4,6 +4,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
-ENV NODE_ENV=production
+# Workflow code bundled at build time: smaller, faster worker start-up (workers/workflow-bundle.ts).
+RUN npx tsx scripts/build-workflow-bundle.ts /app/dist/workflow-bundle.js
+ENV NODE_ENV=production WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 USER node
-CMD ["npx", "tsx", "api/main.ts"]
+CMD ["node", "--import", "tsx", "api/main.ts"]

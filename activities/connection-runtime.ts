@@ -27,14 +27,20 @@ export class ConnectionRuntime {
   freshbooks(c: ConnectionRecord<BigQueryDestinationConfig>): FreshBooksClient {
     const { credentials, config } = this.deps;
     const grantId = c.source.grantId;
+    // Read once per client (an activity), not per page; a 401 asks the grant's workflow for a newer
+    // token and the next read picks it up.
+    let cached: { token: string; version: number } | undefined;
     const tokens: TokenSource = {
       async accessToken() {
+        if (cached) return cached;
         const grant = await credentials.get<FreshBooksGrantSecret>(grantId);
         if (!grant) throw needsReauth(`FreshBooks grant ${grantId} is missing`);
         if (grant.status !== 'active') throw needsReauth('FreshBooks authorization needs to be renewed by the user');
-        return { token: grant.secret.accessToken, version: grant.version };
+        cached = { token: grant.secret.accessToken, version: grant.version };
+        return cached;
       },
       async refreshAfterUnauthorized(staleVersion) {
+        cached = undefined;
         const result = await new Workflows(getClient(), config.temporal.taskQueue).requestGrantRefresh(grantId, staleVersion);
         if (result.needsReauth) throw needsReauth('FreshBooks rejected the refresh token; the connection must be re-authorized');
       },

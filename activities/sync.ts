@@ -75,7 +75,9 @@ export function syncActivities(deps: ActivityDeps) {
 
       const delivery = await collect(input, c.source, records);
       const wh = await runtime.warehouse(c);
-      const batchKey = batchKeyOf(delivery.entries.map((e) => e.version));
+      // Job ids are unique per project: the connection is part of the key, so two connections of one
+      // business writing to two datasets never share a job.
+      const batchKey = batchKeyOf([input.connectionId, ...delivery.entries.map((e) => e.version)]);
       let rows = 0;
       for (const [table, tableRows] of delivery.rows) {
         for (const r of tableRows) r.json._batch_id = batchKey;
@@ -124,7 +126,7 @@ export function syncActivities(deps: ActivityDeps) {
       const syncInput: SyncPagesInput = { ...input, pass: 'changes', mode: 'incremental', force: true, startPage: 1, maxPages: 1 };
       const delivery = await collect(syncInput, c.source, [record]);
       const wh = await runtime.warehouse(c);
-      const batchKey = batchKeyOf(['redeliver', input.runKey, ...delivery.entries.map((e) => e.version)]);
+      const batchKey = batchKeyOf([input.connectionId, 'redeliver', input.runKey, ...delivery.entries.map((e) => e.version)]);
       let rows = 0;
       for (const [table, tableRows] of delivery.rows) {
         for (const r of tableRows) r.json._batch_id = batchKey;

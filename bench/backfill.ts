@@ -3,15 +3,27 @@
  * sandbox → create connection → connection workflow → activities in a worker child process), then the
  * same clients in a plain loop (bench/plain-loop.ts: no Temporal, no Postgres ledger), in one run.
  *
- *   npx tsx bench/backfill.ts [--invoices N] [--emulator] [--timeout-sec S]
+ *   source .tools/env && npx tsx bench/backfill.ts [--invoices N] [--emulator] [--timeout-sec S]
  *
  * Default target: the fast in-memory BigQuery REST sandbox (sandbox/google), 100,000 invoices.
  * --emulator (or BENCH_TARGET=emulator): the real goccy BigQuery emulator, 10,000 invoices by default.
  * Starts and stops its own stack (Temporal dev server, embedded Postgres, emulator when asked).
- * The last line is the RESULT line; exit code 1 when the warehouse does not hold exactly the source.
+ * The last line is the RESULT line; on any failure (warehouse not exactly the source, a run failing,
+ * a timeout) it is a `FAILED …` line instead and the exit code is 1.
+ *
+ * Investigation flags (the RESULT label then ends in "-experiment"; not the official figures):
+ *   --profile [--profile-dir D]      worker = bench/profiled-worker.ts (timers around Postgres, FreshBooks,
+ *                                    BigQuery) and V8 CPU profiles of worker and plain loop, summarised
+ *   --prebuilt-bundle                worker loads a workflow bundle built beforehand (no webpack at start)
+ *   --worker-node-args="--max-old-space-size=384"   extra node flags for the worker
+ *   --worker-experiments=cred-cache,ledger-async-commit   see bench/profiled-worker.ts
+ *   --workflows-path=DIR --plain-pages-per-batch=N  bundle a modified copy of workflows/ (e.g. another
+ *                                    PAGES_PER_ACTIVITY) and batch the plain loop the same way
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { temporal } from '@temporalio/proto';
@@ -23,6 +35,8 @@ import { startBigQueryEmulator, startPostgres, startTemporal } from '../scripts/
 import { adminCall, authorizeThroughSandbox, sandboxEnv, startService, type LocalService } from '../scripts/local-service';
 import { connectionWorkflowId } from '../workflows/ids';
 import type { ConnectionWorkflowStatus } from '../workflows/connection';
+import { WORKER_NODE_FLAGS, writeWorkflowBundle } from '../workers/workflow-bundle';
+import { formatSummary, summarise } from './cpuprofile-summary';
 import { analyseHistories, type HistoryReport } from './history';
 import type { PlainInput, PlainResult } from './plain-loop';
 import { cpuByRole, diffCpu, MemorySampler } from './proc';
@@ -41,6 +55,18 @@ interface Options {
   invoices: number;
   timeoutSec: number;
   seed: number;
+  /** Investigation mode: bench/profiled-worker.ts instead of workers/main.ts, plus V8 CPU profiles. */
+  profileDir?: string;
+  /** Experiment: extra node flags for the worker (e.g. "--max-old-space-size=256"). */
+  workerNodeArgs: string[];
+  /** Experiment: the worker loads a workflow bundle built beforehand instead of webpacking at start. */
+  prebuiltBundle: boolean;
+  /** Experiment: bundle this copy of workflows/ instead (implies prebuiltBundle). */
+  workflowsPath?: string;
+  /** Experiment: pages per batch in the plain loop (to match a modified workflow's PAGES_PER_ACTIVITY). */
+  plainPagesPerBatch?: number;
+  /** Experiment: BENCH_EXPERIMENTS for bench/profiled-worker.ts (cred-cache, ledger-async-commit). */
+  workerExperiments: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -64,6 +90,12 @@ function parseArgs(argv: string[]): Options {
     // Hard stop for the whole run, stack start-up and teardown included.
     timeoutSec: num('--timeout-sec', process.env.BENCH_TIMEOUT_SEC, 900),
     seed: num('--seed', undefined, 1),
+    profileDir: argv.includes('--profile') ? resolve(value('--profile-dir') ?? '/tmp/ml-connector-bench-profile') : undefined,
+    workerNodeArgs: (value('--worker-node-args') ?? '').split(/\s+/).filter(Boolean),
+    prebuiltBundle: argv.includes('--prebuilt-bundle') || value('--workflows-path') !== undefined,
+    workflowsPath: value('--workflows-path') && resolve(value('--workflows-path')!),
+    workerExperiments: value('--worker-experiments') ?? '',
+    plainPagesPerBatch: value('--plain-pages-per-batch') !== undefined ? num('--plain-pages-per-batch', undefined, 10) : undefined,
   };
 }
 
@@ -96,6 +128,23 @@ class Teardown {
   }
 }
 
+/** Drops the Temporal SDK's multi-line INFO/DEBUG log blocks (worker state changes); keeps everything else. */
+function quietSdkInfo(): (line: string) => boolean {
+  // A block starts with "<time> [INFO] …" and ends on the first line that ends with "}" (its metadata).
+  let inBlock = false;
+  return (line) => {
+    if (/^\S+ \[(INFO|DEBUG|TRACE)\] /.test(line)) {
+      inBlock = !line.trimEnd().endsWith('}');
+      return true;
+    }
+    if (inBlock) {
+      if (line.trimEnd().endsWith('}')) inBlock = false;
+      return true;
+    }
+    return false;
+  };
+}
+
 function forwardLines(stream: NodeJS.ReadableStream | null, prefix: string, onLine?: (line: string) => boolean): void {
   let buf = '';
   stream?.on('data', (d: Buffer) => {
@@ -120,10 +169,36 @@ async function stopChild(child: ChildProcess, graceMs = 25_000): Promise<void> {
 }
 
 /** node with the tsx loader, so the pid we sample is the node process itself (no npx/tsx wrapper). */
-function spawnTs(script: string, env: NodeJS.ProcessEnv): ChildProcess {
+function spawnTs(script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
   const childEnv = { ...env };
   delete childEnv.NODE_OPTIONS; // the bench's own heap flags must not leak into the measured processes
-  return spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, script)], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', resolve(ROOT, script)], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * --cpu-prof flags for a child in profile mode. Each child gets its own directory: Node writes one profile
+ * per thread (main, tsx's loader-hooks thread, Temporal's workflow threads).
+ */
+function cpuProf(opts: Options, name: string): { args: string[]; dir?: string } {
+  if (!opts.profileDir) return { args: [] };
+  const dir = resolve(opts.profileDir, `${name}-${Date.now()}`);
+  return { args: ['--cpu-prof', `--cpu-prof-dir=${dir}`], dir };
+}
+
+function printCpuProfile(label: string, dir: string | undefined): void {
+  if (!dir) return;
+  try {
+    const summaries = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => ({ f, s: summarise(resolve(dir, f)) }));
+    // Busiest thread in full, the others as one line each.
+    const busy = (x: { s: ReturnType<typeof summarise> }) => x.s.totalMs - (x.s.byCategory.find(([k]) => k === '(idle)')?.[1] ?? 0);
+    summaries.sort((a, b) => busy(b) - busy(a));
+    summaries.forEach((x, i) => {
+      if (i === 0) for (const line of formatSummary(`${label} (busiest thread, ${x.f})`, x.s)) log(line);
+      else log(`${label}: other thread ${x.f}: ${fmt(busy(x) / 1000, 2)} s busy of ${fmt(x.s.totalMs / 1000, 1)} s; top ${x.s.byCategory.filter(([k]) => k !== '(idle)').slice(0, 4).map(([k, v]) => `${k} ${fmt(v / 1000, 2)} s`).join(', ')}`);
+    });
+  } catch (err) {
+    log(`${label}: no CPU profile (${err instanceof Error ? err.message : String(err)})`);
+  }
 }
 
 // ── verification ─────────────────────────────────────────────────────────────
@@ -145,7 +220,7 @@ const CHECKS: { table: TableKey; source: keyof AccountTotals['entities'] }[] = [
 
 interface TableCount { table: TableKey; expected: number; rows: number; distinct: number }
 
-async function countTables(sb: TimedSandboxes, opts: Options, emulatorUrl: string | undefined, datasetId: string, totals: AccountTotals): Promise<TableCount[]> {
+async function countTables(sb: TimedSandboxes, emulatorUrl: string | undefined, datasetId: string, totals: AccountTotals): Promise<TableCount[]> {
   const out: TableCount[] = [];
   const wh = emulatorUrl
     ? new BigQueryWarehouse({ target: { projectId: PROJECT, datasetId, location: LOCATION }, apiEndpoint: emulatorUrl, tokens: { getAccessToken: async () => 'emulator-ignores-auth' } })
@@ -164,7 +239,6 @@ async function countTables(sb: TimedSandboxes, opts: Options, emulatorUrl: strin
       out.push({ table, expected, rows: rows.length, distinct: keys.size });
     }
   }
-  void opts;
   return out;
 }
 
@@ -192,13 +266,25 @@ function printTimings(label: string, t: RequestTimings, wallMs: number): void {
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
   const teardown = new Teardown();
+  // During an early teardown, loops still running may hit closed connections: log, keep tearing down.
+  const stray = (err: unknown) => process.stderr.write(`[bench] (during teardown) ${err instanceof Error ? err.message : String(err)}\n`);
   const hardStop = setTimeout(() => {
-    log(`FAILED: the benchmark exceeded --timeout-sec ${opts.timeoutSec}; stopping everything`);
-    void teardown.run().finally(() => process.exit(1));
+    process.on('uncaughtException', stray);
+    process.on('unhandledRejection', stray);
+    log(`the benchmark exceeded --timeout-sec ${opts.timeoutSec}; stopping everything`);
+    void teardown.run().finally(() => {
+      process.stdout.write(`FAILED backfill: exceeded --timeout-sec ${opts.timeoutSec}\n`);
+      process.exit(1);
+    });
   }, opts.timeoutSec * 1000);
   hardStop.unref();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => { log(`${sig}: stopping`); void teardown.run().finally(() => process.exit(130)); });
+    process.once(sig, () => {
+      log(`${sig}: stopping`);
+      process.on('uncaughtException', stray);
+      process.on('unhandledRejection', stray);
+      void teardown.run().finally(() => process.exit(130));
+    });
   }
 
   let outcome: { code: number; result: string };
@@ -220,10 +306,16 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
 
   // Infrastructure.
   let t = Date.now();
-  const [temporalServer, pg, bq] = await Promise.all([startTemporal(), startPostgres(), emulator ? startBigQueryEmulator(PROJECT) : Promise.resolve(undefined)]);
-  teardown.add('postgres', () => pg.stop());
-  teardown.add('temporal', () => stopChild(temporalServer.child, 10_000));
-  if (bq) teardown.add('bigquery-emulator', () => stopChild(bq.child, 10_000));
+  // Whatever started is stopped again even when another part of the stack fails to start.
+  const started = await Promise.allSettled([startTemporal(), startPostgres(), emulator ? startBigQueryEmulator(PROJECT) : Promise.resolve(undefined)]);
+  const [temporalStart, pgStart, bqStart] = started;
+  if (pgStart.status === 'fulfilled') teardown.add('postgres', () => pgStart.value.stop());
+  if (temporalStart.status === 'fulfilled') teardown.add('temporal', () => stopChild(temporalStart.value.child, 10_000));
+  if (bqStart.status === 'fulfilled' && bqStart.value) { const child = bqStart.value.child; teardown.add('bigquery-emulator', () => stopChild(child, 10_000)); }
+  for (const r of started) if (r.status === 'rejected') throw r.reason;
+  const temporalServer = (temporalStart as PromiseFulfilledResult<Awaited<ReturnType<typeof startTemporal>>>).value;
+  const pg = (pgStart as PromiseFulfilledResult<Awaited<ReturnType<typeof startPostgres>>>).value;
+  const bq = (bqStart as PromiseFulfilledResult<Awaited<ReturnType<typeof startBigQueryEmulator>> | undefined>).value;
   log(`stack up in ${Date.now() - t} ms: Temporal ${temporalServer.address}, Postgres, ${bq ? `emulator ${bq.url}` : 'no emulator (fast sandbox)'}`);
 
   t = Date.now();
@@ -243,9 +335,27 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
 
   // The worker as a child process: its RSS is its own.
   t = Date.now();
-  const worker = spawnTs('workers/main.ts', { ...process.env, ...env, PUBLIC_URL: service.apiUrl });
-  forwardLines(worker.stdout, '[worker]');
-  forwardLines(worker.stderr, '[worker]');
+  const experiment = !!opts.profileDir || !!opts.workflowsPath || opts.workerNodeArgs.length > 0 || !!opts.workerExperiments || !!opts.plainPagesPerBatch;
+  const workerScript = opts.profileDir || opts.workerExperiments ? 'bench/profiled-worker.ts' : 'workers/main.ts';
+  const workerEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PUBLIC_URL: service.apiUrl, BENCH_EXPERIMENTS: opts.workerExperiments };
+  // As in production: the prebuilt workflow bundle and the worker's node flags.
+  workerEnv.WORKFLOW_BUNDLE_PATH = await prebuildBundle(opts.workflowsPath);
+  workerEnv.BENCH_WORKFLOW_BUNDLE = workerEnv.WORKFLOW_BUNDLE_PATH;
+  if (experiment) {
+    log(`EXPERIMENT: worker = ${workerScript}${opts.workerNodeArgs.length ? ` with node ${opts.workerNodeArgs.join(' ')}` : ''}${opts.prebuiltBundle ? `, prebuilt workflow bundle${opts.workflowsPath ? ` of ${opts.workflowsPath}` : ''}` : ''}${opts.workerExperiments ? `, experiments ${opts.workerExperiments}` : ''}${opts.profileDir ? `, V8 CPU profiles into ${opts.profileDir}` : ''}; not the official figures`);
+  }
+  const workerProf = cpuProf(opts, 'worker');
+  const worker = spawnTs(workerScript, workerEnv, [...(opts.workerNodeArgs.length ? opts.workerNodeArgs : WORKER_NODE_FLAGS), ...workerProf.args]);
+  let workerProfile: WorkerProfile | undefined;
+  const quiet = quietSdkInfo();
+  forwardLines(worker.stdout, '[worker]', (line) => {
+    if (line.startsWith('PROFILE ')) {
+      workerProfile = JSON.parse(line.slice('PROFILE '.length)) as WorkerProfile;
+      return true;
+    }
+    return quiet(line);
+  });
+  forwardLines(worker.stderr, '[worker]', quietSdkInfo());
   teardown.add('worker', () => stopChild(worker));
   const workerMem = new MemorySampler(worker.pid!, 200);
   teardown.add('worker-sampler', () => workerMem.stop());
@@ -295,9 +405,10 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   const temporalRps = records / (temporalMs / 1000);
   log(`Temporal path done: ${fmt(finished.records)} records, ${fmt(finished.rows)} rows in ${fmt(temporalMs / 1000, 2)} s → ${fmt(temporalRps, 1)} records/s; worker peak RSS during the sync ${fmt(workerMem.peakRssMb)} MB`);
 
-  const temporalCounts = await countTables(sb, opts, bq?.url, DATASET_TEMPORAL, totals);
+  const temporalCounts = await countTables(sb, bq?.url, DATASET_TEMPORAL, totals);
   const temporalOk = printCounts('Temporal path', temporalCounts) && finished.records === records;
   if (finished.records !== records) log(`MISMATCH: the run summary reports ${finished.records} records read, the source has ${records}`);
+  if (!temporalOk) return { code: 1, result: 'FAILED backfill: after the Temporal path the warehouse does not hold exactly the source records (see MISMATCH above)' };
 
   const history = await analyseHistories(service.client, connectionWorkflowId(connectionId));
   printHistory(history, temporalMs);
@@ -310,6 +421,8 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   workerMem.stop();
   const workerRssMb = Math.max(workerMem.hwmMb, workerMem.peakRssMb);
   await stopChild(worker);
+  if (workerProfile) printWorkerProfile(workerProfile, history, temporalMs);
+  printCpuProfile('worker CPU profile', workerProf.dir);
   log(`worker stopped: VmHWM ${fmt(workerMem.hwmMb)} MB (after start-up/bundling: ${fmt(startupHwmMb)} MB), peak sampled RSS during the sync ${fmt(workerMem.peakRssMb)} MB`);
 
   // Free the first run's rows before the second (they live in this process).
@@ -332,17 +445,21 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
     datasetId: DATASET_PLAIN,
     location: LOCATION,
     entities: ALL_FRESHBOOKS_ENTITIES,
+    ...(opts.plainPagesPerBatch ? { pagesPerBatch: opts.plainPagesPerBatch } : {}),
   };
   const plainRoles = roles.filter((r) => r.name !== 'worker');
   const cpuPlainBefore = cpuByRole(process.pid, plainRoles);
-  const plain = await runPlainChild(input, Math.max(120_000, (opts.timeoutSec - 120) * 1000 / 2));
+  const plainProf = cpuProf(opts, 'plain');
+  const plain = await runPlainChild(input, Math.max(120_000, (opts.timeoutSec - 120) * 1000 / 2), plainProf.args);
   // The child reports its own CPU (it has exited by now, so /proc no longer has it).
   const cpuPlain = { plain: plain.result.cpuSec, ...diffCpu(cpuByRole(process.pid, plainRoles), cpuPlainBefore) };
   const plainRps = records / (plain.result.elapsedMs / 1000);
   log(`plain loop done: ${fmt(plain.result.records)} records, ${fmt(plain.result.rows)} rows, ${plain.result.loadJobs} load jobs in ${fmt(plain.result.elapsedMs / 1000, 2)} s → ${fmt(plainRps, 1)} records/s; child peak RSS ${fmt(plain.peakRssMb)} MB`);
   log(`plain loop phases: prepare ${fmt(plain.result.prepareMs / 1000, 2)} s, FreshBooks reads ${fmt(plain.result.fetchMs / 1000, 2)} s, map ${fmt(plain.result.mapMs / 1000, 2)} s, BigQuery loads ${fmt(plain.result.loadMs / 1000, 2)} s`);
-  const plainCounts = await countTables(sb, opts, bq?.url, DATASET_PLAIN, totals);
+  printCpuProfile('plain loop CPU profile', plainProf.dir);
+  const plainCounts = await countTables(sb, bq?.url, DATASET_PLAIN, totals);
   const plainOk = printCounts('plain loop', plainCounts) && plain.result.records === records;
+  if (!plainOk) return { code: 1, result: 'FAILED backfill: after the plain loop the warehouse does not hold exactly the source records (see MISMATCH above)' };
   printTimings('FreshBooks sandbox (plain loop)', sb.fbTimings, plain.result.elapsedMs);
   printTimings('BigQuery target (plain loop)', sb.googleTimings, plain.result.elapsedMs);
   printCpu('CPU seconds during the plain loop', cpuPlain, plain.result.elapsedMs);
@@ -350,20 +467,33 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
 
   // ── Summary ──
   const ratio = temporalRps / plainRps;
-  const ok = temporalOk && plainOk;
   const targets = [
     `ratio ${ratio.toFixed(3)} ${ratio >= 0.7 ? '≥' : '<'} 0.7`,
     `worker RSS ${fmt(workerRssMb)} MB ${workerRssMb < 500 ? '<' : '≥'} 500`,
     `max history ${history.maxEvents} ${history.maxEvents <= 2000 ? '≤' : '>'} 2000`,
   ];
   log(`targets: ${targets.join('; ')}`);
-  log(`moved ${fmt(records)} source records per path (${fmt(records + lineRows)} warehouse rows incl. ${fmt(lineRows)} invoice/bill lines); warehouse ${ok ? 'matches the source exactly' : 'DOES NOT match the source'}`);
-  if (!ok) log('FAILED: warehouse contents differ from the source (see MISMATCH above)');
-  const label = emulator ? 'backfill-emulator' : 'backfill';
+  log(`moved ${fmt(records)} source records per path (${fmt(records + lineRows)} warehouse rows incl. ${fmt(lineRows)} invoice/bill lines); both warehouses match the source exactly`);
+  const label = `${emulator ? 'backfill-emulator' : 'backfill'}${experiment ? '-experiment' : ''}`;
   return {
-    code: ok ? 0 : 1,
+    code: 0,
     result: `RESULT ${label} records=${records} temporal_rps=${temporalRps.toFixed(1)} plain_rps=${plainRps.toFixed(1)} ratio=${ratio.toFixed(3)} worker_rss_mb=${Math.round(workerRssMb)} max_history_events=${history.maxEvents}`,
   };
+}
+
+/**
+ * What a deployment would do at image build time: webpack the workflows once, ship the file. The
+ * failure converter must be bundled too (workers/worker.ts's data converter names it by path).
+ * `workflowsPath` lets an experiment bundle a modified copy of workflows/.
+ */
+/** The official worker runs as production does: prebuilt bundle, WORKER_NODE_FLAGS. */
+async function prebuildBundle(workflowsPath?: string): Promise<string> {
+  const path = resolve(tmpdir(), `ml-connector-workflow-bundle-${process.pid}.js`);
+  if (!workflowsPath) return writeWorkflowBundle(path);
+  const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker');
+  const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath: require.resolve('../temporal/failure-converter'), logger: new DefaultLogger('WARN') });
+  writeFileSync(path, code);
+  return path;
 }
 
 async function waitForPollers(service: LocalService, taskQueue: string, worker: ChildProcess, timeoutMs: number): Promise<void> {
@@ -413,8 +543,8 @@ async function waitForFirstRun(
   throw new Error(`the backfill run did not finish within ${timeoutMs / 1000}s`);
 }
 
-async function runPlainChild(input: PlainInput, timeoutMs: number): Promise<{ result: PlainResult; peakRssMb: number }> {
-  const child = spawnTs('bench/plain-loop.ts', { ...process.env, BENCH_PLAIN_INPUT: JSON.stringify(input) });
+async function runPlainChild(input: PlainInput, timeoutMs: number, nodeArgs: string[]): Promise<{ result: PlainResult; peakRssMb: number }> {
+  const child = spawnTs('bench/plain-loop.ts', { ...process.env, BENCH_PLAIN_INPUT: JSON.stringify(input) }, nodeArgs);
   const mem = new MemorySampler(child.pid!, 200);
   let result: PlainResult | undefined;
   forwardLines(child.stdout, '[plain]', (line) => {
@@ -443,6 +573,21 @@ function printHistory(h: HistoryReport, wallMs: number): void {
   log(`  accounted: activities ${fmt(activityMs / 1000, 2)} s + gaps ${fmt((h.betweenActivitiesMs + h.continueAsNewGapMs) / 1000, 2)} s of ${fmt(wallMs / 1000, 2)} s wall`);
 }
 
+interface WorkerProfile {
+  cpuSec: number;
+  memoryPeakMb: Record<string, number>;
+  timers: Record<string, { count: number; ms: number }>;
+}
+
+function printWorkerProfile(p: WorkerProfile, h: HistoryReport, wallMs: number): void {
+  const sync = h.byActivity.syncPages;
+  log(`worker profile: CPU ${fmt(p.cpuSec, 1)} s (whole life); process.memoryUsage() peaks (MB): ${Object.entries(p.memoryPeakMb).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  log(`  syncPages exec total ${fmt((sync?.execMs ?? 0) / 1000, 2)} s of ${fmt(wallMs / 1000, 2)} s wall; inside activities (wall, nested timers overlap):`);
+  for (const [name, t] of Object.entries(p.timers)) {
+    log(`  ${name.padEnd(36)} ×${String(t.count).padStart(6)}  ${fmt(t.ms / 1000, 2).padStart(7)} s  avg ${fmt(t.ms / t.count, 2)} ms`);
+  }
+}
+
 function printCpu(label: string, cpu: Record<string, number>, wallMs: number): void {
   const total = Object.values(cpu).reduce((a, b) => a + b, 0);
   log(`${label} (wall ${fmt(wallMs / 1000, 1)} s, 2 cores = ${fmt((2 * wallMs) / 1000, 1)} core-s): ${Object.entries(cpu).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ')}; total ${fmt(total, 1)}`);
@@ -458,6 +603,7 @@ if (getHeapStatistics().heap_size_limit < 6 * 1024 ** 3 && !process.env.BENCH_RE
 } else {
   main().then((code) => process.exit(code), (err) => {
     console.error(err instanceof Error ? err.stack ?? err.message : err);
+    process.stdout.write(`FAILED backfill: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
 }

@@ -31,6 +31,8 @@ export interface PlainInput {
   datasetId: string;
   location: string;
   entities: FreshBooksEntity[];
+  /** Defaults to PAGES_PER_BATCH; only experiments change it (with a matching workflow bundle). */
+  pagesPerBatch?: number;
 }
 
 export interface PlainResult {
@@ -98,7 +100,7 @@ export async function runPlainLoop(input: PlainInput, progress: (line: string) =
           pagesRead += 1;
           if (page >= res.pages) break;
           page += 1;
-          if (pagesRead >= PAGES_PER_BATCH) { nextPage = page; break; }
+          if (pagesRead >= (input.pagesPerBatch ?? PAGES_PER_BATCH)) { nextPage = page; break; }
         }
         result.fetchMs += performance.now() - t;
 
@@ -111,7 +113,10 @@ export async function runPlainLoop(input: PlainInput, progress: (line: string) =
           if (!main) continue;
           byRecord.set(String(record[spec.idField]), { version: main.row.insertId, rows: mapped });
         }
-        const batchKey = batchKeyOf([...byRecord.values()].map((v) => v.version));
+        // activities/sync.ts keys a batch by its versions alone. Load job ids are unique per *project*, so the
+        // same versions loaded into a second dataset of the same project (this loop, after the Temporal run)
+        // would collide with the first dataset's jobs (JobIdCollisionError): salt the key with the dataset.
+        const batchKey = batchKeyOf([input.datasetId, ...[...byRecord.values()].map((v) => v.version)]);
         const byTable = new Map<TableKey, WarehouseRow[]>();
         for (const { rows } of byRecord.values()) {
           for (const m of rows) {

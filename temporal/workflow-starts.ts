@@ -42,10 +42,16 @@ export class Workflows {
     await this.client.workflow.getHandle(connectionWorkflowId(connectionId)).signal(stopSignal).catch(ignoreNotFound);
   }
 
-  async connectionStatus(connectionId: string): Promise<ConnectionWorkflowStatus | null> {
+  /**
+   * The workflow's own view (cursors, current run). Bounded: while the worker that cached the
+   * workflow is gone, a query waits for the sticky queue to time out, and callers (the API) must not.
+   */
+  async connectionStatus(connectionId: string, timeoutMs = 5_000): Promise<ConnectionWorkflowStatus | null> {
     try {
-      return await this.client.workflow.getHandle(connectionWorkflowId(connectionId)).query(statusQuery);
+      return await this.client.withDeadline(Date.now() + timeoutMs, () =>
+        this.client.workflow.getHandle(connectionWorkflowId(connectionId)).query(statusQuery));
     } catch (err) {
+      if (isDeadlineExceeded(err)) return null;
       ignoreNotFound(err);
       return null;
     }
@@ -73,6 +79,11 @@ export class Workflows {
       signal: reauthorizedSignal, signalArgs: [],
     });
   }
+}
+
+function isDeadlineExceeded(err: unknown): boolean {
+  const code = (err as { code?: number; cause?: { code?: number } })?.code ?? (err as { cause?: { code?: number } })?.cause?.code;
+  return code === 4 /* gRPC DEADLINE_EXCEEDED */ || (err instanceof Error && /deadline/i.test(err.message));
 }
 
 function ignoreNotFound(err: unknown): void {

@@ -18,7 +18,9 @@ export async function createWorker(config: AppConfig, deps: ActivityDeps, extra:
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...(extra.workflowBundle ? {} : { workflowsPath: require.resolve('../workflows') }),
+    ...(extra.workflowBundle ? {}
+      : config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } }
+      : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities(deps),
     dataConverter: createDataConverter(config.payloadKeys),
     maxConcurrentActivityTaskExecutions: 20,

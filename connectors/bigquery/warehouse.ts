@@ -88,7 +88,8 @@ export class BigQueryWarehouse {
     this.target = opts.target;
     this.tokens = opts.tokens;
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
-    this.polling = { initialDelayMs: 250, maxDelayMs: 5_000, timeoutMs: 15 * 60_000, ...opts.jobPolling };
+    // Small loads finish in well under a second; a 250 ms first sleep dominated them (bench: 32 of 39 s).
+    this.polling = { initialDelayMs: 50, maxDelayMs: 5_000, timeoutMs: 15 * 60_000, ...opts.jobPolling };
     const apiEndpoint = (opts.apiEndpoint ?? BIGQUERY_PRODUCTION_ENDPOINT).replace(/\/+$/, '');
     this.bq = new BigQuery({
       projectId: opts.target.projectId,

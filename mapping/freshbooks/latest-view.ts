@@ -32,22 +32,25 @@ function latestRecordsSql(spec: TableSpec, fq: (table: TableKey) => string): str
   ].join('\n');
 }
 
+/**
+ * The parent's latest version is picked with `IN (subquery)` on the version column alone: a parent
+ * `_version` already names account, table and id, so this is the same as joining on all three, and
+ * engines evaluate it as one hashed semi-join. (The goccy emulator runs the equivalent JOIN as a
+ * nested loop: 28 s for 2,400 lines against 0.17 s for this form.)
+ */
 function latestLinesSql(spec: TableSpec, fq: (table: TableKey) => string): string {
   const link = spec.parent!;
   const parent = TABLES[link.table];
-  const parentColumns = link.joinColumns.map((j) => ident(j.parentColumn));
-  const on = link.joinColumns.map((j) => `l.${ident(j.column)} = p.${ident(j.parentColumn)}`).join(' AND ');
   return [
     `SELECT * EXCEPT (${ROW_NUMBER_COLUMN}) FROM (`,
     `  SELECT l.*, ${rowNumber(spec.keyColumns, ['_synced_at DESC', '_version DESC'], 'l')}`,
     `  FROM ${quoteTable(fq(spec.key))} AS l`,
-    `  JOIN (`,
-    `    SELECT ${parentColumns.join(', ')} FROM (`,
-    `      SELECT ${parentColumns.join(', ')}, ${rowNumber(parent.keyColumns, recordOrder(parent), 'pt')}`,
+    `  WHERE l.${ident(link.carried.version)} IN (`,
+    `    SELECT _version FROM (`,
+    `      SELECT pt._version, ${rowNumber(parent.keyColumns, recordOrder(parent), 'pt')}`,
     `      FROM ${quoteTable(fq(parent.key))} AS pt`,
     `    ) WHERE ${ROW_NUMBER_COLUMN} = 1`,
-    `  ) AS p`,
-    `  ON ${on}`,
+    `  )`,
     `) WHERE ${ROW_NUMBER_COLUMN} = 1`,
   ].join('\n');
 }

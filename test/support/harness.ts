@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
-import { bundleWorkflowCode, Runtime, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Runtime, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflows } from '../../workers/workflow-bundle';
 import { startStack, type Stack } from '../../scripts/dev-stack';
 import { adminCall, sandboxEnv, startSandboxes, startService, type LocalService, type Sandboxes } from '../../scripts/local-service';
 
@@ -16,7 +17,7 @@ let runtimeInstalled = false;
 let openHarnesses = 0;
 
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') });
+  bundle ??= bundleWorkflows();
   return bundle;
 }
 
