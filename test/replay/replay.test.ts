@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { parseKeyRing } from '../../common/crypto';
+import { createDataConverter } from '../../temporal/data-converter';
+import { bundleWorkflows } from '../../workers/workflow-bundle';
+import { REPLAY_PAYLOAD_KEYS } from './fixture-keys';
+
+/** Committed histories must replay on the current workflow code: a change that would break running
+ * workflows (non-determinism) fails here, before it ships. Needs no server. */
+const DIR = join(__dirname, 'histories');
+const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+
+test('there are recorded histories of both workflows', () => {
+  assert.ok(files.some((f) => f.startsWith('connection-')));
+  assert.ok(files.some((f) => f.startsWith('credential-')));
+});
+
+test('every committed history replays without non-determinism', async () => {
+  try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* installed by another test file */ }
+  const workflowBundle = await bundleWorkflows();
+  const dataConverter = createDataConverter(parseKeyRing(REPLAY_PAYLOAD_KEYS));
+  for (const file of files) {
+    const history = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as { events?: unknown[] };
+    assert.ok((history.events?.length ?? 0) > 10, `${file} is a real history`);
+    await Worker.runReplayHistory({ workflowBundle, dataConverter }, history, file);
+  }
+});
