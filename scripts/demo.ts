@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { generateKeySpec } from '../common/crypto';
 import { BigQueryWarehouse } from '../connectors/bigquery';
 import { TABLES, type TableKey } from '../mapping/freshbooks';
-import { freePort, startStack } from './dev-stack';
+import { EMULATOR_PROJECT, freePort, startStack } from './dev-stack';
 import { adminCall, authorizeThroughSandbox, sandboxEnv, startSandboxes, startService } from './local-service';
 
 /**
@@ -12,7 +12,7 @@ import { adminCall, authorizeThroughSandbox, sandboxEnv, startSandboxes, startSe
  * businesses, the BigQuery emulator, and one demo FreshBooks → BigQuery connection per business.
  */
 const ROOT = resolve(__dirname, '..');
-const PROJECT = 'ml-connector-dev';
+const PROJECT = EMULATOR_PROJECT;
 const DATASET = (accountId: string) => `freshbooks_${accountId.toLowerCase()}`;
 
 function devSecrets(): { file: string; values: Record<string, string> } {
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     log(`  ${c.name} → ${PROJECT}.${DATASET(c.accountId)} (rows in the *_latest views)`);
     for (const key of Object.keys(TABLES) as TableKey[]) {
       const [row] = await wh.query<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${PROJECT}.${DATASET(c.accountId)}.${TABLES[key].defaultName}_latest\``);
-      log(`    ${TABLES[key].defaultName.padEnd(20)} ${String(row?.n ?? 0).padStart(7)}`);
+      log(`    ${TABLES[key].defaultName.padEnd(32)} ${String(row?.n ?? 0).padStart(9)}`);
     }
   }
   log(`

@@ -19,6 +19,9 @@ export interface Stack {
 
 const ROOT = resolve(__dirname, '..');
 
+/** The project the local BigQuery emulator serves. */
+export const EMULATOR_PROJECT = 'ml-connector-dev';
+
 export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const srv = createServer();
@@ -76,7 +79,7 @@ export async function startTemporal(opts: { ui?: boolean; codecEndpoint?: string
   return { address, uiUrl, child };
 }
 
-export async function startBigQueryEmulator(projectId = 'ml-connector-dev'): Promise<{ url: string; child: ChildProcess }> {
+export async function startBigQueryEmulator(projectId = EMULATOR_PROJECT): Promise<{ url: string; child: ChildProcess }> {
   const bin = process.env.BIGQUERY_EMULATOR_BIN ?? join(ROOT, '.tools/bin/bigquery-emulator');
   const port = await freePort();
   const grpcPort = await freePort();

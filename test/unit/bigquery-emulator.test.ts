@@ -1,10 +1,10 @@
 /**
  * BigQueryWarehouse against the real goccy/bigquery-emulator (v0.8.1), which executes SQL.
  *
- *   /work/tools/gobin/bigquery-emulator --project=test-project --host=127.0.0.1 --port=9050 --grpc-port=9060
+ *   ./.tools/bin/bigquery-emulator --project=ml-connector-dev --host=127.0.0.1 --port=9050 --grpc-port=9060
  *   BIGQUERY_EMULATOR_URL=http://127.0.0.1:9050 node --import tsx --test test/unit/bigquery-emulator.test.ts
  *
- * (BIGQUERY_EMULATOR_PROJECT overrides the project, default test-project.)
+ * (BIGQUERY_EMULATOR_PROJECT overrides the project, default the local stack's, ml-connector-dev.)
  *
  * Emulator gaps observed with v0.8.1 — the reason the fault tests run against sandbox/google instead:
  *  - Reused jobId: answers HTTP 500 internalError "failed to add job: job <id> is already created",
@@ -29,14 +29,15 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { ColumnSpec } from '../../common/warehouse-types';
 import { BigQueryApiError, BigQueryWarehouse, SchemaConflictError } from '../../connectors/bigquery';
+import { EMULATOR_PROJECT } from '../../scripts/dev-stack';
 
 const EMULATOR_URL = process.env.BIGQUERY_EMULATOR_URL;
-const PROJECT = process.env.BIGQUERY_EMULATOR_PROJECT ?? 'test-project';
+const PROJECT = process.env.BIGQUERY_EMULATOR_PROJECT ?? EMULATOR_PROJECT;
 const LOCATION = 'EU';
 const DATASET = `it_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
 const skip = EMULATOR_URL
   ? false
-  : 'BIGQUERY_EMULATOR_URL is unset — start /work/tools/gobin/bigquery-emulator --project=test-project --port=9050 --grpc-port=9060 and set BIGQUERY_EMULATOR_URL=http://127.0.0.1:9050';
+  : 'BIGQUERY_EMULATOR_URL is unset — start ./.tools/bin/bigquery-emulator --project=ml-connector-dev --port=9050 --grpc-port=9060 and set BIGQUERY_EMULATOR_URL=http://127.0.0.1:9050';
 
 const COLUMNS: ColumnSpec[] = [
   { name: 'account_id', type: 'STRING' },
