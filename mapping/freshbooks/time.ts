@@ -4,11 +4,11 @@
  * Accounting datetimes (`updated`, `created_at`, ...) are zone-naive "YYYY-MM-DD HH:MM:SS" in US/Eastern
  * wall time, DST included; bills, bill vendors and client `signup_date` are naive UTC; newer APIs send
  * ISO strings, with or without `Z` (reference/freshbooks.md §4). Uses only Intl's tz data, no deps.
- *
- * Self-contained on purpose: connectors/freshbooks/time.ts has a similar helper, to be unified later.
  */
 
-export type SourceZone = 'America/New_York' | 'UTC';
+import { wallToInstantMs, type Zone } from '../../common/zoned-time';
+
+export type SourceZone = Zone;
 
 interface Parsed {
   year: number;
@@ -98,59 +98,9 @@ function wallAsUtcSeconds(p: Pick<Parsed, 'year' | 'month' | 'day' | 'hour' | 'm
   return d.getTime() / 1000;
 }
 
-/**
- * Wall time in `zone` -> epoch seconds.
- *
- * Around a DST change a wall time maps to two instants or to none. We follow the "compatible" rule
- * (Python zoneinfo with fold=0, which the FreshBooks Python SDK uses; JS Temporal's default):
- * - ambiguous (fall back, 01:30 happens twice): the earlier instant, i.e. still EDT. For cursors this
- *   errs towards re-reading an hour rather than skipping one, and matches what the SDK computes.
- * - nonexistent (spring forward, 02:30 never happens): read it with the offset in force before the
- *   change, which lands the same distance past the gap (02:30 -> 03:30 EDT). The result stays ordered
- *   between its neighbours, so watermarks never move backwards.
- */
+/** Wall time in `zone` -> epoch seconds (DST rules: common/zoned-time.ts). */
 function wallToEpochSeconds(p: Parsed, zone: SourceZone): number {
-  const wall = wallAsUtcSeconds(p);
-  if (zone === 'UTC') return wall;
-  // Transitions are months apart, so a day either side gives the offsets before and after any change.
-  const before = offsetAt(wall - 86_400, zone);
-  const after = offsetAt(wall + 86_400, zone);
-  const matches = [...new Set([before, after])]
-    .map((offset) => wall - offset)
-    .filter((instant) => wall - offsetAt(instant, zone) === instant);
-  return matches.length > 0 ? Math.min(...matches) : wall - before;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Offset east of UTC, in seconds, of `zone` at the instant `epochSeconds`. */
-function offsetAt(epochSeconds: number, zone: string): number {
-  let fmt = formatters.get(zone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(zone, fmt);
-  }
-  const whole = Math.floor(epochSeconds);
-  const parts: Record<string, string> = {};
-  for (const part of fmt.formatToParts(new Date(whole * 1000))) parts[part.type] = part.value;
-  const wall = wallAsUtcSeconds({
-    year: Number(parts.year),
-    month: Number(parts.month),
-    day: Number(parts.day),
-    hour: Number(parts.hour),
-    minute: Number(parts.minute),
-    second: Number(parts.second),
-  });
-  return wall - whole;
+  return wallToInstantMs(wallAsUtcSeconds(p) * 1000, zone) / 1000;
 }
 
 /** Milliseconds always shown (BigQuery and JS agree on that form); 4-6 fraction digits kept as microseconds. */
