@@ -1,4 +1,3 @@
-import { heartbeat } from '@temporalio/activity';
 import { FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../common/freshbooks-entities';
 import type { WarehouseRow } from '../common/warehouse-types';
 import { mapRecord, TABLES, type TableKey } from '../mapping/freshbooks';
@@ -8,6 +7,7 @@ import { batchKeyOf, prepareBigQuery, writeRows, type BigQueryDestinationConfig 
 import { ConnectionRuntime } from './connection-runtime';
 import type { ActivityDeps } from './deps';
 import { translated } from './failures';
+import { keepAlive } from './heartbeat';
 import { filterDateFor } from './sync-window';
 
 const PREPARE_TTL_MS = 10 * 60_000;
@@ -38,10 +38,10 @@ export function syncActivities(deps: ActivityDeps) {
   async function prepareDestination(connectionId: string): Promise<void> {
     const last = prepared.get(connectionId);
     if (last && Date.now() - last < PREPARE_TTL_MS) return;
-    await translated(async () => {
+    await translated(() => keepAlive(async () => {
       const c = await runtime.connection(connectionId);
       await prepareBigQuery(await runtime.warehouse(c), c.destination);
-    });
+    }));
     prepared.set(connectionId, Date.now());
   }
 
@@ -51,7 +51,7 @@ export function syncActivities(deps: ActivityDeps) {
    * per table per day). A retry re-reads the same pages; the writes are idempotent.
    */
   async function syncPages(input: SyncPagesInput): Promise<SyncPagesResult> {
-    return translated(async () => {
+    return translated(() => keepAlive(async () => {
       const spec = FRESHBOOKS_ENTITIES[input.entity];
       const empty: SyncPagesResult = { nextPage: null, pagesRead: 0, records: 0, delivered: 0, rows: 0 };
       if (input.pass === 'deleted' && !spec.softDeletes) return empty;
@@ -67,7 +67,6 @@ export function syncActivities(deps: ActivityDeps) {
         const res = await fb.listPage(input.entity, { page, perPage: 100, updatedMin, visState: input.pass === 'deleted' ? 1 : undefined });
         records.push(...res.items);
         pagesRead += 1;
-        heartbeat({ page });
         if (page >= res.pages) break;
         page += 1;
         if (pagesRead >= input.maxPages) { nextPage = page; break; }
@@ -86,7 +85,7 @@ export function syncActivities(deps: ActivityDeps) {
       }
       await deps.ledger.markDelivered(input.connectionId, input.entity, batchKey, delivery.entries);
       return { nextPage, pagesRead, records: delivery.records, delivered: delivery.entries.length, rows, maxUpdatedAt: delivery.maxUpdatedAt };
-    });
+    }));
   }
 
   /** Maps records to rows and keeps those whose version the ledger has not delivered yet. */
