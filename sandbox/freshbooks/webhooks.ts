@@ -33,12 +33,16 @@ export interface DeliveryRecord {
 
 /** Python's json.dumps escaping for one string: ASCII-only, `\uXXXX` lowercase, "/" left alone. */
 function pyJsonString(s: string): string {
-  return JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // Python's json.dumps (ensure_ascii) also escapes DEL, which JSON.stringify leaves raw.
+  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The exact message FreshBooks signs: json.dumps({k: str(v)}) of the form fields, in order. */
 export function signatureMessage(form: URLSearchParams): string {
-  return `{${[...form].map(([k, v]) => `${pyJsonString(k)}: ${pyJsonString(v)}`).join(', ')}}`;
+  // FreshBooks builds a Python dict from the form: a repeated key keeps its first place and last value.
+  const fields = new Map<string, string>();
+  for (const [k, v] of form) fields.set(k, v);
+  return `{${[...fields].map(([k, v]) => `${pyJsonString(k)}: ${pyJsonString(v)}`).join(', ')}}`;
 }
 
 export function sign(verifier: string, form: URLSearchParams): string {
