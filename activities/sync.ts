@@ -84,7 +84,7 @@ export function syncActivities(deps: ActivityDeps) {
         rows += tableRows.length;
       }
       await deps.ledger.markDelivered(input.connectionId, input.entity, batchKey, delivery.entries);
-      return { nextPage, pagesRead, records: delivery.records, delivered: delivery.entries.length, rows, maxUpdatedAt: delivery.maxUpdatedAt };
+      return { nextPage, pagesRead, records: delivery.records, delivered: delivery.entries.length, rows, maxUpdatedAt: delivery.maxUpdatedAt, ...(rows > 0 ? { batchKey } : {}) };
     }));
   }
 
@@ -133,7 +133,7 @@ export function syncActivities(deps: ActivityDeps) {
         rows += tableRows.length;
       }
       await deps.ledger.markDelivered(input.connectionId, input.entity, batchKey, delivery.entries);
-      return { nextPage: null, pagesRead: 1, records: 1, delivered: delivery.entries.length, rows };
+      return { nextPage: null, pagesRead: 1, records: 1, delivered: delivery.entries.length, rows, batchKey };
     });
   }
 

@@ -48,6 +48,8 @@ export interface SyncPagesResult {
   delivered: number;
   rows: number;
   maxUpdatedAt?: string;
+  /** The batch written (load-job id suffix / `_batch_id` column): history links to warehouse rows. */
+  batchKey?: string;
 }
 
 export interface EntityRunStats {
