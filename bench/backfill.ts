@@ -36,6 +36,7 @@ import { adminCall, authorizeThroughSandbox, sandboxEnv, startService, type Loca
 import { connectionWorkflowId } from '../workflows/ids';
 import type { ConnectionWorkflowStatus } from '../workflows/connection';
 import { WORKER_NODE_FLAGS, writeWorkflowBundle } from '../workers/workflow-bundle';
+import { COMPARED } from '../test/support/warehouse-checks';
 import { formatSummary, summarise } from './cpuprofile-summary';
 import { analyseHistories, type HistoryReport } from './history';
 import type { PlainInput, PlainResult } from './plain-loop';
@@ -203,21 +204,6 @@ function printCpuProfile(label: string, dir: string | undefined): void {
 
 // ── verification ─────────────────────────────────────────────────────────────
 
-/** Warehouse tables and the source total each must equal (lines: one row per line). */
-const CHECKS: { table: TableKey; source: keyof AccountTotals['entities'] }[] = [
-  { table: 'invoices', source: 'invoices' },
-  { table: 'invoice_lines', source: 'invoice_lines' },
-  { table: 'payments', source: 'payments' },
-  { table: 'expenses', source: 'expenses' },
-  { table: 'bills', source: 'bills' },
-  { table: 'bill_lines', source: 'bill_lines' },
-  { table: 'bill_vendors', source: 'bill_vendors' },
-  { table: 'clients', source: 'clients' },
-  { table: 'items', source: 'items' },
-  { table: 'expense_categories', source: 'expense_categories' },
-  { table: 'accounts', source: 'accounts' },
-];
-
 interface TableCount { table: TableKey; expected: number; rows: number; distinct: number }
 
 async function countTables(sb: TimedSandboxes, emulatorUrl: string | undefined, datasetId: string, totals: AccountTotals): Promise<TableCount[]> {
@@ -225,7 +211,7 @@ async function countTables(sb: TimedSandboxes, emulatorUrl: string | undefined, 
   const wh = emulatorUrl
     ? new BigQueryWarehouse({ target: { projectId: PROJECT, datasetId, location: LOCATION }, apiEndpoint: emulatorUrl, tokens: { getAccessToken: async () => 'emulator-ignores-auth' } })
     : undefined;
-  for (const { table, source } of CHECKS) {
+  for (const { table, source } of COMPARED) {
     const spec = TABLES[table];
     const expected = totals.entities[source].count;
     if (wh) {
