@@ -125,7 +125,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     try {
       const plan = await acts.loadSyncPlan(connectionId);
       if (plan.status !== 'active') {
-        // Nothing can succeed until the user acts (re-authorize / resume); keep the place, wait.
+        // Nothing can succeed until the user acts (re-authorizes); drop this run. The next poll starts a
+        // fresh one, and the delivery ledger keeps it from re-sending what was already delivered.
         state.position = undefined;
         continue;
       }
