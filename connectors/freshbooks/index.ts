@@ -12,4 +12,4 @@ export {
   type ParsedFreshBooksError,
 } from './errors';
 export { FreshBooksNetworkError, parseRetryAfterMs } from './http';
-export { easternToUtcIso, utcToEasternDate, utcToEasternWall, parseFreshBooksTimestamp, type FreshBooksZone } from './time';
+export { utcToEasternDate } from './time';
