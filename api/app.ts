@@ -49,7 +49,7 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
     res.type(registry.contentType).send(await registry.metrics());
   });
   app.use('/oauth/freshbooks', freshbooksOAuthRoutes(service));
-  app.use('/codec', codecRoutes(config.payloadKeys, admin));
+  app.use('/codec', codecRoutes(config.payloadKeys, config.adminToken));
   app.use('/api', admin, connectionRoutes(service, workflows, new SyncRunStore(db), new DeliveryLedger(db)));
   app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });
   app.use(errorHandler(logger));

@@ -35,7 +35,9 @@ async function main(): Promise<void> {
   const secrets = devSecrets();
   const port = Number(process.env.PORT ?? (await freePort()));
   log('Starting Temporal dev server (with UI), BigQuery emulator and embedded Postgres…');
-  const stack = await startStack({ ui: true, codecEndpoint: `http://127.0.0.1:${port}/codec` });
+  // The UI sends no header of ours, so the token rides in the codec URL. Fine for this one-operator
+  // local demo; in production each operator sets …/codec/<token> in their own browser's UI settings.
+  const stack = await startStack({ ui: true, codecEndpoint: `http://127.0.0.1:${port}/codec/${secrets.values.ADMIN_TOKEN}` });
   const sandboxes = await startSandboxes();
   const env = sandboxEnv(sandboxes, { databaseUrl: stack.databaseUrl, temporalAddress: stack.temporalAddress, bigqueryEndpoint: stack.bigqueryEmulatorUrl }, {
     ...secrets.values, PORT: String(port), LOG_LEVEL: 'warn', FRESHBOOKS_REQUESTS_PER_SEC: '50',
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
   log(`
 Where to look next:
   Temporal UI        ${stack.temporalUiUrl}  (workflows connection/<id> and credential/<id>; payloads are
-                     encrypted — the UI decodes them through ${service.apiUrl}/codec with the admin token)
+                     encrypted at rest — the UI decodes them through ${service.apiUrl}/codec/<admin token>)
   Admin API          ${service.apiUrl}/api/connections   (Authorization: Bearer <ADMIN_TOKEN>)
   Secrets            ${secrets.file}  (credential/payload keys and the admin token, generated for this machine)
   BigQuery emulator  ${stack.bigqueryEmulatorUrl}  (project ${PROJECT})

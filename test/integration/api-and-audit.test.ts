@@ -159,6 +159,12 @@ describe('API, audit and secrets (real Temporal, Postgres, BigQuery emulator)', 
     assert.equal(res.status, 200);
     const out = await res.json() as { payloads: { data: string }[] };
     assert.deepEqual(JSON.parse(Buffer.from(out.payloads[0].data, 'base64').toString()), { connectionId });
+    // Temporal UI sends no header of ours: the operator configures …/codec/<token> in their browser.
+    const viaPath = await fetch(`${h.apiUrl}/codec/${h.env.ADMIN_TOKEN}/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal(viaPath.status, 200);
+    assert.deepEqual(await viaPath.json(), out);
+    const wrongPath = await fetch(`${h.apiUrl}/codec/not-the-admin-token-at-all/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal(wrongPath.status, 401);
   });
 });
 
