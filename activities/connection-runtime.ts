@@ -1,13 +1,19 @@
 import { ApplicationFailure, getClient } from '@temporalio/activity';
-import { FreshBooksClient, type TokenSource } from '../connectors/freshbooks';
+import { FreshBooksCallbacks, FreshBooksClient, type TokenSource } from '../connectors/freshbooks';
 import { ServiceAccountTokenProvider, parseServiceAccountKey } from '../connectors/google';
 import { BigQueryWarehouse } from '../connectors/bigquery';
 import type { ConnectionRecord } from '../db/connections';
 import type { FreshBooksGrantSecret, ServiceAccountSecret } from '../db/credentials';
 import { Workflows } from '../temporal/workflow-starts';
-import type { BigQueryDestinationConfig } from './bigquery-destination';
+import { BigQueryDestination } from './destinations/bigquery';
+import type { BigQueryDestinationConfig } from './destinations/bigquery-writes';
+import { PowerBiDestination, PowerBiSessions, type PowerBiDestinationConfig } from './destinations/powerbi';
+import type { Destination } from './destinations/types';
 import type { ActivityDeps } from './deps';
 import { needsReauth } from './failures';
+
+export type DestinationConfig = BigQueryDestinationConfig | PowerBiDestinationConfig;
+export type Connection = ConnectionRecord<DestinationConfig>;
 
 /**
  * Builds the API clients an activity needs for a connection. Tokens are read from the encrypted
@@ -15,22 +21,54 @@ import { needsReauth } from './failures';
  */
 export class ConnectionRuntime {
   private readonly tokenProviders = new Map<string, { version: number; provider: ServiceAccountTokenProvider }>();
+  private readonly knownColumns = new Map<string, Set<string>>();
+  private readonly powerbi: PowerBiSessions;
 
-  constructor(private readonly deps: ActivityDeps) {}
+  constructor(private readonly deps: ActivityDeps) {
+    this.powerbi = new PowerBiSessions({ ...deps.config.powerbi, credentials: deps.credentials, pacer: deps.powerbiPacer });
+  }
 
-  async connection(connectionId: string): Promise<ConnectionRecord<BigQueryDestinationConfig>> {
-    const c = await this.deps.connections.get<BigQueryDestinationConfig>(connectionId);
+  async connection(connectionId: string): Promise<Connection> {
+    const c = await this.deps.connections.get<DestinationConfig>(connectionId);
     if (!c) throw ApplicationFailure.nonRetryable(`connection ${connectionId} not found`, 'ConnectionNotFound');
     return c;
   }
 
-  freshbooks(c: ConnectionRecord<BigQueryDestinationConfig>): FreshBooksClient {
+  freshbooks(c: Connection): FreshBooksClient {
+    return new FreshBooksClient({
+      apiBase: this.deps.config.freshbooks.apiBase, accountId: c.source.accountId, tokens: this.grantTokens(c.source.grantId),
+      budget: this.deps.freshbooksBudget, budgetKey: c.source.accountId,
+    });
+  }
+
+  callbacks(c: ConnectionRecord<unknown>): FreshBooksCallbacks {
+    return new FreshBooksCallbacks({
+      apiBase: this.deps.config.freshbooks.apiBase, accountId: c.source.accountId, tokens: this.grantTokens(c.source.grantId),
+      budget: this.deps.freshbooksBudget,
+    });
+  }
+
+  async destination(c: Connection): Promise<Destination> {
+    const d = c.destination;
+    if (d.type === 'powerbi') return PowerBiDestination.create(d, this.powerbi);
+    return new BigQueryDestination(await this.warehouse(d), d, this.knownColumns);
+  }
+
+  async warehouse(d: BigQueryDestinationConfig): Promise<BigQueryWarehouse> {
+    const tokens = await this.serviceAccountTokens(d.credentialId);
+    return new BigQueryWarehouse({
+      target: { projectId: d.projectId, datasetId: d.datasetId, location: d.location },
+      apiEndpoint: this.deps.config.google.bigqueryEndpoint,
+      tokens,
+    });
+  }
+
+  /** Read once per client (an activity), not per page; a 401 asks the grant's workflow for a newer
+   * token and the next read picks it up. */
+  private grantTokens(grantId: string): TokenSource {
     const { credentials, config } = this.deps;
-    const grantId = c.source.grantId;
-    // Read once per client (an activity), not per page; a 401 asks the grant's workflow for a newer
-    // token and the next read picks it up.
     let cached: { token: string; version: number } | undefined;
-    const tokens: TokenSource = {
+    return {
       async accessToken() {
         if (cached) return cached;
         const grant = await credentials.get<FreshBooksGrantSecret>(grantId);
@@ -45,20 +83,6 @@ export class ConnectionRuntime {
         if (result.needsReauth) throw needsReauth('FreshBooks rejected the refresh token; the connection must be re-authorized');
       },
     };
-    return new FreshBooksClient({
-      apiBase: config.freshbooks.apiBase, accountId: c.source.accountId, tokens,
-      budget: this.deps.freshbooksBudget, budgetKey: c.source.accountId,
-    });
-  }
-
-  async warehouse(c: ConnectionRecord<BigQueryDestinationConfig>): Promise<BigQueryWarehouse> {
-    const d = c.destination;
-    const tokens = await this.serviceAccountTokens(d.credentialId);
-    return new BigQueryWarehouse({
-      target: { projectId: d.projectId, datasetId: d.datasetId, location: d.location },
-      apiEndpoint: this.deps.config.google.bigqueryEndpoint,
-      tokens,
-    });
   }
 
   /** One token provider per key version, so its cached token is reused across activities. */

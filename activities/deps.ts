@@ -1,6 +1,7 @@
 import type { AppConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import type { RequestBudget } from '../connectors/freshbooks';
+import type { DatasetPacer } from '../connectors/powerbi';
 import type { ConnectionStore } from '../db/connections';
 import type { CredentialStore } from '../db/credentials';
 import type { DeliveryLedger } from '../db/delivery-ledger';
@@ -17,5 +18,7 @@ export interface ActivityDeps {
   runs: SyncRunStore;
   /** Shared per-account FreshBooks request budget, so parallel activities do not add up past it. */
   freshbooksBudget: RequestBudget;
+  /** Power BI's per-dataset limits (5 pending, 120 posts a minute), shared by this process's activities. */
+  powerbiPacer: DatasetPacer;
   logger: Logger;
 }

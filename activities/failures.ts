@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { FreshBooksInvalidGrantError, FreshBooksRateLimitedError } from '../connectors/freshbooks';
+import { PowerBiAuthError, PowerBiRateLimitedError, PowerBiRequestError } from '../connectors/powerbi';
 
 /**
  * Turns connector errors into Temporal failures with a type the workflows can act on. Messages come
@@ -9,13 +10,27 @@ export function needsReauth(message: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, 'NeedsReauth');
 }
 
+/** The destination's schema differs from the one we write; nothing is written until a person acts. */
+export class SchemaMismatchError extends Error {
+  override name = 'SchemaMismatch';
+  constructor(message: string, readonly mismatches: unknown[]) {
+    super(message);
+  }
+}
+
 export function toActivityFailure(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof FreshBooksInvalidGrantError) return needsReauth('FreshBooks rejected the refresh token; the connection must be re-authorized');
   if (err instanceof FreshBooksRateLimitedError) {
     return ApplicationFailure.create({ type: 'RateLimited', message: err.message, nextRetryDelay: Math.max(err.retryAfterMs, 1000) });
   }
-  if (err instanceof Error && ['InvalidServiceAccountKey', 'SchemaConflict'].includes(err.name)) {
+  // Power BI: wrong secret / tenant setting off / SP not in the workspace, and rejected payloads, need a
+  // person; throttling just needs time (the client already honoured Retry-After up to its cap).
+  if (err instanceof PowerBiAuthError) return ApplicationFailure.nonRetryable(err.message, 'DestinationAuth');
+  if (err instanceof PowerBiRequestError && (err.status === 401 || err.status === 403)) return ApplicationFailure.nonRetryable(err.message, 'DestinationAuth');
+  if (err instanceof PowerBiRequestError) return ApplicationFailure.nonRetryable(err.message, 'DestinationRejected');
+  if (err instanceof PowerBiRateLimitedError) return ApplicationFailure.create({ type: 'RateLimited', message: err.message, nextRetryDelay: Math.max(err.retryAfterMs, 1000) });
+  if (err instanceof Error && ['InvalidServiceAccountKey', 'SchemaConflict', 'SchemaMismatch'].includes(err.name)) {
     return ApplicationFailure.nonRetryable(err.message, err.name);
   }
   return err;

@@ -1,9 +1,12 @@
+import { ConnectionRuntime } from './connection-runtime';
 import type { ActivityDeps } from './deps';
 import { freshbooksGrantActivities } from './freshbooks-grant';
 import { syncActivities } from './sync';
+import { webhookActivities } from './webhooks';
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...freshbooksGrantActivities(deps), ...syncActivities(deps) };
+  const runtime = new ConnectionRuntime(deps);
+  return { ...freshbooksGrantActivities(deps), ...syncActivities(deps, runtime), ...webhookActivities(deps, runtime) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,48 +1,105 @@
 import { FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../common/freshbooks-entities';
-import type { WarehouseRow } from '../common/warehouse-types';
-import { mapRecord, TABLES, type TableKey } from '../mapping/freshbooks';
+import { recordVersion } from '../mapping/freshbooks';
 import type { LedgerEntry } from '../db/delivery-ledger';
-import type { RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan } from '../workflows/types';
-import { batchKeyOf, prepareBigQuery, writeRows, type BigQueryDestinationConfig } from './bigquery-destination';
-import { ConnectionRuntime } from './connection-runtime';
+import type { ChangeBatchInput, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan, SnapshotResult } from '../workflows/types';
+import { batchKeyOf } from './destinations/bigquery-writes';
+import { snapshotPlan } from './destinations/plan';
+import { ConnectionRuntime, type Connection } from './connection-runtime';
+import type { Destination } from './destinations/types';
 import type { ActivityDeps } from './deps';
-import { translated } from './failures';
+import { SchemaMismatchError, translated } from './failures';
 import { keepAlive } from './heartbeat';
 import { filterDateFor } from './sync-window';
 
 const PREPARE_TTL_MS = 10 * 60_000;
 
-interface Delivery {
-  entries: LedgerEntry[];
-  rows: Map<TableKey, WarehouseRow[]>;
-  maxUpdatedAt?: string;
-  records: number;
+interface DeliverOptions {
+  /** Ignore the ledger (re-delivery). */
+  force?: boolean;
+  window?: { from?: string; to?: string };
+  bulk: boolean;
+  /** Extra parts of the batch key, so two deliberate re-sends of one version are two batches. */
+  salt?: string[];
+  tombstones?: { recordId: string; deletedAt: string }[];
 }
 
-export function syncActivities(deps: ActivityDeps) {
-  const runtime = new ConnectionRuntime(deps);
+interface Delivered {
+  records: number;
+  delivered: number;
+  rows: number;
+  maxUpdatedAt?: string;
+  batchKey?: string;
+}
+
+export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRuntime(deps)) {
   const prepared = new Map<string, number>();
-  const knownColumns = new Map<string, Set<string>>();
 
   async function loadSyncPlan(connectionId: string): Promise<SyncPlan> {
     const c = await deps.connections.get(connectionId);
-    if (!c) return { status: 'deleted', entities: [], pollIntervalSec: 3600, reconcileEveryHours: 24 };
+    if (!c) return { status: 'deleted', entities: [], snapshots: [], webhooks: false, pollIntervalSec: 3600, reconcileEveryHours: 24 };
+    const wanted = c.settings.entities.filter((e): e is FreshBooksEntity => e in FRESHBOOKS_ENTITIES);
+    const { changes, snapshots } = snapshotPlan((c.destination as { type?: string }).type, wanted);
     return {
       status: c.status,
-      entities: c.settings.entities.filter((e): e is FreshBooksEntity => e in FRESHBOOKS_ENTITIES),
+      entities: changes,
+      snapshots,
+      webhooks: c.settings.webhooks !== false,
       pollIntervalSec: c.settings.pollIntervalSec,
       reconcileEveryHours: c.settings.reconcileEveryHours,
     };
   }
 
+  /** The destination, ready for writes: created if missing, and its schema checked against ours. */
+  async function readyDestination(c: Connection): Promise<Destination> {
+    const dest = await runtime.destination(c);
+    const last = prepared.get(c.id);
+    if (last && Date.now() - last < PREPARE_TTL_MS) return dest;
+    try {
+      await dest.prepare();
+    } catch (err) {
+      if (err instanceof SchemaMismatchError) {
+        await deps.connections.mergeStatusDetail(c.id, { schemaMismatch: { detectedAt: new Date().toISOString(), message: err.message, tables: err.mismatches } });
+      }
+      throw err;
+    }
+    if (c.statusDetail.schemaMismatch) await deps.connections.mergeStatusDetail(c.id, { schemaMismatch: null });
+    prepared.set(c.id, Date.now());
+    return dest;
+  }
+
   async function prepareDestination(connectionId: string): Promise<void> {
-    const last = prepared.get(connectionId);
-    if (last && Date.now() - last < PREPARE_TTL_MS) return;
-    await translated(() => keepAlive(async () => {
-      const c = await runtime.connection(connectionId);
-      await prepareBigQuery(await runtime.warehouse(c), c.destination);
-    }));
-    prepared.set(connectionId, Date.now());
+    await translated(() => keepAlive(async () => { await readyDestination(await runtime.connection(connectionId)); }));
+  }
+
+  /**
+   * Keeps the records whose version the ledger has not delivered, writes them as one batch, then
+   * records them. Polling, re-delivery and webhooks all come through here, so one version goes out once.
+   */
+  async function deliverRecords(c: Connection, dest: Destination, entity: FreshBooksEntity, records: Record<string, unknown>[], o: DeliverOptions): Promise<Delivered> {
+    const byRecord = new Map<string, { entry: LedgerEntry; record: Record<string, unknown> }>();
+    let maxUpdatedAt: string | undefined;
+    for (const record of records) {
+      const v = recordVersion(entity, record, c.source.accountId);
+      if (o.window && !inWindow(v.updatedAt, o.window)) continue;
+      if (v.updatedAt && (!maxUpdatedAt || v.updatedAt > maxUpdatedAt)) maxUpdatedAt = v.updatedAt;
+      byRecord.set(v.recordId, { entry: { recordId: v.recordId, version: v.version, updatedAt: v.updatedAt }, record });
+    }
+    const tombstones = (o.tombstones ?? []).map((t) => ({ ...t, entry: { recordId: t.recordId, version: `deleted:${t.recordId}`, updatedAt: t.deletedAt } }));
+    const entries = [...[...byRecord.values()].map((v) => v.entry), ...tombstones.map((t) => t.entry)];
+    const todo = o.force ? entries : await deps.ledger.undelivered(c.id, entity, entries);
+    const base = { records: records.length + tombstones.length, delivered: todo.length, ...(maxUpdatedAt ? { maxUpdatedAt } : {}) };
+    if (todo.length === 0) return { ...base, rows: 0 };
+    // Job ids are unique per project: the connection is part of the key, so two connections of one
+    // business writing to two datasets never share a job.
+    const batchKey = batchKeyOf([c.id, ...(o.salt ?? []), ...todo.map((e) => e.version)]);
+    const pending = new Set(todo.map((e) => e.recordId));
+    const rows = await dest.deliver({
+      entity, batchKey, bulk: o.bulk, source: c.source,
+      records: [...byRecord.values()].filter((v) => pending.has(v.entry.recordId)).map((v) => v.record),
+      tombstones: tombstones.filter((t) => pending.has(t.recordId)).map(({ recordId, deletedAt }) => ({ recordId, deletedAt })),
+    });
+    await deps.ledger.markDelivered(c.id, entity, batchKey, todo);
+    return { ...base, rows, batchKey };
   }
 
   /**
@@ -53,8 +110,7 @@ export function syncActivities(deps: ActivityDeps) {
   async function syncPages(input: SyncPagesInput): Promise<SyncPagesResult> {
     return translated(() => keepAlive(async () => {
       const spec = FRESHBOOKS_ENTITIES[input.entity];
-      const empty: SyncPagesResult = { nextPage: null, pagesRead: 0, records: 0, delivered: 0, rows: 0 };
-      if (input.pass === 'deleted' && !spec.softDeletes) return empty;
+      if (input.pass === 'deleted' && !spec.softDeletes) return { nextPage: null, pagesRead: 0, records: 0, delivered: 0, rows: 0 };
       const c = await runtime.connection(input.connectionId);
       const fb = runtime.freshbooks(c);
       const updatedMin = spec.incremental && input.since ? filterDateFor(input.since, spec.updatedZone) : undefined;
@@ -71,70 +127,106 @@ export function syncActivities(deps: ActivityDeps) {
         page += 1;
         if (pagesRead >= input.maxPages) { nextPage = page; break; }
       }
-
-      const delivery = await collect(input, c.source, records);
-      const wh = await runtime.warehouse(c);
-      // Job ids are unique per project: the connection is part of the key, so two connections of one
-      // business writing to two datasets never share a job.
-      const batchKey = batchKeyOf([input.connectionId, ...delivery.entries.map((e) => e.version)]);
-      let rows = 0;
-      for (const [table, tableRows] of delivery.rows) {
-        for (const r of tableRows) r.json._batch_id = batchKey;
-        await writeRows(wh, c.destination, table, tableRows, { batchKey, preferLoad: input.mode === 'full' || !!input.force, knownColumns });
-        rows += tableRows.length;
-      }
-      await deps.ledger.markDelivered(input.connectionId, input.entity, batchKey, delivery.entries);
-      return { nextPage, pagesRead, records: delivery.records, delivered: delivery.entries.length, rows, maxUpdatedAt: delivery.maxUpdatedAt, ...(rows > 0 ? { batchKey } : {}) };
+      const dest = await readyDestination(c);
+      const out = await deliverRecords(c, dest, input.entity, records, {
+        force: input.force, ...(input.window ? { window: input.window } : {}), bulk: input.mode === 'full' || !!input.force,
+      });
+      return { nextPage, pagesRead, ...out };
     }));
   }
 
-  /** Maps records to rows and keeps those whose version the ledger has not delivered yet. */
-  async function collect(input: SyncPagesInput, source: { accountId: string; businessId: number }, records: Record<string, unknown>[]): Promise<Delivery> {
-    const spec = FRESHBOOKS_ENTITIES[input.entity];
-    const syncedAt = new Date().toISOString();
-    const byRecord = new Map<string, { entry: LedgerEntry; rows: { table: TableKey; row: WarehouseRow }[] }>();
-    let maxUpdatedAt: string | undefined;
-    for (const record of records) {
-      const mapped = mapRecord(input.entity, record, { accountId: source.accountId, businessId: source.businessId, syncedAt, batchId: '' });
-      const main = mapped.find((m) => !TABLES[m.table].parent);
-      if (!main) continue;
-      const updatedAt = (main.row.json.updated_at as string | null | undefined) ?? null;
-      if (input.window && !inWindow(updatedAt, input.window)) continue;
-      if (updatedAt && (!maxUpdatedAt || updatedAt > maxUpdatedAt)) maxUpdatedAt = updatedAt;
-      const recordId = String(record[spec.idField]);
-      byRecord.set(recordId, { entry: { recordId, version: main.row.insertId, updatedAt }, rows: mapped });
-    }
-    const entries = [...byRecord.values()].map((v) => v.entry);
-    const todo = input.force ? entries : await deps.ledger.undelivered(input.connectionId, input.entity, entries);
-    const rows = new Map<TableKey, WarehouseRow[]>();
-    for (const entry of todo) {
-      for (const m of byRecord.get(entry.recordId)!.rows) {
-        const list = rows.get(m.table) ?? [];
-        list.push(m.row);
-        rows.set(m.table, list);
+  /**
+   * Webhook hints, coalesced by the workflow: each record is fetched whole, now, so the order in which
+   * FreshBooks sent its events does not matter, and delivered through the ledger like a poll would.
+   */
+  async function deliverChanges(input: ChangeBatchInput): Promise<SyncPagesResult> {
+    return translated(() => keepAlive(async () => {
+      const c = await runtime.connection(input.connectionId);
+      const fb = runtime.freshbooks(c);
+      const dest = await readyDestination(c);
+      const total: SyncPagesResult = { nextPage: null, pagesRead: 0, records: 0, delivered: 0, rows: 0 };
+      const byEntity = new Map<FreshBooksEntity, ChangeBatchInput['changes']>();
+      for (const ch of input.changes) byEntity.set(ch.entity, [...(byEntity.get(ch.entity) ?? []), ch]);
+      const keys: string[] = [];
+      for (const [entity, changes] of byEntity) {
+        const records: Record<string, unknown>[] = [];
+        const tombstones: { recordId: string; deletedAt: string }[] = [];
+        for (const ch of changes) {
+          const record = await fb.get(entity, ch.recordId);
+          total.pagesRead += 1;
+          if (record) records.push(record);
+          else if (ch.deleted) tombstones.push({ recordId: ch.recordId, deletedAt: ch.receivedAt });
+        }
+        const out = await deliverRecords(c, dest, entity, records, { bulk: false, tombstones });
+        total.records += out.records;
+        total.delivered += out.delivered;
+        total.rows += out.rows;
+        if (out.batchKey) keys.push(out.batchKey);
       }
-    }
-    return { entries: todo, rows, maxUpdatedAt, records: records.length };
+      return { ...total, ...(keys.length ? { batchKey: keys.join(',') } : {}) };
+    }));
+  }
+
+  /**
+   * Dimension tables on destinations that cannot update rows: the whole current set is read and, when
+   * it differs from the set last sent (one ledger entry per table holds its fingerprint), replaced.
+   */
+  async function refreshSnapshots(input: { connectionId: string; runKey: string; entities: FreshBooksEntity[] }): Promise<SnapshotResult[]> {
+    return translated(() => keepAlive(async () => {
+      const c = await runtime.connection(input.connectionId);
+      const fb = runtime.freshbooks(c);
+      const dest = await readyDestination(c);
+      const results: SnapshotResult[] = [];
+      for (const entity of input.entities) {
+        const records: Record<string, unknown>[] = [];
+        const passes: (0 | 1 | undefined)[] = FRESHBOOKS_ENTITIES[entity].softDeletes ? [undefined, 1] : [undefined];
+        for (const visState of passes) {
+          for await (const page of fb.listAll(entity, visState === undefined ? {} : { visState })) records.push(...page.items);
+        }
+        const versions = records.map((r) => recordVersion(entity, r, c.source.accountId).version).sort();
+        const fingerprint = batchKeyOf([c.id, 'snapshot', entity, ...versions]);
+        const entry: LedgerEntry = { recordId: `snapshot:${entity}`, version: fingerprint };
+        const todo = await deps.ledger.undelivered(c.id, 'snapshot', [entry]);
+        let rows = 0;
+        if (todo.length > 0) {
+          rows = await dest.replaceSnapshot(entity, records, { batchKey: fingerprint, bulk: true, source: c.source });
+          await deps.ledger.markDelivered(c.id, 'snapshot', fingerprint, [entry]);
+        }
+        results.push({ entity, records: records.length, rows, replaced: todo.length > 0 });
+      }
+      return results;
+    }));
   }
 
   async function redeliverRecord(input: { connectionId: string; runKey: string; entity: FreshBooksEntity; recordId: string }): Promise<SyncPagesResult> {
     return translated(async () => {
       const c = await runtime.connection(input.connectionId);
       const record = await runtime.freshbooks(c).get(input.entity, input.recordId);
-      if (!record) return { nextPage: null, pagesRead: 0, records: 0, delivered: 0, rows: 0 };
-      const syncInput: SyncPagesInput = { ...input, pass: 'changes', mode: 'incremental', force: true, startPage: 1, maxPages: 1 };
-      const delivery = await collect(syncInput, c.source, [record]);
-      const wh = await runtime.warehouse(c);
-      const batchKey = batchKeyOf([input.connectionId, 'redeliver', input.runKey, ...delivery.entries.map((e) => e.version)]);
-      let rows = 0;
-      for (const [table, tableRows] of delivery.rows) {
-        for (const r of tableRows) r.json._batch_id = batchKey;
-        await writeRows(wh, c.destination, table, tableRows, { batchKey, preferLoad: false, knownColumns });
-        rows += tableRows.length;
-      }
-      await deps.ledger.markDelivered(input.connectionId, input.entity, batchKey, delivery.entries);
-      return { nextPage: null, pagesRead: 1, records: 1, delivered: delivery.entries.length, rows, batchKey };
+      if (!record) return { nextPage: null, pagesRead: 1, records: 0, delivered: 0, rows: 0 };
+      const out = await deliverRecords(c, await readyDestination(c), input.entity, [record], { force: true, bulk: false, salt: ['redeliver', input.runKey] });
+      return { nextPage: null, pagesRead: 1, ...out };
     });
+  }
+
+  /** Empties the destination and forgets what was delivered, so the following full run re-sends all. */
+  async function resetDestination(connectionId: string): Promise<void> {
+    await translated(() => keepAlive(async () => {
+      const c = await runtime.connection(connectionId);
+      await (await runtime.destination(c)).reset();
+      await deps.ledger.forget(connectionId);
+      prepared.delete(connectionId);
+    }));
+  }
+
+  /** The explicit "update the table schema" action after a mismatch. Returns the tables changed. */
+  async function updateDestinationSchema(connectionId: string): Promise<string[]> {
+    return translated(() => keepAlive(async () => {
+      const c = await runtime.connection(connectionId);
+      const changed = await (await runtime.destination(c)).updateSchema();
+      await deps.connections.mergeStatusDetail(connectionId, { schemaMismatch: null, schemaUpdatedAt: new Date().toISOString() });
+      prepared.delete(connectionId);
+      return changed;
+    }));
   }
 
   async function recordSyncRun(connectionId: string, run: RunSummary): Promise<void> {
@@ -142,7 +234,10 @@ export function syncActivities(deps: ActivityDeps) {
     await deps.runs.record(connectionId, { runKey, mode: `${mode}:${reason}`, startedAt, finishedAt: finishedAt ?? null, stats: entities, error: error ?? null });
   }
 
-  return { loadSyncPlan, prepareDestination, syncPages, redeliverRecord, recordSyncRun };
+  return {
+    loadSyncPlan, prepareDestination, syncPages, deliverChanges, refreshSnapshots, redeliverRecord,
+    resetDestination, updateDestinationSchema, recordSyncRun,
+  };
 }
 
 function inWindow(updatedAt: string | null, w: { from?: string; to?: string }): boolean {
@@ -150,5 +245,3 @@ function inWindow(updatedAt: string | null, w: { from?: string; to?: string }): 
   const t = Date.parse(updatedAt);
   return (!w.from || t >= Date.parse(w.from)) && (!w.to || t < Date.parse(w.to));
 }
-
-export type { BigQueryDestinationConfig };

@@ -15,6 +15,9 @@ import { errorHandler } from './http-errors';
 import { codecRoutes } from './routes/codec';
 import { connectionRoutes } from './routes/connections';
 import { freshbooksOAuthRoutes } from './routes/freshbooks-oauth';
+import { freshbooksWebhookRoutes } from './routes/freshbooks-webhooks';
+import { WebhookCallbackStore } from '../db/webhook-callbacks';
+import { WebhookVerifierCache } from './webhook-verifiers';
 
 export interface ApiDeps {
   config: AppConfig;
@@ -27,10 +30,11 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   const admin = requireAdmin(config.adminToken);
+  const connections = new ConnectionStore(db);
+  const credentials = new CredentialStore(db, config.credentialKeys);
+  const callbacks = new WebhookCallbackStore(db, credentials);
   const service = new ConnectionService({
-    config, workflows,
-    connections: new ConnectionStore(db),
-    credentials: new CredentialStore(db, config.credentialKeys),
+    config, workflows, connections, credentials,
     states: new OAuthStateStore(db),
     authorizations: new AuthorizationStore(db),
   });
@@ -49,8 +53,9 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
     res.type(registry.contentType).send(await registry.metrics());
   });
   app.use('/oauth/freshbooks', freshbooksOAuthRoutes(service));
+  app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ cache: new WebhookVerifierCache(connections, callbacks), callbacks, workflows, logger }));
   app.use('/codec', codecRoutes(config.payloadKeys, config.adminToken));
-  app.use('/api', admin, connectionRoutes(service, workflows, new SyncRunStore(db), new DeliveryLedger(db)));
+  app.use('/api', admin, connectionRoutes(service, workflows, new SyncRunStore(db), new DeliveryLedger(db), callbacks));
   app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });
   app.use(errorHandler(logger));
   return app;

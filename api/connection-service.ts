@@ -9,7 +9,11 @@ import type { ConnectionRecord, ConnectionStore } from '../db/connections';
 import type { CredentialStore, FreshBooksGrantSecret, ServiceAccountSecret } from '../db/credentials';
 import type { AuthorizationStore, OAuthStateStore } from '../db/oauth';
 import type { Workflows } from '../temporal/workflow-starts';
-import type { BigQueryDestinationConfig } from '../activities/bigquery-destination';
+import type { BigQueryDestinationConfig } from '../activities/destinations/bigquery-writes';
+import type { PowerBiDestinationConfig } from '../activities/destinations/powerbi';
+import { PowerBiAuthError, PowerBiTokenProvider } from '../connectors/powerbi';
+import type { ConnectionKind } from '../db/connections';
+import type { PowerBiServicePrincipalSecret } from '../db/credentials';
 import { HttpError } from './http-errors';
 
 const tableKeys = Object.keys(TABLES) as [TableKey, ...TableKey[]];
@@ -24,17 +28,38 @@ export const bigQueryDestinationInput = z.object({
   serviceAccountKey: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
 });
 
+const uuid = z.uuid('must be a GUID');
+
+export const powerBiDestinationInput = z.object({
+  type: z.literal('powerbi'),
+  tenantId: z.union([uuid, z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'must be a tenant GUID or domain')]),
+  clientId: uuid,
+  clientSecret: z.string().min(1),
+  /** Workspace (group) id; the service principal must be a Member or Admin of it. */
+  workspaceId: uuid,
+  datasetName: z.string().min(1).max(100).default('FreshBooks'),
+  /** basicFIFO silently drops the oldest rows past 200,000 per table; None keeps up to 5,000,000. */
+  retentionPolicy: z.enum(['None', 'basicFIFO']).default('None'),
+});
+
+/** What each destination syncs unless told otherwise: Power BI gets the tables its dashboards use. */
+const DEFAULT_ENTITIES: Record<'bigquery' | 'powerbi', FreshBooksEntity[]> = {
+  bigquery: ALL_FRESHBOOKS_ENTITIES,
+  powerbi: ['invoices', 'payments', 'expenses', 'bills', 'clients', 'accounts'],
+};
+
 export const connectionSettingsInput = z.object({
   pollIntervalSec: z.number().int().min(30).max(7 * 86_400).default(900),
-  entities: z.array(z.enum(ALL_FRESHBOOKS_ENTITIES as [FreshBooksEntity, ...FreshBooksEntity[]])).min(1).default(ALL_FRESHBOOKS_ENTITIES),
+  entities: z.array(z.enum(ALL_FRESHBOOKS_ENTITIES as [FreshBooksEntity, ...FreshBooksEntity[]])).min(1).optional(),
   reconcileEveryHours: z.number().min(1).max(24 * 30).default(24),
+  webhooks: z.boolean().default(true),
 });
 
 export const createConnectionsInput = z.object({
   authorizationId: z.string().min(1),
   businessIds: z.array(z.number().int().positive()).min(1),
-  destination: bigQueryDestinationInput,
-  settings: connectionSettingsInput.default({ pollIntervalSec: 900, entities: ALL_FRESHBOOKS_ENTITIES, reconcileEveryHours: 24 }),
+  destination: z.discriminatedUnion('type', [bigQueryDestinationInput, powerBiDestinationInput]),
+  settings: connectionSettingsInput.default({ pollIntervalSec: 900, reconcileEveryHours: 24, webhooks: true }),
 });
 
 export interface ConnectionServiceDeps {
@@ -99,7 +124,32 @@ export class ConnectionService {
       if (!b) throw new HttpError(400, 'invalid request', [{ field: 'businessIds', message: `business ${id} is not visible to this authorization` }]);
       return b;
     });
-    const { serviceAccountKey, ...dest } = input.destination;
+    const { kind, destination } = await this.storeDestination(input.destination);
+    const settings = { ...input.settings, entities: input.settings.entities ?? DEFAULT_ENTITIES[input.destination.type] };
+    const ids: string[] = [];
+    for (const b of chosen) {
+      const id = `conn_${randomUUID()}`;
+      await this.d.connections.create({
+        id, kind,
+        source: { grantId: auth.credentialId, accountId: b.accountId, businessId: b.businessId, businessUuid: b.businessUuid, businessName: b.name },
+        destination: destination as unknown as Record<string, unknown>,
+        settings,
+      });
+      await this.d.workflows.startConnection(id);
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  /** Checks the destination's secret against the real system, then seals it; only its id is kept in the connection. */
+  private async storeDestination(input: z.infer<typeof createConnectionsInput>['destination']): Promise<{ kind: ConnectionKind; destination: BigQueryDestinationConfig | PowerBiDestinationConfig }> {
+    if (input.type === 'powerbi') {
+      const { clientSecret, ...rest } = input;
+      await this.checkServicePrincipal(input);
+      const credentialId = await this.d.credentials.create<PowerBiServicePrincipalSecret>('powerbi_service_principal', { clientSecret }, { tenantId: input.tenantId, clientId: input.clientId });
+      return { kind: 'freshbooks_powerbi', destination: { ...rest, credentialId } };
+    }
+    const { serviceAccountKey, ...dest } = input;
     let keyJson: string;
     try {
       keyJson = JSON.stringify(parseServiceAccountKey(serviceAccountKey));
@@ -109,20 +159,25 @@ export class ConnectionService {
     }
     const keyMeta = JSON.parse(keyJson) as { client_email: string };
     const credentialId = await this.d.credentials.create<ServiceAccountSecret>('google_service_account', { keyJson }, { clientEmail: keyMeta.client_email });
-    const ids: string[] = [];
-    for (const b of chosen) {
-      const id = `conn_${randomUUID()}`;
-      const destination: BigQueryDestinationConfig = { ...dest, credentialId };
-      await this.d.connections.create({
-        id, kind: 'freshbooks_bigquery',
-        source: { grantId: auth.credentialId, accountId: b.accountId, businessId: b.businessId, businessUuid: b.businessUuid, businessName: b.name },
-        destination: destination as unknown as Record<string, unknown>,
-        settings: input.settings,
-      });
-      await this.d.workflows.startConnection(id);
-      ids.push(id);
+    return { kind: 'freshbooks_bigquery', destination: { ...dest, credentialId } };
+  }
+
+  /** "Add your credentials, ping your real systems": a token request names the wrong field before anything is stored. */
+  private async checkServicePrincipal(input: { tenantId: string; clientId: string; clientSecret: string }): Promise<void> {
+    try {
+      await new PowerBiTokenProvider({ authorityUrl: this.d.config.powerbi.authorityUrl, ...input }).token();
+    } catch (err) {
+      if (!(err instanceof PowerBiAuthError)) throw err;
+      const field = /AADSTS(90002|900023)\b/.test(err.message) ? 'tenantId' : /AADSTS700016\b/.test(err.message) ? 'clientId' : 'clientSecret';
+      throw new HttpError(400, 'invalid request', [{ field: `destination.${field}`, message: err.message }]);
     }
-    return ids;
+  }
+
+  /** A connection whose destination cannot update rows: the only kind that needs rebuild / update-schema. */
+  async appendOnly(id: string): Promise<ConnectionRecord> {
+    const c = await this.get(id);
+    if (c.kind !== 'freshbooks_powerbi') throw new HttpError(400, `connection ${id} writes to a destination that keeps every version; use /redeliver instead`);
+    return c;
   }
 
   list(): Promise<ConnectionRecord[]> {

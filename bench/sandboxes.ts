@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import type { AddressInfo } from 'node:net';
 import { createFreshBooksSandbox, type SeedScale } from '../sandbox/freshbooks';
 import { createGoogleSandbox, generateTestServiceAccountKey } from '../sandbox/google';
-import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type Sandboxes } from '../scripts/local-service';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, startPowerBiSandbox, type Sandboxes } from '../scripts/local-service';
 
 /**
  * The same sandboxes scripts/local-service.ts startSandboxes() gives (FreshBooks + Google), served
@@ -101,7 +101,9 @@ export async function startTimedSandboxes(opts: { scale: SeedScale; seed?: numbe
   const googleTimings = new RequestTimings();
   const fbServer = await listen(timed(fb.app as unknown as RequestListener, fbTimings, freshbooksOp));
   const googleServer = await listen(timed(google.app as unknown as RequestListener, googleTimings, googleOp));
+  const pbi = await startPowerBiSandbox();
   return {
+    ...pbi,
     fb,
     fbUrl: fbServer.url,
     google,
@@ -110,7 +112,7 @@ export async function startTimedSandboxes(opts: { scale: SeedScale; seed?: numbe
     fbTimings,
     googleTimings,
     async close() {
-      await Promise.all([close(fbServer.server), close(googleServer.server)]);
+      await Promise.all([close(fbServer.server), close(googleServer.server), pbi.close()]);
     },
   };
 }

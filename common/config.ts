@@ -36,6 +36,9 @@ export const configSchema = z.object({
   FRESHBOOKS_REQUESTS_PER_SEC: z.coerce.number().positive().default(3),
   GOOGLE_TOKEN_URL: httpUrl.default('https://oauth2.googleapis.com/token'),
   BIGQUERY_API_ENDPOINT: httpUrl.default('https://bigquery.googleapis.com'),
+  /** Entra ID authority: the token URL is `${this}/${tenantId}/oauth2/v2.0/token`. */
+  POWERBI_AUTHORITY_URL: httpUrl.default('https://login.microsoftonline.com'),
+  POWERBI_API_BASE: httpUrl.default('https://api.powerbi.com/v1.0/myorg'),
   /** A prebuilt workflow bundle (scripts/build-workflow-bundle.ts); without it the worker bundles at start. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -58,6 +61,7 @@ export interface AppConfig {
     requestsPerSec: number;
   };
   google: { tokenUrl: string; bigqueryEndpoint: string };
+  powerbi: { authorityUrl: string; apiBase: string };
   workflowBundlePath?: string;
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
 }
@@ -91,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       requestsPerSec: c.FRESHBOOKS_REQUESTS_PER_SEC,
     },
     google: { tokenUrl: c.GOOGLE_TOKEN_URL, bigqueryEndpoint: c.BIGQUERY_API_ENDPOINT },
+    powerbi: { authorityUrl: c.POWERBI_AUTHORITY_URL, apiBase: c.POWERBI_API_BASE },
     ...(c.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: c.WORKFLOW_BUNDLE_PATH } : {}),
     logLevel: c.LOG_LEVEL,
   };

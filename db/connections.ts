@@ -1,6 +1,6 @@
 import type { Db } from './pool';
 
-export type ConnectionKind = 'freshbooks_bigquery';
+export type ConnectionKind = 'freshbooks_bigquery' | 'freshbooks_powerbi';
 export type ConnectionStatus = 'active' | 'needs_reauth' | 'paused' | 'deleted';
 
 export interface FreshBooksSource {
@@ -17,6 +17,8 @@ export interface ConnectionSettings {
   entities: string[];
   /** Hours between full reconciliations (deletes, missed changes). */
   reconcileEveryHours: number;
+  /** Register FreshBooks callbacks (default true); polling alone otherwise. */
+  webhooks?: boolean;
 }
 
 export interface ConnectionRecord<D = Record<string, unknown>> {
@@ -67,6 +69,18 @@ export class ConnectionStore {
     return rows[0] ? toRecord<D>(rows[0]) : null;
   }
 
+  /** Also a deleted connection: its clean-up (callbacks at FreshBooks) runs after the delete. */
+  async getIncludingDeleted<D = Record<string, unknown>>(id: string): Promise<ConnectionRecord<D> | null> {
+    const { rows } = await this.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE id = $1`, [id]);
+    return rows[0] ? toRecord<D>(rows[0]) : null;
+  }
+
+  /** Whether a live connection with this id exists (the webhook route's 404). */
+  async exists(id: string): Promise<boolean> {
+    const { rowCount } = await this.db.query(`SELECT 1 FROM connections WHERE id = $1 AND status <> 'deleted'`, [id]);
+    return (rowCount ?? 0) > 0;
+  }
+
   async list(): Promise<ConnectionRecord[]> {
     const { rows } = await this.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE status <> 'deleted' ORDER BY created_at`);
     return rows.map((r) => toRecord(r));
@@ -74,6 +88,16 @@ export class ConnectionStore {
 
   async setStatus(id: string, status: ConnectionStatus, detail: Record<string, unknown> = {}): Promise<void> {
     await this.db.query('UPDATE connections SET status = $2, status_detail = $3, updated_at = now() WHERE id = $1', [id, status, detail]);
+  }
+
+  /** Sets some status_detail keys (webhook check, schema mismatch) and leaves the others. A null value removes its key. */
+  async mergeStatusDetail(id: string, patch: Record<string, unknown>): Promise<void> {
+    const removed = Object.keys(patch).filter((k) => patch[k] === null);
+    const kept = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null));
+    await this.db.query(
+      'UPDATE connections SET status_detail = (status_detail - $3::text[]) || $2::jsonb, updated_at = now() WHERE id = $1',
+      [id, kept, removed],
+    );
   }
 
   /** Every live connection that reads through this FreshBooks grant. */

@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { openJson, sealJson, keyIdOf, type KeyRing } from '../common/crypto';
 import type { Db } from './pool';
 
-export type CredentialKind = 'freshbooks_oauth' | 'google_service_account';
+export type CredentialKind = 'freshbooks_oauth' | 'google_service_account' | 'freshbooks_webhook_verifier' | 'powerbi_service_principal';
 export type CredentialStatus = 'active' | 'needs_reauth' | 'revoked';
 
 export interface FreshBooksGrantSecret {
@@ -90,6 +90,15 @@ export class CredentialStore {
     return this.withLocked<S, number>(id, async (current) => ({ secret, metadata, status: 'active', result: current.version + 1 }));
   }
 
+  async exists(id: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('SELECT 1 FROM credentials WHERE id = $1', [id]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.db.query('DELETE FROM credentials WHERE id = $1', [id]);
+  }
+
   async setStatus(id: string, status: CredentialStatus): Promise<void> {
     await this.db.query('UPDATE credentials SET status = $2, updated_at = now() WHERE id = $1', [id, status]);
   }
@@ -104,4 +113,12 @@ export class CredentialStore {
       secret: openJson<S>(this.keys, row.sealed, row.id),
     };
   }
+}
+
+export interface WebhookVerifierSecret {
+  verifier: string;
+}
+
+export interface PowerBiServicePrincipalSecret {
+  clientSecret: string;
 }

@@ -36,6 +36,11 @@ export class DeliveryLedger {
     );
   }
 
+  /** Forgets everything a connection delivered (after its destination was emptied for a rebuild). */
+  async forget(connectionId: string): Promise<void> {
+    await this.db.query('DELETE FROM delivered_records WHERE connection_id = $1', [connectionId]);
+  }
+
   async get(connectionId: string, entity: string, recordId: string): Promise<{ version: string; batchId: string; deliveredAt: string } | null> {
     const { rows } = await this.db.query<{ version: string; batch_id: string; delivered_at: Date }>(
       'SELECT version, batch_id, delivered_at FROM delivered_records WHERE connection_id = $1 AND entity = $2 AND record_id = $3',

@@ -16,6 +16,7 @@ import { createWorker, type WorkerHandle } from '../workers/worker';
 import { installWorkerRuntime } from '../workers/runtime';
 import { createFreshBooksSandbox } from '../sandbox/freshbooks';
 import { createGoogleSandbox, generateTestServiceAccountKey } from '../sandbox/google';
+import { createPowerBiSandbox } from '../sandbox/powerbi';
 
 /**
  * Wires the service to local stand-ins exactly as production is wired to the real systems: only base
@@ -24,26 +25,52 @@ import { createGoogleSandbox, generateTestServiceAccountKey } from '../sandbox/g
 export const SANDBOX_CLIENT_ID = 'sandbox-client';
 export const SANDBOX_CLIENT_SECRET = 'sandbox-secret';
 
+/** The demo's Power BI tenant: a service principal that is a member of one workspace. */
+export const SANDBOX_POWERBI = {
+  tenantId: '6f0c7f8e-1b2a-4c3d-9e8f-0a1b2c3d4e5f',
+  clientId: '0d9b5a3c-7e6f-4a1b-8c2d-3e4f5a6b7c8d',
+  clientSecret: 'sandbox-powerbi-secret',
+  workspaceId: 'f089354e-8366-4e18-aea3-4cb4a3a50b48',
+};
+
 export interface Sandboxes {
   fb: ReturnType<typeof createFreshBooksSandbox>;
   fbUrl: string;
   google: ReturnType<typeof createGoogleSandbox>;
   googleUrl: string;
   serviceAccountKeyJson: string;
+  powerbi: ReturnType<typeof createPowerBiSandbox>;
+  powerbiAuthorityUrl: string;
+  powerbiApiBase: string;
   close(): Promise<void>;
 }
 
-export async function startSandboxes(opts: { freshbooks?: Parameters<typeof createFreshBooksSandbox>[0]; googleTokenTtlSec?: number; fbPort?: number } = {}): Promise<Sandboxes> {
+export async function startSandboxes(opts: {
+  freshbooks?: Parameters<typeof createFreshBooksSandbox>[0];
+  googleTokenTtlSec?: number;
+  fbPort?: number;
+  powerbi?: Parameters<typeof createPowerBiSandbox>[0];
+} = {}): Promise<Sandboxes> {
   const fb = createFreshBooksSandbox({ clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, ...opts.freshbooks });
   const fbServer = await fb.listen(opts.fbPort ?? 0);
   const google = createGoogleSandbox({ tokenTtlSec: opts.googleTokenTtlSec });
   const googleServer = await google.listen(0);
   const sa = generateTestServiceAccountKey('ml-connector@ml-connector-dev.iam.gserviceaccount.com');
   google.state.registerServiceAccount(JSON.parse(sa.keyJson).client_email, sa.publicKeyPem);
+  const pbi = await startPowerBiSandbox(opts.powerbi);
   return {
-    fb, fbUrl: fbServer.url, google, googleUrl: googleServer.url, serviceAccountKeyJson: sa.keyJson,
-    async close() { await fbServer.close(); await googleServer.close(); },
+    fb, fbUrl: fbServer.url, google, googleUrl: googleServer.url, serviceAccountKeyJson: sa.keyJson, ...pbi,
+    async close() { await fbServer.close(); await googleServer.close(); await pbi.close(); },
   };
+}
+
+/** The Power BI sandbox with the demo tenant's service principal made a member of its workspace. */
+export async function startPowerBiSandbox(opts?: Parameters<typeof createPowerBiSandbox>[0]): Promise<Pick<Sandboxes, 'powerbi' | 'powerbiAuthorityUrl' | 'powerbiApiBase' | 'close'>> {
+  const powerbi = createPowerBiSandbox(opts);
+  const { workspaceId, ...principal } = SANDBOX_POWERBI;
+  powerbi.state.registerServicePrincipal({ ...principal, workspaces: [workspaceId] });
+  const server = await powerbi.listen(0);
+  return { powerbi, powerbiAuthorityUrl: server.authorityUrl, powerbiApiBase: server.apiBase, close: () => server.close() };
 }
 
 /** Environment for a service pointed at the sandboxes; secrets are generated unless given. */
@@ -61,6 +88,8 @@ export function sandboxEnv(s: Sandboxes, base: { databaseUrl: string; temporalAd
     FRESHBOOKS_CLIENT_SECRET: SANDBOX_CLIENT_SECRET,
     GOOGLE_TOKEN_URL: `${s.googleUrl}/token`,
     BIGQUERY_API_ENDPOINT: base.bigqueryEndpoint,
+    POWERBI_AUTHORITY_URL: s.powerbiAuthorityUrl,
+    POWERBI_API_BASE: s.powerbiApiBase,
     ...overrides,
   };
 }

@@ -1,10 +1,14 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
 import type { connectionWorkflow } from '../workflows/connection';
-import { requestSyncSignal, redeliverSignal, pauseSignal, stopSignal, statusQuery, type ConnectionWorkflowStatus } from '../workflows/connection';
+import {
+  requestSyncSignal, redeliverSignal, pauseSignal, stopSignal, statusQuery, webhookChangesSignal, webhookVerifierSignal,
+  checkWebhooksSignal, maintenanceSignal, type ConnectionWorkflowStatus,
+} from '../workflows/connection';
 import type { credentialWorkflow } from '../workflows/credential';
 import { requestRefreshUpdate, reauthorizedSignal } from '../workflows/credential';
 import { connectionWorkflowId, credentialWorkflowId } from '../workflows/ids';
-import type { RedeliverRequest, RefreshResult, SyncRequest } from '../workflows/types';
+import type { MaintenanceRequest, RedeliverRequest, RefreshResult, SyncRequest, WebhookChange } from '../workflows/types';
 
 /**
  * Every way the service starts or talks to its workflows, with their deterministic ids. Each start is
@@ -13,24 +17,40 @@ import type { RedeliverRequest, RefreshResult, SyncRequest } from '../workflows/
 export class Workflows {
   constructor(private readonly client: Client, private readonly taskQueue: string) {}
 
-  async startConnection(connectionId: string): Promise<void> {
-    await this.client.workflow.signalWithStart<typeof connectionWorkflow, [SyncRequest]>('connectionWorkflow', {
-      workflowId: connectionWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId }],
-      signal: requestSyncSignal, signalArgs: [{ mode: 'full', reason: 'initial' }],
-    });
+  startConnection(connectionId: string): Promise<void> {
+    return this.signalConnection(connectionId, requestSyncSignal, [{ mode: 'full', reason: 'initial' }]);
   }
 
-  async requestSync(connectionId: string, request: SyncRequest): Promise<void> {
-    await this.client.workflow.signalWithStart<typeof connectionWorkflow, [SyncRequest]>('connectionWorkflow', {
-      workflowId: connectionWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId }],
-      signal: requestSyncSignal, signalArgs: [request],
-    });
+  requestSync(connectionId: string, request: SyncRequest): Promise<void> {
+    return this.signalConnection(connectionId, requestSyncSignal, [request]);
   }
 
-  async redeliver(connectionId: string, request: RedeliverRequest): Promise<void> {
-    await this.client.workflow.signalWithStart<typeof connectionWorkflow, [RedeliverRequest]>('connectionWorkflow', {
+  redeliver(connectionId: string, request: RedeliverRequest): Promise<void> {
+    return this.signalConnection(connectionId, redeliverSignal, [request]);
+  }
+
+  /** The webhook path: one round trip to Temporal, then the API can answer FreshBooks. */
+  webhookChanges(connectionId: string, changes: WebhookChange[]): Promise<void> {
+    return this.signalConnection(connectionId, webhookChangesSignal, [changes]);
+  }
+
+  webhookVerifier(connectionId: string, callbackId: number): Promise<void> {
+    return this.signalConnection(connectionId, webhookVerifierSignal, [callbackId]);
+  }
+
+  checkWebhooks(connectionId: string): Promise<void> {
+    return this.signalConnection(connectionId, checkWebhooksSignal, []);
+  }
+
+  maintain(connectionId: string, request: MaintenanceRequest): Promise<void> {
+    return this.signalConnection(connectionId, maintenanceSignal, [request]);
+  }
+
+  private async signalConnection<A extends unknown[]>(connectionId: string, signal: SignalDefinition<A>, signalArgs: A): Promise<void> {
+    // The options type splits on whether the signal takes arguments; both shapes are the same at runtime.
+    await this.client.workflow.signalWithStart<typeof connectionWorkflow, unknown[]>('connectionWorkflow', {
       workflowId: connectionWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId }],
-      signal: redeliverSignal, signalArgs: [request],
+      signal: signal as SignalDefinition<unknown[]>, signalArgs,
     });
   }
 

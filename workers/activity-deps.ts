@@ -1,6 +1,7 @@
 import type { AppConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import { TokenBucketBudget } from '../connectors/freshbooks';
+import { DatasetPacer } from '../connectors/powerbi';
 import { ConnectionStore } from '../db/connections';
 import { CredentialStore } from '../db/credentials';
 import { DeliveryLedger } from '../db/delivery-ledger';
@@ -18,5 +19,6 @@ export function buildActivityDeps(config: AppConfig, db: Db, logger: Logger): Ac
     ledger: new DeliveryLedger(db),
     runs: new SyncRunStore(db),
     freshbooksBudget: new TokenBucketBudget({ ratePerSec: config.freshbooks.requestsPerSec, burst: Math.max(1, Math.ceil(config.freshbooks.requestsPerSec)) }),
+    powerbiPacer: new DatasetPacer(),
   };
 }

@@ -4,7 +4,9 @@ import {
 } from '@temporalio/workflow';
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
 import type { Activities } from '../activities';
-import type { EntityRunStats, RedeliverRequest, RunSummary, SyncPagesResult, SyncPass, SyncPlan, SyncRequest } from './types';
+import type {
+  EntityRunStats, MaintenanceRequest, RedeliverRequest, RunSummary, SyncPagesResult, SyncPass, SyncPlan, SyncRequest, WebhookChange,
+} from './types';
 
 /**
  * One long-running workflow per connection: wait for the (jittered) poll timer or a request, read
@@ -16,6 +18,12 @@ export const requestSyncSignal = defineSignal<[SyncRequest]>('requestSync');
 export const redeliverSignal = defineSignal<[RedeliverRequest]>('redeliver');
 export const pauseSignal = defineSignal<[paused: boolean]>('pause');
 export const stopSignal = defineSignal('stop');
+/** A verified FreshBooks webhook: ids only. Bursts coalesce per record before anything is fetched. */
+export const webhookChangesSignal = defineSignal<[WebhookChange[]]>('webhookChanges');
+/** FreshBooks posted a callback's verifier (stored sealed by the API); confirm it. */
+export const webhookVerifierSignal = defineSignal<[callbackId: number]>('webhookVerifier');
+export const checkWebhooksSignal = defineSignal('checkWebhooks');
+export const maintenanceSignal = defineSignal<[MaintenanceRequest]>('maintenance');
 export const statusQuery = defineQuery<ConnectionWorkflowStatus>('status');
 
 export interface StreamCursor {
@@ -40,6 +48,20 @@ export interface ConnectionState {
   position?: RunPosition;
   paused: boolean;
   consecutiveFailures: number;
+  /** Webhook changes not yet delivered, one per record (later events for a record replace earlier ones). */
+  changes: Record<string, WebhookChange>;
+  verifications: number[];
+  webhookCheckDue: boolean;
+  maintenance: MaintenanceRequest[];
+  webhookStats: WebhookStats;
+}
+
+export interface WebhookStats {
+  received: number;
+  delivered: number;
+  batches: number;
+  lastBatchAt?: string;
+  lastError?: string;
 }
 
 export interface ConnectionWorkflowInput {
@@ -49,32 +71,37 @@ export interface ConnectionWorkflowInput {
 
 export interface ConnectionWorkflowStatus {
   connectionId: string;
-  phase: 'waiting' | 'syncing' | 'paused' | 'needs_reauth' | 'backing_off';
+  phase: 'waiting' | 'syncing' | 'paused' | 'needs_reauth' | 'backing_off' | 'schema_mismatch';
   cursors: ConnectionState['cursors'];
   lastRun?: RunSummary;
   currentRun?: { summary: RunSummary; entity?: FreshBooksEntity; page: number };
   nextPollAt?: string;
   consecutiveFailures: number;
+  webhooks: WebhookStats & { pending: number };
 }
 
 const PAGES_PER_ACTIVITY = 10;
+/** Webhook changes fetched and delivered per activity. */
+const CHANGES_PER_ACTIVITY = 500;
 const MAX_HISTORY_EVENTS = 1_500;
+
+/** Failures only a person can clear (re-authorize, align the schema): wait for them, don't back off and retry. */
+const STOPPING_FAILURES = ['NeedsReauth', 'SchemaMismatch'];
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '30s',
   retry: {
     initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 8,
-    nonRetryableErrorTypes: ['NeedsReauth', 'InvalidServiceAccountKey', 'SchemaConflict', 'ConnectionNotFound'],
+    nonRetryableErrorTypes: [...STOPPING_FAILURES, 'InvalidServiceAccountKey', 'SchemaConflict', 'ConnectionNotFound', 'DestinationRejected', 'DestinationAuth'],
   },
 });
 
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<void> {
   const { connectionId } = input;
-  const state: ConnectionState = input.state ?? {
-    cursors: {}, pending: [{ mode: 'full', reason: 'initial' }], redeliveries: [], paused: false, consecutiveFailures: 0,
-  };
+  const state: ConnectionState = { ...freshState(), ...input.state };
   let stopped = false;
+  let deleted = false;
   let phase: ConnectionWorkflowStatus['phase'] = 'waiting';
   let nextPollAt: number | undefined;
   let currentEntity: FreshBooksEntity | undefined;
@@ -86,6 +113,21 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   setHandler(redeliverSignal, (req) => { state.redeliveries.push(req); });
   setHandler(pauseSignal, (paused) => { state.paused = paused; });
   setHandler(stopSignal, () => { stopped = true; });
+  setHandler(webhookChangesSignal, (changes) => {
+    for (const ch of changes) {
+      const key = `${ch.entity}:${ch.recordId}`;
+      // The record is fetched whole when delivered, so only "was a delete seen" needs carrying over.
+      state.changes[key] = { ...ch, deleted: ch.deleted || !!state.changes[key]?.deleted };
+      state.webhookStats.received += 1;
+    }
+  });
+  setHandler(webhookVerifierSignal, (callbackId) => {
+    if (!state.verifications.includes(callbackId)) state.verifications.push(callbackId);
+  });
+  setHandler(checkWebhooksSignal, () => { state.webhookCheckDue = true; });
+  setHandler(maintenanceSignal, (req) => {
+    if (!state.maintenance.some((m) => m.action === req.action)) state.maintenance.push(req);
+  });
   setHandler(statusQuery, () => ({
     connectionId,
     phase,
@@ -94,30 +136,91 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     currentRun: state.position && { summary: state.position.summary, entity: currentEntity, page: state.position.page },
     nextPollAt: nextPollAt ? new Date(nextPollAt).toISOString() : undefined,
     consecutiveFailures: state.consecutiveFailures,
+    webhooks: { ...state.webhookStats, pending: Object.keys(state.changes).length },
   }));
 
   const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
-  const hasWork = () => stopped || (!state.paused && (state.pending.length > 0 || state.redeliveries.length > 0));
+  const hasRealtimeWork = () => state.verifications.length > 0 || state.webhookCheckDue || (!state.paused && Object.keys(state.changes).length > 0);
+  const hasWork = () => stopped || hasRealtimeWork() || (!state.paused && (state.pending.length > 0 || state.redeliveries.length > 0 || state.maintenance.length > 0));
+
+  /** Webhook work, done between page batches and while waiting, so a backfill never holds it up for long. */
+  const handleRealtime = async (plan: SyncPlan): Promise<void> => {
+    if (state.verifications.length > 0) {
+      const ids = state.verifications.splice(0);
+      await acts.confirmWebhooks({ connectionId, callbackIds: ids }).catch(() => { state.webhookCheckDue = true; });
+    }
+    if (state.webhookCheckDue) {
+      state.webhookCheckDue = false;
+      if (plan.webhooks) {
+        await acts.ensureWebhooks(connectionId).catch((err) => {
+          state.webhookStats.lastError = `callback check failed: ${describeFailure(err).message}`;
+        });
+      }
+    }
+    if (state.paused) return;
+    while (Object.keys(state.changes).length > 0) {
+      const keys = Object.keys(state.changes).slice(0, CHANGES_PER_ACTIVITY);
+      const changes = keys.map((k) => state.changes[k]!);
+      for (const k of keys) delete state.changes[k];
+      const streamed = changes.filter((c) => !plan.snapshots.includes(c.entity));
+      const snapshotted = [...new Set(changes.filter((c) => plan.snapshots.includes(c.entity)).map((c) => c.entity))];
+      try {
+        if (streamed.length > 0) {
+          const res = await acts.deliverChanges({ connectionId, runKey: uuid4(), changes: streamed });
+          state.webhookStats.delivered += res.delivered;
+        }
+        if (snapshotted.length > 0) await acts.refreshSnapshots({ connectionId, runKey: uuid4(), entities: snapshotted });
+        state.webhookStats.batches += 1;
+        state.webhookStats.lastBatchAt = new Date().toISOString();
+        state.webhookStats.lastError = undefined;
+      } catch (err) {
+        // The changes are dropped, not lost: none of them reached the ledger, so the next poll delivers them.
+        const failure = describeFailure(err);
+        state.webhookStats.lastError = failure.message;
+        if (failure.type === 'SchemaMismatch') phase = 'schema_mismatch';
+        if (failure.type === 'NeedsReauth') phase = 'needs_reauth';
+        return;
+      }
+    }
+  };
 
   while (!stopped) {
     if (!state.position) {
       const plan = await acts.loadSyncPlan(connectionId);
-      if (plan.status === 'deleted') return;
-      phase = state.paused ? 'paused' : plan.status === 'needs_reauth' ? 'needs_reauth' : 'waiting';
-      const waitMs = jittered(plan.pollIntervalSec * 1000);
-      nextPollAt = Date.now() + waitMs;
-      const woke = await condition(hasWork, waitMs);
+      if (plan.status === 'deleted') { deleted = true; break; }
+      phase = state.paused ? 'paused' : plan.status === 'needs_reauth' ? 'needs_reauth' : phase === 'schema_mismatch' ? phase : 'waiting';
+      const deadline = Date.now() + jittered(plan.pollIntervalSec * 1000);
+      nextPollAt = deadline;
+      let woke = true;
+      for (;;) {
+        woke = await condition(hasWork, Math.max(1, deadline - Date.now()));
+        if (stopped || !woke || !hasRealtimeWork()) break;
+        await handleRealtime(plan);
+        if (shouldContinueAsNew()) break;
+      }
       nextPollAt = undefined;
       if (stopped) break;
+      if (shouldContinueAsNew() && woke && !hasWork()) break;
       if (state.paused) continue;
-      if (!woke) state.pending.push({ mode: isFullDue(state, plan) ? 'full' : 'incremental', reason: 'schedule' });
+      if (!woke) {
+        state.pending.push({ mode: isFullDue(state, plan) ? 'full' : 'incremental', reason: 'schedule' });
+        // Each scheduled poll also checks the callbacks: re-registers any FreshBooks lost or never verified.
+        state.webhookCheckDue = plan.webhooks;
+      }
 
+      const maintenance = state.maintenance.shift();
+      if (maintenance) {
+        await runMaintenance(connectionId, maintenance, state);
+        phase = 'waiting';
+        continue;
+      }
       const redeliver = state.redeliveries.shift();
       if (redeliver) {
         await runRedelivery(connectionId, redeliver, state);
         continue;
       }
-      const request = state.pending.shift()!;
+      const request = state.pending.shift();
+      if (!request) continue;
       state.position = startRun(request);
     }
 
@@ -130,7 +233,9 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
         state.position = undefined;
         continue;
       }
-      const finished = await continueRun(connectionId, plan.entities, state, (e) => { currentEntity = e; }, shouldContinueAsNew);
+      if (state.webhookCheckDue && plan.webhooks) await handleRealtime(plan);
+      const between = async () => { if (hasRealtimeWork()) await handleRealtime(plan); };
+      const finished = await continueRun(connectionId, plan, state, (e) => { currentEntity = e; }, shouldContinueAsNew, between);
       if (!finished) break; // history is long: continue as new from the saved position
       state.consecutiveFailures = 0;
     } catch (err) {
@@ -143,7 +248,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
         await acts.recordSyncRun(connectionId, state.position.summary);
       }
       state.position = undefined;
-      if (failure.type !== 'NeedsReauth') {
+      if (failure.type === 'SchemaMismatch') phase = 'schema_mismatch';
+      else if (!STOPPING_FAILURES.includes(failure.type ?? '')) {
         // Back off before the next scheduled attempt instead of hot-looping on a broken destination.
         phase = 'backing_off';
         await condition(() => stopped, Math.min(60_000 * 2 ** Math.min(state.consecutiveFailures, 6), 3_600_000));
@@ -153,9 +259,37 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     if (shouldContinueAsNew()) break;
   }
 
-  if (stopped) return;
+  if (stopped || deleted) {
+    // Deleted: its callbacks at FreshBooks go with it (an activity, so it retries until FreshBooks answers).
+    await acts.removeWebhooks(connectionId);
+    return;
+  }
   await condition(allHandlersFinished);
   await continueAsNew<typeof connectionWorkflow>({ connectionId, state });
+}
+
+function freshState(): ConnectionState {
+  return {
+    cursors: {}, pending: [{ mode: 'full', reason: 'initial' }], redeliveries: [], paused: false, consecutiveFailures: 0,
+    changes: {}, verifications: [], webhookCheckDue: true, maintenance: [], webhookStats: { received: 0, delivered: 0, batches: 0 },
+  };
+}
+
+/** Rebuild: empty the destination and forget the ledger, then a full run re-sends current state. */
+async function runMaintenance(connectionId: string, req: MaintenanceRequest, state: ConnectionState): Promise<void> {
+  try {
+    if (req.action === 'update_schema') await acts.updateDestinationSchema(connectionId);
+    await acts.resetDestination(connectionId);
+    state.pending = state.pending.filter((p) => p.mode !== 'full');
+    state.pending.unshift({ mode: 'full', reason: 'rebuild' });
+  } catch (err) {
+    const summary: RunSummary = {
+      runKey: uuid4(), mode: 'full', reason: 'rebuild', startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(),
+      entities: {}, error: describeFailure(err).message,
+    };
+    state.lastRun = summary;
+    await acts.recordSyncRun(connectionId, summary);
+  }
 }
 
 function startRun(request: SyncRequest): RunPosition {
@@ -172,12 +306,14 @@ const PASSES: SyncPass[] = ['changes', 'deleted'];
 /** Runs (or resumes) the current run. Returns false when it stopped early to continue as new. */
 async function continueRun(
   connectionId: string,
-  entities: FreshBooksEntity[],
+  plan: SyncPlan,
   state: ConnectionState,
   onEntity: (e: FreshBooksEntity) => void,
   shouldContinueAsNew: () => boolean,
+  between: () => Promise<void>,
 ): Promise<boolean> {
   const pos = state.position!;
+  const entities = plan.entities;
   await acts.prepareDestination(connectionId);
   for (; pos.entityIndex < entities.length; pos.entityIndex++, pos.passIndex = 0) {
     const entity = entities[pos.entityIndex];
@@ -186,6 +322,7 @@ async function continueRun(
     for (; pos.passIndex < PASSES.length; pos.passIndex++, pos.page = 1) {
       const pass = PASSES[pos.passIndex];
       while (pos.page > 0) {
+        await between();
         if (shouldContinueAsNew()) return false;
         const res = await acts.syncPages({
           connectionId, runKey: pos.summary.runKey, entity, pass, mode: pos.summary.mode, since,
@@ -200,6 +337,11 @@ async function continueRun(
     const prev = state.cursors[entity]?.since;
     if (pos.maxUpdatedAt && (!prev || pos.maxUpdatedAt > prev)) state.cursors[entity] = { since: pos.maxUpdatedAt };
     pos.maxUpdatedAt = undefined;
+  }
+  if (plan.snapshots.length > 0) {
+    for (const r of await acts.refreshSnapshots({ connectionId, runKey: pos.summary.runKey, entities: plan.snapshots })) {
+      addStats(pos.summary, r.entity, { records: r.records, delivered: r.replaced ? r.records : 0, rows: r.rows, pagesRead: 0 });
+    }
   }
   pos.summary.finishedAt = new Date().toISOString();
   if (pos.summary.mode === 'full') state.lastFullSyncAt = Date.now();

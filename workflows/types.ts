@@ -4,7 +4,12 @@ export type SyncMode = 'incremental' | 'full';
 
 export interface SyncRequest {
   mode: SyncMode;
-  reason: 'initial' | 'schedule' | 'manual' | 'reconcile';
+  reason: 'initial' | 'schedule' | 'manual' | 'reconcile' | 'rebuild';
+}
+
+/** Actions a person takes on an append-only destination: re-send everything, or align its schema first. */
+export interface MaintenanceRequest {
+  action: 'rebuild' | 'update_schema';
 }
 
 /** Re-deliver one record, or every record updated in [from, to), ignoring the delivery ledger. */
@@ -20,7 +25,12 @@ export type SyncPass = 'changes' | 'deleted';
 
 export interface SyncPlan {
   status: 'active' | 'needs_reauth' | 'paused' | 'deleted';
+  /** Entities read as change streams. */
   entities: FreshBooksEntity[];
+  /** Entities the destination keeps as whole-table snapshots (Power BI dimension tables). */
+  snapshots: FreshBooksEntity[];
+  /** Whether FreshBooks callbacks should exist for this connection. */
+  webhooks: boolean;
   pollIntervalSec: number;
   reconcileEveryHours: number;
 }
@@ -73,4 +83,35 @@ export interface RefreshResult {
   version: number;
   expiresAt: number;
   needsReauth: boolean;
+}
+
+/** A FreshBooks webhook, as the workflow keeps it: ids only, never the signed body. */
+export interface WebhookChange {
+  entity: FreshBooksEntity;
+  recordId: string;
+  /** The event said the record was deleted: if it can no longer be fetched, write a tombstone. */
+  deleted: boolean;
+  /** When the API accepted it (UTC ISO). */
+  receivedAt: string;
+}
+
+export interface ChangeBatchInput {
+  connectionId: string;
+  runKey: string;
+  changes: WebhookChange[];
+}
+
+export interface SnapshotResult {
+  entity: FreshBooksEntity;
+  records: number;
+  rows: number;
+  replaced: boolean;
+}
+
+/** What one check of a connection's FreshBooks callbacks found and did. */
+export interface WebhookCheck {
+  wanted: number;
+  verified: number;
+  registered: number;
+  awaitingVerification: number;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ALL_FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../../common/freshbooks-entities';
 import type { DeliveryLedger } from '../../db/delivery-ledger';
 import type { SyncRunStore } from '../../db/sync-runs';
+import type { WebhookCallbackStore } from '../../db/webhook-callbacks';
 import type { Workflows } from '../../temporal/workflow-starts';
 import { ConnectionService, createConnectionsInput } from '../connection-service';
 import { asyncRoute, HttpError, parseBody } from '../http-errors';
@@ -16,7 +17,7 @@ const redeliverInput = z.union([
 ]);
 
 /** Admin API over connections: list, inspect, sync now, re-deliver, pause, delete. */
-export function connectionRoutes(service: ConnectionService, workflows: Workflows, runs: SyncRunStore, ledger: DeliveryLedger): Router {
+export function connectionRoutes(service: ConnectionService, workflows: Workflows, runs: SyncRunStore, ledger: DeliveryLedger, callbacks: WebhookCallbackStore): Router {
   const r = Router();
   r.use(json({ limit: '256kb' }));
 
@@ -40,8 +41,10 @@ export function connectionRoutes(service: ConnectionService, workflows: Workflow
 
   r.get('/connections/:id', asyncRoute(async (req, res) => {
     const c = await service.get(String(req.params.id));
-    const [workflow, recentRuns, delivered] = await Promise.all([workflows.connectionStatus(c.id), runs.recent(c.id), ledger.counts(c.id)]);
-    res.json({ ...publicView(c), workflow, recentRuns, delivered });
+    const [workflow, recentRuns, delivered, hooks] = await Promise.all([workflows.connectionStatus(c.id), runs.recent(c.id), ledger.counts(c.id), callbacks.list(c.id)]);
+    // Which callbacks exist and whether FreshBooks verified them; never the verifiers.
+    const webhookCallbacks = hooks.map(({ callbackId, event, uri, verified, updatedAt }) => ({ callbackId, event, uri, verified, updatedAt }));
+    res.json({ ...publicView(c), workflow, recentRuns, delivered, webhookCallbacks });
   }));
 
   r.get('/connections/:id/records/:entity/:recordId', asyncRoute(async (req, res) => {
@@ -65,6 +68,27 @@ export function connectionRoutes(service: ConnectionService, workflows: Workflow
     const body = parseBody(redeliverInput, req.body);
     await workflows.redeliver(c.id, body);
     res.status(202).json({ accepted: true, ...body });
+  }));
+
+  /** Checks the FreshBooks callbacks now: registers missing ones, re-registers unverified ones. */
+  r.post('/connections/:id/webhooks', asyncRoute(async (req, res) => {
+    const c = await service.get(String(req.params.id));
+    await workflows.checkWebhooks(c.id);
+    res.status(202).json({ accepted: true });
+  }));
+
+  /** Append-only destinations (Power BI): delete every row and push current state again. */
+  r.post('/connections/:id/rebuild', asyncRoute(async (req, res) => {
+    const c = await service.appendOnly(String(req.params.id));
+    await workflows.maintain(c.id, { action: 'rebuild' });
+    res.status(202).json({ accepted: true, action: 'rebuild' });
+  }));
+
+  /** After a reported schema mismatch: make the destination's tables match ours, then rebuild. */
+  r.post('/connections/:id/update-schema', asyncRoute(async (req, res) => {
+    const c = await service.appendOnly(String(req.params.id));
+    await workflows.maintain(c.id, { action: 'update_schema' });
+    res.status(202).json({ accepted: true, action: 'update_schema' });
   }));
 
   r.post('/connections/:id/pause', asyncRoute(async (req, res) => {

@@ -47,7 +47,17 @@ export function retryPolicy(o: Partial<GetJsonPolicy> & Pick<GetJsonPolicy, 'tok
 }
 
 /** GET with the full retry policy; returns the parsed JSON body of a successful reply. */
-export async function getFreshBooksJson(url: string, p: GetJsonPolicy): Promise<unknown> {
+export function getFreshBooksJson(url: string, p: GetJsonPolicy): Promise<unknown> {
+  return sendFreshBooksJson({ method: 'GET', url }, p);
+}
+
+/**
+ * Any call with the same policy. Writes are retried on 5xx and network errors too, so they must be
+ * safe to repeat (the callers' writes are: confirming a verifier, deleting a callback, or registering
+ * one that is looked up by its URI before anyone adds another). An empty reply (204) gives null.
+ */
+export async function sendFreshBooksJson(call: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; url: string; body?: unknown }, p: GetJsonPolicy): Promise<unknown> {
+  const { url } = call;
   let { token, version } = await p.tokens.accessToken();
   let refreshed = false;
   let failures = 0;
@@ -59,9 +69,13 @@ export async function getFreshBooksJson(url: string, p: GetJsonPolicy): Promise<
     let reply: HttpReply;
     try {
       reply = await sendHttp({
-        method: 'GET',
+        method: call.method,
         url,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+        headers: {
+          authorization: `Bearer ${token}`, accept: 'application/json',
+          ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
         timeoutMs: p.timeoutMs,
       });
     } catch (err) {
@@ -100,6 +114,7 @@ export async function getFreshBooksJson(url: string, p: GetJsonPolicy): Promise<
     }
 
     if (reply.status < 200 || reply.status >= 300) throw apiError(reply, token, p.label);
+    if (reply.text.trim() === '') return null;
 
     let json: unknown;
     try {

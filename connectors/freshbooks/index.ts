@@ -13,3 +13,5 @@ export {
 } from './errors';
 export { FreshBooksNetworkError, parseRetryAfterMs } from './http';
 export { utcToEasternDate } from './time';
+export { FreshBooksCallbacks, type FreshBooksCallback } from './callbacks';
+export { verifyFreshBooksWebhook, signFreshBooksWebhook } from './webhook-signature';

@@ -14,7 +14,7 @@ export {
   type JoinColumn,
   type CarriedParentColumns,
 } from './tables';
-export { mapRecord, type MapContext, type MappedRow } from './map-record';
+export { mapRecord, recordVersion, type MapContext, type MappedRow, type RecordVersion } from './map-record';
 export { inferExtraColumns, sanitiseColumnName } from './extra-columns';
 export { MAX_INSERT_ID_LENGTH } from './insert-id';
 export { latestViewSql } from './latest-view';

@@ -62,6 +62,30 @@ export function mapRecord(entity: FreshBooksEntity, record: Record<string, unkno
   return [own, ...lines];
 }
 
+export interface RecordVersion {
+  recordId: string;
+  /** The record's main-row version (its `_version` / insertId): what the delivery ledger remembers. */
+  version: string;
+  /** UTC ISO of the record's last modification, when FreshBooks gives one. */
+  updatedAt: string | null;
+}
+
+/**
+ * The version `mapRecord` gives a record's own row, without mapping it: every destination's delivery
+ * ledger keys on it, so BigQuery, Power BI, polling and webhooks agree on "already delivered".
+ */
+export function recordVersion(entity: FreshBooksEntity, record: Record<string, unknown>, accountId: string): RecordVersion {
+  const spec = entityTableFor(entity);
+  const source = FRESHBOOKS_ENTITIES[entity];
+  const id = recordId(spec, record);
+  const updatedRaw = source.updatedField ? toStringValue(record[source.updatedField]) : null;
+  return {
+    recordId: id,
+    version: recordInsertId(accountId, spec.key, id, versionToken(updatedRaw, record)),
+    updatedAt: source.updatedField ? toTimestamp(updatedRaw, source.updatedZone) : null,
+  };
+}
+
 interface ParentVersion {
   id: string;
   updatedAt: string | null;

@@ -28,7 +28,7 @@ export interface DeliveryRecord {
   name: string;
   form: string;
   signature: string;
-  status: number | 'error';
+  status: number | 'error' | 'dropped';
 }
 
 /** Python's json.dumps escaping for one string: ASCII-only, `\uXXXX` lowercase, "/" left alone. */
@@ -66,6 +66,8 @@ export class WebhookHub {
   private nextId = 100001;
   readonly callbacks = new Map<number, CallbackRec>();
   readonly deliveries: DeliveryRecord[] = [];
+  /** Deliveries still to be lost on the way (tests of "FreshBooks never delivered this event"). */
+  private toDrop = 0;
 
   constructor(
     private readonly nowIso: () => string,
@@ -109,6 +111,11 @@ export class WebhookHub {
     return 'ok';
   }
 
+  /** The next `count` record-change deliveries are recorded but never sent (verifications still are). */
+  dropDeliveries(count: number): void {
+    this.toDrop += count;
+  }
+
   publicView(rec: CallbackRec): Record<string, unknown> {
     return { callbackid: rec.callbackid, event: rec.event, uri: rec.uri, verified: rec.verified, updated_at: rec.updated_at };
   }
@@ -121,6 +128,11 @@ export class WebhookHub {
       if (!rec.verified || rec.accountId !== change.accountId) continue;
       if (rec.event !== name && rec.event !== noun) continue;
       const form = this.baseForm(name, change.id, change.accountId);
+      if (this.toDrop > 0) {
+        this.toDrop -= 1;
+        this.deliveries.push({ callbackid: rec.callbackid, uri: rec.uri, name, form: form.toString(), signature: sign(rec.verifier, form), status: 'dropped' });
+        continue;
+      }
       void this.post(rec, name, form, sign(rec.verifier, form));
     }
   }

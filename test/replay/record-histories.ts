@@ -2,22 +2,35 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHarness, stopOwnStack } from '../support/harness';
-import { createBigQueryConnection, waitForRuns } from '../support/flows';
+import { createBigQueryConnection, createPowerBiConnection, eventually, powerBiRows, waitForRuns } from '../support/flows';
 import { connectionWorkflowId, credentialWorkflowId } from '../../workflows/ids';
 import { REPLAY_PAYLOAD_KEYS } from './fixture-keys';
 
 /**
- * Records the histories test/replay/replay.test.ts replays: a connection through a backfill, an
- * incremental run with changes, a re-delivery and a paused/resumed spell; its grant through a
- * requested refresh. Run again (npx tsx test/replay/record-histories.ts) when workflow code changes
+ * Records the histories test/replay/replay.test.ts replays: a connection through a backfill, its
+ * callbacks' registration and verification, a webhook-driven delivery, an incremental run with changes,
+ * a re-delivery and a paused/resumed spell; its grant through a requested refresh; a Power BI connection
+ * through a backfill with dimension snapshots and a rebuild. Run again (npx tsx test/replay/record-histories.ts) when workflow code changes
  * on purpose, and keep the old files: they are what running workflows were started with.
  */
 async function main(): Promise<void> {
   const h = await startHarness({ env: { PAYLOAD_KEYS: REPLAY_PAYLOAD_KEYS } });
   try {
-    const { connectionId, accountId, grantId } = await createBigQueryConnection(h, { datasetId: 'replay', settings: { entities: ['clients', 'invoices'] } });
+    const { connectionId, accountId, grantId } = await createBigQueryConnection(h, { datasetId: 'replay', settings: { entities: ['clients', 'invoices'], webhooks: true } });
     await waitForRuns(h, connectionId, 1);
+    const hookUri = `${h.apiUrl}/webhooks/freshbooks/${connectionId}`;
+    await eventually('callbacks verified', async () => {
+      const { rows } = await h.db.query('SELECT count(*) FILTER (WHERE verified) AS n FROM webhook_callbacks WHERE connection_id = $1', [connectionId]);
+      return Number(rows[0].n) === 2 ? true : undefined;
+    });
     const invoice = (h.fb.state.list(accountId, 'invoices', { per_page: '1' }).items as { id: number }[])[0];
+    const sent = h.fb.state.webhooks.deliveries.length;
+    h.fb.state.update(accountId, 'invoices', invoice.id, { notes: 'changed by webhook for replay' });
+    await eventually('webhook delivered', async () => {
+      const delivered = h.fb.state.webhooks.deliveries.slice(sent).some((d) => d.uri === hookUri && d.status === 200);
+      const status = await h.workflows.connectionStatus(connectionId);
+      return delivered && status && status.webhooks.batches > 0 && status.webhooks.pending === 0 ? true : undefined;
+    });
     h.fb.state.update(accountId, 'invoices', invoice.id, { notes: 'changed for replay' });
     h.fb.state.expireAccessTokens(); // the incremental run meets a 401 and asks the grant for a refresh
     await h.admin(`/api/connections/${connectionId}/sync`, { body: { mode: 'incremental' } });
@@ -28,8 +41,18 @@ async function main(): Promise<void> {
     await h.admin(`/api/connections/${connectionId}/resume`, { body: {} });
     await h.admin(`/api/connections/${connectionId}/sync`, { body: { mode: 'full' } });
     await waitForRuns(h, connectionId, 4);
+
+    const pbi = await createPowerBiConnection(h, { settings: { entities: ['clients', 'invoices'], webhooks: false } });
+    await waitForRuns(h, pbi.connectionId, 1);
+    await h.admin(`/api/connections/${pbi.connectionId}/rebuild`, { body: {} });
+    await waitForRuns(h, pbi.connectionId, 2);
+    if (powerBiRows(h, 'Invoices').length === 0) throw new Error('the Power BI connection delivered nothing');
+
     const stamp = new Date().toISOString().slice(0, 10);
-    for (const [name, id] of [['connection', connectionWorkflowId(connectionId)], ['credential', credentialWorkflowId(grantId)]] as const) {
+    const recorded = [
+      ['connection', connectionWorkflowId(connectionId)], ['credential', credentialWorkflowId(grantId)], ['connection-powerbi', connectionWorkflowId(pbi.connectionId)],
+    ] as const;
+    for (const [name, id] of recorded) {
       // The CLI's JSON is the documented replay format; payloads stay as recorded (encrypted).
       const json = execFileSync(process.env.TEMPORAL_CLI ?? 'temporal', ['workflow', 'show', '--workflow-id', id, '--output', 'json', '--address', h.env.TEMPORAL_ADDRESS], { encoding: 'utf8', maxBuffer: 64 << 20 });
       const file = join(__dirname, 'histories', `${name}-${stamp}.json`);

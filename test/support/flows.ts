@@ -2,7 +2,7 @@ import type { Harness } from './harness';
 import { EMULATOR_PROJECT } from './harness';
 import type { ConnectionWorkflowStatus } from '../../workflows/connection';
 import { BigQueryWarehouse } from '../../connectors/bigquery';
-import { authorizeThroughSandbox } from '../../scripts/local-service';
+import { authorizeThroughSandbox, SANDBOX_POWERBI } from '../../scripts/local-service';
 
 export const authorizeFreshBooks = (h: Harness) => authorizeThroughSandbox(h.apiUrl, h.env.ADMIN_TOKEN);
 
@@ -14,7 +14,8 @@ export async function createBigQueryConnection(h: Harness, opts: { datasetId: st
       authorizationId: auth.authorizationId,
       businessIds: [business.businessId],
       destination: { type: 'bigquery', projectId: EMULATOR_PROJECT, datasetId: opts.datasetId, location: 'US', serviceAccountKey: h.serviceAccountKeyJson },
-      settings: { pollIntervalSec: 3600, reconcileEveryHours: 24, ...opts.settings },
+      // Polling tests: webhooks would deliver the same changes first and hide what polling did.
+      settings: { pollIntervalSec: 3600, reconcileEveryHours: 24, webhooks: false, ...opts.settings },
     },
   });
   if (res.status !== 201) throw new Error(`create connection failed: ${res.status} ${JSON.stringify(res.body)}`);
@@ -44,4 +45,38 @@ export function emulatorWarehouse(h: Harness, datasetId: string): BigQueryWareho
     apiEndpoint: h.bigqueryEmulatorUrl,
     tokens: { getAccessToken: async () => 'emulator-ignores-auth' },
   });
+}
+
+export const POWERBI_DATASET = 'FreshBooks';
+
+/** A FreshBooks → Power BI connection through the admin API, with the sandbox tenant's service principal. */
+export async function createPowerBiConnection(h: Harness, opts: { businessIndex?: number; datasetName?: string; settings?: Record<string, unknown> } = {}): Promise<{ connectionId: string; accountId: string; grantId: string }> {
+  const auth = await authorizeFreshBooks(h);
+  const business = auth.businesses[opts.businessIndex ?? 0];
+  const { workspaceId, tenantId, clientId, clientSecret } = SANDBOX_POWERBI;
+  const res = await h.admin('/api/connections', {
+    body: {
+      authorizationId: auth.authorizationId,
+      businessIds: [business.businessId],
+      destination: { type: 'powerbi', tenantId, clientId, clientSecret, workspaceId, datasetName: opts.datasetName ?? POWERBI_DATASET },
+      settings: { pollIntervalSec: 3600, reconcileEveryHours: 24, ...opts.settings },
+    },
+  });
+  if (res.status !== 201) throw new Error(`create connection failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { connectionId: res.body.connectionIds[0], accountId: business.accountId, grantId: auth.grantId };
+}
+
+/** Rows of one table of the sandbox tenant's dataset. */
+export function powerBiRows(h: Harness, table: string, datasetName = POWERBI_DATASET): Record<string, unknown>[] {
+  return h.powerbi.state.rowsByName(SANDBOX_POWERBI.workspaceId, datasetName, table);
+}
+
+export async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

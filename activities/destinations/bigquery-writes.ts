@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { BigQueryWarehouse } from '../connectors/bigquery';
-import { TABLES, inferExtraColumns, latestViewSql, type TableKey } from '../mapping/freshbooks';
-import type { ColumnSpec, WarehouseRow } from '../common/warehouse-types';
+import type { BigQueryWarehouse } from '../../connectors/bigquery';
+import { TABLES, inferExtraColumns, latestViewSql, type TableKey } from '../../mapping/freshbooks';
+import type { ColumnSpec, WarehouseRow } from '../../common/warehouse-types';
 
 export interface BigQueryDestinationConfig {
   type: 'bigquery';

@@ -1,0 +1,150 @@
+import type { FreshBooksEntity } from '../../common/freshbooks-entities';
+import { DatasetPacer, PowerBiClient, PowerBiRequestError, PowerBiTokenProvider } from '../../connectors/powerbi';
+import type { CredentialStore, PowerBiServicePrincipalSecret } from '../../db/credentials';
+import {
+  POWERBI_DIMENSION_ENTITIES, POWERBI_TABLES, compareSchema, datasetDefinition, describeMismatch, mapToPowerBi, powerBiTablesFor, tombstoneFor,
+  type PowerBiRow, type PowerBiTableKey,
+} from '../../mapping/powerbi';
+import { SchemaMismatchError } from '../failures';
+import type { Destination, RecordBatch } from './types';
+
+export interface PowerBiDestinationConfig {
+  type: 'powerbi';
+  tenantId: string;
+  clientId: string;
+  /** The workspace (group) id: a service principal has no My workspace, so every route is /groups/{id}/…. */
+  workspaceId: string;
+  datasetName: string;
+  retentionPolicy: 'None' | 'basicFIFO';
+  /** The service principal's client secret, sealed in `credentials`. */
+  credentialId: string;
+}
+
+export interface PowerBiEnvironment {
+  authorityUrl: string;
+  apiBase: string;
+  credentials: CredentialStore;
+  /** One per process: Power BI's pending/per-minute limits are per dataset, whoever posts. */
+  pacer: DatasetPacer;
+}
+
+/**
+ * Clients and dataset ids that outlive one activity: a token lasts an hour and a dataset id never
+ * changes, so neither is fetched per call.
+ */
+export class PowerBiSessions {
+  private readonly tokens = new Map<string, { version: number; provider: PowerBiTokenProvider }>();
+  private readonly datasetIds = new Map<string, string>();
+
+  constructor(private readonly env: PowerBiEnvironment) {}
+
+  async client(d: PowerBiDestinationConfig): Promise<PowerBiClient> {
+    const cred = await this.env.credentials.get<PowerBiServicePrincipalSecret>(d.credentialId);
+    if (!cred) throw new Error(`Power BI credential ${d.credentialId} not found`);
+    let entry = this.tokens.get(d.credentialId);
+    if (!entry || entry.version !== cred.version) {
+      entry = {
+        version: cred.version,
+        provider: new PowerBiTokenProvider({ authorityUrl: this.env.authorityUrl, tenantId: d.tenantId, clientId: d.clientId, clientSecret: cred.secret.clientSecret }),
+      };
+      this.tokens.set(d.credentialId, entry);
+    }
+    return new PowerBiClient({ apiBase: this.env.apiBase, groupId: d.workspaceId, tokens: entry.provider, pacer: this.env.pacer });
+  }
+
+  datasetId(d: PowerBiDestinationConfig): string | undefined {
+    return this.datasetIds.get(datasetKey(d));
+  }
+
+  rememberDataset(d: PowerBiDestinationConfig, id: string | undefined): void {
+    if (id) this.datasetIds.set(datasetKey(d), id);
+    else this.datasetIds.delete(datasetKey(d));
+  }
+}
+
+const datasetKey = (d: PowerBiDestinationConfig) => `${d.workspaceId}/${d.datasetName}`;
+
+/**
+ * Power BI push dataset. Rows are appended, never updated (push datasets have no upsert or delete by
+ * key), so fact tables receive one row per record version, each with TransactionId and Version, and
+ * reports keep the latest; clients and the chart of accounts are replaced whole as dimension tables.
+ */
+export class PowerBiDestination implements Destination {
+  readonly snapshotEntities = POWERBI_DIMENSION_ENTITIES;
+
+  constructor(private readonly d: PowerBiDestinationConfig, private readonly api: PowerBiClient, private readonly sessions: PowerBiSessions) {}
+
+  static async create(d: PowerBiDestinationConfig, sessions: PowerBiSessions): Promise<PowerBiDestination> {
+    return new PowerBiDestination(d, await sessions.client(d), sessions);
+  }
+
+  /** Looks the dataset up by name (creating one only when none exists) and checks its tables. */
+  async prepare(): Promise<void> {
+    const datasetId = await this.datasetId();
+    const mismatches = compareSchema(Object.values(POWERBI_TABLES), await this.api.getTables(datasetId));
+    if (mismatches.length > 0) throw new SchemaMismatchError(`Power BI dataset "${this.d.datasetName}" does not match: ${describeMismatch(mismatches)}`, mismatches);
+  }
+
+  async deliver(batch: RecordBatch): Promise<number> {
+    const ctx = { ...batch.source, syncedAt: new Date().toISOString(), batchId: batch.batchKey };
+    const rows: PowerBiRow[] = [
+      ...batch.records.flatMap((r) => mapToPowerBi(batch.entity, r, ctx)),
+      ...batch.tombstones.flatMap((t) => tombstoneFor(batch.entity, t.recordId, { ...ctx, deletedAt: t.deletedAt })),
+    ];
+    return this.post(rows);
+  }
+
+  async replaceSnapshot(entity: FreshBooksEntity, records: Record<string, unknown>[], batch: Omit<RecordBatch, 'entity' | 'records' | 'tombstones'>): Promise<number> {
+    const ctx = { ...batch.source, syncedAt: new Date().toISOString(), batchId: batch.batchKey };
+    const rows = records.flatMap((r) => mapToPowerBi(entity, r, ctx));
+    const datasetId = await this.datasetId();
+    // Delete-all then re-post: readers briefly see a partial table, the price of one row per key.
+    for (const table of powerBiTablesFor(entity)) await this.api.deleteRows(datasetId, table.name);
+    return this.post(rows);
+  }
+
+  async reset(): Promise<void> {
+    const datasetId = await this.datasetId();
+    for (const table of Object.values(POWERBI_TABLES)) await this.api.deleteRows(datasetId, table.name);
+  }
+
+  async updateSchema(): Promise<string[]> {
+    const datasetId = await this.datasetId();
+    const mismatches = compareSchema(Object.values(POWERBI_TABLES), await this.api.getTables(datasetId));
+    for (const m of mismatches) {
+      const spec = POWERBI_TABLES[m.table as PowerBiTableKey];
+      await this.api.putTable(datasetId, { name: spec.name, columns: spec.columns.map((c) => ({ name: c.name, dataType: c.dataType })) });
+    }
+    return mismatches.map((m) => m.table);
+  }
+
+  private async post(rows: PowerBiRow[]): Promise<number> {
+    const byTable = new Map<string, Record<string, unknown>[]>();
+    for (const r of rows) byTable.set(r.table, [...(byTable.get(r.table) ?? []), r.row]);
+    const datasetId = await this.datasetId();
+    for (const [table, tableRows] of byTable) {
+      try {
+        await this.api.postRows(datasetId, table, tableRows);
+      } catch (err) {
+        // A rejected post is usually someone having changed the table since we checked it: say so
+        // (nothing of the request was stored), rather than retrying the same rejection.
+        if (err instanceof PowerBiRequestError && (err.status === 400 || err.status === 404)) {
+          this.sessions.rememberDataset(this.d, undefined);
+          await this.prepare();
+        }
+        throw err;
+      }
+    }
+    return rows.length;
+  }
+
+  private async datasetId(): Promise<string> {
+    const known = this.sessions.datasetId(this.d);
+    if (known) return known;
+    // Look-up-before-create (and the client's own check for a racing creator): a second push dataset of
+    // the same name is never made, since Power BI happily allows duplicates.
+    const { dataset } = await this.api.ensureDataset(datasetDefinition(this.d.datasetName), this.d.retentionPolicy);
+    this.sessions.rememberDataset(this.d, dataset.id);
+    return dataset.id;
+  }
+}
