@@ -4,6 +4,7 @@
  * of clean-up steps, and latency summaries.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -106,4 +107,12 @@ export function fmtMs(v: number, digits = 0): string {
 
 export function describeQuantiles(q: Quantiles, digits = 0): string {
   return `p50 ${fmtMs(q.p50, digits)} / p90 ${fmtMs(q.p90, digits)} / p99 ${fmtMs(q.p99, digits)} / max ${fmtMs(q.max, digits)} ms (n=${q.n})`;
+}
+
+/** Busy CPU seconds of the whole machine so far (/proc/stat, all cores): with the per-role figures it shows what other processes took. */
+export function machineBusySec(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal …
+  const busy = f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + (f[7] ?? 0);
+  return busy / 100;
 }

@@ -23,7 +23,7 @@
  * in production); Temporal dev server and embedded Postgres are their own processes.
  */
 import { randomBytes } from 'node:crypto';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
@@ -34,7 +34,7 @@ import { adminCall, authorizeThroughSandbox, sandboxEnv, SANDBOX_POWERBI, startS
 import type { ConnectionWorkflowStatus } from '../workflows/connection';
 import { WORKER_NODE_FLAGS, writeWorkflowBundle } from '../workers/workflow-bundle';
 import { cpuByRole, diffCpu, MemorySampler } from './proc';
-import { alive, Cleanup, describeQuantiles, fmtMs, quantiles, sdkChatter, spawnNode, stopProcess, waitHttpOk, type Quantiles } from './webhooks-procs';
+import { alive, Cleanup, describeQuantiles, fmtMs, machineBusySec, quantiles, sdkChatter, spawnNode, stopProcess, waitHttpOk, type Quantiles } from './webhooks-procs';
 
 // ── options ──────────────────────────────────────────────────────────────────
 
@@ -328,6 +328,12 @@ async function waitIdle(env: Env, conns: Conn[], timeoutMs: number): Promise<voi
   if (performance.now() - t0 > 4_000) log(`  (waited ${((performance.now() - t0) / 1000).toFixed(1)} s for the workflows to drain)`);
 }
 
+/** Adds "other processes" = machine busy time not accounted to any of our roles (another job on the box skews every figure). */
+function withOthers(cpu: Record<string, number>, machineBusy: number): Record<string, number> {
+  const ours = Object.values(cpu).reduce((a, b) => a + b, 0);
+  return { ...cpu, 'OTHER processes': Math.max(0, machineBusy - ours) };
+}
+
 // ── phases ──────────────────────────────────────────────────────────────────
 
 interface ChangeReport {
@@ -361,7 +367,7 @@ async function runChanges(env: Env, label: string, conns: Conn[], rate: number, 
   const fb = sb.fb.state;
   const stats = sb.powerbi.state.stats;
   watch.phase = label;
-  const before = { posts: stats.postRowsRequests, throttled: stats.postRowsRejected429, hooks: await webhookTotals(env, conns), cpu: cpuByRole(process.pid, env.roles) };
+  const before = { posts: stats.postRowsRequests, throttled: stats.postRowsRejected429, hooks: await webhookTotals(env, conns), cpu: cpuByRole(process.pid, env.roles), machine: machineBusySec() };
   env.workerMem.resetPeak();
   env.apiMem.resetPeak();
   const tag = randomBytes(3).toString('hex');
@@ -397,7 +403,7 @@ async function runChanges(env: Env, label: string, conns: Conn[], rate: number, 
   while (sent.some((s) => s.arrivedAt === undefined && s.status === 200) && performance.now() - lastSend < drainSec * 1000) await sleep(50);
   // A little longer, so a duplicate post that trails its first copy is still counted in this phase.
   await sleep(1_500);
-  const cpu = diffCpu(cpuByRole(process.pid, env.roles), before.cpu);
+  const cpu = withOthers(diffCpu(cpuByRole(process.pid, env.roles), before.cpu), machineBusySec() - before.machine);
   const hooks = await webhookTotals(env, conns);
   const ok = sent.filter((s) => s.status === 200);
   const arrived = sent.filter((s) => s.arrivedAt !== undefined);
@@ -463,6 +469,7 @@ interface AckStep {
 
 async function runAckStep(env: Env, conns: Conn[], rate: number, seconds: number): Promise<AckStep> {
   const cpuBefore = cpuByRole(process.pid, env.roles);
+  const machineBefore = machineBusySec();
   const sent: Sent[] = [];
   const loop = await openLoop(rate, seconds, (k, intendedAt) => {
     const conn = conns[k % conns.length]!;
@@ -480,7 +487,7 @@ async function runAckStep(env: Env, conns: Conn[], rate: number, seconds: number
     q: quantiles(sent.map((s) => s.ackAt! - s.sentAt)),
     achieved: sent.length / (loop.elapsedMs / 1000),
     maxLagMs: loop.maxLagMs,
-    cpu: diffCpu(cpuByRole(process.pid, env.roles), cpuBefore),
+    cpu: withOthers(diffCpu(cpuByRole(process.pid, env.roles), cpuBefore), machineBusySec() - machineBefore),
   };
 }
 
@@ -521,6 +528,8 @@ async function main(): Promise<number> {
 async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; result: string; before?: string }> {
   log(`webhooks benchmark: ${opts.rate}/s for ${opts.seconds}s over ${opts.connections} connections, single-dataset pass ${opts.singleSeconds}s, ack ramp ${opts.ramp.join('/')}/s × ${opts.rampSeconds}s`);
 
+  const load = loadavg()[0]!;
+  if (load > 0.5) log(`WARNING: load average ${load.toFixed(2)} before starting: something else is running on this machine, and latency figures will show it (see "OTHER processes" in the CPU lines)`);
   // Infrastructure: Temporal dev server and embedded Postgres (no BigQuery emulator).
   let t = performance.now();
   const [temporalStart, pgStart] = await Promise.allSettled([startTemporal(), startPostgres()]);

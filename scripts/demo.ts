@@ -4,12 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { generateKeySpec } from '../common/crypto';
 import { BigQueryWarehouse } from '../connectors/bigquery';
 import { TABLES, type TableKey } from '../mapping/freshbooks';
+import { POWERBI_TABLES } from '../mapping/powerbi';
 import { EMULATOR_PROJECT, freePort, startStack } from './dev-stack';
-import { adminCall, authorizeThroughSandbox, sandboxEnv, startSandboxes, startService } from './local-service';
+import { adminCall, authorizeThroughSandbox, sandboxEnv, SANDBOX_POWERBI, startSandboxes, startService } from './local-service';
 
 /**
  * Quick start: the whole service on embedded defaults, a seeded FreshBooks sandbox account with two
- * businesses, the BigQuery emulator, and one demo FreshBooks → BigQuery connection per business.
+ * businesses, the BigQuery emulator, one demo FreshBooks → BigQuery connection per business, and a
+ * FreshBooks → Power BI connection (Power BI sandbox) fed by webhooks.
  */
 const ROOT = resolve(__dirname, '..');
 const PROJECT = EMULATOR_PROJECT;
@@ -61,6 +63,18 @@ async function main(): Promise<void> {
     connections.push({ id: res.body.connectionIds[0], accountId: b.accountId, name: b.name });
     log(`  connection ${res.body.connectionIds[0]}: "${b.name}" (account ${b.accountId}) → ${PROJECT}.${DATASET(b.accountId)}`);
   }
+  const first = auth.businesses[0]!;
+  const { workspaceId, tenantId, clientId, clientSecret } = SANDBOX_POWERBI;
+  const pbi = await admin('/api/connections', {
+    body: {
+      authorizationId: auth.authorizationId, businessIds: [first.businessId],
+      destination: { type: 'powerbi', tenantId, clientId, clientSecret, workspaceId, datasetName: 'FreshBooks' },
+      settings: { pollIntervalSec: 60, reconcileEveryHours: 24 },
+    },
+  });
+  if (pbi.status !== 201) throw new Error(`creating the demo Power BI connection failed: ${JSON.stringify(pbi.body)}`);
+  connections.push({ id: pbi.body.connectionIds[0], accountId: first.accountId, name: `${first.name} (Power BI)` });
+  log(`  connection ${pbi.body.connectionIds[0]}: "${first.name}" → Power BI workspace ${workspaceId}, dataset "FreshBooks"`);
 
   log('First sync (full backfill):');
   for (;;) {
@@ -76,7 +90,7 @@ async function main(): Promise<void> {
   }
 
   log(`\nSummary (${((Date.now() - started) / 1000).toFixed(1)} s since start):`);
-  for (const c of connections) {
+  for (const c of connections.filter((x) => !x.name.endsWith('(Power BI)'))) {
     const wh = new BigQueryWarehouse({ target: { projectId: PROJECT, datasetId: DATASET(c.accountId), location: 'US' }, apiEndpoint: stack.bigqueryEmulatorUrl, tokens: { getAccessToken: async () => 'emulator' } });
     log(`  ${c.name} → ${PROJECT}.${DATASET(c.accountId)} (rows in the *_latest views)`);
     for (const key of Object.keys(TABLES) as TableKey[]) {
@@ -84,6 +98,26 @@ async function main(): Promise<void> {
       log(`    ${TABLES[key].defaultName.padEnd(32)} ${String(row?.n ?? 0).padStart(9)}`);
     }
   }
+  log('  Power BI dataset "FreshBooks" (rows; fact tables keep one row per record version)');
+  for (const t of Object.values(POWERBI_TABLES)) {
+    log(`    ${t.name.padEnd(32)} ${String(sandboxes.powerbi.state.rowsByName(workspaceId, 'FreshBooks', t.name).length).padStart(9)}`);
+  }
+
+  // The real-time path: a change in FreshBooks → signed webhook → workflow → Power BI.
+  const pbiId = pbi.body.connectionIds[0] as string;
+  for (let i = 0; i < 100; i++) {
+    const hooks = (await admin(`/api/connections/${pbiId}`)).body.webhookCallbacks as { verified: boolean }[];
+    if (hooks.length > 0 && hooks.every((hk) => hk.verified)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const invoice = (sandboxes.fb.state.list(first.accountId, 'invoices', { per_page: '1' }).items as { id: number }[])[0]!;
+  const before = sandboxes.powerbi.state.rowsByName(workspaceId, 'FreshBooks', 'Invoices').length;
+  const t0 = Date.now();
+  sandboxes.fb.state.update(first.accountId, 'invoices', invoice.id, { notes: 'edited in the demo' });
+  while (sandboxes.powerbi.state.rowsByName(workspaceId, 'FreshBooks', 'Invoices').length === before && Date.now() - t0 < 30_000) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  log(`\nEdited invoice ${invoice.id} in FreshBooks: its new version reached Power BI through the webhook in ${Date.now() - t0} ms.`);
   log(`
 Where to look next:
   Temporal UI        ${stack.temporalUiUrl}  (workflows connection/<id> and credential/<id>; payloads are

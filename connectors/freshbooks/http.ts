@@ -1,22 +1,10 @@
 /**
- * The thin HTTP layer under the FreshBooks client: one request with a deadline, the body read as text,
- * plus the timing helpers (Retry-After, jittered backoff) the retry loops share.
+ * FreshBooks-specific wrapper of the HTTP layer, so the FreshBooks client's callers can tell its network
+ * failures apart by type.
  */
-import { request } from 'undici';
+import { HttpNetworkError, sendHttp as send, type HttpReply, type HttpRequest } from '../http';
 
-export interface HttpReply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}
-
-export interface HttpRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  url: string;
-  headers?: Record<string, string>;
-  body?: string;
-  timeoutMs: number;
-}
+export { backoffMs, headerValue, parseRetryAfterMs, sleep, trimBase, type HttpReply, type HttpRequest } from '../http';
 
 /** Thrown for failures below HTTP (refused, reset, timed out). Retryable for idempotent calls. */
 export class FreshBooksNetworkError extends Error {
@@ -31,50 +19,10 @@ export class FreshBooksNetworkError extends Error {
 
 export async function sendHttp(req: HttpRequest): Promise<HttpReply> {
   try {
-    const res = await request(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      headersTimeout: req.timeoutMs,
-      bodyTimeout: req.timeoutMs,
-      signal: AbortSignal.timeout(req.timeoutMs),
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, headers: res.headers, text };
+    return await send(req);
   } catch (err) {
-    const e = err as { code?: string; name?: string; message?: string };
-    const code = e.code ?? e.name;
-    // The undici message can include the host but never headers or bodies, so it cannot leak a token.
-    throw new FreshBooksNetworkError(`FreshBooks request failed (${req.method}): ${code ?? 'network error'}`, code);
+    if (!(err instanceof HttpNetworkError)) throw err;
+    // The undici error can include the host but never headers or bodies, so it cannot leak a token.
+    throw new FreshBooksNetworkError(`FreshBooks request failed (${req.method}): ${err.code}`, err.code);
   }
-}
-
-export function headerValue(headers: HttpReply['headers'], name: string): string | undefined {
-  const v = headers[name.toLowerCase()];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-/** Retry-After as ms: delta-seconds or an HTTP date (RFC 9110 §10.2.3). Undefined when absent or garbage. */
-export function parseRetryAfterMs(value: string | undefined, nowMs: number = Date.now()): number | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - nowMs);
-}
-
-/** Exponential backoff with "equal jitter": half fixed, half random, so retries spread but never collapse to 0. */
-export function backoffMs(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
-  const exp = Math.min(capMs, baseMs * 2 ** attempt);
-  return Math.round(exp / 2 + random() * (exp / 2));
-}
-
-/** Base URLs come from configuration and may carry a path prefix (a proxy); never let a leading "/" drop it. */
-export function trimBase(base: string): string {
-  return base.replace(/\/+$/, '');
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }

@@ -13,7 +13,7 @@ import {
   parsePowerBiError,
   redact,
 } from './errors';
-import { HttpNetworkError, backoffMs, headerValue, parseRetryAfterMs, sendHttp, sleep as realSleep, trimBase, type HttpReply } from './http';
+import { HttpNetworkError, backoffMs, headerValue, parseRetryAfterMs, sendHttp, sleep as realSleep, trimBase, type HttpReply } from '../http';
 
 /** The documented per-request cap (B4); the client never sends more. */
 export const MAX_ROWS_PER_REQUEST = 10_000;

@@ -4,7 +4,7 @@
  * more whenever the API says the token it got is dead.
  */
 import { PowerBiAuthError, PowerBiUnavailableError, parseAadError, redact } from './errors';
-import { HttpNetworkError, backoffMs, headerValue, parseRetryAfterMs, sendHttp, sleep as realSleep, trimBase, type HttpReply } from './http';
+import { HttpNetworkError, backoffMs, headerValue, parseRetryAfterMs, sendHttp, sleep as realSleep, trimBase, type HttpReply } from '../http';
 
 export const POWER_BI_AUTHORITY = 'https://login.microsoftonline.com';
 export const POWER_BI_SCOPE = 'https://analysis.windows.net/powerbi/api/.default';

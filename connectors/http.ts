@@ -1,6 +1,6 @@
 /**
- * The thin HTTP layer under the Power BI token provider and client: one request with a deadline, the body
- * read as text, plus the timing helpers (Retry-After, jittered backoff) both retry loops share.
+ * The thin HTTP layer under every connector: one request with a deadline, the body read as text, plus
+ * the timing helpers (Retry-After, jittered backoff) their retry loops share.
  */
 import { request } from 'undici';
 
