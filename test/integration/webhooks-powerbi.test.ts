@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { signFreshBooksWebhook } from '../../connectors/freshbooks';
+import { EncryptionCodec } from '../../temporal/encryption-codec';
 import { connectionWorkflowId } from '../../workflows/ids';
 import { datasetDefinition } from '../../mapping/powerbi';
 import { SANDBOX_POWERBI } from '../../scripts/local-service';
@@ -157,6 +159,27 @@ describe('FreshBooks webhooks → Power BI (real Temporal, Postgres, sandboxes)'
     assert.equal(rows.length, new Set(rows.map((r) => r.InvoiceId)).size);
     assert.equal(rows.length, invoiceCount());
     assert.equal(h.powerbi.state.datasets(SANDBOX_POWERBI.workspaceId).length, 1);
+  });
+
+  test('no verifier or client secret in the workflow history, even decoded; webhook signals carry ids only', async () => {
+    const codec = new EncryptionCodec(h.config.payloadKeys);
+    const history = await h.client.workflow.getHandle(connectionWorkflowId(connectionId)).fetchHistory();
+    const decoded: unknown[] = [];
+    for (const e of history.events ?? []) {
+      const payloads = [
+        ...(e.activityTaskScheduledEventAttributes?.input?.payloads ?? []),
+        ...(e.activityTaskCompletedEventAttributes?.result?.payloads ?? []),
+        ...(e.workflowExecutionSignaledEventAttributes?.input?.payloads ?? []),
+        ...(e.workflowExecutionStartedEventAttributes?.input?.payloads ?? []),
+      ];
+      for (const p of await codec.decode(payloads as never)) decoded.push(defaultPayloadConverter.fromPayload(p));
+    }
+    const text = JSON.stringify(decoded);
+    assert.ok(text.includes('webhook') || text.includes(connectionId), 'payloads were decoded');
+    const secrets = [SANDBOX_POWERBI.clientSecret, ...ourCallbacks().map((c) => c.verifier)];
+    for (const secret of secrets) assert.ok(!text.includes(secret), 'a secret reached the history');
+    const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'webhookChanges');
+    assert.ok(signals.length > 0);
   });
 
   test('deleting the connection removes its callbacks at FreshBooks', async () => {
