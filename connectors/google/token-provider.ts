@@ -9,6 +9,7 @@ import { backoffDelayMs, DEFAULT_BACKOFF, parseRetryAfterMs, sleep, type Backoff
 import { signRs256Jwt } from './jwt';
 import { loadPrivateKey, type ServiceAccountKey } from './service-account-key';
 import { redactSecrets } from './redact';
+import { TokenCache, type CachedToken } from '../token-cache';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 export const BIGQUERY_SCOPE = 'https://www.googleapis.com/auth/bigquery';
@@ -52,11 +53,6 @@ export class TokenExchangeError extends Error {
   }
 }
 
-interface CachedToken {
-  value: string;
-  expiresAtMs: number;
-  renewAtMs: number;
-}
 
 export class ServiceAccountTokenProvider implements AccessTokenSource {
   private readonly key: ServiceAccountKey;
@@ -67,8 +63,7 @@ export class ServiceAccountTokenProvider implements AccessTokenSource {
   private readonly renewBeforeMs: number;
   private readonly timeoutMs: number;
   private readonly backoff: BackoffPolicy;
-  private cached: CachedToken | undefined;
-  private inflight: Promise<CachedToken> | undefined;
+  private readonly cache: TokenCache;
   private exchanges = 0;
 
   constructor(opts: ServiceAccountTokenProviderOptions) {
@@ -80,6 +75,7 @@ export class ServiceAccountTokenProvider implements AccessTokenSource {
     this.renewBeforeMs = opts.renewBeforeMs ?? 5 * 60_000;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.backoff = { ...DEFAULT_BACKOFF, maxAttempts: 4, ...opts.backoff };
+    this.cache = new TokenCache(() => this.exchangeWithRetry(), this.now);
   }
 
   /** How many assertions have been sent to the token endpoint, retries included (for metrics and tests). */
@@ -87,36 +83,13 @@ export class ServiceAccountTokenProvider implements AccessTokenSource {
     return this.exchanges;
   }
 
-  async getAccessToken(): Promise<string> {
-    const now = this.now();
-    const current = this.cached;
-    if (current && now < current.renewAtMs) return current.value;
-    try {
-      return (await this.renew()).value;
-    } catch (err) {
-      // A failed early renewal is not fatal while the old token still has life left.
-      if (current && now < current.expiresAtMs - 10_000) return current.value;
-      throw err;
-    }
+  /** A failed early renewal is not fatal while the old token still has life left. */
+  getAccessToken(): Promise<string> {
+    return this.cache.get();
   }
 
   invalidate(): void {
-    this.cached = undefined;
-  }
-
-  /** Single flight: concurrent callers share one exchange instead of stampeding the token endpoint. */
-  private renew(): Promise<CachedToken> {
-    if (!this.inflight) {
-      this.inflight = this.exchangeWithRetry()
-        .then((token) => {
-          this.cached = token;
-          return token;
-        })
-        .finally(() => {
-          this.inflight = undefined;
-        });
-    }
-    return this.inflight;
+    this.cache.invalidate();
   }
 
   private async exchangeWithRetry(): Promise<CachedToken> {

@@ -5,6 +5,7 @@
  */
 import { PowerBiAuthError, PowerBiUnavailableError, parseAadError, redact } from './errors';
 import { HttpNetworkError, backoffMs, headerValue, parseRetryAfterMs, sendHttp, sleep as realSleep, trimBase, type HttpReply } from '../http';
+import { TokenCache, type CachedToken } from '../token-cache';
 
 export const POWER_BI_AUTHORITY = 'https://login.microsoftonline.com';
 export const POWER_BI_SCOPE = 'https://analysis.windows.net/powerbi/api/.default';
@@ -35,12 +36,6 @@ export interface PowerBiTokenProviderOptions {
   timeoutMs?: number;
 }
 
-interface CachedToken {
-  value: string;
-  expiresAtMs: number;
-  renewAtMs: number;
-}
-
 export class PowerBiTokenProvider {
   private readonly tokenUrl: string;
   private readonly now: () => number;
@@ -49,8 +44,9 @@ export class PowerBiTokenProvider {
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
   private readonly timeoutMs: number;
-  private cached: CachedToken | undefined;
-  private inflight: Promise<CachedToken> | undefined;
+  // An early renewal that failed transiently is not fatal while the old token still has life left;
+  // a refused secret is reported at once, so a broken rotation surfaces before the token dies.
+  private readonly cache: TokenCache;
   private requests = 0;
 
   constructor(private readonly opts: PowerBiTokenProviderOptions) {
@@ -61,6 +57,7 @@ export class PowerBiTokenProvider {
     this.maxAttempts = Math.max(1, opts.maxAttempts ?? 4);
     this.retryBaseMs = opts.retryBaseMs ?? 500;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.cache = new TokenCache(() => this.requestWithRetry(), this.now, (err) => err instanceof PowerBiUnavailableError);
   }
 
   /** Token requests sent to Azure AD, retries included (for metrics and tests). */
@@ -68,36 +65,13 @@ export class PowerBiTokenProvider {
     return this.requests;
   }
 
-  async token(): Promise<string> {
-    const now = this.now();
-    const current = this.cached;
-    if (current && now < current.renewAtMs) return current.value;
-    try {
-      return (await this.renew()).value;
-    } catch (err) {
-      // An early renewal that failed transiently is not fatal while the old token still has life left;
-      // a refused secret is reported at once, so a broken rotation surfaces before the token dies.
-      if (current && err instanceof PowerBiUnavailableError && now < current.expiresAtMs - 10_000) return current.value;
-      throw err;
-    }
+  token(): Promise<string> {
+    return this.cache.get();
   }
 
-  /**
-   * Drops the cached token after the API refused it. With `staleToken`, only that token is dropped:
-   * concurrent requests that all failed on it must not throw away the new one a sibling just fetched.
-   */
+  /** After the API refused a token; with `staleToken`, only if that is still the cached one. */
   invalidate(staleToken?: string): void {
-    if (staleToken === undefined || this.cached?.value === staleToken) this.cached = undefined;
-  }
-
-  /** Single flight: concurrent callers share one request instead of stampeding Azure AD. */
-  private renew(): Promise<CachedToken> {
-    this.inflight ??= this.requestWithRetry()
-      .then((token) => (this.cached = token))
-      .finally(() => {
-        this.inflight = undefined;
-      });
-    return this.inflight;
+    this.cache.invalidate(staleToken);
   }
 
   private async requestWithRetry(): Promise<CachedToken> {
