@@ -12,6 +12,7 @@ import { keepAlive } from './heartbeat';
 import { filterDateFor } from './sync-window';
 
 const PREPARE_TTL_MS = 10 * 60_000;
+const GETS_IN_FLIGHT = 8;
 
 interface DeliverOptions {
   /** Ignore the ledger (re-delivery). */
@@ -146,17 +147,23 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
       const dest = await readyDestination(c);
       const total: SyncPagesResult = { nextPage: null, pagesRead: 0, records: 0, delivered: 0, rows: 0 };
       const byEntity = new Map<FreshBooksEntity, ChangeBatchInput['changes']>();
-      for (const ch of input.changes) byEntity.set(ch.entity, [...(byEntity.get(ch.entity) ?? []), ch]);
+      for (const ch of input.changes) {
+        const list = byEntity.get(ch.entity);
+        if (list) list.push(ch);
+        else byEntity.set(ch.entity, [ch]);
+      }
       const keys: string[] = [];
       for (const [entity, changes] of byEntity) {
         const records: Record<string, unknown>[] = [];
         const tombstones: { recordId: string; deletedAt: string }[] = [];
-        for (const ch of changes) {
-          const record = await fb.get(entity, ch.recordId);
-          total.pagesRead += 1;
+        // A few GETs in flight at once; the per-account budget still sets the pace FreshBooks sees.
+        const fetched = await mapLimited(changes, GETS_IN_FLIGHT, (ch) => fb.get(entity, ch.recordId));
+        changes.forEach((ch, i) => {
+          const record = fetched[i];
           if (record) records.push(record);
           else if (ch.deleted) tombstones.push({ recordId: ch.recordId, deletedAt: ch.receivedAt });
-        }
+        });
+        total.pagesRead += changes.length;
         const out = await deliverRecords(c, dest, entity, records, { bulk: false, tombstones });
         total.records += out.records;
         total.delivered += out.delivered;
@@ -238,6 +245,19 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
     loadSyncPlan, prepareDestination, syncPages, deliverChanges, refreshSnapshots, redeliverRecord,
     resetDestination, updateDestinationSchema, recordSyncRun,
   };
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
 }
 
 function inWindow(updatedAt: string | null, w: { from?: string; to?: string }): boolean {

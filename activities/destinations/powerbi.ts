@@ -120,20 +120,25 @@ export class PowerBiDestination implements Destination {
 
   private async post(rows: PowerBiRow[]): Promise<number> {
     const byTable = new Map<string, Record<string, unknown>[]>();
-    for (const r of rows) byTable.set(r.table, [...(byTable.get(r.table) ?? []), r.row]);
+    for (const r of rows) {
+      const list = byTable.get(r.table);
+      if (list) list.push(r.row);
+      else byTable.set(r.table, [r.row]);
+    }
     const datasetId = await this.datasetId();
-    for (const [table, tableRows] of byTable) {
-      try {
-        await this.api.postRows(datasetId, table, tableRows);
-      } catch (err) {
-        // A rejected post is usually someone having changed the table since we checked it: say so
-        // (nothing of the request was stored), rather than retrying the same rejection.
-        if (err instanceof PowerBiRequestError && (err.status === 400 || err.status === 404)) {
-          this.sessions.rememberDataset(this.d, undefined);
-          await this.prepare();
-        }
-        throw err;
+    // Tables are independent (order matters only within one), so they go out together: a webhook's
+    // invoice and its lines arrive in one round trip, and the pacer still caps what is pending.
+    const results = await Promise.allSettled([...byTable].map(([table, tableRows]) => this.api.postRows(datasetId, table, tableRows)));
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) {
+      // A rejected post is usually someone having changed the table since we checked it: say so
+      // (Power BI stores nothing of a rejected request), rather than retrying the same rejection.
+      const err: unknown = rejected.reason;
+      if (err instanceof PowerBiRequestError && (err.status === 400 || err.status === 404)) {
+        this.sessions.rememberDataset(this.d, undefined);
+        await this.prepare();
       }
+      throw err;
     }
     return rows.length;
   }
