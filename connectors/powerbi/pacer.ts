@@ -2,6 +2,11 @@
  * Client-side pacing of POST rows per dataset, so we stay inside Power BI's limits (B4: 5 pending
  * requests, 120 requests per rolling minute) instead of discovering them through 429s.
  *
+ * The minute's budget is spread out, not spent at once: a burst of `burst` requests may go at once, then
+ * requests start no faster than the rest of the budget allows over the window. Spending 120 requests in
+ * the first seconds would leave a busy dataset with nothing to post for the rest of the minute, while
+ * changes pile up behind it; spread out, each request simply carries the rows that arrived meanwhile.
+ *
  * One instance per worker process, shared by every activity. It cannot see other processes: a deployment
  * with several workers writing the same dataset still relies on the client's 429/Retry-After handling,
  * which this pacer only makes rare.
@@ -10,6 +15,8 @@
 export interface DatasetPacerOptions {
   maxPending?: number;
   perMinute?: number;
+  /** Requests that may start back to back before the spreading applies (default 10). */
+  burst?: number;
   /** The rolling window perMinute applies to (60 s; shorter only in tests). */
   windowMs?: number;
   now?: () => number;
@@ -27,12 +34,18 @@ interface Lane {
   waiters: Array<(release: () => void) => void>;
   pausedUntilMs: number;
   wakeScheduled: boolean;
+  /** Token bucket that spreads the budget: refilled at (perMinute − burst) per window, capped at burst. */
+  tokens: number;
+  refilledAtMs: number;
 }
 
 export class DatasetPacer {
   private readonly maxPending: number;
   private readonly perMinute: number;
   private readonly windowMs: number;
+  private readonly burst: number;
+  /** Tokens per ms. With the burst on top, no window ever holds more than perMinute starts. */
+  private readonly refillPerMs: number;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly lanes = new Map<string, Lane>();
@@ -41,6 +54,8 @@ export class DatasetPacer {
     this.maxPending = Math.max(1, opts.maxPending ?? 5);
     this.perMinute = Math.max(1, opts.perMinute ?? 120);
     this.windowMs = opts.windowMs ?? 60_000;
+    this.burst = Math.min(this.perMinute, Math.max(1, opts.burst ?? 10));
+    this.refillPerMs = Math.max(this.perMinute - this.burst, 1) / this.windowMs;
     this.now = opts.now ?? Date.now;
     this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
@@ -67,7 +82,7 @@ export class DatasetPacer {
   private lane(datasetId: string): Lane {
     let lane = this.lanes.get(datasetId);
     if (!lane) {
-      lane = { pending: 0, window: [], waiters: [], pausedUntilMs: 0, wakeScheduled: false };
+      lane = { pending: 0, window: [], waiters: [], pausedUntilMs: 0, wakeScheduled: false, tokens: this.burst, refilledAtMs: this.now() };
       this.lanes.set(datasetId, lane);
     }
     return lane;
@@ -78,7 +93,10 @@ export class DatasetPacer {
       const now = this.now();
       const cutoff = now - this.windowMs;
       lane.window = lane.window.filter((t) => t > cutoff);
+      lane.tokens = Math.min(this.burst, lane.tokens + (now - lane.refilledAtMs) * this.refillPerMs);
+      lane.refilledAtMs = now;
       let waitMs = lane.pausedUntilMs - now;
+      if (waitMs <= 0 && lane.tokens < 1) waitMs = Math.ceil((1 - lane.tokens) / this.refillPerMs);
       if (waitMs <= 0 && lane.window.length >= this.perMinute) {
         const oldest = Math.min(...lane.window);
         // All of the window still in flight: the next release pumps again, no timer needed.
@@ -90,6 +108,7 @@ export class DatasetPacer {
         return;
       }
       lane.pending++;
+      lane.tokens -= 1;
       lane.window.push(Infinity);
       const grant = lane.waiters.shift()!;
       grant(this.releaser(datasetId, lane));
@@ -120,6 +139,7 @@ export class DatasetPacer {
   }
 
   private forgetIfIdle(datasetId: string, lane: Lane): void {
+    // A lane is forgotten only once its window is empty, by which time its bucket is full again.
     if (lane.pending === 0 && lane.waiters.length === 0 && !lane.wakeScheduled && lane.window.length === 0 && lane.pausedUntilMs <= this.now()) {
       this.lanes.delete(datasetId);
     }

@@ -291,25 +291,34 @@ describe('PowerBiTokenProvider', () => {
 });
 
 describe('DatasetPacer', () => {
-  it('makes the 121st request within a minute wait for the window', async () => {
+  it('lets a burst of 10 go at once, then spreads the rest so no minute holds more than 120', async () => {
     let clock = 1_000_000;
+    const starts: number[] = [];
+    const pacer = new DatasetPacer({ now: () => clock, sleep: async (ms) => void (clock += ms) });
+    for (let i = 0; i < 300; i++) {
+      const release = await pacer.acquire('ds');
+      starts.push(clock);
+      release();
+    }
+    assert.deepEqual(starts.slice(0, 10), Array(10).fill(1_000_000), 'the burst is immediate');
+    const gaps = starts.slice(11).map((t, i) => t - starts[i + 10]!);
+    assert.ok(gaps.every((g) => g >= 545 && g <= 546), `then one every 60 s / 110 (${Math.min(...gaps)}–${Math.max(...gaps)} ms)`);
+    let most = 0;
+    for (let i = 0; i < starts.length; i++) most = Math.max(most, starts.filter((t) => t >= starts[i]! && t < starts[i]! + 60_000).length);
+    assert.ok(most <= 120, `at most 120 starts in any minute (saw ${most})`);
+    (await pacer.acquire('other'))(); // another dataset has its own budget
+    assert.equal(starts.length, 300);
+  });
+
+  it('a dataset idle for a while gets its burst back', async () => {
+    let clock = 0;
     const sleeps: number[] = [];
-    const pacer = new DatasetPacer({
-      now: () => clock,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-        clock += ms;
-      },
-    });
-    for (let i = 0; i < 120; i++) (await pacer.acquire('ds'))();
+    const pacer = new DatasetPacer({ now: () => clock, sleep: async (ms) => void (sleeps.push(ms), (clock += ms)) });
+    for (let i = 0; i < 10; i++) (await pacer.acquire('ds'))();
     assert.deepEqual(sleeps, []);
-    const startedAt = clock;
-    const release = await pacer.acquire('ds');
-    assert.deepEqual(sleeps, [60_000]);
-    assert.ok(clock - startedAt >= 60_000);
-    release();
-    assert.deepEqual(sleeps, [60_000], 'the window moved on: no more waiting');
-    (await pacer.acquire('other'))();
+    clock += 10 * 546;
+    for (let i = 0; i < 10; i++) (await pacer.acquire('ds'))();
+    assert.deepEqual(sleeps, []);
   });
 
   it('holds the 6th concurrent request until one of 5 is released', async () => {
@@ -338,6 +347,7 @@ describe('DatasetPacer', () => {
     clock += 5_000; // the request took 5 s; the service may have counted it late
     release();
     (await pacer.acquire('ds'))();
-    assert.deepEqual(sleeps, [60_000]);
+    assert.equal(sleeps.reduce((a, b) => a + b, 0), 60_000);
+    assert.equal(clock, 65_000, 'a minute after it finished, not after it started');
   });
 });
