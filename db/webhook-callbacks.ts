@@ -60,6 +60,11 @@ export class WebhookCallbackStore {
     );
   }
 
+  async count(connectionId: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM webhook_callbacks WHERE connection_id = $1', [connectionId]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async pendingVerifier(connectionId: string, callbackId: number): Promise<string | null> {
     const row = await this.row(connectionId, callbackId);
     if (!row?.verifier_credential_id) return null;

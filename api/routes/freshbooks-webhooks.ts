@@ -9,6 +9,9 @@ import type { WebhookVerifierCache } from '../webhook-verifiers';
 
 /** FreshBooks sends a handful of short fields; anything near this size is not FreshBooks. */
 const MAX_BODY = '16kb';
+/** A connection has one callback per record type (fewer than 20); unauthenticated verify posts beyond
+ * this many rows are someone filling our tables, not FreshBooks. */
+const MAX_CALLBACKS_PER_CONNECTION = 100;
 
 const ENTITY_BY_NOUN = new Map<string, FreshBooksEntity>(
   (Object.entries(FRESHBOOKS_ENTITIES) as [FreshBooksEntity, { webhookNoun?: string }][])
@@ -41,6 +44,7 @@ export function freshbooksWebhookRoutes(d: WebhookRouteDeps): Router {
     if (name === 'callback.verify') {
       const verifier = form.get('verifier');
       if (!verifier) throw new HttpError(400, 'callback.verify without a verifier');
+      if ((await d.callbacks.count(connectionId)) >= MAX_CALLBACKS_PER_CONNECTION) throw new HttpError(400, 'too many callbacks for this connection');
       // The verify post cannot be authenticated: the verifier is stored sealed and only trusted once
       // FreshBooks accepts it back (the workflow's confirm), so a forged one is refused there.
       await d.callbacks.storePendingVerifier(connectionId, Number(objectId), verifier);
