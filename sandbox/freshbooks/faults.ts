@@ -30,6 +30,10 @@ export interface FaultPlan {
   expireAccessTokens?: boolean;
   /** Requests per second per account before 429s start; null/0 turns it off. */
   rateLimitPerSec?: number | null;
+  /** The next N invoice creates without `invoice_number` answer 409 (handled by SandboxState, numbering.ts). */
+  invoiceNumberConflicts?: number;
+  /** Overlap window (ms) for numberless invoice creates; 0 turns collisions by overlap off. */
+  invoiceNumberRaceWindowMs?: number;
 }
 
 export type InjectedFault =
@@ -139,7 +143,15 @@ export class RequestStats {
   rateLimited = 0;
   serverErrors = 0;
   unauthorized = 0;
+  /** Record writes (primary changes only) and their breakdown by event name. */
+  writes = 0;
+  readonly writesByEvent = new Map<string, number>();
   readonly log: RequestLogEntry[] = [];
+
+  recordWrite(event: string): void {
+    this.writes++;
+    this.writesByEvent.set(event, (this.writesByEvent.get(event) ?? 0) + 1);
+  }
 
   record(method: string, path: string, status: number, at: number): void {
     this.total++;
@@ -166,6 +178,8 @@ export class RequestStats {
     this.rateLimited = 0;
     this.serverErrors = 0;
     this.unauthorized = 0;
+    this.writes = 0;
+    this.writesByEvent.clear();
     this.log.length = 0;
   }
 }

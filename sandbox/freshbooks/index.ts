@@ -5,6 +5,7 @@
  *   const sb = createFreshBooksSandbox({ seed: 7 });
  *   const { url, close } = await sb.listen();          // ephemeral port on 127.0.0.1
  *   sb.state.injectFaults({ rateLimit: { count: 3, retryAfterSec: 1 } });
+ *   sb.state.injectInvoiceNumberConflicts(1);          // next numberless invoice POST → 409
  *
  * See routes-control.ts for the `/_sandbox/` control API and state.ts for the same operations as methods.
  */

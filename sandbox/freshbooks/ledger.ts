@@ -2,28 +2,51 @@
  * Document arithmetic shared by the seed, the renderers, the control API and the ground-truth totals, so
  * "what an invoice adds up to" has exactly one definition in the sandbox:
  * - line amount = qty × unit cost (pre-tax); each line's taxes are rounded per line;
- * - invoice amount = Σ line amounts + Σ line taxes (no discounts are generated);
+ * - invoice amount = Σ line amounts − discount + Σ line taxes (the seed generates no discounts; API writes may set one);
  * - bill amount = Σ line amounts, tax_amount = Σ line taxes, total_amount = amount + tax_amount;
  * - paid = Σ live payments; outstanding = total − paid.
  */
-import type { BillRec, InvoiceRec, PaymentRec } from './model';
+import type { BillRec, InvoiceLineRec, InvoiceRec, PaymentRec } from './model';
 import { lineCents, taxCents, type TaxTable } from './money';
 
 export interface DocTotals {
   subtotal: number;
   tax: number;
   total: number;
+  /** Invoice-level discount (discount_total); 0 when there is none. */
+  discount: number;
+}
+
+/** Percent string → thousandths of a percent ("12.5" → 12500); undefined when it is not a decimal string. */
+export function percentMilli(pct: string | undefined): number | undefined {
+  if (pct === undefined || !/^\d+(\.\d+)?$/.test(pct.trim())) return undefined;
+  return Math.round(Number(pct.trim()) * 1000);
+}
+
+/**
+ * Σ lines with per-line taxes, and an optional invoice-level discount percent (`discount_value`, §3.1/§7).
+ * [unverified] The reference lists `discount_value` (percent string) and `discount_total{}` but not the
+ * arithmetic; the sandbox takes the percent off each line's amount (rounded per line) before tax, so
+ * total = subtotal − discount_total + tax on the discounted amounts.
+ */
+export function linesTotals(lines: readonly InvoiceLineRec[], taxes: TaxTable, discountPct?: string): DocTotals {
+  const dMilli = percentMilli(discountPct) ?? 0;
+  let subtotal = 0;
+  let tax = 0;
+  let discount = 0;
+  for (const l of lines) {
+    const amount = lineCents(l.qh, l.unit);
+    const lineDiscount = dMilli ? Math.round((amount * dMilli) / 100_000) : 0;
+    const taxable = amount - lineDiscount;
+    subtotal += amount;
+    discount += lineDiscount;
+    tax += taxCents(taxable, taxes.get(l.tax1)) + taxCents(taxable, taxes.get(l.tax2));
+  }
+  return { subtotal, tax, discount, total: subtotal - discount + tax };
 }
 
 export function invoiceTotals(inv: InvoiceRec, taxes: TaxTable): DocTotals {
-  let subtotal = 0;
-  let tax = 0;
-  for (const l of inv.lines) {
-    const amount = lineCents(l.qh, l.unit);
-    subtotal += amount;
-    tax += taxCents(amount, taxes.get(l.tax1)) + taxCents(amount, taxes.get(l.tax2));
-  }
-  return { subtotal, tax, total: subtotal + tax };
+  return linesTotals(inv.lines, taxes, inv.discount);
 }
 
 export function billTotals(bill: BillRec, taxes: TaxTable): DocTotals {
@@ -34,7 +57,7 @@ export function billTotals(bill: BillRec, taxes: TaxTable): DocTotals {
     subtotal += amount;
     tax += taxCents(amount, taxes.get(l.tax1));
   }
-  return { subtotal, tax, total: subtotal + tax };
+  return { subtotal, tax, discount: 0, total: subtotal + tax };
 }
 
 export function billPaid(bill: BillRec): number {

@@ -98,6 +98,8 @@ export interface InvoiceRec extends BaseRec {
   po: string | null;
   notes: string;
   lines: InvoiceLineRec[];
+  /** Invoice-level `discount_value` percent string, when one was written (see ledger.linesTotals). */
+  discount?: string;
 }
 
 export interface PaymentRec extends BaseRec {

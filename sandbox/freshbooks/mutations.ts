@@ -9,7 +9,8 @@
 import type { FreshBooksEntity } from '../../common/freshbooks-entities';
 import { dateToDay } from './clock';
 import { SandboxError } from './errors';
-import { settleInvoice } from './ledger';
+import { percentMilli, settleInvoice } from './ledger';
+import { nextDocumentNumber } from './numbering';
 import type {
   AccountData,
   AccountRec,
@@ -180,7 +181,7 @@ function patchExpense(e: ExpenseRec, f: Fields, ctx: MutationContext): void {
   keepExtras(e, f, EXPENSE_FIELDS);
 }
 
-function parseInvoiceLines(raw: unknown, ctx: MutationContext): InvoiceLineRec[] {
+export function parseInvoiceLines(raw: unknown, ctx: MutationContext): InvoiceLineRec[] {
   if (!Array.isArray(raw)) bad('lines', 'lines must be an array');
   return raw.map((l: Fields, idx) => {
     if (typeof l !== 'object' || l === null) bad('lines', 'each line must be an object');
@@ -200,7 +201,7 @@ function parseInvoiceLines(raw: unknown, ctx: MutationContext): InvoiceLineRec[]
   });
 }
 
-const INVOICE_FIELDS = new Set(['customerid', 'currency_code', 'status', 'create_date', 'due_offset_days', 'invoice_number', 'po_number', 'notes', 'lines', 'amount']);
+const INVOICE_FIELDS = new Set(['customerid', 'currency_code', 'status', 'create_date', 'due_offset_days', 'invoice_number', 'po_number', 'notes', 'lines', 'amount', 'discount_value']);
 function patchInvoice(inv: InvoiceRec, f: Fields, ctx: MutationContext): void {
   if (f.customerid !== undefined) {
     const client = requireRecord(ctx, 'clients', int(f, 'customerid'), 'customerid');
@@ -215,10 +216,23 @@ function patchInvoice(inv: InvoiceRec, f: Fields, ctx: MutationContext): void {
   }
   inv.day = day(f, 'create_date') ?? inv.day;
   inv.dueOff = int(f, 'due_offset_days') ?? inv.dueOff;
-  inv.num = str(f, 'invoice_number') ?? inv.num;
+  // An empty/absent number keeps the one blankRecord assigned ("previous number plus one", §3.1).
+  // [unverified] The reference says nothing about duplicate invoice numbers, so a given number is accepted
+  // as is, even when another invoice already has it.
+  const num = str(f, 'invoice_number');
+  if (num !== undefined && num !== '') inv.num = num;
   if (f.po_number !== undefined) inv.po = f.po_number === null ? null : str(f, 'po_number')!;
   inv.notes = str(f, 'notes') ?? inv.notes;
   if (f.lines !== undefined) inv.lines = parseInvoiceLines(f.lines, ctx);
+  if (f.discount_value !== undefined) {
+    const d = f.discount_value === null ? '0' : typeof f.discount_value === 'number' ? String(f.discount_value) : f.discount_value;
+    // Percents must be decimal strings (§6 errno 1018); numbers are accepted like taxAmount1 is.
+    if (typeof d !== 'string' || percentMilli(d) === undefined || percentMilli(d)! > 100_000) {
+      throw new SandboxError(422, 1018, 'discount_value must be a decimal percent string.', 'discount_value', 'invoice', String(f.discount_value));
+    }
+    if (percentMilli(d) === 0) delete inv.discount;
+    else inv.discount = d.trim();
+  }
   keepExtras(inv, f, INVOICE_FIELDS);
   if (inv.status !== 1) settleInvoice(inv, livePaymentsOf(ctx.account, inv.id), ctx.taxes);
 }
@@ -323,6 +337,16 @@ export function applyPatch<E extends FreshBooksEntity>(entity: E, rec: RecByEnti
   }
 }
 
+/**
+ * The number a create without `invoice_number` gets: the previous invoice's number plus one, keeping its zero
+ * padding (§3.1). "Previous" = the most recently created invoice, whatever its vis_state [unverified: whether
+ * FreshBooks skips deleted invoices is undocumented]. An empty account starts at 0000001 (the seed's format).
+ */
+export function nextInvoiceNumber(account: AccountData): string {
+  const rows = account.tables.invoices.rows;
+  return nextDocumentNumber(rows[rows.length - 1]?.num);
+}
+
 /** A blank record of `entity` with id `id`, ready for applyPatch; required fields are checked by the caller. */
 export function blankRecord<E extends FreshBooksEntity>(entity: E, id: number, ctx: MutationContext): RecByEntity[E] {
   const { account, eastNow, utcNow } = ctx;
@@ -336,7 +360,7 @@ export function blankRecord<E extends FreshBooksEntity>(entity: E, id: number, c
     bill_vendors: () => ({ id, vis: 0, upd: utcNow, created: utcNow, name: '', first: '', last: '', email: '', cur: base, is1099: false, place: account.business.place }),
     expenses: () => ({ id, vis: 0, upd: eastNow, cat: account.tables.expense_categories.firstId, staff: account.business.staffId, client: 0, vendor: '', day: today, cents: 0, cur: base, tax1: -1, status: 0, notes: '' }),
     invoices: () => ({
-      id, vis: 0, upd: eastNow, created: eastNow, client: 0, num: String(account.tables.invoices.rows.length + 1).padStart(7, '0'),
+      id, vis: 0, upd: eastNow, created: eastNow, client: 0, num: nextInvoiceNumber(account),
       day: today, dueOff: 30, cur: base, status: 1, paid: 0, datePaid: -1, po: null, notes: '', lines: [],
     }),
     payments: () => ({ id, vis: 0, upd: eastNow, inv: 0, client: 0, cents: 0, cur: base, day: today, type: 'Check', note: '' }),

@@ -46,7 +46,7 @@ function withExtra(base: Json, extra: Json | undefined): Json {
   return extra ? Object.assign(base, extra) : base;
 }
 
-function street(id: number): string {
+export function street(id: number): string {
   return `${100 + ((id * 7919) % 900)} ${STREETS[id % STREETS.length]}`;
 }
 
@@ -206,8 +206,8 @@ function renderInvoice(inv: InvoiceRec, ctx: RenderContext): Json {
     amount: money(totals.total, inv.cur),
     outstanding: money(Math.max(0, totals.total - inv.paid), inv.cur),
     paid: money(inv.paid, inv.cur),
-    discount_total: money(0, inv.cur),
-    discount_value: '0',
+    discount_total: money(totals.discount, inv.cur),
+    discount_value: inv.discount ?? '0',
     discount_description: null,
     deposit_amount: null,
     deposit_percentage: null,

@@ -3,9 +3,15 @@
  * reads), plus create / update / delete so writers (BigCommerce → FreshBooks invoices) have something to
  * talk to. Updates follow §3.2's phases: a body with `ext_vis_state`, `vis_state` or `action_*` applies only
  * the first of those and silently drops every other field (§9.7).
+ *
+ * Writes as FreshBooks does them (§3.1): invoices are created as drafts; `action_mark_as_sent` moves a draft to
+ * sent (idempotent); an invoice POST without `invoice_number` gets the previous number plus one and may answer
+ * 409 when it overlaps another such create (numbering.ts). Lists take `search[<field>]` / `search[<field>_like]`
+ * look-up filters (search.ts). Credit notes live at `credit_notes/credit_notes` (credit-notes.ts).
  */
 import express, { type Request, type Response, Router } from 'express';
 import { ALL_FRESHBOOKS_ENTITIES, FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../../common/freshbooks-entities';
+import { CREDIT_NOTE_SPEC } from './credit-notes';
 import { accountingErrorBody, SandboxError } from './errors';
 import { passGate } from './gate';
 import type { VisState } from './model';
@@ -97,11 +103,13 @@ export function accountingRoutes(state: SandboxState): Router {
       }
     });
 
-    r.post(base, json, (req: Request, res: Response) => {
+    r.post(base, json, async (req: Request, res: Response) => {
       const accountId = String(req.params.accountId);
       if (!passGate(state, req, res, 'accounting', accountId)) return;
       try {
-        const rec = state.create(accountId, entity, wrapped(entity, req));
+        const fields = wrapped(entity, req);
+        // Invoices without a number may collide with a concurrent create (409, §3.1 / numbering.ts).
+        const rec = entity === 'invoices' ? await state.createInvoiceViaApi(accountId, fields) : state.create(accountId, entity, fields);
         res.json({ response: { result: { [spec.singleKey]: rec } } });
       } catch (err) {
         sendError(res, err);
@@ -132,6 +140,47 @@ export function accountingRoutes(state: SandboxState): Router {
         sendError(res, err);
       }
     });
+  }
+
+  // Credit notes: not in the shared catalogue; shape and envelope key per credit-notes.ts (mostly [unverified]).
+  {
+    const base = `/accounting/account/:accountId/${CREDIT_NOTE_SPEC.path}`;
+    const key = CREDIT_NOTE_SPEC.singleKey;
+    const cnNotFound = (id: string) => new SandboxError(404, 1012, 'Credit note not found.', 'creditid', 'credit_note', id);
+    const cnId = (raw: string): number => {
+      if (!/^\d+$/.test(raw)) throw cnNotFound(raw);
+      return Number(raw);
+    };
+    const cnBody = (req: Request): Json => {
+      const body = req.body as Json | undefined;
+      const inner = CREDIT_NOTE_SPEC.bodyKeys.map((k) => body?.[k]).find((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+      if (!inner) throw new SandboxError(400, 1005, `Request body must be {"${key}": {…}}.`, key);
+      return inner as Json;
+    };
+    const handler = (fn: (req: Request, accountId: string) => Json) => (req: Request, res: Response) => {
+      const accountId = String(req.params.accountId);
+      if (!passGate(state, req, res, 'accounting', accountId)) return;
+      try {
+        res.json({ response: { result: fn(req, accountId) } });
+      } catch (err) {
+        sendError(res, err);
+      }
+    };
+    r.get(base, handler((req, accountId) => {
+      const page = state.listCreditNotes(accountId, searchParams(req));
+      return { [CREDIT_NOTE_SPEC.listKey]: page.items, page: page.page, pages: page.pages, per_page: page.per_page, total: page.total };
+    }));
+    r.get(`${base}/:id`, handler((req, accountId) => {
+      const id = cnId(String(req.params.id));
+      const params = searchParams(req);
+      const lines = [...params.getAll('include[]'), ...params.getAll('include')].includes('lines');
+      const rec = state.getCreditNote(accountId, id, lines);
+      if (!rec) throw cnNotFound(String(id));
+      return { [key]: rec };
+    }));
+    r.post(base, json, handler((req, accountId) => ({ [key]: state.createCreditNote(accountId, cnBody(req)) })));
+    r.put(`${base}/:id`, json, handler((req, accountId) => ({ [key]: state.updateCreditNote(accountId, cnId(String(req.params.id)), cnBody(req)) })));
+    r.delete(`${base}/:id`, handler((req, accountId) => ({ [key]: state.updateCreditNote(accountId, cnId(String(req.params.id)), { vis_state: 1 }) })));
   }
 
   // Anything else under /accounting: FreshBooks answers in its own error shape, not an HTML 404.

@@ -4,9 +4,10 @@
  *
  *   GET    /_sandbox                                  accounts, client id, clock, seeded counts
  *   GET    /_sandbox/clock · PUT {now, running?, advanceSec?}
- *   POST   /_sandbox/faults {rateLimit, status5xx, errorIn200, dropConnection, expireAccessTokens, rateLimitPerSec}
+ *   POST   /_sandbox/faults {rateLimit, status5xx, errorIn200, dropConnection, expireAccessTokens, rateLimitPerSec,
+ *                            invoiceNumberConflicts, invoiceNumberRaceWindowMs}
  *   DELETE /_sandbox/faults
- *   GET    /_sandbox/stats[?log=1] · POST /_sandbox/stats/reset
+ *   GET    /_sandbox/stats[?log=1] · POST /_sandbox/stats/reset   (incl. writes, writesByEvent, invoiceNumberConflicts)
  *   GET    /_sandbox/totals?accountId=
  *   POST   /_sandbox/tokens                           a token pair without the OAuth dance
  *   POST   /_sandbox/accounts/:accountId/:entity      create (API-shaped fields)

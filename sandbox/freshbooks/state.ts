@@ -8,6 +8,8 @@ import { FaultState, RequestStats, type FaultPlan } from './faults';
 import { SANDBOX_MEMBERSHIPS, SANDBOX_USER, type Membership, type SandboxUser } from './identity';
 import type { VisState } from './model';
 import { TaxTable } from './money';
+import { CREDIT_NOTE_SPEC } from './credit-notes';
+import { InvoiceNumbering } from './numbering';
 import { Prng } from './prng';
 import { halfCounts, resolveCounts, seedAccount, type SeedCounts, type SeedScale } from './seed';
 import { SandboxStore, type ListResult } from './store';
@@ -26,6 +28,11 @@ export interface FreshBooksSandboxOptions {
   now?: () => Date;
   /** Per-account requests/second before the sandbox answers 429; off by default. */
   rateLimitPerSec?: number;
+  /**
+   * How long (ms) an invoice create without `invoice_number` over the API takes to commit; another such create
+   * on the same account arriving meanwhile gets HTTP 409 (§3.1, numbering.ts). 0 (default): never overlap.
+   */
+  invoiceNumberRaceWindowMs?: number;
 }
 
 export interface SandboxStatsSnapshot {
@@ -41,6 +48,12 @@ export interface SandboxStatsSnapshot {
   validRefreshTokens: number;
   validAccessTokens: number;
   webhookDeliveries: number;
+  /** Record writes (create/update/delete, API or control), not counting records touched as a side effect. */
+  writes: number;
+  /** Writes by webhook-style event name, e.g. `invoice.create`, `credit_note.update`. */
+  writesByEvent: Record<string, number>;
+  /** Invoice creates without a number answered 409 (forced or overlapping). */
+  invoiceNumberConflicts: number;
 }
 
 export const DEFAULT_CLIENT_ID = 'sandbox-client-id';
@@ -53,6 +66,7 @@ export class SandboxState {
   readonly faults: FaultState;
   readonly stats = new RequestStats();
   readonly webhooks: WebhookHub;
+  readonly invoiceNumbering: InvoiceNumbering;
   readonly user: SandboxUser = SANDBOX_USER;
   readonly memberships: readonly Membership[] = SANDBOX_MEMBERSHIPS;
   readonly counts: { primary: SeedCounts; secondary: SeedCounts };
@@ -68,6 +82,7 @@ export class SandboxState {
     }, this.stats);
     this.stats.countValidRefreshTokens = () => this.tokens.validRefreshTokenCount;
     this.faults = new FaultState(opts.rateLimitPerSec ?? null);
+    this.invoiceNumbering = new InvoiceNumbering(opts.invoiceNumberRaceWindowMs ?? 0);
 
     const primary = resolveCounts(opts.scale);
     this.counts = { primary, secondary: halfCounts(primary) };
@@ -83,7 +98,11 @@ export class SandboxState {
       { identityId: this.user.identityId, userId: 1 },
       (accountId) => this.store.accounts.get(accountId)?.business.businessId,
     );
-    this.store.onChange((c) => this.webhooks.onChange(c, FRESHBOOKS_ENTITIES[c.entity].webhookNoun));
+    this.store.onChange((c) => {
+      const noun = c.entity === 'credit_notes' ? CREDIT_NOTE_SPEC.webhookNoun : FRESHBOOKS_ENTITIES[c.entity].webhookNoun;
+      if (!c.secondary) this.stats.recordWrite(`${noun ?? c.entity}.${c.action}`);
+      this.webhooks.onChange(c, noun);
+    });
   }
 
   /** Memberships whose accounting data the user may read (not `client`). */
@@ -129,6 +148,44 @@ export class SandboxState {
     return this.store.setVisState(accountId, entity, id, vis);
   }
 
+  /**
+   * An invoice create as the FreshBooks API does it: without `invoice_number` it may collide with a concurrent
+   * numberless create (HTTP 409, numbering.ts); with one it never does. The control API's `create` never collides.
+   */
+  async createInvoiceViaApi(accountId: string, fields: Json): Promise<Json> {
+    this.store.account(accountId);
+    this.store.checkRequired('invoices', fields);
+    const num = fields.invoice_number;
+    if (num !== undefined && num !== null && num !== '') return this.store.create(accountId, 'invoices', fields);
+    return this.invoiceNumbering.run(accountId, () => this.store.create(accountId, 'invoices', fields));
+  }
+
+  /** The next `n` invoice creates without `invoice_number` over the API answer 409 (then retries succeed). */
+  injectInvoiceNumberConflicts(n: number): void {
+    this.invoiceNumbering.forced = Math.max(0, Math.floor(n));
+  }
+
+  /** Change the overlap window of numberless invoice creates (see `invoiceNumberRaceWindowMs`). */
+  setInvoiceNumberRaceWindow(ms: number): void {
+    this.invoiceNumbering.raceWindowMs = Math.max(0, ms);
+  }
+
+  listCreditNotes(accountId: string, params: URLSearchParams | Record<string, string> = {}): ListResult {
+    return this.store.listCreditNotes(accountId, params instanceof URLSearchParams ? params : new URLSearchParams(params));
+  }
+
+  getCreditNote(accountId: string, id: number, includeLines = true): Json | undefined {
+    return this.store.getCreditNote(accountId, id, includeLines);
+  }
+
+  createCreditNote(accountId: string, fields: Json): Json {
+    return this.store.createCreditNote(accountId, fields);
+  }
+
+  updateCreditNote(accountId: string, id: number, fields: Json): Json {
+    return this.store.updateCreditNote(accountId, id, fields);
+  }
+
   totals(accountId: string): AccountTotals {
     return accountTotals(this.store.account(accountId), this.store.taxes);
   }
@@ -156,11 +213,15 @@ export class SandboxState {
 
   injectFaults(plan: FaultPlan): void {
     if (plan.expireAccessTokens) this.tokens.expireAccessTokens();
+    if (plan.invoiceNumberConflicts !== undefined) this.injectInvoiceNumberConflicts(plan.invoiceNumberConflicts);
+    if (plan.invoiceNumberRaceWindowMs !== undefined) this.setInvoiceNumberRaceWindow(plan.invoiceNumberRaceWindowMs);
     this.faults.apply(plan);
   }
 
+  /** Clears injected faults, forced invoice-number conflicts, and resets the race window to its option value. */
   clearFaults(): void {
     this.faults.clear();
+    this.invoiceNumbering.reset();
   }
 
   statsSnapshot(): SandboxStatsSnapshot {
@@ -177,10 +238,14 @@ export class SandboxState {
       validRefreshTokens: this.tokens.validRefreshTokenCount,
       validAccessTokens: this.tokens.validAccessTokenCount,
       webhookDeliveries: this.webhooks.deliveries.length,
+      writes: this.stats.writes,
+      writesByEvent: Object.fromEntries(this.stats.writesByEvent),
+      invoiceNumberConflicts: this.invoiceNumbering.conflicts,
     };
   }
 
   resetStats(): void {
     this.stats.reset();
+    this.invoiceNumbering.conflicts = 0;
   }
 }

@@ -5,23 +5,46 @@
 import { ALL_FRESHBOOKS_ENTITIES, FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../../common/freshbooks-entities';
 import { toNaiveSec, type SandboxClock } from './clock';
 import { SandboxError } from './errors';
-import type { AccountData, BaseRec, RecByEntity, Table, VisState } from './model';
+import { Table, type AccountData, type BaseRec, type RecByEntity, type VisState } from './model';
 import { TaxTable } from './money';
 import { applyPatch, blankRecord, REQUIRED_ON_CREATE, resettleInvoice, type MutationContext } from './mutations';
 import { FilterCache, parseListQuery } from './query';
 import { renderRecord, type RenderContext } from './render';
+import { CLIENT_FILTERS, fieldPredicate, INVOICE_FILTERS, ITEM_FILTERS, PAYMENT_FILTERS, type FilterFields } from './search';
+import {
+  blankCreditNote,
+  CREDIT_NOTE_FILTERS,
+  CREDIT_NOTE_FIRST_ID,
+  CREDIT_NOTE_SPEC,
+  patchCreditNote,
+  renderCreditNote,
+  type CreditNoteRec,
+} from './credit-notes';
 
 type Json = Record<string, unknown>;
 
 export type SandboxAction = 'create' | 'update' | 'delete';
 
+/** The catalogue's entities plus what only the sandbox models (credit notes, for refunds). */
+export type SandboxEntity = FreshBooksEntity | 'credit_notes';
+
 export interface SandboxChange {
   accountId: string;
   businessId: number;
-  entity: FreshBooksEntity;
+  entity: SandboxEntity;
   id: number;
   action: SandboxAction;
+  /** Set on records a write touched as a side effect (the invoice a payment settled); not a write itself. */
+  secondary?: true;
 }
+
+/** `search[<field>]` / `search[<field>_like]` filters per entity (search.ts). */
+const FIELD_FILTERS: Partial<Record<FreshBooksEntity, FilterFields<any>>> = {
+  invoices: INVOICE_FILTERS,
+  clients: CLIENT_FILTERS,
+  items: ITEM_FILTERS,
+  payments: PAYMENT_FILTERS,
+};
 
 export interface ListResult {
   items: Json[];
@@ -65,7 +88,9 @@ export class SandboxStore {
     const account = this.account(accountId);
     const q = parseListQuery(entity, params);
     const table = account.tables[entity] as Table<BaseRec>;
-    const matching = this.filters.matching(accountId, table, entity, q);
+    let matching = this.filters.matching(accountId, table, entity, q);
+    const pred = fieldPredicate(FIELD_FILTERS[entity], params);
+    if (pred) matching = matching.filter((i) => pred(table.rows[i]!));
     const total = matching.length;
     const start = (q.page - 1) * q.perPage;
     const ctx = this.renderContext(account, q.includes);
@@ -88,13 +113,18 @@ export class SandboxStore {
     return this.account(accountId).tables[entity].get(id) as RecByEntity[E] | undefined;
   }
 
-  create(accountId: string, entity: FreshBooksEntity, fields: Json): Json {
-    const account = this.account(accountId);
+  /** errno 1001 for a missing required field (checked before anything else, e.g. a number conflict). */
+  checkRequired(entity: FreshBooksEntity, fields: Json): void {
     for (const required of REQUIRED_ON_CREATE[entity] ?? []) {
       if (fields[required] === undefined || fields[required] === null || fields[required] === '') {
         throw new SandboxError(422, 1001, `${required} is required.`, required, FRESHBOOKS_ENTITIES[entity].singleKey);
       }
     }
+  }
+
+  create(accountId: string, entity: FreshBooksEntity, fields: Json): Json {
+    const account = this.account(accountId);
+    this.checkRequired(entity, fields);
     const table = account.tables[entity];
     const ctx = this.mutationContext(account);
     const rec = blankRecord(entity, table.nextId, ctx);
@@ -146,6 +176,80 @@ export class SandboxStore {
     return this.setVisState(accountId, entity, id, 0);
   }
 
+  // ---- credit notes (credit-notes.ts; not in the shared entity catalogue) ----------------------------------
+
+  private readonly creditNoteTables = new Map<string, Table<CreditNoteRec>>();
+
+  creditNotes(accountId: string): Table<CreditNoteRec> {
+    this.account(accountId);
+    let t = this.creditNoteTables.get(accountId);
+    if (!t) {
+      t = new Table<CreditNoteRec>(CREDIT_NOTE_FIRST_ID);
+      this.creditNoteTables.set(accountId, t);
+    }
+    return t;
+  }
+
+  listCreditNotes(accountId: string, params: URLSearchParams): ListResult {
+    const account = this.account(accountId);
+    const table = this.creditNotes(accountId);
+    const q = parseListQuery({ idField: CREDIT_NOTE_SPEC.idField, singleKey: 'credit_note', updatedField: 'updated' }, params);
+    const pred = fieldPredicate(CREDIT_NOTE_FILTERS, params);
+    let rows = table.rows.filter((r) => q.vis.includes(r.vis) && (!pred || pred(r)));
+    if (q.sort === 'id_desc') rows = rows.reverse();
+    else if (q.sort === 'updated_asc' || q.sort === 'updated_desc') {
+      const sign = q.sort === 'updated_desc' ? -1 : 1;
+      rows = rows.sort((a, b) => sign * (a.upd - b.upd) || a.id - b.id);
+    }
+    const start = (q.page - 1) * q.perPage;
+    const items = rows.slice(start, start + q.perPage).map((r) => renderCreditNote(r, account, this.taxes, q.includes.has('lines')));
+    return { items, page: q.page, pages: Math.ceil(rows.length / q.perPage), per_page: q.perPage, total: rows.length };
+  }
+
+  getCreditNote(accountId: string, id: number, includeLines = false): Json | undefined {
+    const rec = this.creditNotes(accountId).get(id);
+    return rec ? renderCreditNote(rec, this.account(accountId), this.taxes, includeLines) : undefined;
+  }
+
+  createCreditNote(accountId: string, fields: Json): Json {
+    const account = this.account(accountId);
+    if (fields.clientid === undefined || fields.clientid === null || fields.clientid === '') {
+      throw new SandboxError(422, 1001, 'clientid is required.', 'clientid', 'credit_note');
+    }
+    const table = this.creditNotes(accountId);
+    const ctx = this.mutationContext(account);
+    const rec = blankCreditNote(table.nextId, table.rows[table.rows.length - 1], ctx);
+    patchCreditNote(rec, fields, ctx);
+    if (fields.vis_state === 1 || fields.vis_state === 2) rec.vis = fields.vis_state;
+    table.push(rec);
+    this.emit(account, 'credit_notes', rec.id, 'create', ctx);
+    return this.getCreditNote(accountId, rec.id, true)!;
+  }
+
+  /** A PUT on a credit note, with §3.2's phases: ext_vis_state > vis_state > action_* > plain fields. */
+  updateCreditNote(accountId: string, id: number, fields: Json): Json {
+    const account = this.account(accountId);
+    const rec = this.creditNotes(accountId).get(id);
+    if (!rec) throw new SandboxError(404, 1012, 'Credit note not found.', 'creditid', 'credit_note', String(id));
+    const ctx = this.mutationContext(account);
+    const vis = fields.ext_vis_state ?? fields.vis_state;
+    if (vis !== undefined) {
+      const v = Number(vis);
+      if (v !== 0 && v !== 1 && v !== 2) throw new SandboxError(422, 1004, 'vis_state must be 0, 1 or 2.', 'vis_state', undefined, String(vis));
+      rec.vis = v;
+      rec.upd = ctx.eastNow;
+      this.emit(account, 'credit_notes', id, v === 1 ? 'delete' : 'update', ctx);
+    } else if (Object.keys(fields).some((k) => k.startsWith('action_') && fields[k])) {
+      // [unverified] Credit-note actions (e.g. email) are not modelled; like invoices, the rest is dropped.
+    } else {
+      patchCreditNote(rec, fields, ctx);
+      rec.upd = ctx.eastNow;
+      this.creditNotes(accountId).touch();
+      this.emit(account, 'credit_notes', id, 'update', ctx);
+    }
+    return this.getCreditNote(accountId, id, true)!;
+  }
+
   private mustGet(account: AccountData, entity: FreshBooksEntity, id: number): RecByEntity[FreshBooksEntity] {
     const rec = account.tables[entity].get(id);
     if (!rec) {
@@ -167,14 +271,14 @@ export class SandboxStore {
     rec.upd = spec.updatedZone === 'UTC' ? ctx.utcNow : ctx.eastNow;
   }
 
-  private emit(account: AccountData, entity: FreshBooksEntity, id: number, action: SandboxAction, ctx: MutationContext): void {
+  private emit(account: AccountData, entity: SandboxEntity, id: number, action: SandboxAction, ctx: MutationContext): void {
     const base = { accountId: account.business.accountId, businessId: account.business.businessId };
     const seen = new Set<string>([`${entity}:${id}`]);
     const changes: SandboxChange[] = [{ ...base, entity, id, action }];
     for (const t of ctx.touched) {
       if (seen.has(`${t.entity}:${t.id}`)) continue;
       seen.add(`${t.entity}:${t.id}`);
-      changes.push({ ...base, ...t, action: 'update' });
+      changes.push({ ...base, ...t, action: 'update', secondary: true });
     }
     for (const c of changes) for (const l of this.listeners) l(c);
   }
