@@ -1,0 +1,4 @@
+/** Public API of the BigCommerce connector (no Temporal imports below here). */
+export { BigCommerceClient, type BigCommerceClientOptions, type BcHook } from './client';
+export { StoreThrottle } from './throttle';
+export { BigCommerceApiError, BigCommerceRateLimitedError } from './errors';
