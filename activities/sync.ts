@@ -4,7 +4,7 @@ import type { LedgerEntry } from '../db/delivery-ledger';
 import type { ChangeBatchInput, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan, SnapshotResult } from '../workflows/types';
 import { batchKeyOf } from './destinations/bigquery-writes';
 import { snapshotPlan } from './destinations/plan';
-import { ConnectionRuntime, type Connection } from './connection-runtime';
+import { ConnectionRuntime, type Connection, type DestinationConfig } from './connection-runtime';
 import type { Destination } from './destinations/types';
 import type { ActivityDeps } from './deps';
 import { SchemaMismatchError, translated } from './failures';
@@ -36,10 +36,10 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
   const prepared = new Map<string, number>();
 
   async function loadSyncPlan(connectionId: string): Promise<SyncPlan> {
-    const c = await deps.connections.get(connectionId);
+    const c = await deps.connections.get<DestinationConfig>(connectionId);
     if (!c) return { status: 'deleted', entities: [], snapshots: [], webhooks: false, pollIntervalSec: 3600, reconcileEveryHours: 24 };
     const wanted = c.settings.entities.filter((e): e is FreshBooksEntity => e in FRESHBOOKS_ENTITIES);
-    const { changes, snapshots } = snapshotPlan((c.destination as { type?: string }).type, wanted);
+    const { changes, snapshots } = snapshotPlan(c.destination.type, wanted);
     return {
       status: c.status,
       entities: changes,

@@ -168,8 +168,7 @@ export class ConnectionService {
       await new PowerBiTokenProvider({ authorityUrl: this.d.config.powerbi.authorityUrl, ...input }).token();
     } catch (err) {
       if (!(err instanceof PowerBiAuthError)) throw err;
-      const field = /AADSTS(90002|900023)\b/.test(err.message) ? 'tenantId' : /AADSTS700016\b/.test(err.message) ? 'clientId' : 'clientSecret';
-      throw new HttpError(400, 'invalid request', [{ field: `destination.${field}`, message: err.message }]);
+      throw new HttpError(400, 'invalid request', [{ field: `destination.${err.credentialField}`, message: err.message }]);
     }
   }
 

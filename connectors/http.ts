@@ -50,7 +50,8 @@ export function headerValue(headers: HttpReply['headers'], name: string): string
 }
 
 /** Retry-After as ms: delta-seconds or an HTTP date (RFC 9110 §10.2.3). Undefined when absent or garbage. */
-export function parseRetryAfterMs(value: string | undefined, nowMs: number = Date.now()): number | undefined {
+export function parseRetryAfterMs(raw: string | string[] | undefined, nowMs: number = Date.now()): number | undefined {
+  const value = Array.isArray(raw) ? raw[0] : raw;
   if (value === undefined) return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);

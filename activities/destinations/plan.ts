@@ -6,7 +6,7 @@ import { POWERBI_DIMENSION_ENTITIES } from '../../mapping/powerbi';
  * push tables cannot update a row, so dimension tables (one row per client or account, which reports
  * join on) are replaced whole; everything else is a stream of versions.
  */
-export function snapshotPlan(destinationType: string | undefined, entities: FreshBooksEntity[]): { changes: FreshBooksEntity[]; snapshots: FreshBooksEntity[] } {
+export function snapshotPlan(destinationType: 'bigquery' | 'powerbi', entities: FreshBooksEntity[]): { changes: FreshBooksEntity[]; snapshots: FreshBooksEntity[] } {
   if (destinationType !== 'powerbi') return { changes: entities, snapshots: [] };
   const dims = new Set<FreshBooksEntity>(POWERBI_DIMENSION_ENTITIES);
   return { changes: entities.filter((e) => !dims.has(e)), snapshots: entities.filter((e) => dims.has(e)) };

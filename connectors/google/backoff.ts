@@ -27,14 +27,4 @@ export function backoffDelayMs(attempt: number, policy: BackoffPolicy, retryAfte
   return Math.min(policy.maxRetryAfterMs, Math.max(retryAfterMs, jittered));
 }
 
-/** Retry-After as ms: delta-seconds or an HTTP date. Undefined when absent or unparseable. */
-export function parseRetryAfterMs(value: string | string[] | undefined, nowMs: number = Date.now()): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (v === undefined) return undefined;
-  const trimmed = v.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { parseRetryAfterMs, sleep } from '../http';

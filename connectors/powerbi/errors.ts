@@ -26,6 +26,13 @@ export class PowerBiAuthError extends PowerBiError {
     if (init.aadError !== undefined) this.aadError = init.aadError;
     this.aadCodes = init.aadCodes ?? [];
   }
+
+  /** Which configured value Azure AD refused, so a form can point at it; the secret when it cannot tell. */
+  get credentialField(): 'tenantId' | 'clientId' | 'clientSecret' {
+    if (this.aadCodes.some((c) => c === 90002 || c === 900023)) return 'tenantId';
+    if (this.aadCodes.includes(700016)) return 'clientId';
+    return 'clientSecret';
+  }
 }
 
 /** The service (or the network) kept failing transiently after our own retries; a later attempt may work. */

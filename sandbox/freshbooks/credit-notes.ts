@@ -26,9 +26,8 @@ import type { AccountData, BaseRec, InvoiceLineRec } from './model';
 import { lineCents, money, qtyString, type TaxTable } from './money';
 import { parseInvoiceLines, type MutationContext } from './mutations';
 import { nextDocumentNumber } from './numbering';
-import { street } from './render';
+import { documentClientFields } from './render';
 import type { FilterFields } from './search';
-import { PLACES } from './seed-data';
 
 type Json = Record<string, unknown>;
 
@@ -132,7 +131,6 @@ export function patchCreditNote(c: CreditNoteRec, f: Json, ctx: MutationContext)
 
 export function renderCreditNote(c: CreditNoteRec, account: AccountData, taxes: TaxTable, includeLines: boolean): Json {
   const client = account.tables.clients.get(c.client);
-  const place = PLACES[client?.place ?? 0] ?? PLACES[0]!;
   const totals = linesTotals(c.lines, taxes);
   const body: Json = {
     id: c.id,
@@ -155,16 +153,7 @@ export function renderCreditNote(c: CreditNoteRec, account: AccountData, taxes: 
     ext_archive: 0,
     notes: c.notes,
     description: c.desc,
-    fname: client?.fname ?? '',
-    lname: client?.lname ?? '',
-    organization: client?.org ?? '',
-    current_organization: client?.org ?? '',
-    street: client ? street(client.id) : '',
-    street2: '',
-    city: place.city,
-    province: place.province,
-    country: place.country,
-    code: place.code,
+    ...documentClientFields(client),
     language: 'en',
     template: 'clean-grouped',
     terms: null,

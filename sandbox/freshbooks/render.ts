@@ -50,6 +50,23 @@ export function street(id: number): string {
   return `${100 + ((id * 7919) % 900)} ${STREETS[id % STREETS.length]}`;
 }
 
+/** The client's name and address as documents (invoices, credit notes) copy them onto themselves. */
+export function documentClientFields(client: ClientRec | undefined): Json {
+  const place = PLACES[client?.place ?? 0] ?? PLACES[0]!;
+  return {
+    fname: client?.fname ?? '',
+    lname: client?.lname ?? '',
+    organization: client?.org ?? '',
+    current_organization: client?.org ?? '',
+    street: client ? street(client.id) : '',
+    street2: '',
+    city: place.city,
+    province: place.province,
+    country: place.country,
+    code: place.code,
+  };
+}
+
 function renderClient(c: ClientRec, ctx: RenderContext): Json {
   const place = PLACES[c.place] ?? PLACES[0]!;
   return withExtra(
@@ -179,7 +196,6 @@ function renderAccount(a: AccountRec): Json {
 function renderInvoice(inv: InvoiceRec, ctx: RenderContext): Json {
   const { taxes, account } = ctx;
   const client = account.tables.clients.get(inv.client);
-  const place = PLACES[client?.place ?? 0] ?? PLACES[0]!;
   const totals = invoiceTotals(inv, taxes);
   const body: Json = {
     id: inv.id,
@@ -222,18 +238,9 @@ function renderInvoice(inv: InvoiceRec, ctx: RenderContext): Json {
     last_order_status: null,
     ext_archive: 0,
     vis_state: inv.vis,
-    fname: client?.fname ?? '',
-    lname: client?.lname ?? '',
-    organization: client?.org ?? '',
-    current_organization: client?.org ?? '',
+    ...documentClientFields(client),
     email: client?.email ?? '',
     address: '',
-    street: client ? street(client.id) : '',
-    street2: '',
-    city: place.city,
-    province: place.province,
-    country: place.country,
-    code: place.code,
     vat_name: null,
     vat_number: '',
     description: '',

@@ -277,6 +277,19 @@ describe('PowerBiTokenProvider', () => {
     assert.ok(viaClient instanceof PowerBiAuthError);
   });
 
+  it('names the refused value: unknown tenant, unknown client, wrong secret', async () => {
+    const { run } = await start();
+    const refused = async (o: { tenantId?: string; clientId?: string; clientSecret?: string }) => {
+      const provider = new PowerBiTokenProvider({ authorityUrl: run.authorityUrl, tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET, ...o });
+      const err = await provider.token().catch((e: unknown) => e);
+      assert.ok(err instanceof PowerBiAuthError);
+      return err.credentialField;
+    };
+    assert.equal(await refused({ tenantId: '00000000-0000-4000-8000-000000000000' }), 'tenantId');
+    assert.equal(await refused({ clientId: '00000000-0000-4000-8000-000000000001' }), 'clientId');
+    assert.equal(await refused({ clientSecret: 'wrong' }), 'clientSecret');
+  });
+
   it('retries 5xx from Azure AD, then fails retryable', async () => {
     const { sb, tokens } = await start();
     sb.state.injectFaults([{ scope: 'token', status: 503, retryAfterSec: 1, count: 2 }]);
