@@ -7,7 +7,7 @@ import { connectionWorkflowId } from '../../workflows/ids';
 import { datasetDefinition } from '../../mapping/powerbi';
 import { SANDBOX_POWERBI } from '../../scripts/local-service';
 import { startHarness, type Harness } from '../support/harness';
-import { createPowerBiConnection, eventually, powerBiRows, waitForRuns } from '../support/flows';
+import { authorizeFreshBooks, createPowerBiConnection, eventually, powerBiRows, waitForRuns } from '../support/flows';
 
 /**
  * FreshBooks → Power BI on the real-time path: callbacks registered and verified through the
@@ -182,6 +182,22 @@ describe('FreshBooks webhooks → Power BI (real Temporal, Postgres, sandboxes)'
     for (const secret of secrets) assert.ok(!text.includes(secret), 'a secret reached the history');
     const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'webhookChanges');
     assert.ok(signals.length > 0);
+  });
+
+  test('a service principal Azure AD refuses is a 400 naming the field, and nothing is stored', async () => {
+    const auth = await authorizeFreshBooks(h);
+    const before = (await h.db.query('SELECT count(*) AS n FROM connections')).rows[0].n;
+    const { workspaceId, tenantId, clientId } = SANDBOX_POWERBI;
+    const res = await h.admin('/api/connections', {
+      body: {
+        authorizationId: auth.authorizationId, businessIds: [auth.businesses[0]!.businessId],
+        destination: { type: 'powerbi', tenantId, clientId, clientSecret: 'not-the-secret-value', workspaceId },
+      },
+    });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.details[0].field, 'destination.clientSecret');
+    assert.ok(!JSON.stringify(res.body).includes('not-the-secret-value'));
+    assert.equal((await h.db.query('SELECT count(*) AS n FROM connections')).rows[0].n, before);
   });
 
   test('deleting the connection removes its callbacks at FreshBooks', async () => {
