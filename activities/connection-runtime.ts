@@ -1,9 +1,10 @@
 import { ApplicationFailure, getClient } from '@temporalio/activity';
-import { FreshBooksCallbacks, FreshBooksClient, type TokenSource } from '../connectors/freshbooks';
+import { BigCommerceClient } from '../connectors/bigcommerce';
+import { FreshBooksCallbacks, FreshBooksClient, FreshBooksWriter, type TokenSource } from '../connectors/freshbooks';
 import { ServiceAccountTokenProvider, parseServiceAccountKey } from '../connectors/google';
 import { BigQueryWarehouse } from '../connectors/bigquery';
 import type { ConnectionRecord } from '../db/connections';
-import type { FreshBooksGrantSecret, ServiceAccountSecret } from '../db/credentials';
+import type { BigCommerceStoreSecret, FreshBooksGrantSecret, ServiceAccountSecret } from '../db/credentials';
 import { Workflows } from '../temporal/workflow-starts';
 import { BigQueryDestination } from './destinations/bigquery';
 import type { BigQueryDestinationConfig } from './destinations/bigquery-writes';
@@ -14,6 +15,14 @@ import { needsReauth } from './failures';
 
 export type DestinationConfig = BigQueryDestinationConfig | PowerBiDestinationConfig;
 export type Connection = ConnectionRecord<DestinationConfig>;
+
+/** A bigcommerce_freshbooks connection's store: the token, hook secret and client secret are sealed under `credentialId`. */
+export interface BigCommerceStoreConfig {
+  type: 'bigcommerce';
+  storeHash: string;
+  credentialId: string;
+}
+export type StoreConnection = ConnectionRecord<BigCommerceStoreConfig>;
 
 /**
  * Builds the API clients an activity needs for a connection. Tokens are read from the encrypted
@@ -39,6 +48,32 @@ export class ConnectionRuntime {
       apiBase: this.deps.config.freshbooks.apiBase, accountId: c.source.accountId, tokens: this.grantTokens(c.source.grantId),
       budget: this.deps.freshbooksBudget, budgetKey: c.source.accountId,
     });
+  }
+
+  /** Writes into the connection's FreshBooks business (BigCommerce orders → invoices). */
+  freshbooksWriter(c: ConnectionRecord<unknown>): FreshBooksWriter {
+    return new FreshBooksWriter({
+      apiBase: this.deps.config.freshbooks.apiBase, accountId: c.source.accountId, tokens: this.grantTokens(c.source.grantId),
+      budget: this.deps.freshbooksBudget, budgetKey: c.source.accountId,
+    });
+  }
+
+  async storeConnection(connectionId: string): Promise<StoreConnection> {
+    const c = await this.deps.connections.get<BigCommerceStoreConfig>(connectionId);
+    if (!c || c.kind !== 'bigcommerce_freshbooks') throw ApplicationFailure.nonRetryable(`store connection ${connectionId} not found`, 'ConnectionNotFound');
+    return c;
+  }
+
+  /** The store's API client; every client of one store shares the process's view of its quota. */
+  async bigcommerce(c: StoreConnection): Promise<BigCommerceClient> {
+    const secret = await this.storeSecret(c);
+    return new BigCommerceClient({ apiBase: this.deps.config.bigcommerce.apiBase, storeHash: c.destination.storeHash, token: secret.accessToken, throttle: this.deps.storeThrottle });
+  }
+
+  async storeSecret(c: StoreConnection): Promise<BigCommerceStoreSecret> {
+    const cred = await this.deps.credentials.get<BigCommerceStoreSecret>(c.destination.credentialId);
+    if (!cred) throw ApplicationFailure.nonRetryable(`BigCommerce credential of ${c.id} is missing`, 'ConnectionNotFound');
+    return cred.secret;
   }
 
   callbacks(c: ConnectionRecord<unknown>): FreshBooksCallbacks {

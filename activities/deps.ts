@@ -1,5 +1,6 @@
 import type { AppConfig } from '../common/config';
 import type { Logger } from '../common/logger';
+import type { StoreThrottle } from '../connectors/bigcommerce';
 import type { RequestBudget } from '../connectors/freshbooks';
 import type { DatasetPacer } from '../connectors/powerbi';
 import type { ConnectionStore } from '../db/connections';
@@ -20,5 +21,7 @@ export interface ActivityDeps {
   freshbooksBudget: RequestBudget;
   /** Power BI's per-dataset limits (5 pending, 120 posts a minute), shared by this process's activities. */
   powerbiPacer: DatasetPacer;
+  /** BigCommerce's store quota as its rate-limit headers last reported it, shared by this process's activities. */
+  storeThrottle: StoreThrottle;
   logger: Logger;
 }

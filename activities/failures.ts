@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { FreshBooksInvalidGrantError, FreshBooksRateLimitedError } from '../connectors/freshbooks';
+import { BigCommerceApiError, BigCommerceRateLimitedError } from '../connectors/bigcommerce';
+import { FreshBooksApiError, FreshBooksInvalidGrantError, FreshBooksRateLimitedError } from '../connectors/freshbooks';
 import { PowerBiAuthError, PowerBiRateLimitedError, PowerBiRequestError } from '../connectors/powerbi';
 
 /**
@@ -30,7 +31,13 @@ export function toActivityFailure(err: unknown): unknown {
   if (err instanceof PowerBiRequestError && (err.status === 401 || err.status === 403)) return ApplicationFailure.nonRetryable(err.message, 'DestinationAuth');
   if (err instanceof PowerBiRequestError) return ApplicationFailure.nonRetryable(err.message, 'DestinationRejected');
   if (err instanceof PowerBiRateLimitedError) return ApplicationFailure.create({ type: 'RateLimited', message: err.message, nextRetryDelay: Math.max(err.retryAfterMs, 1000) });
-  if (err instanceof Error && ['InvalidServiceAccountKey', 'SchemaConflict', 'SchemaMismatch'].includes(err.name)) {
+  // BigCommerce: a refused token or scope needs a person; its quota just needs the window to refill.
+  if (err instanceof BigCommerceRateLimitedError) return ApplicationFailure.create({ type: 'RateLimited', message: err.message, nextRetryDelay: Math.max(err.retryAfterMs, 1000) });
+  if (err instanceof BigCommerceApiError && (err.status === 401 || err.status === 403)) return ApplicationFailure.nonRetryable(err.message, 'SourceAuth');
+  if (err instanceof BigCommerceApiError && !err.retryable) return ApplicationFailure.nonRetryable(err.message, 'SourceRejected');
+  // A FreshBooks write it refuses as invalid (400/422) will be refused again: the order waits for a person.
+  if (err instanceof FreshBooksApiError && (err.status === 400 || err.status === 422)) return ApplicationFailure.nonRetryable(err.message, 'FreshBooksRejected');
+  if (err instanceof Error && ['InvalidServiceAccountKey', 'SchemaConflict', 'SchemaMismatch', 'OrderRefused'].includes(err.name)) {
     return ApplicationFailure.nonRetryable(err.message, err.name);
   }
   return err;

@@ -1,12 +1,17 @@
 import { ConnectionRuntime } from './connection-runtime';
 import type { ActivityDeps } from './deps';
 import { freshbooksGrantActivities } from './freshbooks-grant';
+import { orderActivities } from './orders';
+import { storeActivities } from './store';
 import { syncActivities } from './sync';
 import { webhookActivities } from './webhooks';
 
 export function createActivities(deps: ActivityDeps) {
   const runtime = new ConnectionRuntime(deps);
-  return { ...freshbooksGrantActivities(deps), ...syncActivities(deps, runtime), ...webhookActivities(deps, runtime) };
+  return {
+    ...freshbooksGrantActivities(deps), ...syncActivities(deps, runtime), ...webhookActivities(deps, runtime),
+    ...orderActivities(deps, runtime), ...storeActivities(deps, runtime),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

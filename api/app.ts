@@ -18,6 +18,10 @@ import { freshbooksOAuthRoutes } from './routes/freshbooks-oauth';
 import { freshbooksWebhookRoutes } from './routes/freshbooks-webhooks';
 import { WebhookCallbackStore } from '../db/webhook-callbacks';
 import { WebhookVerifierCache } from './webhook-verifiers';
+import { BigCommerceOrderStore } from '../db/bigcommerce-orders';
+import { bigcommerceWebhookRoutes } from './routes/bigcommerce-webhooks';
+import { orderRoutes } from './routes/orders';
+import { StoreHookSecrets } from './store-hook-secrets';
 
 export interface ApiDeps {
   config: AppConfig;
@@ -54,8 +58,10 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   });
   app.use('/oauth/freshbooks', freshbooksOAuthRoutes(service));
   app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ cache: new WebhookVerifierCache(connections, callbacks), callbacks, workflows, logger }));
+  app.use('/webhooks/bigcommerce', bigcommerceWebhookRoutes({ secrets: new StoreHookSecrets(connections, credentials), workflows, logger }));
   app.use('/codec', codecRoutes(config.payloadKeys, config.adminToken));
   app.use('/api', admin, connectionRoutes(service, workflows, new SyncRunStore(db), new DeliveryLedger(db), callbacks));
+  app.use('/api', admin, orderRoutes(service, workflows, new BigCommerceOrderStore(db)));
   app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });
   app.use(errorHandler(logger));
   return app;

@@ -14,6 +14,10 @@ import type { PowerBiDestinationConfig } from '../activities/destinations/powerb
 import { PowerBiAuthError, PowerBiTokenProvider } from '../connectors/powerbi';
 import type { ConnectionKind } from '../db/connections';
 import type { PowerBiServicePrincipalSecret } from '../db/credentials';
+import { BigCommerceApiError, BigCommerceClient } from '../connectors/bigcommerce';
+import type { BigCommerceStoreSecret } from '../db/credentials';
+import type { BigCommerceStoreConfig } from '../activities/connection-runtime';
+import { randomBytes } from 'node:crypto';
 import { HttpError } from './http-errors';
 
 const tableKeys = Object.keys(TABLES) as [TableKey, ...TableKey[]];
@@ -60,6 +64,25 @@ export const createConnectionsInput = z.object({
   businessIds: z.array(z.number().int().positive()).min(1),
   destination: z.discriminatedUnion('type', [bigQueryDestinationInput, powerBiDestinationInput]),
   settings: connectionSettingsInput.default({ pollIntervalSec: 900, reconcileEveryHours: 24, webhooks: true }),
+});
+
+/** A BigCommerce store feeding one FreshBooks business (reference/bigcommerce.md §1: a store-level API account). */
+export const createStoreConnectionInput = z.object({
+  authorizationId: z.string().min(1),
+  businessId: z.number().int().positive(),
+  store: z.object({
+    type: z.literal('bigcommerce'),
+    storeHash: z.string().regex(/^[a-z0-9]{1,32}$/i, 'must be the store hash from the API path (stores/{store_hash}/)'),
+    /** Sent as X-Auth-Token; shown once by BigCommerce when the account is created. */
+    accessToken: z.string().min(1),
+    /** Optional: lets deliveries signed with Standard Webhooks be checked against it. */
+    clientSecret: z.string().min(1).optional(),
+  }),
+  settings: z.object({
+    pollIntervalSec: z.number().int().min(30).max(86_400).default(300),
+    /** How far back the first sweep reads modified orders. */
+    backfillDays: z.number().int().min(0).max(3650).default(30),
+  }).default({ pollIntervalSec: 300, backfillDays: 30 }),
 });
 
 export interface ConnectionServiceDeps {
@@ -139,6 +162,54 @@ export class ConnectionService {
       ids.push(id);
     }
     return ids;
+  }
+
+  /**
+   * Connects a store to a FreshBooks business. The token is tried against the store first ("ping your
+   * real systems"); one store feeds one business, since its order numbers become that business's
+   * invoice numbers.
+   */
+  async createStoreConnection(input: z.infer<typeof createStoreConnectionInput>): Promise<string> {
+    const auth = await this.d.authorizations.get(input.authorizationId);
+    if (!auth) throw new HttpError(404, `unknown authorization ${input.authorizationId}`);
+    const b = (auth.identity as unknown as FreshBooksIdentity).businesses.find((x) => x.businessId === input.businessId);
+    if (!b) throw new HttpError(400, 'invalid request', [{ field: 'businessId', message: `business ${input.businessId} is not visible to this authorization` }]);
+    const { storeHash, accessToken, clientSecret } = input.store;
+    if (await this.d.connections.findByStore(storeHash)) throw new HttpError(409, `store ${storeHash} is already connected`);
+    await this.checkStoreToken(storeHash, accessToken);
+    const secret: BigCommerceStoreSecret = { accessToken, hookSecret: randomBytes(32).toString('base64url'), ...(clientSecret ? { clientSecret } : {}) };
+    const credentialId = await this.d.credentials.create<BigCommerceStoreSecret>('bigcommerce_store', secret, { storeHash });
+    const id = `conn_${randomUUID()}`;
+    const destination: BigCommerceStoreConfig = { type: 'bigcommerce', storeHash, credentialId };
+    await this.d.connections.create({
+      id, kind: 'bigcommerce_freshbooks',
+      source: { grantId: auth.credentialId, accountId: b.accountId, businessId: b.businessId, businessUuid: b.businessUuid, businessName: b.name },
+      destination: destination as unknown as Record<string, unknown>,
+      settings: {
+        pollIntervalSec: input.settings.pollIntervalSec, entities: [], reconcileEveryHours: 24,
+        backfillSince: new Date(Date.now() - input.settings.backfillDays * 86_400_000).toISOString(),
+      },
+    });
+    await this.d.workflows.storeSync(id);
+    return id;
+  }
+
+  private async checkStoreToken(storeHash: string, accessToken: string): Promise<void> {
+    try {
+      await new BigCommerceClient({ apiBase: this.d.config.bigcommerce.apiBase, storeHash, token: accessToken, maxAttempts: 2 }).hooks();
+    } catch (err) {
+      if (!(err instanceof BigCommerceApiError)) throw err;
+      const field = err.status === 404 ? 'store.storeHash' : 'store.accessToken';
+      if (err.status === 401 || err.status === 403 || err.status === 404) throw new HttpError(400, 'invalid request', [{ field, message: `BigCommerce refused it (HTTP ${err.status})` }]);
+      throw new HttpError(502, `BigCommerce did not answer the check (HTTP ${err.status})`);
+    }
+  }
+
+  /** A store connection, or 404 (order routes exist only for these). */
+  async store(id: string): Promise<ConnectionRecord<BigCommerceStoreConfig>> {
+    const c = await this.get(id);
+    if (c.kind !== 'bigcommerce_freshbooks') throw new HttpError(404, `connection ${id} has no BigCommerce store`);
+    return c as unknown as ConnectionRecord<BigCommerceStoreConfig>;
   }
 
   /** Checks the destination's secret against the real system, then seals it; only its id is kept in the connection. */

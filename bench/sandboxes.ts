@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import type { AddressInfo } from 'node:net';
 import { createFreshBooksSandbox, type SeedScale } from '../sandbox/freshbooks';
 import { createGoogleSandbox, generateTestServiceAccountKey } from '../sandbox/google';
+import { createBigCommerceSandbox } from '../sandbox/bigcommerce';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, startPowerBiSandbox, type Sandboxes } from '../scripts/local-service';
 
 /**
@@ -102,8 +103,12 @@ export async function startTimedSandboxes(opts: { scale: SeedScale; seed?: numbe
   const fbServer = await listen(timed(fb.app as unknown as RequestListener, fbTimings, freshbooksOp));
   const googleServer = await listen(timed(google.app as unknown as RequestListener, googleTimings, googleOp));
   const pbi = await startPowerBiSandbox();
+  const bc = createBigCommerceSandbox({ seedOrders: 0 });
+  const bcServer = await bc.listen(0);
   return {
     ...pbi,
+    bc,
+    bcApiBase: bcServer.apiBase,
     fb,
     fbUrl: fbServer.url,
     google,
@@ -112,7 +117,7 @@ export async function startTimedSandboxes(opts: { scale: SeedScale; seed?: numbe
     fbTimings,
     googleTimings,
     async close() {
-      await Promise.all([close(fbServer.server), close(googleServer.server), pbi.close()]);
+      await Promise.all([close(fbServer.server), close(googleServer.server), pbi.close(), bcServer.close()]);
     },
   };
 }

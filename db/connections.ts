@@ -1,6 +1,6 @@
 import type { Db } from './pool';
 
-export type ConnectionKind = 'freshbooks_bigquery' | 'freshbooks_powerbi';
+export type ConnectionKind = 'freshbooks_bigquery' | 'freshbooks_powerbi' | 'bigcommerce_freshbooks';
 export type ConnectionStatus = 'active' | 'needs_reauth' | 'paused' | 'deleted';
 
 export interface FreshBooksSource {
@@ -13,6 +13,8 @@ export interface FreshBooksSource {
 
 export interface ConnectionSettings {
   pollIntervalSec: number;
+  /** bigcommerce_freshbooks: orders modified since this instant are read by the first poll. */
+  backfillSince?: string;
   /** FreshBooks entities this connection syncs. */
   entities: string[];
   /** Hours between full reconciliations (deletes, missed changes). */
@@ -24,7 +26,9 @@ export interface ConnectionSettings {
 export interface ConnectionRecord<D = Record<string, unknown>> {
   id: string;
   kind: ConnectionKind;
+  /** The FreshBooks business, whichever way data moves (it is written to for bigcommerce_freshbooks). */
   source: FreshBooksSource;
+  /** The other side: a warehouse or dataset, or for bigcommerce_freshbooks the store that feeds FreshBooks. */
   destination: D;
   settings: ConnectionSettings;
   status: ConnectionStatus;
@@ -79,6 +83,13 @@ export class ConnectionStore {
   async exists(id: string): Promise<boolean> {
     const { rowCount } = await this.db.query(`SELECT 1 FROM connections WHERE id = $1 AND status <> 'deleted'`, [id]);
     return (rowCount ?? 0) > 0;
+  }
+
+  /** The live store connection for a BigCommerce store hash (a store feeds one FreshBooks business). */
+  async findByStore(storeHash: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT id FROM connections WHERE kind = 'bigcommerce_freshbooks' AND destination->>'storeHash' = $1 AND status <> 'deleted'`, [storeHash]);
+    return rows[0]?.id ?? null;
   }
 
   async list(): Promise<ConnectionRecord[]> {

@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { openJson, sealJson, keyIdOf, type KeyRing } from '../common/crypto';
 import type { Db } from './pool';
 
-export type CredentialKind = 'freshbooks_oauth' | 'google_service_account' | 'freshbooks_webhook_verifier' | 'powerbi_service_principal';
+export type CredentialKind = 'freshbooks_oauth' | 'google_service_account' | 'freshbooks_webhook_verifier' | 'powerbi_service_principal' | 'bigcommerce_store';
 export type CredentialStatus = 'active' | 'needs_reauth' | 'revoked';
 
 export interface FreshBooksGrantSecret {
@@ -121,4 +121,12 @@ export interface WebhookVerifierSecret {
 
 export interface PowerBiServicePrincipalSecret {
   clientSecret: string;
+}
+
+/** A store-level API account: the token sent as X-Auth-Token, the secret header our hooks carry, and
+ * the account's client secret when the user gave it (Standard Webhooks signatures). */
+export interface BigCommerceStoreSecret {
+  accessToken: string;
+  hookSecret: string;
+  clientSecret?: string;
 }

@@ -17,6 +17,7 @@ import { installWorkerRuntime } from '../workers/runtime';
 import { createFreshBooksSandbox } from '../sandbox/freshbooks';
 import { createGoogleSandbox, generateTestServiceAccountKey } from '../sandbox/google';
 import { createPowerBiSandbox } from '../sandbox/powerbi';
+import { createBigCommerceSandbox } from '../sandbox/bigcommerce';
 
 /**
  * Wires the service to local stand-ins exactly as production is wired to the real systems: only base
@@ -42,6 +43,8 @@ export interface Sandboxes {
   powerbi: ReturnType<typeof createPowerBiSandbox>;
   powerbiAuthorityUrl: string;
   powerbiApiBase: string;
+  bc: ReturnType<typeof createBigCommerceSandbox>;
+  bcApiBase: string;
   close(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export async function startSandboxes(opts: {
   googleTokenTtlSec?: number;
   fbPort?: number;
   powerbi?: Parameters<typeof createPowerBiSandbox>[0];
+  bigcommerce?: Parameters<typeof createBigCommerceSandbox>[0];
 } = {}): Promise<Sandboxes> {
   const fb = createFreshBooksSandbox({ clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, ...opts.freshbooks });
   const fbServer = await fb.listen(opts.fbPort ?? 0);
@@ -58,9 +62,11 @@ export async function startSandboxes(opts: {
   const sa = generateTestServiceAccountKey('ml-connector@ml-connector-dev.iam.gserviceaccount.com');
   google.state.registerServiceAccount(JSON.parse(sa.keyJson).client_email, sa.publicKeyPem);
   const pbi = await startPowerBiSandbox(opts.powerbi);
+  const bc = createBigCommerceSandbox(opts.bigcommerce);
+  const bcServer = await bc.listen(0);
   return {
-    fb, fbUrl: fbServer.url, google, googleUrl: googleServer.url, serviceAccountKeyJson: sa.keyJson, ...pbi,
-    async close() { await fbServer.close(); await googleServer.close(); await pbi.close(); },
+    fb, fbUrl: fbServer.url, google, googleUrl: googleServer.url, serviceAccountKeyJson: sa.keyJson, ...pbi, bc, bcApiBase: bcServer.apiBase,
+    async close() { await fbServer.close(); await googleServer.close(); await pbi.close(); await bcServer.close(); },
   };
 }
 
@@ -90,6 +96,7 @@ export function sandboxEnv(s: Sandboxes, base: { databaseUrl: string; temporalAd
     BIGQUERY_API_ENDPOINT: base.bigqueryEndpoint,
     POWERBI_AUTHORITY_URL: s.powerbiAuthorityUrl,
     POWERBI_API_BASE: s.powerbiApiBase,
+    BIGCOMMERCE_API_BASE: s.bcApiBase,
     ...overrides,
   };
 }

@@ -1,5 +1,5 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
-import type { SignalDefinition } from '@temporalio/common';
+import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
 import type { connectionWorkflow } from '../workflows/connection';
 import {
   requestSyncSignal, redeliverSignal, pauseSignal, stopSignal, statusQuery, webhookChangesSignal, webhookVerifierSignal,
@@ -7,7 +7,10 @@ import {
 } from '../workflows/connection';
 import type { credentialWorkflow } from '../workflows/credential';
 import { requestRefreshUpdate, reauthorizedSignal } from '../workflows/credential';
-import { connectionWorkflowId, credentialWorkflowId } from '../workflows/ids';
+import { connectionWorkflowId, credentialWorkflowId, orderWorkflowId } from '../workflows/ids';
+import { orderChangedSignal, orderStatusQuery, type OrderWorkflowStatus, type orderWorkflow } from '../workflows/order';
+import type { OrderHint, OrderWorkflowInput } from '../workflows/order-types';
+import { customerChangedSignal, storeStatusQuery, storeSyncSignal, type StoreWorkflowStatus, type storeWorkflow } from '../workflows/store';
 import type { MaintenanceRequest, RedeliverRequest, RefreshResult, SyncRequest, WebhookChange } from '../workflows/types';
 
 /**
@@ -54,6 +57,37 @@ export class Workflows {
     });
   }
 
+  /** A BigCommerce store connection's workflow (same `connection/<id>` id, store workflow type): sweep now. */
+  async storeSync(connectionId: string): Promise<void> {
+    await this.client.workflow.signalWithStart<typeof storeWorkflow, []>('storeWorkflow', {
+      workflowId: connectionWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId }],
+      signal: storeSyncSignal, signalArgs: [],
+    });
+  }
+
+  async customerChanged(connectionId: string, customerId: number): Promise<void> {
+    await this.client.workflow.signalWithStart<typeof storeWorkflow, [number]>('storeWorkflow', {
+      workflowId: connectionWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId }],
+      signal: customerChangedSignal, signalArgs: [customerId],
+    });
+  }
+
+  /** The webhook and poll path for orders: start `order/<store>/<id>` if it is not running, and tell it to look. */
+  async orderChanged(order: OrderWorkflowInput, hint: OrderHint): Promise<void> {
+    await this.client.workflow.signalWithStart<typeof orderWorkflow, [OrderHint]>('orderWorkflow', {
+      workflowId: orderWorkflowId(order.storeHash, order.orderId), taskQueue: this.taskQueue, args: [order],
+      signal: orderChangedSignal, signalArgs: [hint],
+    });
+  }
+
+  orderStatus(storeHash: string, orderId: number, timeoutMs = 5_000): Promise<OrderWorkflowStatus | null> {
+    return this.boundedQuery(orderWorkflowId(storeHash, orderId), orderStatusQuery, timeoutMs);
+  }
+
+  storeStatus(connectionId: string, timeoutMs = 5_000): Promise<StoreWorkflowStatus | null> {
+    return this.boundedQuery(connectionWorkflowId(connectionId), storeStatusQuery, timeoutMs);
+  }
+
   async pauseConnection(connectionId: string, paused: boolean): Promise<void> {
     await this.client.workflow.getHandle(connectionWorkflowId(connectionId)).signal(pauseSignal, paused);
   }
@@ -66,10 +100,13 @@ export class Workflows {
    * The workflow's own view (cursors, current run). Bounded: while the worker that cached the
    * workflow is gone, a query waits for the sticky queue to time out, and callers (the API) must not.
    */
-  async connectionStatus(connectionId: string, timeoutMs = 5_000): Promise<ConnectionWorkflowStatus | null> {
+  connectionStatus(connectionId: string, timeoutMs = 5_000): Promise<ConnectionWorkflowStatus | null> {
+    return this.boundedQuery(connectionWorkflowId(connectionId), statusQuery, timeoutMs);
+  }
+
+  private async boundedQuery<R>(workflowId: string, query: QueryDefinition<R>, timeoutMs: number): Promise<R | null> {
     try {
-      return await this.client.withDeadline(Date.now() + timeoutMs, () =>
-        this.client.workflow.getHandle(connectionWorkflowId(connectionId)).query(statusQuery));
+      return await this.client.withDeadline(Date.now() + timeoutMs, () => this.client.workflow.getHandle(workflowId).query(query));
     } catch (err) {
       if (isDeadlineExceeded(err)) return null;
       ignoreNotFound(err);

@@ -1,5 +1,6 @@
 import type { AppConfig } from '../common/config';
 import type { Logger } from '../common/logger';
+import { StoreThrottle } from '../connectors/bigcommerce';
 import { TokenBucketBudget } from '../connectors/freshbooks';
 import { DatasetPacer } from '../connectors/powerbi';
 import { ConnectionStore } from '../db/connections';
@@ -20,5 +21,6 @@ export function buildActivityDeps(config: AppConfig, db: Db, logger: Logger): Ac
     runs: new SyncRunStore(db),
     freshbooksBudget: new TokenBucketBudget({ ratePerSec: config.freshbooks.requestsPerSec, burst: Math.max(1, Math.ceil(config.freshbooks.requestsPerSec)) }),
     powerbiPacer: new DatasetPacer(),
+    storeThrottle: new StoreThrottle(),
   };
 }

@@ -5,7 +5,7 @@ import type { DeliveryLedger } from '../../db/delivery-ledger';
 import type { SyncRunStore } from '../../db/sync-runs';
 import type { WebhookCallbackStore } from '../../db/webhook-callbacks';
 import type { Workflows } from '../../temporal/workflow-starts';
-import { ConnectionService, createConnectionsInput } from '../connection-service';
+import { ConnectionService, createConnectionsInput, createStoreConnectionInput } from '../connection-service';
 import { asyncRoute, HttpError, parseBody } from '../http-errors';
 
 const entityEnum = z.enum(ALL_FRESHBOOKS_ENTITIES as [FreshBooksEntity, ...FreshBooksEntity[]]);
@@ -31,6 +31,10 @@ export function connectionRoutes(service: ConnectionService, workflows: Workflow
   }));
 
   r.post('/connections', asyncRoute(async (req, res) => {
+    if (req.body && typeof req.body === 'object' && 'store' in req.body) {
+      res.status(201).json({ connectionIds: [await service.createStoreConnection(parseBody(createStoreConnectionInput, req.body))] });
+      return;
+    }
     const ids = await service.createConnections(parseBody(createConnectionsInput, req.body));
     res.status(201).json({ connectionIds: ids });
   }));
@@ -41,6 +45,10 @@ export function connectionRoutes(service: ConnectionService, workflows: Workflow
 
   r.get('/connections/:id', asyncRoute(async (req, res) => {
     const c = await service.get(String(req.params.id));
+    if (c.kind === 'bigcommerce_freshbooks') {
+      res.json({ ...publicView(c), workflow: await workflows.storeStatus(c.id) });
+      return;
+    }
     const [workflow, recentRuns, delivered, hooks] = await Promise.all([workflows.connectionStatus(c.id), runs.recent(c.id), ledger.counts(c.id), callbacks.list(c.id)]);
     // Which callbacks exist and whether FreshBooks verified them; never the verifiers.
     const webhookCallbacks = hooks.map(({ callbackId, event, uri, verified, updatedAt }) => ({ callbackId, event, uri, verified, updatedAt }));
@@ -58,6 +66,11 @@ export function connectionRoutes(service: ConnectionService, workflows: Workflow
 
   r.post('/connections/:id/sync', asyncRoute(async (req, res) => {
     const c = await service.get(String(req.params.id));
+    if (c.kind === 'bigcommerce_freshbooks') {
+      await workflows.storeSync(c.id);
+      res.status(202).json({ accepted: true, mode: 'sweep' });
+      return;
+    }
     const { mode } = parseBody(syncInput, req.body);
     await workflows.requestSync(c.id, { mode, reason: 'manual' });
     res.status(202).json({ accepted: true, mode });

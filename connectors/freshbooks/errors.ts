@@ -24,6 +24,14 @@ export class FreshBooksApiError extends Error {
   }
 }
 
+/**
+ * FreshBooks refused a write because another request was changing the same resource (§6 errno 409), e.g. two
+ * invoice creates without `invoice_number` at once (§3.1). Nothing was written, so retrying is safe.
+ */
+export function isConflict(err: unknown): err is FreshBooksApiError {
+  return err instanceof FreshBooksApiError && (err.status === 409 || err.errno === 409);
+}
+
 /** 401 that survived one refresh: the connection needs re-authorization (or the token store is broken). */
 export class FreshBooksUnauthorizedError extends FreshBooksApiError {
   override name = 'Unauthorized';

@@ -1,7 +1,8 @@
 /**
  * One GET against FreshBooks with the whole retry policy, shared by the accounting client and the
  * identity lookup: 401 → ask the TokenSource to refresh (never refresh here) and retry once; 429 →
- * honour Retry-After and pause the shared budget, up to a total wait; 5xx/network → jittered backoff;
+ * honour Retry-After and pause the shared budget, up to a total wait; 5xx/network → jittered backoff (never
+ * for a call marked `repeatable: false`, a create);
  * an error shape inside an HTTP 200 is still an error (reference/freshbooks.md §6, §9.15).
  */
 import type { RequestBudget } from './budget';
@@ -51,13 +52,27 @@ export function getFreshBooksJson(url: string, p: GetJsonPolicy): Promise<unknow
   return sendFreshBooksJson({ method: 'GET', url }, p);
 }
 
+export interface FreshBooksCall {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  body?: unknown;
+  /**
+   * Default true: 5xx and network failures are retried. False for creates: a POST that timed out or got a
+   * 5xx may still have been carried out, so repeating it blindly can duplicate an invoice or payment. Such a
+   * call throws on the first 5xx / network failure and the caller looks the record up before trying again.
+   * 401 (refresh, retry once) and 429 (wait, retry) still apply: FreshBooks processed neither request.
+   */
+  repeatable?: boolean;
+}
+
 /**
- * Any call with the same policy. Writes are retried on 5xx and network errors too, so they must be
- * safe to repeat (the callers' writes are: confirming a verifier, deleting a callback, or registering
- * one that is looked up by its URI before anyone adds another). An empty reply (204) gives null.
+ * Any call with the same policy. Unless `repeatable: false`, writes are retried on 5xx and network errors
+ * too, so they must be safe to repeat (confirming a verifier, deleting a callback, registering one that is
+ * looked up by its URI before anyone adds another, marking an invoice sent). An empty reply (204) gives null.
  */
-export async function sendFreshBooksJson(call: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; url: string; body?: unknown }, p: GetJsonPolicy): Promise<unknown> {
+export async function sendFreshBooksJson(call: FreshBooksCall, p: GetJsonPolicy): Promise<unknown> {
   const { url } = call;
+  const maxAttempts = call.repeatable === false ? 1 : p.maxAttempts;
   let { token, version } = await p.tokens.accessToken();
   let refreshed = false;
   let failures = 0;
@@ -81,7 +96,7 @@ export async function sendFreshBooksJson(call: { method: 'GET' | 'POST' | 'PUT' 
     } catch (err) {
       if (!(err instanceof FreshBooksNetworkError)) throw err;
       failures++;
-      if (failures >= p.maxAttempts) throw err;
+      if (failures >= maxAttempts) throw err;
       await sleep(backoffMs(failures - 1, p.retryBaseMs, 30_000));
       continue;
     }
@@ -108,7 +123,7 @@ export async function sendFreshBooksJson(call: { method: 'GET' | 'POST' | 'PUT' 
 
     if (reply.status >= 500) {
       failures++;
-      if (failures >= p.maxAttempts) throw apiError(reply, token, p.label);
+      if (failures >= maxAttempts) throw apiError(reply, token, p.label);
       await sleep(backoffMs(failures - 1, p.retryBaseMs, 30_000));
       continue;
     }

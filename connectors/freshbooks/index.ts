@@ -8,6 +8,7 @@ export {
   FreshBooksUnauthorizedError,
   FreshBooksRateLimitedError,
   FreshBooksInvalidGrantError,
+  isConflict,
   parseFreshBooksError,
   type ParsedFreshBooksError,
 } from './errors';
@@ -15,3 +16,16 @@ export { FreshBooksNetworkError, parseRetryAfterMs } from './http';
 export { utcToEasternDate } from './time';
 export { FreshBooksCallbacks, type FreshBooksCallback } from './callbacks';
 export { verifyFreshBooksWebhook, signFreshBooksWebhook } from './webhook-signature';
+export {
+  FreshBooksWriter,
+  type FbMoney,
+  type FbClient,
+  type NewClient,
+  type FbItem,
+  type NewItem,
+  type FbInvoice,
+  type FbPayment,
+  type NewPayment,
+  type FbCreditNote,
+  type NewCreditNote,
+} from './writer';

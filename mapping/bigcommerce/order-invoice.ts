@@ -109,8 +109,9 @@ export function orderToInvoice(order: BcOrder, products: readonly BcOrderProduct
   charge('Gift wrapping', pick(order.wrapping_cost_ex_tax, order.wrapping_cost_inc_tax));
   for (const f of order.fees ?? []) charge(f.display_name || f.name || 'Fee', pick(f.cost_ex_tax, f.cost_inc_tax));
   const codes = (ctx.coupons ?? []).map((c) => c.code).filter(Boolean);
-  charge(codes.length ? `Coupon ${codes.join(', ')}` : 'Coupon', -toMicros(order.coupon_discount));
-  charge('Discount', -toMicros(order.discount_amount));
+  const [coupon, manual] = discountsOnBasis(order, lines.reduce((sum, l) => sum + l.exact, 0n));
+  charge(codes.length ? `Coupon ${codes.join(', ')}` : 'Coupon', -coupon);
+  charge('Discount', -manual);
   const tax = toMicros(order.total_tax);
   if (!inc) charge('Tax', tax);
 
@@ -145,6 +146,26 @@ export function orderToInvoice(order: BcOrder, products: readonly BcOrderProduct
       lines: out,
     },
   };
+}
+
+/**
+ * The coupon and manual discounts on the invoice's basis. Whether BigCommerce reports `coupon_discount`
+ * and `discount_amount` with or without tax is not documented (reference §2 gives only the inc-tax
+ * identity). In a tax-inclusive store they are taken as reported. In a tax-exclusive store the ex-tax
+ * discount is what separates the ex-tax charges from `total_ex_tax`; it is split between coupon and
+ * manual discount in proportion to what was reported, and used only when it is no more than the
+ * reported amounts (a discount cannot grow by removing tax), otherwise the reported figures stand and
+ * the reconciliation below decides.
+ */
+function discountsOnBasis(order: BcOrder, chargesExact: Micros): [Micros, Micros] {
+  const coupon = toMicros(order.coupon_discount);
+  const manual = toMicros(order.discount_amount);
+  const reported = coupon + manual;
+  if (order.is_tax_inclusive_pricing || reported <= 0n) return [coupon, manual];
+  const exTax = chargesExact - toMicros(order.total_ex_tax);
+  if (exTax < 0n || exTax > reported) return [coupon, manual];
+  const couponEx = (exTax * coupon + reported / 2n) / reported;
+  return [couponEx, exTax - couponEx];
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -29,7 +29,7 @@ export type InvoiceDecision =
   | { invoice: true; capturedMicros: bigint; captures: BcTransaction[] }
   | { invoice: false; reason: string };
 
-export function capturedTransactions(transactions: readonly BcTransaction[]): BcTransaction[] {
+export function capturedTransactions<T extends BcTransaction>(transactions: readonly T[]): T[] {
   return transactions.filter((t) => (t.event === 'purchase' || t.event === 'capture') && t.status === 'ok');
 }
 

@@ -3,6 +3,7 @@ import { EMULATOR_PROJECT } from './harness';
 import type { ConnectionWorkflowStatus } from '../../workflows/connection';
 import { BigQueryWarehouse } from '../../connectors/bigquery';
 import { authorizeThroughSandbox, SANDBOX_POWERBI } from '../../scripts/local-service';
+import { DEFAULT_STORE_HASH, DEFAULT_TOKEN } from '../../sandbox/bigcommerce';
 
 export const authorizeFreshBooks = (h: Harness) => authorizeThroughSandbox(h.apiUrl, h.env.ADMIN_TOKEN);
 
@@ -79,4 +80,34 @@ export async function eventually<T>(what: string, probe: () => T | undefined | P
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A BigCommerce store (the sandbox's default store and token) → FreshBooks business connection through the admin API. */
+export async function createStoreConnection(h: Harness, opts: { businessIndex?: number; storeHash?: string; token?: string; clientSecret?: string; settings?: Record<string, unknown> } = {}): Promise<{ connectionId: string; accountId: string; grantId: string; storeHash: string }> {
+  const auth = await authorizeFreshBooks(h);
+  const business = auth.businesses[opts.businessIndex ?? 0];
+  const storeHash = opts.storeHash ?? DEFAULT_STORE_HASH;
+  const res = await h.admin('/api/connections', {
+    body: {
+      authorizationId: auth.authorizationId,
+      businessId: business.businessId,
+      store: { type: 'bigcommerce', storeHash, accessToken: opts.token ?? DEFAULT_TOKEN, ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}) },
+      settings: { pollIntervalSec: 3600, backfillDays: 3650, ...opts.settings },
+    },
+  });
+  if (res.status !== 201) throw new Error(`create store connection failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { connectionId: res.body.connectionIds[0], accountId: business.accountId, grantId: auth.grantId, storeHash };
+}
+
+/** Waits for an order's saved outcome to satisfy `done`. */
+export async function orderOutcome(h: Harness, connectionId: string, orderId: number, done: (o: any) => boolean = (o) => o.state !== undefined, timeoutMs = 60_000): Promise<any> {
+  return eventually(`order ${orderId} outcome`, async () => {
+    const r = await h.admin(`/api/connections/${connectionId}/orders/${orderId}`);
+    return r.status === 200 && r.body.state !== undefined && done(r.body) ? r.body : undefined;
+  }, timeoutMs);
+}
+
+/** The FreshBooks sandbox's invoices with this number (deleted ones too). */
+export function invoicesNumbered(h: Harness, accountId: string, invoiceNumber: string): Record<string, any>[] {
+  return h.fb.state.list(accountId, 'invoices', { 'search[invoice_number]': invoiceNumber, per_page: '100' }).items as Record<string, any>[];
 }

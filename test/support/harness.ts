@@ -56,6 +56,7 @@ export interface HarnessOptions {
   freshbooks?: NonNullable<Parameters<typeof startSandboxes>[0]>['freshbooks'];
   googleTokenTtlSec?: number;
   powerbi?: NonNullable<Parameters<typeof startSandboxes>[0]>['powerbi'];
+  bigcommerce?: NonNullable<Parameters<typeof startSandboxes>[0]>['bigcommerce'];
   /** Where BigQuery calls go: the goccy emulator (real SQL), or the in-memory sandbox (faithful schema
    * changes, 409s and faults, but no SQL). */
   bigquery?: 'emulator' | 'sandbox';
@@ -73,7 +74,7 @@ export interface Harness extends LocalService, Sandboxes {
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   installWorkerRuntime('error');
   const infra = await infrastructure();
-  const sandboxes = await startSandboxes({ freshbooks: opts.freshbooks, googleTokenTtlSec: opts.googleTokenTtlSec, powerbi: opts.powerbi });
+  const sandboxes = await startSandboxes({ freshbooks: opts.freshbooks, googleTokenTtlSec: opts.googleTokenTtlSec, powerbi: opts.powerbi, bigcommerce: opts.bigcommerce });
   const bigqueryEndpoint = opts.bigquery === 'sandbox' ? sandboxes.googleUrl : infra.bigqueryEmulatorUrl;
   const env = sandboxEnv(sandboxes, { databaseUrl: await freshDatabase(infra.databaseUrl), temporalAddress: infra.temporalAddress, bigqueryEndpoint }, {
     TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,

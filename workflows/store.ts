@@ -1,0 +1,124 @@
+import {
+  ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { HookCheck } from './order-types';
+
+/**
+ * `connection/<id>` of a BigCommerce store: keeps the store's hooks in place (BigCommerce deactivates
+ * them after failed deliveries or 90 idle days) and, on a schedule, sweeps orders modified since the
+ * last sweep (`min_date_modified`, oldest change first) into their order workflows, so an order whose
+ * webhook was lost is still invoiced. The order workflows do the work; this one only points at orders.
+ */
+export const storeSyncSignal = defineSignal('storeSync');
+/** The same name as the connection workflow's stop, so deleting any connection stops its workflow. */
+export const storeStopSignal = defineSignal('stop');
+/** A store customer changed: bring its FreshBooks client (if it has one) in line. */
+export const customerChangedSignal = defineSignal<[customerId: number]>('customerChanged');
+export const storeStatusQuery = defineQuery<StoreWorkflowStatus>('storeStatus');
+
+export interface StoreCursor {
+  since?: string;
+  seenAtSince: number[];
+}
+
+export interface StoreWorkflowInput {
+  connectionId: string;
+  cursor?: StoreCursor;
+  polls?: number;
+}
+
+export interface StoreWorkflowStatus {
+  connectionId: string;
+  phase: 'polling' | 'waiting' | 'paused';
+  cursor: StoreCursor;
+  polls: number;
+  lastPoll?: { at: string; signalled: number };
+  hooks?: HookCheck & { error?: string };
+  lastError?: string;
+  clientsAligned: number;
+}
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 6, nonRetryableErrorTypes: ['SourceAuth', 'SourceRejected', 'ConnectionNotFound'] },
+});
+
+export async function storeWorkflow(input: StoreWorkflowInput): Promise<void> {
+  const { connectionId } = input;
+  const status: StoreWorkflowStatus = { connectionId, phase: 'polling', cursor: input.cursor ?? { seenAtSince: [] }, polls: input.polls ?? 0, clientsAligned: 0 };
+  let syncRequested = true;
+  let stopped = false;
+  const customers = new Set<number>();
+  let nextSweepAt = 0;
+  setHandler(storeSyncSignal, () => { syncRequested = true; });
+  setHandler(customerChangedSignal, (id) => { customers.add(id); });
+  setHandler(storeStopSignal, () => { stopped = true; });
+  setHandler(storeStatusQuery, () => status);
+
+  for (;;) {
+    const plan = await acts.loadStorePlan(connectionId);
+    if (stopped || plan.status === 'deleted') {
+      await acts.removeStoreHooks(connectionId).catch(() => undefined);
+      return;
+    }
+    if (plan.status === 'active' && customers.size > 0) {
+      for (const id of [...customers]) {
+        customers.delete(id);
+        try {
+          if (await acts.alignClient({ connectionId, customerId: id })) status.clientsAligned++;
+        } catch (err) {
+          status.lastError = message(err);
+        }
+      }
+    }
+    if (plan.status === 'active' && (syncRequested || Date.now() >= nextSweepAt)) {
+      syncRequested = false;
+      nextSweepAt = Date.now() + plan.pollIntervalSec * 1000;
+      status.phase = 'polling';
+      try {
+        status.hooks = await acts.ensureStoreHooks(connectionId);
+      } catch (err) {
+        // Polling still finds every order; the hooks are tried again at the next sweep.
+        status.hooks = { scopes: [], created: 0, reactivated: 0, updated: 0, error: message(err) };
+      }
+      try {
+        await sweep(plan.backfillSince);
+        delete status.lastError;
+      } catch (err) {
+        status.lastError = message(err);
+      }
+    }
+    status.phase = plan.status === 'active' ? 'waiting' : 'paused';
+    await condition(() => syncRequested || stopped || customers.size > 0, Math.max(1000, nextSweepAt - Date.now()));
+    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof storeWorkflow>({ connectionId, cursor: status.cursor, polls: status.polls });
+  }
+
+  async function sweep(backfillSince: string | undefined): Promise<void> {
+    const since = status.cursor.since ?? backfillSince;
+    let signalled = 0;
+    let maxModified: string | undefined;
+    let idsAtMax: number[] = [];
+    for (let page = 1; ; page++) {
+      const r = await acts.pollStoreOrders({ connectionId, ...(since ? { since } : {}), seenAtSince: status.cursor.seenAtSince, page });
+      signalled += r.signalled;
+      if (r.maxModified && (!maxModified || r.maxModified > maxModified)) { maxModified = r.maxModified; idsAtMax = [...r.idsAtMax]; }
+      else if (r.maxModified && r.maxModified === maxModified) idsAtMax.push(...r.idsAtMax);
+      if (!r.more) break;
+    }
+    if (maxModified) {
+      const seen = maxModified === status.cursor.since ? status.cursor.seenAtSince : [];
+      status.cursor = { since: maxModified, seenAtSince: [...new Set([...seen, ...idsAtMax])] };
+    } else if (since && !status.cursor.since) {
+      status.cursor = { since, seenAtSince: [] };
+    }
+    status.polls++;
+    status.lastPoll = { at: new Date().toISOString(), signalled };
+  }
+}
+
+function message(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure || cause instanceof Error ? cause.message : String(err);
+}
