@@ -50,7 +50,7 @@ describe('BigCommerce → FreshBooks orders', () => {
     const cases: Record<string, Partial<OrderSpec> & Pick<OrderSpec, 'lines'>> = {
       couponShippingTaxExclusive: { customerId, lines: [{ productId: product.id, variantId: product.variantId, name: product.name, sku: product.sku, price: 249.99, quantity: 2 }], taxRate: 8.875, shipping: 12.5, coupon: { code: 'TRAIL10', amount: 10 } },
       manualDiscountTaxInclusive: { customerId, taxInclusive: true, taxRate: 20, lines: [{ productId: product.id, variantId: product.variantId, name: product.name, sku: product.sku, price: 119.99, quantity: 3 }], manualDiscount: 7.77, handling: 2.5, wrapping: 1.25, shipping: 4.99 },
-      customProductGuest: { billing: { email: 'guest.buyer@example.net', first_name: 'Gus', last_name: 'Guest' } as any, lines: [{ productId: 0, name: 'Custom engraving', sku: 'ENGRAVE-1', price: 15.5, quantity: 1, type: 'digital' }], taxRate: 7.25 },
+      customProductGuest: { billing: { email: 'guest.buyer@example.net', first_name: 'Gus', last_name: 'Guest' }, lines: [{ productId: 0, name: 'Custom engraving', sku: 'ENGRAVE-1', price: 15.5, quantity: 1, type: 'digital' }], taxRate: 7.25 },
       giftCertificateTender: { customerId, lines: [{ productId: product.id, variantId: product.variantId, name: product.name, sku: product.sku, price: 60, quantity: 1 }], taxRate: 5, shipping: 5, giftCertificate: 25 },
       otherCurrency: { customerId, currency: 'EUR', displayCurrency: 'EUR', taxInclusive: true, taxRate: 19, lines: [{ productId: product.id, variantId: product.variantId, name: product.name, sku: product.sku, price: 89.9, quantity: 2 }], shipping: 4.9 },
     };

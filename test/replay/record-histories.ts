@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startHarness, stopOwnStack } from '../support/harness';
-import { createBigQueryConnection, createPowerBiConnection, eventually, powerBiRows, waitForRuns } from '../support/flows';
-import { connectionWorkflowId, credentialWorkflowId } from '../../workflows/ids';
+import { startHarness, stopOwnStack, type Harness } from '../support/harness';
+import { createBigQueryConnection, createPowerBiConnection, createStoreConnection, eventually, orderOutcome, powerBiRows, waitForRuns } from '../support/flows';
+import { DEFAULT_STORE_HASH } from '../../sandbox/bigcommerce';
+import { connectionWorkflowId, credentialWorkflowId, orderWorkflowId } from '../../workflows/ids';
 import { REPLAY_PAYLOAD_KEYS } from './fixture-keys';
 
 /**
@@ -14,8 +15,45 @@ import { REPLAY_PAYLOAD_KEYS } from './fixture-keys';
  * on purpose, and keep the old files: they are what running workflows were started with.
  */
 async function main(): Promise<void> {
-  const h = await startHarness({ env: { PAYLOAD_KEYS: REPLAY_PAYLOAD_KEYS } });
+  // `--only store`: record just the BigCommerce histories (an order through invoice, payments and two
+  // refunds, and its store's sweep), leaving the FreshBooks ones as they are.
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  const h = await startHarness({ env: { PAYLOAD_KEYS: REPLAY_PAYLOAD_KEYS }, bigcommerce: { seedOrders: 0 } });
   try {
+    const recorded: [string, string][] = only === 'store' ? [] : await recordFreshBooks(h);
+    recorded.push(...await recordStore(h));
+    const stamp = new Date().toISOString().slice(0, 10);
+    for (const [name, id] of recorded) {
+      // The CLI's JSON is the documented replay format; payloads stay as recorded (encrypted).
+      const json = execFileSync(process.env.TEMPORAL_CLI ?? 'temporal', ['workflow', 'show', '--workflow-id', id, '--output', 'json', '--address', h.env.TEMPORAL_ADDRESS], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const file = join(__dirname, 'histories', `${name}-${stamp}.json`);
+      writeFileSync(file, json);
+      process.stdout.write(`${file}: ${(JSON.parse(json).events ?? []).length} events\n`);
+    }
+  } finally {
+    await h.close();
+    await stopOwnStack();
+  }
+}
+
+async function recordStore(h: Harness): Promise<[string, string][]> {
+  const conn = await createStoreConnection(h);
+  await eventually('hooks registered', () => h.bc.state.hooks(DEFAULT_STORE_HASH).length >= 4 || undefined);
+  const o = h.bc.state.createOrder(DEFAULT_STORE_HASH, {
+    statusId: 11, billing: { email: 'replay@example.org', first_name: 'Rita', last_name: 'Replay' },
+    lines: [{ productId: 0, name: 'Canteen', sku: 'CANTEEN', price: 18, quantity: 3 }], taxRate: 5, giftCertificate: 10,
+  }) as { id: number };
+  await orderOutcome(h, conn.connectionId, o.id, (x) => x.state === 'invoiced');
+  h.bc.state.addRefund(DEFAULT_STORE_HASH, o.id, { items: [{ item_type: 'ORDER', item_id: o.id, amount: 5 } as never], reason: 'late' });
+  h.bc.state.addRefund(DEFAULT_STORE_HASH, o.id, { items: [{ item_type: 'ORDER', item_id: o.id, amount: 3 } as never], reason: 'scratched' });
+  await orderOutcome(h, conn.connectionId, o.id, (x) => x.refunds.length === 2);
+  await h.admin(`/api/connections/${conn.connectionId}/sync`, { body: {} });
+  await eventually('second sweep', async () => ((await h.workflows.storeStatus(conn.connectionId))?.polls ?? 0) >= 2 || undefined);
+  return [['order', orderWorkflowId(DEFAULT_STORE_HASH, o.id)], ['store', connectionWorkflowId(conn.connectionId)]];
+}
+
+async function recordFreshBooks(h: Harness): Promise<[string, string][]> {
+  {
     const { connectionId, accountId, grantId } = await createBigQueryConnection(h, { datasetId: 'replay', settings: { entities: ['clients', 'invoices'], webhooks: true } });
     await waitForRuns(h, connectionId, 1);
     const hookUri = `${h.apiUrl}/webhooks/freshbooks/${connectionId}`;
@@ -48,20 +86,7 @@ async function main(): Promise<void> {
     await waitForRuns(h, pbi.connectionId, 2);
     if (powerBiRows(h, 'Invoices').length === 0) throw new Error('the Power BI connection delivered nothing');
 
-    const stamp = new Date().toISOString().slice(0, 10);
-    const recorded = [
-      ['connection', connectionWorkflowId(connectionId)], ['credential', credentialWorkflowId(grantId)], ['connection-powerbi', connectionWorkflowId(pbi.connectionId)],
-    ] as const;
-    for (const [name, id] of recorded) {
-      // The CLI's JSON is the documented replay format; payloads stay as recorded (encrypted).
-      const json = execFileSync(process.env.TEMPORAL_CLI ?? 'temporal', ['workflow', 'show', '--workflow-id', id, '--output', 'json', '--address', h.env.TEMPORAL_ADDRESS], { encoding: 'utf8', maxBuffer: 64 << 20 });
-      const file = join(__dirname, 'histories', `${name}-${stamp}.json`);
-      writeFileSync(file, json);
-      process.stdout.write(`${file}: ${(JSON.parse(json).events ?? []).length} events\n`);
-    }
-  } finally {
-    await h.close();
-    await stopOwnStack();
+    return [['connection', connectionWorkflowId(connectionId)], ['credential', credentialWorkflowId(grantId)], ['connection-powerbi', connectionWorkflowId(pbi.connectionId)]];
   }
 }
 

@@ -14,9 +14,8 @@ import { REPLAY_PAYLOAD_KEYS } from './fixture-keys';
 const DIR = join(__dirname, 'histories');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 
-test('there are recorded histories of both workflows', () => {
-  assert.ok(files.some((f) => f.startsWith('connection-')));
-  assert.ok(files.some((f) => f.startsWith('credential-')));
+test('there are recorded histories of every workflow', () => {
+  for (const kind of ['connection-', 'credential-', 'order-', 'store-']) assert.ok(files.some((f) => f.startsWith(kind)), kind);
 });
 
 test('every committed history replays without non-determinism', async () => {

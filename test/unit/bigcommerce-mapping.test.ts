@@ -43,6 +43,26 @@ describe('BigCommerce order → FreshBooks invoice', () => {
     assert.equal(plan.roundingCents, 0n);
   });
 
+  test('tax-exclusive with discounts reported tax-included: the ex-tax discount is what separates the charges from total_ex_tax', () => {
+    // 2 × 249.99 + 12.50 shipping; a 10.00 coupon reported with its 8.875 % tax (10.89); tax on the discounted base.
+    const order: BcOrder = {
+      ...base, subtotal_ex_tax: '499.9800', shipping_cost_ex_tax: '12.5000', coupon_discount: '10.8900', discount_amount: '0.0000',
+      total_ex_tax: '502.4800', total_tax: '44.5900', total_inc_tax: '547.0700',
+    };
+    const products = [product({ name: 'Tent', sku: 'TENT', quantity: 2, price_ex_tax: '249.9900', price_inc_tax: '272.1766', total_ex_tax: '499.9800', total_inc_tax: '544.3500' })];
+    const plan = orderToInvoice(order, products, { clientId: 1, coupons: [{ code: 'TRAIL10' }] });
+    assert.ok(plan.ok, plan.ok ? '' : plan.reason);
+    assert.deepEqual(plan.invoice.lines.find((l) => l.name.startsWith('Coupon'))?.unit_cost.amount, '-10.00');
+    assert.equal(invoiceCents(plan.invoice.lines), 54707n);
+    // Coupon and manual discount together are split in proportion to what BigCommerce reported.
+    const both = orderToInvoice({ ...order, coupon_discount: '5.4450', discount_amount: '5.4450' }, products, { clientId: 1 });
+    assert.ok(both.ok);
+    assert.deepEqual(both.invoice.lines.filter((l) => l.unit_cost.amount.startsWith('-')).map((l) => l.unit_cost.amount), ['-5.00', '-5.00']);
+    // A discount "smaller" once tax is removed than reported is fine; one that would have to grow is not invented.
+    const broken = orderToInvoice({ ...order, coupon_discount: '1.0000', total_inc_tax: '500.0000', total_ex_tax: '455.4100' }, products, { clientId: 1 });
+    assert.equal(broken.ok, false);
+  });
+
   test('tax-inclusive: inc-tax prices, no second tax line, sub-cent prices reconciled by a rounding line', () => {
     const order: BcOrder = {
       ...base, is_tax_inclusive_pricing: true, subtotal_inc_tax: '10.0000', shipping_cost_inc_tax: '5.0000', total_inc_tax: '15.0000', total_tax: '2.5000', total_ex_tax: '12.5000',
