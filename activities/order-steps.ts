@@ -65,7 +65,7 @@ export class OrderSteps {
   /** The order's invoice: found by its number, or created as a draft with its client and items matched first. */
   async ensureInvoice(reading: OrderReading): Promise<InvoiceRef> {
     const number = String(reading.orderId);
-    const existing = await this.d.fb.findInvoiceByNumber(number);
+    const existing = await this.ours(await this.d.fb.findInvoiceByNumber(number), reading.orderId);
     if (existing) return invoiceRef(existing, false);
     if (!reading.source) throw new Error(`order ${reading.orderId} was read without its lines`);
     const order = reading.source.order as unknown as BcOrder & { billing_address?: Json };
@@ -86,10 +86,22 @@ export class OrderSteps {
     } catch (err) {
       // Someone created it between our look-up and our create (another worker, a timed-out attempt).
       if (!isConflict(err)) throw err;
-      const raced = await this.d.fb.findInvoiceByNumber(number);
+      const raced = await this.ours(await this.d.fb.findInvoiceByNumber(number), reading.orderId);
       if (!raced) throw err;
       return invoiceRef(raced, false);
     }
+  }
+
+  /**
+   * An invoice found by the order's number is the order's only if it says so (our notes name the order):
+   * a business that already used that number for something else gets a person's attention, not a
+   * payment recorded against a stranger's invoice.
+   */
+  private async ours<T extends { notes: string; invoiceNumber: string } | null>(found: T, orderId: number): Promise<T> {
+    if (found && !new RegExp(`${orderMarker(orderId)}(?!\\d)`).test(found.notes)) {
+      throw new OrderRefusedError(`FreshBooks invoice number ${found.invoiceNumber} is already used by an invoice that was not made from BigCommerce order ${orderId}`);
+    }
+    return found;
   }
 
   async markSent(invoiceId: number): Promise<number> {
@@ -164,6 +176,11 @@ export class OrderSteps {
       })).id);
     return { id: r.id, name, how: r.how };
   }
+}
+
+/** What our invoices' notes start with; it ties an invoice found by number to its order. */
+export function orderMarker(orderId: number): string {
+  return `BigCommerce order #${orderId}`;
 }
 
 function skipped(orderId: number, reason: string): OrderReading {

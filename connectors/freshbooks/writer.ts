@@ -73,6 +73,7 @@ export interface FbInvoice {
   outstanding?: FbMoney;
   visState: number;
   customerId: number;
+  notes: string;
 }
 
 export interface FbPayment {
@@ -125,6 +126,7 @@ const InvoiceShape = z.object({
   outstanding: MoneyShape.nullish(),
   vis_state: Vis,
   customerid: Id,
+  notes: Text,
 });
 const PaymentShape = z.object({
   id: Id,
@@ -402,6 +404,7 @@ function toInvoice(i: z.output<typeof InvoiceShape>): FbInvoice {
     amount: i.amount,
     visState: i.vis_state ?? 0,
     customerId: i.customerid,
+    notes: i.notes ?? '',
   };
   if (i.outstanding) out.outstanding = i.outstanding;
   return out;

@@ -142,6 +142,21 @@ describe('BigCommerce → FreshBooks orders', () => {
     assert.equal(outcome.refunds.length, 0);
   });
 
+  test('an invoice number FreshBooks already uses for something else is not taken over: the order waits for a person', async () => {
+    const o = order({ customerId, statusId: 7, payment: 'authorize', lines: [{ productId: product.id, variantId: product.variantId, name: product.name, sku: product.sku, price: 50, quantity: 1 }] });
+    await orderOutcome(h, conn.connectionId, o.id, (x) => x.state === 'skipped');
+    const clientId = (h.fb.state.list(conn.accountId, 'clients', { per_page: '1' }).items as any[])[0].id;
+    h.fb.state.create(conn.accountId, 'invoices', { customerid: clientId, invoice_number: String(o.id), create_date: '2026-01-02', notes: 'hand-made', lines: [{ type: 0, name: 'Consulting', qty: '1', unit_cost: { amount: '10.00', code: 'USD' } }] });
+    h.bc.state.addTransaction(STORE, o.id, { event: 'capture', amount: Number(o.total_inc_tax), method: 'credit_card', gateway: 'stripe' });
+    h.bc.state.setOrderStatus(STORE, o.id, 11);
+    const outcome = await orderOutcome(h, conn.connectionId, o.id, (x) => x.state === 'needs_attention');
+    assert.match(outcome.error, /already used by an invoice that was not made from BigCommerce order/);
+    const invoices = invoicesNumbered(h, conn.accountId, String(o.id));
+    assert.equal(invoices.length, 1);
+    assert.equal(invoices[0]!.notes, 'hand-made');
+    assert.equal((h.fb.state.list(conn.accountId, 'payments', { 'search[invoiceid]': String(invoices[0]!.id) }).items as any[]).length, 0, 'no payment on a stranger\'s invoice');
+  });
+
   test('webhook checks: wrong secret 401, malformed 400, another store 400, unknown connection 404', async () => {
     assert.equal((await deliver(orderEvent(1), { 'X-Hook-Secret': 'not-it' })).status, 401);
     assert.equal((await deliver(orderEvent(1), {})).status, 401);
