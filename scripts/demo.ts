@@ -6,12 +6,14 @@ import { BigQueryWarehouse } from '../connectors/bigquery';
 import { TABLES, type TableKey } from '../mapping/freshbooks';
 import { POWERBI_TABLES } from '../mapping/powerbi';
 import { EMULATOR_PROJECT, freePort, startStack } from './dev-stack';
+import { DEFAULT_STORE_HASH, DEFAULT_TOKEN } from '../sandbox/bigcommerce';
 import { adminCall, authorizeThroughSandbox, sandboxEnv, SANDBOX_POWERBI, startSandboxes, startService } from './local-service';
 
 /**
  * Quick start: the whole service on embedded defaults, a seeded FreshBooks sandbox account with two
  * businesses, the BigQuery emulator, one demo FreshBooks → BigQuery connection per business, and a
- * FreshBooks → Power BI connection (Power BI sandbox) fed by webhooks.
+ * FreshBooks → Power BI connection (Power BI sandbox) fed by webhooks, and the BigCommerce sandbox store
+ * feeding the first business: its paid orders become invoices with payments.
  */
 const ROOT = resolve(__dirname, '..');
 const PROJECT = EMULATOR_PROJECT;
@@ -118,14 +120,45 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
   log(`\nEdited invoice ${invoice.id} in FreshBooks: its new version reached Power BI through the webhook in ${Date.now() - t0} ms.`);
+
+  // The other direction: the BigCommerce sandbox store's paid orders become invoices with payments.
+  const store = await admin('/api/connections', {
+    body: {
+      authorizationId: auth.authorizationId, businessId: first.businessId,
+      store: { type: 'bigcommerce', storeHash: DEFAULT_STORE_HASH, accessToken: DEFAULT_TOKEN },
+      settings: { pollIntervalSec: 300, backfillDays: 3650 },
+    },
+  });
+  if (store.status !== 201) throw new Error(`creating the demo BigCommerce connection failed: ${JSON.stringify(store.body)}`);
+  const storeId = store.body.connectionIds[0] as string;
+  log(`\nBigCommerce store ${DEFAULT_STORE_HASH} → "${first.name}": connection ${storeId}`);
+  const seeded = sandboxes.bc.state.orders(DEFAULT_STORE_HASH).length;
+  let counts: Record<string, number> = {};
+  for (const t1 = Date.now(); Date.now() - t1 < 60_000; await new Promise((r) => setTimeout(r, 250))) {
+    counts = (await admin(`/api/connections/${storeId}/orders?limit=1`)).body.counts as Record<string, number>;
+    if (Object.values(counts).reduce((a, b) => a + b, 0) >= seeded) break;
+  }
+  log(`  backlog of ${seeded} orders: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+  const t2 = Date.now();
+  const placed = sandboxes.bc.state.createOrder(DEFAULT_STORE_HASH, {
+    statusId: 11, billing: { email: 'demo.shopper@example.com', first_name: 'Demo', last_name: 'Shopper' },
+    lines: [{ productId: 0, name: 'Camp stove', sku: 'STOVE-1', price: 79.5, quantity: 1 }], shipping: 8, taxRate: 8.875,
+  }) as { id: number; total_inc_tax: string };
+  let placedOutcome: { state?: string; invoiceId?: number; payments?: unknown[] } = {};
+  while (placedOutcome.state !== 'invoiced' && Date.now() - t2 < 30_000) {
+    await new Promise((r) => setTimeout(r, 10));
+    placedOutcome = (await admin(`/api/connections/${storeId}/orders/${placed.id}`)).body ?? {};
+  }
+  log(`  new paid order #${placed.id} (${Number(placed.total_inc_tax).toFixed(2)} USD) → FreshBooks invoice ${placedOutcome.invoiceId} marked sent with ${placedOutcome.payments?.length ?? 0} payment(s), through the webhook in ${Date.now() - t2} ms`);
   log(`
 Where to look next:
-  Temporal UI        ${stack.temporalUiUrl}  (workflows connection/<id> and credential/<id>; payloads are
+  Temporal UI        ${stack.temporalUiUrl}  (workflows connection/<id>, credential/<id>, order/<store>/<id>; payloads are
                      encrypted at rest — the UI decodes them through ${service.apiUrl}/codec/<admin token>)
   Admin API          ${service.apiUrl}/api/connections   (Authorization: Bearer <ADMIN_TOKEN>)
   Secrets            ${secrets.file}  (credential/payload keys and the admin token, generated for this machine)
   BigQuery emulator  ${stack.bigqueryEmulatorUrl}  (project ${PROJECT})
   Try: curl -H "Authorization: Bearer $(grep ADMIN_TOKEN ${secrets.file} | cut -d= -f2)" ${service.apiUrl}/api/connections/${connections[0]?.id}
+       curl -H "Authorization: Bearer $(grep ADMIN_TOKEN ${secrets.file} | cut -d= -f2)" ${service.apiUrl}/api/connections/${storeId}/orders/${placed.id}
 Polling every ~60 s. Ctrl-C stops everything.`);
 
   await new Promise<void>((r) => { process.once('SIGINT', () => r()); process.once('SIGTERM', () => r()); });

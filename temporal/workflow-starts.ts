@@ -108,7 +108,8 @@ export class Workflows {
     try {
       return await this.client.withDeadline(Date.now() + timeoutMs, () => this.client.workflow.getHandle(workflowId).query(query));
     } catch (err) {
-      if (isDeadlineExceeded(err)) return null;
+      // Not started yet, already gone, or not yet past its first task: no live view to give.
+      if (isDeadlineExceeded(err) || (err instanceof Error && err.name === 'QueryNotRegisteredError')) return null;
       ignoreNotFound(err);
       return null;
     }

@@ -39,7 +39,7 @@ const acts = proxyActivities<Activities>({
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOutcome> {
   const { connectionId, orderId } = input;
   const ref = { connectionId, orderId };
-  let outcome: OrderOutcome = (await acts.loadOrderOutcome(ref)) ?? { orderId, state: 'skipped', payments: [], refunds: [], flags: [], passes: 0 };
+  let outcome: OrderOutcome = { orderId, state: 'skipped', payments: [], refunds: [], flags: [], passes: 0 };
   const events: OrderEvent[] = [];
   let pending = true;
   let forget = false;
@@ -53,6 +53,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     if (hint.reason === 'retry') forget = true;
   });
   setHandler(orderStatusQuery, () => ({ ...outcome, phase, hints }));
+  // Handlers first, so a query or signal arriving with the start is never turned away.
+  outcome = (await acts.loadOrderOutcome(ref)) ?? outcome;
 
   const note = (kind: string, detail: Record<string, unknown> = {}) => events.push({ kind, detail });
   const flag = (f: string) => {

@@ -1,0 +1,876 @@
+/**
+ * Orders benchmark: a backlog of BigCommerce paid orders → FreshBooks invoices, through the whole service
+ * (API → OAuth through the FreshBooks sandbox → POST /api/connections with a store → store workflow sweep
+ * → one order workflow per order → activities in a worker child process), then the same FreshBooks /
+ * BigCommerce calls in a plain loop (bench/orders-plain.ts: OrderSteps with no Temporal), in one run.
+ *
+ *   source .tools/env && npx tsx bench/orders.ts [--orders N] [--seed S] [--timeout-sec S]
+ *
+ * --orders is the number of PAID orders (default 1,000); about 10% more orders that are not paid
+ * (status 7 authorized-only, status 0 incomplete) are mixed in and must be skipped. Both sandboxes run with
+ * their rate limits off. Starts and stops its own stack (Temporal dev server, embedded Postgres).
+ *
+ * The last line is the RESULT line:
+ *   RESULT orders count=<paid> temporal_per_min=<x> plain_per_min=<y> ratio=<x/y> duplicates=<d> mismatched_totals=<m>
+ * On any failure (an order not invoiced exactly once, a duplicate, a mismatched total, an unpaid order
+ * invoiced, a run failing, a timeout) the last line is `FAILED …` instead and the exit code is 1.
+ *
+ * Investigation flags (the RESULT label then ends in "-experiment"; not the official figures):
+ *   --plain-save-outcomes   the plain loop also saves each order's outcome in Postgres, as the workflow does
+ *   --plain-concurrency N   orders in flight in the plain loop (default 20 = the worker's activity slots)
+ *   --history-sample N      order workflow histories analysed after the Temporal run (default 12; not timed)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { ConnectionStore } from '../db/connections';
+import { createBigCommerceSandbox, DEFAULT_STORE_HASH, DEFAULT_TOKEN, type BigCommerceSandbox, type OrderLineSpec, type OrderSpec } from '../sandbox/bigcommerce';
+import { createFreshBooksSandbox, type FreshBooksSandbox } from '../sandbox/freshbooks';
+import { startPostgres, startTemporal } from '../scripts/dev-stack';
+import { adminCall, authorizeThroughSandbox, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, sandboxEnv, startService, type LocalService, type Sandboxes } from '../scripts/local-service';
+import { orderWorkflowId } from '../workflows/ids';
+import { WORKER_NODE_FLAGS, writeWorkflowBundle } from '../workers/workflow-bundle';
+import { Prng } from '../sandbox/freshbooks/prng';
+import type { OrdersPlainInput, OrdersPlainResult } from './orders-plain';
+import { cpuByRole, diffCpu, MemorySampler } from './proc';
+import { RequestTimings } from './sandboxes';
+
+const ROOT = resolve(__dirname, '..');
+const STORE = DEFAULT_STORE_HASH;
+const REQUESTS_PER_SEC = '100000'; // sandbox rate limits are off; keep the client-side FreshBooks budget out of the way
+/** workers/worker.ts maxConcurrentActivityTaskExecutions: the plain loop keeps as many orders in flight. */
+const WORKER_ACTIVITY_SLOTS = 20;
+const PROGRESS_EVERY_MS = 5_000;
+const BACKFILL_DAYS = 3650;
+const FB_SEED = 1;
+const DAY = 86_400_000;
+
+interface Options {
+  paid: number;
+  unpaid: number;
+  seed: number;
+  timeoutSec: number;
+  plainConcurrency: number;
+  plainSaveOutcomes: boolean;
+  historySample: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    if (i >= 0) return argv[i + 1];
+    return argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+  };
+  const num = (name: string, env: string | undefined, dflt: number, min = 1): number => {
+    const raw = value(name) ?? env;
+    if (raw === undefined) return dflt;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${raw}`);
+    return n;
+  };
+  const paid = num('--orders', process.env.BENCH_ORDERS, 1000);
+  return {
+    paid,
+    // ~10% of all orders are not paid: unpaid / (paid + unpaid) ≈ 0.1.
+    unpaid: Math.max(1, Math.round(paid / 9)),
+    seed: num('--seed', undefined, 7),
+    timeoutSec: num('--timeout-sec', process.env.BENCH_TIMEOUT_SEC, 900),
+    plainConcurrency: num('--plain-concurrency', undefined, WORKER_ACTIVITY_SLOTS),
+    plainSaveOutcomes: argv.includes('--plain-save-outcomes'),
+    historySample: num('--history-sample', undefined, 12, 0),
+  };
+}
+
+const benchStarted = Date.now();
+const stamp = () => `${((Date.now() - benchStarted) / 1000).toFixed(1).padStart(6)}s`;
+const log = (msg: string) => process.stdout.write(`[bench ${stamp()}] ${msg}\n`);
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ── process plumbing (as bench/backfill.ts) ──────────────────────────────────
+
+/** Teardown steps, run once, newest first, each bounded. */
+class Teardown {
+  private readonly steps: { name: string; fn: () => Promise<unknown> | unknown }[] = [];
+  private running?: Promise<void>;
+
+  add(name: string, fn: () => Promise<unknown> | unknown): void {
+    this.steps.push({ name, fn });
+  }
+
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const step of [...this.steps].reverse()) {
+        try {
+          await Promise.race([Promise.resolve().then(step.fn), sleep(30_000).then(() => { throw new Error('timed out'); })]);
+        } catch (err) {
+          process.stderr.write(`[bench] teardown ${step.name}: ${err instanceof Error ? err.message : String(err)}\n`);
+        }
+      }
+    })();
+    return this.running;
+  }
+}
+
+/** Drops the Temporal SDK's multi-line INFO/DEBUG log blocks (worker state changes); keeps everything else. */
+function quietSdkInfo(): (line: string) => boolean {
+  let inBlock = false;
+  return (line) => {
+    if (/^\S+ \[(INFO|DEBUG|TRACE)\] /.test(line)) {
+      inBlock = !line.trimEnd().endsWith('}');
+      return true;
+    }
+    if (inBlock) {
+      if (line.trimEnd().endsWith('}')) inBlock = false;
+      return true;
+    }
+    return false;
+  };
+}
+
+function forwardLines(stream: NodeJS.ReadableStream | null, prefix: string, onLine?: (line: string) => boolean): void {
+  let buf = '';
+  stream?.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (onLine?.(line)) continue;
+      if (line.trim()) process.stdout.write(`${prefix} ${line.length > 400 ? `${line.slice(0, 400)}…` : line}\n`);
+    }
+  });
+}
+
+async function stopChild(child: ChildProcess, graceMs = 25_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  if (await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)])) return;
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** node with the tsx loader, so the pid we sample is the node process itself (no npx/tsx wrapper). */
+function spawnTs(script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
+  const childEnv = { ...env };
+  delete childEnv.NODE_OPTIONS;
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', resolve(ROOT, script)], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// ── sandboxes, timed server-side ─────────────────────────────────────────────
+
+function timed(app: RequestListener, timings: RequestTimings, opOf: (req: IncomingMessage) => string): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    res.once('finish', () => timings.add(opOf(req), performance.now() - started));
+    app(req, res);
+  };
+}
+
+async function listen(listener: RequestListener): Promise<{ server: Server; url: string }> {
+  const server = createServer(listener);
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(0, '127.0.0.1', () => res());
+  });
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((r) => {
+    server.close(() => r());
+    server.closeAllConnections();
+  });
+}
+
+/** "GET invoices/invoices", "PUT invoices/invoices/:id"… (account id and query dropped). */
+function freshbooksOp(req: IncomingMessage): string {
+  const path = (req.url ?? '').split('?')[0]!;
+  const m = /^\/accounting\/account\/[^/]+\/(.+)$/.exec(path);
+  if (m) return `${req.method} ${m[1]!.replace(/\/\d+$/, '/:id')}`;
+  return `${req.method} ${path.replace(/\/[0-9a-f-]{8,}/gi, '/:id')}`;
+}
+
+/** "GET /v2/orders/:id/products", "GET /v3/orders/:id/transactions"… */
+function bigcommerceOp(req: IncomingMessage): string {
+  const path = (req.url ?? '').split('?')[0]!.replace(/^\/stores\/[^/]+/, '');
+  return `${req.method} ${path.replace(/\/\d+/g, '/:id')}`;
+}
+
+interface TimedFreshBooks {
+  fb: FreshBooksSandbox;
+  url: string;
+  timings: RequestTimings;
+  close(): Promise<void>;
+}
+
+async function startFreshBooks(): Promise<TimedFreshBooks> {
+  // Default seed scale (250 invoices, 40 clients… in the first business); rateLimitPerSec unset = no limit.
+  const fb = createFreshBooksSandbox({ clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, seed: FB_SEED });
+  const timings = new RequestTimings();
+  const s = await listen(timed(fb.app as unknown as RequestListener, timings, freshbooksOp));
+  return { fb, url: s.url, timings, close: () => closeServer(s.server) };
+}
+
+interface TimedBigCommerce {
+  bc: BigCommerceSandbox;
+  url: string;
+  timings: RequestTimings;
+  close(): Promise<void>;
+}
+
+async function startBigCommerce(seed: number): Promise<TimedBigCommerce> {
+  // Rate limits off: nothing is refused, and the quota the headers report is so large that the client's
+  // own pacing (connectors/bigcommerce/throttle.ts waits when ≤5 requests are left) never kicks in either.
+  const bc = createBigCommerceSandbox({ seed, seedOrders: 0, enforceRateLimits: false, rateLimitQuota: 1_000_000_000 });
+  const timings = new RequestTimings();
+  const s = await listen(timed(bc.app as unknown as RequestListener, timings, bigcommerceOp));
+  return {
+    bc, url: s.url, timings,
+    close: async () => {
+      bc.state.shutdown();
+      await closeServer(s.server);
+    },
+  };
+}
+
+// ── the backlog ──────────────────────────────────────────────────────────────
+
+interface ExpectedOrder {
+  id: number;
+  paid: boolean;
+  /** total_inc_tax in cents. */
+  totalCents: number;
+  /** Successful purchase/capture transactions (what becomes a FreshBooks payment each). */
+  captures: number;
+  capturedCents: number;
+}
+
+interface Backlog {
+  orders: ExpectedOrder[];
+  paid: number;
+  unpaid: number;
+  mix: Record<string, number>;
+}
+
+const CUSTOM_PRODUCTS: OrderLineSpec[] = [
+  { productId: 0, name: 'Custom engraving', sku: 'CUSTOM-ENGRAVE', price: 15.5, type: 'digital' },
+  { productId: 0, name: 'Tent footprint (cut to order)', sku: 'CUSTOM-FOOT', price: 38 },
+  { productId: 0, name: 'Gear repair service', price: 45 }, // no SKU: matched by name
+];
+
+/**
+ * The same orders for both runs (fixed seed): paid statuses with captured payments, ~10% not paid, a mix
+ * of tax-exclusive and -inclusive pricing, shipping, coupons, manual discounts, gift-certificate tenders
+ * (two payments), auth-then-capture payments, customers who order again, guests, catalogue products with
+ * variants and custom products. Orders are dated over the last 20 days, ids ascending with the date.
+ */
+function makeBacklog(sb: BigCommerceSandbox, opts: Options): Backlog {
+  const rng = new Prng(opts.seed);
+  const state = sb.state;
+  const now = Date.now();
+  const catalogue = [...state.store(STORE).products.values()];
+  const customers: number[] = [];
+  const CUSTOMERS = Math.max(20, Math.round(opts.paid / 8));
+  for (let i = 0; i < CUSTOMERS; i++) {
+    const c = state.createCustomer(STORE, {
+      email: `bench.customer${i}@example.com`, firstName: `Bench${i}`, lastName: `Buyer${i % 37}`,
+      ...(rng.chance(0.3) ? { company: `Buyer${i} Outfitters` } : {}),
+      phone: `+1 555 02${String(rng.int(10, 99))}`,
+      address: { address1: `${rng.int(1, 999)} Main St`, city: 'Austin', state_or_province: 'Texas', postal_code: '78701', country_code: 'US' },
+      createdMs: now - 40 * DAY,
+    });
+    customers.push(c.id as number);
+  }
+  const catalogueLine = (): OrderLineSpec => {
+    const p = rng.pick(catalogue);
+    const v = rng.pick(p.variants);
+    return { productId: p.id, variantId: v.id, name: p.name, sku: v.sku, price: (v.price ?? p.price) / 100, quantity: rng.int(1, 3), type: p.type };
+  };
+
+  const kinds: boolean[] = [...Array<boolean>(opts.paid).fill(true), ...Array<boolean>(opts.unpaid).fill(false)];
+  for (let i = kinds.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];
+  }
+  const mix: Record<string, number> = {};
+  const count = (k: string) => { mix[k] = (mix[k] ?? 0) + 1; };
+  const orders: ExpectedOrder[] = [];
+  const span = 20 * DAY;
+  kinds.forEach((paid, i) => {
+    const lines = Array.from({ length: rng.int(1, 3) }, () => (rng.chance(0.12) ? { ...rng.pick(CUSTOM_PRODUCTS), quantity: rng.int(1, 2) } : catalogueLine()));
+    const physical = lines.some((l) => (l.type ?? 'physical') === 'physical');
+    const gross = lines.reduce((a, l) => a + l.price * (l.quantity ?? 1), 0);
+    const statusId = paid ? rng.weighted<number>([[11, 5], [10, 6], [2, 3], [9, 2], [3, 1], [8, 1]]) : rng.weighted<number>([[7, 2], [0, 1]]);
+    const tax = rng.weighted<'us' | 'vat' | 'none'>([['us', 7], ['vat', 2], ['none', 1]]);
+    const coupon = rng.chance(0.2) && gross > 60 ? { code: 'TRAIL15', amount: 15 } : undefined;
+    const manualDiscount = !coupon && rng.chance(0.05) && gross > 30 ? 5 : undefined;
+    const net = gross - (coupon?.amount ?? 0) - (manualDiscount ?? 0);
+    const giftCertificate = paid && rng.chance(0.1) ? Math.min(25, Math.floor(net / 2)) : 0;
+    const guest = rng.chance(0.15);
+    const spec: OrderSpec = {
+      statusId,
+      lines,
+      ...(guest
+        ? { billing: { first_name: 'Guest', last_name: `Shopper${i % 50}`, email: `guest${rng.int(0, 99)}@example.net` } }
+        : { customerId: rng.pick(customers) }),
+      ...(tax === 'us' ? { taxRate: 8.875, taxName: 'Sales Tax' } : tax === 'vat' ? { taxInclusive: true, taxRate: 20, taxName: 'VAT' } : {}),
+      ...(physical ? { shipping: rng.pick([0, 5.99, 9.95, 14.5]) } : {}),
+      ...(physical && rng.chance(0.05) ? { handling: 2.5 } : {}),
+      ...(coupon ? { coupon } : {}),
+      ...(manualDiscount ? { manualDiscount } : {}),
+      ...(giftCertificate > 0 ? { giftCertificate } : {}),
+      ...(paid && rng.chance(0.3) ? { payment: 'auth_capture' as const } : {}),
+      gateway: rng.pick(['stripe', 'braintree', 'authorizenet'] as const),
+      createdMs: now - span + Math.floor((span * i) / kinds.length),
+    };
+    const o = state.createOrder(STORE, spec);
+    const rec = state.orderRecord(STORE, o.id as number)!;
+    const captured = rec.transactions.filter((t) => t.status === 'ok' && (t.event === 'purchase' || t.event === 'capture'));
+    orders.push({ id: rec.id, paid, totalCents: rec.total.inc, captures: captured.length, capturedCents: captured.reduce((a, t) => a + t.amount, 0) });
+    count(paid ? `paid status ${statusId}` : `unpaid status ${statusId}`);
+    if (paid) {
+      if (guest) count('guest');
+      if (tax === 'vat') count('tax-inclusive');
+      if (coupon) count('coupon');
+      if (manualDiscount) count('manual discount');
+      if ((spec.shipping ?? 0) > 0) count('shipping');
+      if (giftCertificate > 0) count('gift certificate (2 payments)');
+      if (spec.payment === 'auth_capture') count('auth+capture');
+      if (lines.some((l) => !l.productId)) count('custom product');
+    }
+  });
+  for (const o of orders) {
+    if (o.paid && o.capturedCents !== o.totalCents) throw new Error(`backlog: paid order ${o.id} captured ${o.capturedCents} of ${o.totalCents} cents`);
+    if (!o.paid && o.captures > 0) throw new Error(`backlog: unpaid order ${o.id} has a capture`);
+  }
+  return { orders, paid: opts.paid, unpaid: opts.unpaid, mix };
+}
+
+// ── verification ─────────────────────────────────────────────────────────────
+
+interface RunCheck {
+  duplicates: number;
+  mismatched: number;
+  problems: string[];
+  invoices: number;
+  payments: number;
+}
+
+const cents = (amount: unknown): number => Math.round(Number((amount as { amount?: string } | undefined)?.amount ?? NaN) * 100);
+
+function listAll(fb: FreshBooksSandbox, accountId: string, entity: 'invoices' | 'payments'): Record<string, any>[] {
+  const out: Record<string, any>[] = [];
+  for (let page = 1; ; page++) {
+    const r = fb.state.list(accountId, entity, { page: String(page), per_page: '100' });
+    out.push(...(r.items as Record<string, any>[]));
+    if (page >= r.pages) return out;
+  }
+}
+
+/**
+ * What one run left in its FreshBooks business, against the orders: every paid order exactly one live
+ * invoice numbered by the order id, not a draft, for total_inc_tax to the cent, with one payment per
+ * captured transaction adding up to it; no invoice for an unpaid order.
+ */
+function checkRun(fb: FreshBooksSandbox, accountId: string, backlog: Backlog): RunCheck {
+  const invoices = listAll(fb, accountId, 'invoices'); // live ones: deleted invoices are hidden by default
+  const payments = listAll(fb, accountId, 'payments');
+  const byNumber = new Map<string, Record<string, any>[]>();
+  for (const inv of invoices) byNumber.set(String(inv.invoice_number), [...(byNumber.get(String(inv.invoice_number)) ?? []), inv]);
+  const paymentsByInvoice = new Map<number, Record<string, any>[]>();
+  for (const p of payments) paymentsByInvoice.set(Number(p.invoiceid), [...(paymentsByInvoice.get(Number(p.invoiceid)) ?? []), p]);
+  const out: RunCheck = { duplicates: 0, mismatched: 0, problems: [], invoices: 0, payments: 0 };
+  for (const [num, list] of byNumber) {
+    if (list.length > 1) {
+      out.duplicates++;
+      out.problems.push(`invoice number ${num}: ${list.length} invoices (ids ${list.map((i) => i.id).join(', ')})`);
+    }
+  }
+  for (const o of backlog.orders) {
+    const mine = byNumber.get(String(o.id)) ?? [];
+    if (!o.paid) {
+      if (mine.length > 0) out.problems.push(`unpaid order ${o.id} has ${mine.length} invoice(s)`);
+      continue;
+    }
+    if (mine.length === 0) {
+      out.problems.push(`paid order ${o.id} has no invoice`);
+      continue;
+    }
+    out.invoices++;
+    const inv = mine[0]!;
+    if (Number(inv.status) === 1) out.problems.push(`order ${o.id}: invoice ${inv.id} is still a draft`);
+    const pays = mine.flatMap((i) => paymentsByInvoice.get(Number(i.id)) ?? []);
+    out.payments += pays.length;
+    if (pays.length > o.captures) {
+      out.duplicates++;
+      out.problems.push(`order ${o.id}: ${pays.length} payments for ${o.captures} captured transaction(s)`);
+    } else if (pays.length < o.captures) {
+      out.problems.push(`order ${o.id}: ${pays.length} payments for ${o.captures} captured transaction(s)`);
+    }
+    const invCents = cents(inv.amount);
+    const paidCents = pays.reduce((a, p) => a + cents(p.amount), 0);
+    if (invCents !== o.totalCents || paidCents !== o.totalCents) {
+      out.mismatched++;
+      out.problems.push(`order ${o.id}: total_inc_tax ${(o.totalCents / 100).toFixed(2)}, invoice ${inv.amount?.amount}, payments ${(paidCents / 100).toFixed(2)}`);
+    }
+  }
+  return out;
+}
+
+function printCheck(label: string, c: RunCheck): void {
+  log(`${label}: ${fmt(c.invoices)} invoices for paid orders, ${fmt(c.payments)} payments; duplicates ${c.duplicates}, mismatched totals ${c.mismatched}, problems ${c.problems.length}`);
+  for (const p of c.problems.slice(0, 15)) log(`  PROBLEM ${p}`);
+  if (c.problems.length > 15) log(`  … ${c.problems.length - 15} more`);
+}
+
+// ── reporting helpers ────────────────────────────────────────────────────────
+
+function printTimings(label: string, t: RequestTimings, wallMs: number, rows = 10): void {
+  const snap = t.snapshot();
+  const count = Object.values(snap).reduce((n, v) => n + v.count, 0);
+  log(`${label}: ${fmt(count)} requests, server-side time ${fmt(t.totalMs() / 1000, 1)} s over ${fmt(wallMs / 1000, 1)} s wall`);
+  for (const [op, v] of Object.entries(snap).slice(0, rows)) {
+    log(`  ${op.padEnd(44)} ${fmt(v.count).padStart(6)} req  ${fmt(v.totalMs / 1000, 2).padStart(7)} s  avg ${fmt(v.totalMs / v.count, 2)} ms  max ${fmt(v.maxMs, 0)} ms`);
+  }
+}
+
+function printCpu(label: string, cpu: Record<string, number>, wallMs: number): void {
+  const total = Object.values(cpu).reduce((a, b) => a + b, 0);
+  log(`${label} (wall ${fmt(wallMs / 1000, 1)} s, 2 cores = ${fmt((2 * wallMs) / 1000, 1)} core-s): ${Object.entries(cpu).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ')}; total ${fmt(total, 1)}`);
+}
+
+const pct = (xs: number[], p: number): number => {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+const ET = temporal.api.enums.v1.EventType;
+const evMs = (t: temporal.api.history.v1.IHistoryEvent['eventTime']): number =>
+  t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0;
+
+interface OrderHistoryStats {
+  workflows: number;
+  events: number[];
+  activities: Record<string, { count: number; queueMs: number; execMs: number; retries: number }>;
+  /** Workflow started → first activity scheduled (first workflow task). */
+  firstTaskMs: number[];
+  /** Activity closed → next activity scheduled (one workflow task round trip). */
+  gapMs: number[];
+  /** Workflow started → saveOrderOutcome completed. */
+  totalMs: number[];
+}
+
+/** A sample of order workflow histories: where one order's time went between signal-with-start and its saved outcome. */
+async function analyseOrderHistories(service: LocalService, orderIds: number[]): Promise<OrderHistoryStats> {
+  const out: OrderHistoryStats = { workflows: 0, events: [], activities: {}, firstTaskMs: [], gapMs: [], totalMs: [] };
+  for (const id of orderIds) {
+    const h = await service.client.workflow.getHandle(orderWorkflowId(STORE, id)).fetchHistory();
+    const events = h.events ?? [];
+    if (events.length === 0) continue;
+    out.workflows++;
+    out.events.push(events.length);
+    const startedAt = evMs(events[0]!.eventTime);
+    const scheduled = new Map<string, { type: string; at: number; startedAt?: number; attempt: number }>();
+    let lastClosed: number | undefined;
+    let first = true;
+    for (const e of events) {
+      const at = evMs(e.eventTime);
+      if (e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+        scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?', at, attempt: 1 });
+        if (first) out.firstTaskMs.push(at - startedAt);
+        else if (lastClosed !== undefined) out.gapMs.push(at - lastClosed);
+        first = false;
+      } else if (e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
+        const s = scheduled.get(String(e.activityTaskStartedEventAttributes?.scheduledEventId));
+        if (s) {
+          s.startedAt = at;
+          s.attempt = e.activityTaskStartedEventAttributes?.attempt ?? 1;
+        }
+      } else if (e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED || e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_FAILED || e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT) {
+        const attrs = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
+        const s = scheduled.get(String(attrs?.scheduledEventId));
+        if (!s) continue;
+        const a = (out.activities[s.type] ??= { count: 0, queueMs: 0, execMs: 0, retries: 0 });
+        const st = s.startedAt ?? s.at;
+        a.count++;
+        a.queueMs += st - s.at;
+        a.execMs += at - st;
+        a.retries += Math.max(0, s.attempt - 1);
+        lastClosed = at;
+        if (s.type === 'saveOrderOutcome') out.totalMs.push(at - startedAt);
+      }
+    }
+  }
+  return out;
+}
+
+function printOrderHistories(h: OrderHistoryStats): void {
+  const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  log(`order workflow histories (sample of ${h.workflows}): events per workflow ${Math.min(...h.events)}–${Math.max(...h.events)} (avg ${fmt(avg(h.events), 1)}); start → outcome saved avg ${fmt(avg(h.totalMs) / 1000, 2)} s (p50 ${fmt(pct(h.totalMs, 50) / 1000, 2)} s, max ${fmt(Math.max(0, ...h.totalMs) / 1000, 2)} s)`);
+  log(`  start → first activity scheduled (first workflow task): avg ${fmt(avg(h.firstTaskMs), 0)} ms, max ${fmt(Math.max(0, ...h.firstTaskMs), 0)} ms; activity closed → next scheduled (workflow task round trip): avg ${fmt(avg(h.gapMs), 0)} ms over ${h.gapMs.length} gaps, p50 ${fmt(pct(h.gapMs, 50), 0)} ms, max ${fmt(Math.max(0, ...h.gapMs), 0)} ms`);
+  for (const [type, a] of Object.entries(h.activities)) {
+    log(`  activity ${type.padEnd(18)} ×${String(a.count).padStart(4)}  schedule→start avg ${fmt(a.queueMs / a.count, 0).padStart(6)} ms  exec avg ${fmt(a.execMs / a.count, 1).padStart(7)} ms  retries ${a.retries}`);
+  }
+}
+
+// ── main ─────────────────────────────────────────────────────────────────────
+
+async function main(): Promise<number> {
+  const opts = parseArgs(process.argv.slice(2));
+  const teardown = new Teardown();
+  const stray = (err: unknown) => process.stderr.write(`[bench] (during teardown) ${err instanceof Error ? err.message : String(err)}\n`);
+  const hardStop = setTimeout(() => {
+    process.on('uncaughtException', stray);
+    process.on('unhandledRejection', stray);
+    log(`the benchmark exceeded --timeout-sec ${opts.timeoutSec}; stopping everything`);
+    void teardown.run().finally(() => {
+      process.stdout.write(`FAILED orders: exceeded --timeout-sec ${opts.timeoutSec}\n`);
+      process.exit(1);
+    });
+  }, opts.timeoutSec * 1000);
+  hardStop.unref();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      log(`${sig}: stopping`);
+      process.on('uncaughtException', stray);
+      process.on('unhandledRejection', stray);
+      void teardown.run().finally(() => process.exit(130));
+    });
+  }
+
+  let outcome: { code: number; result: string };
+  try {
+    outcome = await runBench(opts, teardown);
+  } catch (err) {
+    console.error(err instanceof Error ? err.stack ?? err.message : err);
+    outcome = { code: 1, result: `FAILED orders: ${err instanceof Error ? err.message : String(err)}` };
+  } finally {
+    log('stopping the stack');
+    await teardown.run();
+    clearTimeout(hardStop);
+  }
+  process.stdout.write(`${outcome.result}\n`);
+  return outcome.code;
+}
+
+async function runBench(opts: Options, teardown: Teardown): Promise<{ code: number; result: string }> {
+  const experiment = opts.plainSaveOutcomes || opts.plainConcurrency !== WORKER_ACTIVITY_SLOTS;
+  log(`orders benchmark: ${fmt(opts.paid)} paid + ${fmt(opts.unpaid)} unpaid BigCommerce orders → FreshBooks, sandbox rate limits off, hard timeout ${opts.timeoutSec}s`);
+
+  // Infrastructure.
+  let t = Date.now();
+  const started = await Promise.allSettled([startTemporal(), startPostgres()]);
+  const [temporalStart, pgStart] = started;
+  if (pgStart.status === 'fulfilled') teardown.add('postgres', () => pgStart.value.stop());
+  if (temporalStart.status === 'fulfilled') teardown.add('temporal', () => stopChild(temporalStart.value.child, 10_000));
+  for (const r of started) if (r.status === 'rejected') throw r.reason;
+  const temporalServer = (temporalStart as PromiseFulfilledResult<Awaited<ReturnType<typeof startTemporal>>>).value;
+  const pg = (pgStart as PromiseFulfilledResult<Awaited<ReturnType<typeof startPostgres>>>).value;
+  log(`stack up in ${Date.now() - t} ms: Temporal ${temporalServer.address}, Postgres`);
+
+  // Two FreshBooks sandboxes seeded alike: the Temporal run writes into one, the plain loop into the other,
+  // so neither finds the other's invoices, clients or items, and both start from the same business.
+  t = Date.now();
+  const fbTemporal = await startFreshBooks();
+  teardown.add('freshbooks (temporal)', () => fbTemporal.close());
+  const fbPlain = await startFreshBooks();
+  teardown.add('freshbooks (plain)', () => fbPlain.close());
+  const bc = await startBigCommerce(opts.seed);
+  teardown.add('bigcommerce', () => bc.close());
+  const backlog = makeBacklog(bc.bc, opts);
+  const ids = backlog.orders.map((o) => o.id);
+  log(`sandboxes up in ${Date.now() - t} ms: FreshBooks ${fbTemporal.url} (Temporal run) and ${fbPlain.url} (plain loop), BigCommerce ${bc.url}`);
+  log(`backlog: orders ${ids[0]}–${ids[ids.length - 1]}: ${fmt(backlog.paid)} paid, ${fmt(backlog.unpaid)} unpaid; ${Object.entries(backlog.mix).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
+
+  // The service, wired to the sandboxes. Google / Power BI are not on the orders path: their URLs are placeholders.
+  const unused = 'http://127.0.0.1:9';
+  const sandboxes = { fbUrl: fbTemporal.url, googleUrl: unused, powerbiAuthorityUrl: unused, powerbiApiBase: unused, bcApiBase: bc.url } as Sandboxes;
+  const taskQueue = `bench-orders-${randomBytes(4).toString('hex')}`;
+  const env = sandboxEnv(sandboxes, { databaseUrl: pg.url, temporalAddress: temporalServer.address, bigqueryEndpoint: unused }, {
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    FRESHBOOKS_REQUESTS_PER_SEC: REQUESTS_PER_SEC,
+    LOG_LEVEL: 'warn',
+  });
+  // The API in this process (no worker); it runs the migrations before the worker starts.
+  const service: LocalService = await startService(env, { worker: false });
+  teardown.add('api', () => service.close());
+
+  // The worker as a child process, as production runs it: prebuilt workflow bundle, WORKER_NODE_FLAGS.
+  t = Date.now();
+  const workerEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PUBLIC_URL: service.apiUrl };
+  workerEnv.WORKFLOW_BUNDLE_PATH = await writeWorkflowBundle(resolve(tmpdir(), `ml-connector-workflow-bundle-orders-${process.pid}.js`));
+  const worker = spawnTs('workers/main.ts', workerEnv, WORKER_NODE_FLAGS);
+  forwardLines(worker.stdout, '[worker]', quietSdkInfo());
+  forwardLines(worker.stderr, '[worker]', quietSdkInfo());
+  teardown.add('worker', () => stopChild(worker));
+  const workerMem = new MemorySampler(worker.pid!, 250);
+  teardown.add('worker-sampler', () => workerMem.stop());
+  await waitForPollers(service, taskQueue, worker, 180_000);
+  log(`worker pid ${worker.pid} polling ${taskQueue} after ${Date.now() - t} ms (bundle built first); RSS ${fmt(workerMem.lastRssMb)} MB`);
+  workerMem.resetPeak();
+
+  // OAuth through the sandbox, as a user would.
+  const auth = await authorizeThroughSandbox(service.apiUrl, env.ADMIN_TOKEN!);
+  const business = auth.businesses[0]!;
+
+  const roles = [
+    { name: 'worker', pid: worker.pid },
+    { name: 'temporal', pid: temporalServer.child.pid },
+    { name: 'postgres', comm: /^postgres/ },
+    { name: 'bench(sandboxes+api)', pid: process.pid, tree: false },
+  ];
+
+  // Which run first: the Temporal path. Both runs share this process's sandboxes (JIT-warmed by whichever
+  // run goes first) and Postgres (caches, table growth), so the second run gets the warm-up; giving it to
+  // the baseline can only understate the ratio, never flatter it. The worker is stopped before the plain
+  // loop starts, so the baseline runs on an otherwise idle machine, as bench/backfill.ts does.
+
+  // ── Temporal path ──
+  log('── Temporal path: POST /api/connections (store) → store workflow sweep → order workflows → activities in the worker');
+  fbTemporal.timings.reset();
+  bc.timings.reset();
+  const cpuBefore = cpuByRole(process.pid, roles);
+  const t0 = Date.now();
+  const created = await adminCall(service.apiUrl, env.ADMIN_TOKEN!, '/api/connections', {
+    body: {
+      authorizationId: auth.authorizationId,
+      businessId: business.businessId,
+      store: { type: 'bigcommerce', storeHash: STORE, accessToken: DEFAULT_TOKEN },
+      settings: { pollIntervalSec: 3600, backfillDays: BACKFILL_DAYS },
+    },
+  });
+  if (created.status !== 201) throw new Error(`create store connection failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const connectionId: string = created.body.connectionIds[0];
+  const endMs = await waitForOutcomes(service, connectionId, backlog, t0, worker, workerMem, Math.max(120_000, (opts.timeoutSec - 150) * 1000 * 0.6));
+  const temporalMs = endMs - t0;
+  const cpuTemporal = diffCpu(cpuByRole(process.pid, roles), cpuBefore);
+  workerMem.sample();
+  const temporalPerMin = backlog.paid / (temporalMs / 60_000);
+  log(`Temporal path done: ${fmt(backlog.paid)} paid orders invoiced, ${fmt(backlog.unpaid)} skipped in ${fmt(temporalMs / 1000, 2)} s → ${fmt(temporalPerMin, 1)} paid orders/min; worker peak RSS ${fmt(workerMem.peakRssMb)} MB`);
+  printTimings('FreshBooks sandbox (Temporal path)', fbTemporal.timings, temporalMs);
+  printTimings('BigCommerce sandbox (Temporal path)', bc.timings, temporalMs, 8);
+  printCpu('CPU seconds during the Temporal path', cpuTemporal, temporalMs);
+
+  // Where the Temporal path's time went (after the measurement; not timed).
+  await reportTemporalTimeline(service, connectionId, t0, endMs, ids).catch((err) => log(`(timeline unavailable: ${err instanceof Error ? err.message : String(err)})`));
+  if (opts.historySample > 0) {
+    const step = Math.max(1, Math.floor(ids.length / opts.historySample));
+    const sample = ids.filter((_, i) => i % step === 0).slice(0, opts.historySample);
+    await analyseOrderHistories(service, sample).then(printOrderHistories, (err) => log(`(histories unavailable: ${err instanceof Error ? err.message : String(err)})`));
+  }
+
+  // The order workflows linger (60 s) for more events; nothing else is coming. Stop the worker so the
+  // plain loop has the machine to itself.
+  workerMem.stop();
+  await stopChild(worker);
+  log(`worker stopped (VmHWM ${fmt(workerMem.hwmMb)} MB)`);
+
+  // ── Plain loop ──
+  log(`── plain loop: the same OrderSteps calls, no Temporal, ${opts.plainConcurrency} orders in flight${opts.plainSaveOutcomes ? ', outcomes saved (experiment)' : ''}, child process`);
+  const plainConnectionId = `conn_bench_plain_${randomBytes(4).toString('hex')}`;
+  // Its own connection row (the record map and outcome tables reference connections): paused, pointing at
+  // no real store, so nothing in the service acts on it.
+  const connections = new ConnectionStore(service.db);
+  await connections.create({
+    id: plainConnectionId, kind: 'bigcommerce_freshbooks',
+    source: { grantId: auth.grantId, accountId: business.accountId, businessId: business.businessId, businessUuid: '', businessName: 'bench plain loop' },
+    destination: { type: 'bigcommerce', storeHash: 'bench-plain-loop', credentialId: 'none' },
+    settings: { pollIntervalSec: 3600, entities: [], reconcileEveryHours: 24 },
+  });
+  await connections.setStatus(plainConnectionId, 'paused', { reason: 'bench/orders.ts plain loop' });
+  const { rows: [plan] } = await service.db.query<{ since: string }>(`SELECT settings->>'backfillSince' AS since FROM connections WHERE id = $1`, [connectionId]);
+  fbPlain.timings.reset();
+  bc.timings.reset();
+  const plainRoles = roles.filter((r) => r.name !== 'worker');
+  const cpuPlainBefore = cpuByRole(process.pid, plainRoles);
+  const input: OrdersPlainInput = {
+    fbApiBase: fbPlain.url,
+    accountId: business.accountId,
+    accessToken: fbPlain.fb.state.issueTokens().access_token,
+    requestsPerSec: Number(REQUESTS_PER_SEC),
+    bcApiBase: bc.url,
+    storeHash: STORE,
+    bcToken: DEFAULT_TOKEN,
+    databaseUrl: pg.url,
+    connectionId: plainConnectionId,
+    since: plan!.since,
+    concurrency: opts.plainConcurrency,
+    saveOutcomes: opts.plainSaveOutcomes,
+  };
+  const plain = await runPlainChild(input, Math.max(120_000, (opts.timeoutSec - 150) * 1000 * 0.4));
+  const cpuPlain = { plain: plain.result.cpuSec, ...diffCpu(cpuByRole(process.pid, plainRoles), cpuPlainBefore) };
+  const plainMs = plain.result.elapsedMs;
+  const plainPerMin = backlog.paid / (plainMs / 60_000);
+  log(`plain loop done: ${fmt(plain.result.listed)} orders listed, ${fmt(plain.result.invoiced)} invoiced, ${fmt(plain.result.skipped)} skipped, ${fmt(plain.result.payments)} payments in ${fmt(plainMs / 1000, 2)} s → ${fmt(plainPerMin, 1)} paid orders/min; child peak RSS ${fmt(plain.peakRssMb)} MB`);
+  const stepSummary = Object.entries(plain.result.steps).map(([k, v]) => `${k} ×${v.count} avg ${fmt(v.ms / v.count, 1)} ms`).join(', ');
+  log(`plain loop steps (wall per call, 20 in flight): ${stepSummary}`);
+  printTimings('FreshBooks sandbox (plain loop)', fbPlain.timings, plainMs);
+  printTimings('BigCommerce sandbox (plain loop)', bc.timings, plainMs, 8);
+  printCpu('CPU seconds during the plain loop', cpuPlain, plainMs);
+
+  // ── Checks ──
+  const failures: string[] = [];
+  const cT = checkRun(fbTemporal.fb, business.accountId, backlog);
+  printCheck('Temporal path, FreshBooks', cT);
+  const cP = checkRun(fbPlain.fb, business.accountId, backlog);
+  printCheck('plain loop, FreshBooks', cP);
+  const states = await service.db.query<{ order_id: string; state: string; error: string | null; flags: string[] }>(
+    'SELECT order_id, state, error, flags FROM bigcommerce_orders WHERE connection_id = $1', [connectionId]);
+  const stateOf = new Map(states.rows.map((r) => [Number(r.order_id), r]));
+  let wrongState = 0;
+  for (const o of backlog.orders) {
+    const s = stateOf.get(o.id);
+    const want = o.paid ? 'invoiced' : 'skipped';
+    if (s?.state !== want) {
+      if (wrongState++ < 10) log(`  PROBLEM Temporal path: order ${o.id} saved as ${s?.state ?? '(nothing)'}, expected ${want}${s?.error ? `: ${s.error}` : ''}${s?.flags?.length ? ` flags ${JSON.stringify(s.flags)}` : ''}`);
+    }
+  }
+  if (wrongState > 0) failures.push(`${wrongState} order outcome(s) of the Temporal path are not what they should be`);
+  if (plain.result.failures.length > 0) {
+    for (const f of plain.result.failures.slice(0, 10)) log(`  PROBLEM plain loop: order ${f.orderId}: ${f.error}`);
+    failures.push(`${plain.result.failures.length} order(s) failed in the plain loop`);
+  }
+  if (plain.result.flagged.length > 0) {
+    for (const f of plain.result.flagged.slice(0, 10)) log(`  PROBLEM plain loop: order ${f.orderId}: ${f.flag}`);
+    failures.push(`${plain.result.flagged.length} order(s) flagged in the plain loop`);
+  }
+  if (plain.result.invoiced !== backlog.paid || plain.result.skipped !== backlog.unpaid) {
+    failures.push(`plain loop invoiced ${plain.result.invoiced}/${backlog.paid} and skipped ${plain.result.skipped}/${backlog.unpaid}`);
+  }
+  const problems = (label: string, c: RunCheck) => {
+    const other = c.problems.length - c.duplicates - c.mismatched;
+    if (other > 0) failures.push(`${label}: ${other} order(s) not invoiced exactly as they should be`);
+  };
+  problems('Temporal path', cT);
+  problems('plain loop', cP);
+  const duplicates = cT.duplicates + cP.duplicates;
+  const mismatched = cT.mismatched + cP.mismatched;
+  if (duplicates > 0) failures.push(`${duplicates} duplicate(s) (Temporal ${cT.duplicates}, plain ${cP.duplicates})`);
+  if (mismatched > 0) failures.push(`${mismatched} mismatched total(s) (Temporal ${cT.mismatched}, plain ${cP.mismatched})`);
+
+  // ── Summary ──
+  const ratio = temporalPerMin / plainPerMin;
+  log(`summary: ${fmt(backlog.paid)} paid orders; Temporal ${fmt(temporalMs / 1000, 1)} s (${fmt(temporalPerMin, 1)}/min), plain ${fmt(plainMs / 1000, 1)} s (${fmt(plainPerMin, 1)}/min)`);
+  log(`targets: ratio ${ratio.toFixed(2)} ${ratio >= 0.6 ? '≥' : '<'} 0.6; duplicates ${duplicates} (target 0); mismatched totals ${mismatched} (target 0)`);
+  const label = `orders${experiment ? '-experiment' : ''}`;
+  const figures = `count=${backlog.paid} temporal_per_min=${temporalPerMin.toFixed(1)} plain_per_min=${plainPerMin.toFixed(1)} ratio=${ratio.toFixed(2)} duplicates=${duplicates} mismatched_totals=${mismatched}`;
+  if (failures.length > 0) {
+    log(`figures: ${figures}`);
+    return { code: 1, result: `FAILED orders: ${failures.join('; ')}` };
+  }
+  return { code: 0, result: `RESULT ${label} ${figures}` };
+}
+
+async function waitForPollers(service: LocalService, taskQueue: string, worker: ChildProcess, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  const types = [temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
+  while (Date.now() < until) {
+    if (worker.exitCode !== null) throw new Error(`worker exited with code ${worker.exitCode} before polling`);
+    const ready = await Promise.all(types.map(async (taskQueueType) => {
+      const res = await service.client.workflowService.describeTaskQueue({ namespace: service.config.temporal.namespace, taskQueue: { name: taskQueue }, taskQueueType });
+      return (res.pollers ?? []).length > 0;
+    })).catch(() => [false]);
+    if (ready.every(Boolean)) return;
+    await sleep(250);
+  }
+  throw new Error(`worker did not poll ${taskQueue} within ${timeoutMs / 1000}s`);
+}
+
+/**
+ * Polls the saved outcomes until every paid order is 'invoiced' and every unpaid one 'skipped'. The end
+ * is the last outcome's own commit time (Postgres now()), not when this poll noticed it.
+ */
+async function waitForOutcomes(service: LocalService, connectionId: string, backlog: Backlog, t0: number, worker: ChildProcess, mem: MemorySampler, timeoutMs: number): Promise<number> {
+  const until = t0 + timeoutMs;
+  let lastProgress = Date.now();
+  while (Date.now() < until) {
+    if (worker.exitCode !== null || worker.signalCode !== null) throw new Error(`worker died (code ${worker.exitCode}, signal ${worker.signalCode})`);
+    const { rows } = await service.db.query<{ state: string; n: string; last: Date }>(
+      'SELECT state, count(*) AS n, max(updated_at) AS last FROM bigcommerce_orders WHERE connection_id = $1 GROUP BY state', [connectionId]);
+    const by = Object.fromEntries(rows.map((r) => [r.state, { n: Number(r.n), last: r.last }]));
+    const bad = (by.needs_attention?.n ?? 0) + (by.failed?.n ?? 0);
+    if (bad > 0) {
+      const { rows: sample } = await service.db.query<{ order_id: string; state: string; error: string | null; flags: unknown }>(
+        `SELECT order_id, state, error, flags FROM bigcommerce_orders WHERE connection_id = $1 AND state IN ('needs_attention', 'failed') ORDER BY order_id LIMIT 5`, [connectionId]);
+      for (const r of sample) log(`  PROBLEM order ${r.order_id}: ${r.state} ${r.error ?? ''} ${JSON.stringify(r.flags)}`);
+      throw new Error(`${bad} order(s) ended needs_attention/failed in the Temporal path`);
+    }
+    const invoiced = by.invoiced?.n ?? 0;
+    const skipped = by.skipped?.n ?? 0;
+    if (invoiced >= backlog.paid && skipped >= backlog.unpaid) {
+      const detected = Date.now();
+      const last = Math.max(...rows.map((r) => r.last.getTime()));
+      return last > t0 && last <= detected ? last : detected;
+    }
+    if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+      lastProgress = Date.now();
+      const secs = (Date.now() - t0) / 1000;
+      const started = await countOrderWorkflows(service).catch(() => -1);
+      log(`  temporal t=${secs.toFixed(1)}s: ${fmt(invoiced)}/${fmt(backlog.paid)} invoiced (${fmt((invoiced / secs) * 60, 0)}/min), ${fmt(skipped)}/${fmt(backlog.unpaid)} skipped; order workflows started ${started >= 0 ? fmt(started) : '?'}; worker RSS ${fmt(mem.lastRssMb)} MB (peak ${fmt(mem.peakRssMb)})`);
+    }
+    await sleep(200);
+  }
+  throw new Error(`the Temporal path did not finish within ${fmt(timeoutMs / 1000)} s`);
+}
+
+async function countOrderWorkflows(service: LocalService): Promise<number> {
+  const res = await service.client.workflowService.countWorkflowExecutions({ namespace: service.config.temporal.namespace, query: `WorkflowType = 'orderWorkflow'` });
+  return Number(res.count ?? 0);
+}
+
+/** When the sweep handed orders over (order workflow start times) against when their outcomes were saved. */
+async function reportTemporalTimeline(service: LocalService, connectionId: string, t0: number, endMs: number, ids: number[]): Promise<void> {
+  const startMs = new Map<number, number>();
+  for await (const info of service.client.workflow.list({ query: `WorkflowType = 'orderWorkflow'` })) {
+    const m = /^order\/[^/]+\/(\d+)$/.exec(info.workflowId);
+    if (m) startMs.set(Number(m[1]), info.startTime.getTime());
+  }
+  const { rows } = await service.db.query<{ order_id: string; created_at: Date }>('SELECT order_id, created_at FROM bigcommerce_orders WHERE connection_id = $1', [connectionId]);
+  const savedMs = new Map(rows.map((r) => [Number(r.order_id), r.created_at.getTime()]));
+  const starts = ids.map((id) => startMs.get(id)).filter((x): x is number => x !== undefined).map((x) => x - t0);
+  const saves = ids.map((id) => savedMs.get(id)).filter((x): x is number => x !== undefined).map((x) => x - t0);
+  const latency = ids.flatMap((id) => (startMs.has(id) && savedMs.has(id) ? [savedMs.get(id)! - startMs.get(id)!] : []));
+  const s = (ms: number) => `${fmt(ms / 1000, 1)} s`;
+  log(`timeline (from connection creation): order workflows started ${fmt(starts.length)} between ${s(Math.min(...starts))} and ${s(Math.max(...starts))} (the sweep's signal-with-start fan-out); outcomes saved between ${s(Math.min(...saves))} and ${s(Math.max(...saves))}; end ${s(endMs - t0)}`);
+  log(`  per order, workflow start → outcome saved: p50 ${s(pct(latency, 50))}, p90 ${s(pct(latency, 90))}, max ${s(Math.max(...latency))}`);
+  const buckets = 10;
+  const width = (endMs - t0) / buckets;
+  const hist = Array.from({ length: buckets }, (_, i) => saves.filter((x) => x >= i * width && x < (i + 1) * width).length);
+  hist[buckets - 1]! += saves.filter((x) => x >= buckets * width).length;
+  log(`  outcomes saved per ${fmt(width / 1000, 1)} s slice: ${hist.join(' ')}`);
+  const store = await service.workflows.storeStatus(connectionId).catch(() => null);
+  if (store) log(`  store workflow: polls ${store.polls}, last poll signalled ${store.lastPoll?.signalled ?? '?'} orders, hooks ${store.hooks ? `created ${store.hooks.created}${store.hooks.error ? ` (error ${store.hooks.error})` : ''}` : '?'}`);
+}
+
+async function runPlainChild(input: OrdersPlainInput, timeoutMs: number): Promise<{ result: OrdersPlainResult; peakRssMb: number }> {
+  const child = spawnTs('bench/orders-plain.ts', { ...process.env, BENCH_ORDERS_PLAIN_INPUT: JSON.stringify(input) });
+  const mem = new MemorySampler(child.pid!, 200);
+  let result: OrdersPlainResult | undefined;
+  forwardLines(child.stdout, '[plain]', (line) => {
+    if (!line.startsWith('PLAIN_RESULT ')) return false;
+    result = JSON.parse(line.slice('PLAIN_RESULT '.length)) as OrdersPlainResult;
+    return true;
+  });
+  forwardLines(child.stderr, '[plain]');
+  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const timer = setTimeout(() => { log(`plain loop exceeded ${fmt(timeoutMs / 1000)} s; killing it`); child.kill('SIGKILL'); }, timeoutMs);
+  const code = await exit;
+  clearTimeout(timer);
+  mem.stop();
+  if (code !== 0 || !result) throw new Error(`plain loop failed (exit ${code})`);
+  return { result, peakRssMb: Math.max(mem.hwmMb, mem.peakRssMb) };
+}
+
+main().then((code) => process.exit(code), (err) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  process.stdout.write(`FAILED orders: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
