@@ -19,9 +19,12 @@
  *   --plain-save-outcomes   the plain loop also saves each order's outcome in Postgres, as the workflow does
  *   --plain-concurrency N   orders in flight in the plain loop (default 20 = the worker's activity slots)
  *   --history-sample N      order workflow histories analysed after the Temporal run (default 12; not timed)
+ *   --worker-options='{"maxCachedWorkflows":2000}'   worker = bench/orders-worker.ts with these WorkerOptions
+ *   --workflows-path=DIR    bundle a modified copy of workflows/ (e.g. local activities) for the worker
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -57,6 +60,10 @@ interface Options {
   plainConcurrency: number;
   plainSaveOutcomes: boolean;
   historySample: number;
+  /** Experiment: WorkerOptions overrides (JSON) → bench/orders-worker.ts. */
+  workerOptions?: string;
+  /** Experiment: bundle this copy of workflows/ instead. */
+  workflowsPath?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -82,6 +89,8 @@ function parseArgs(argv: string[]): Options {
     plainConcurrency: num('--plain-concurrency', undefined, WORKER_ACTIVITY_SLOTS),
     plainSaveOutcomes: argv.includes('--plain-save-outcomes'),
     historySample: num('--history-sample', undefined, 12, 0),
+    workerOptions: value('--worker-options'),
+    workflowsPath: value('--workflows-path') && resolve(value('--workflows-path')!),
   };
 }
 
@@ -562,7 +571,8 @@ async function main(): Promise<number> {
 }
 
 async function runBench(opts: Options, teardown: Teardown): Promise<{ code: number; result: string }> {
-  const experiment = opts.plainSaveOutcomes || opts.plainConcurrency !== WORKER_ACTIVITY_SLOTS;
+  const experiment = opts.plainSaveOutcomes || opts.plainConcurrency !== WORKER_ACTIVITY_SLOTS || !!opts.workerOptions || !!opts.workflowsPath;
+  if (opts.workerOptions) JSON.parse(opts.workerOptions); // fail early on a typo
   log(`orders benchmark: ${fmt(opts.paid)} paid + ${fmt(opts.unpaid)} unpaid BigCommerce orders → FreshBooks, sandbox rate limits off, hard timeout ${opts.timeoutSec}s`);
 
   // Infrastructure.
@@ -606,8 +616,11 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   // The worker as a child process, as production runs it: prebuilt workflow bundle, WORKER_NODE_FLAGS.
   t = Date.now();
   const workerEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PUBLIC_URL: service.apiUrl };
-  workerEnv.WORKFLOW_BUNDLE_PATH = await writeWorkflowBundle(resolve(tmpdir(), `ml-connector-workflow-bundle-orders-${process.pid}.js`));
-  const worker = spawnTs('workers/main.ts', workerEnv, WORKER_NODE_FLAGS);
+  workerEnv.WORKFLOW_BUNDLE_PATH = await prebuildBundle(resolve(tmpdir(), `ml-connector-workflow-bundle-orders-${process.pid}.js`), opts.workflowsPath);
+  teardown.add('bundle', () => rmSync(workerEnv.WORKFLOW_BUNDLE_PATH!, { force: true }));
+  if (opts.workerOptions) workerEnv.BENCH_WORKER_OPTIONS = opts.workerOptions;
+  if (experiment) log(`EXPERIMENT (not the official figures):${opts.workerOptions ? ` worker options ${opts.workerOptions};` : ''}${opts.workflowsPath ? ` workflows from ${opts.workflowsPath};` : ''}${opts.plainSaveOutcomes ? ' plain loop saves outcomes;' : ''}${opts.plainConcurrency !== WORKER_ACTIVITY_SLOTS ? ` plain concurrency ${opts.plainConcurrency};` : ''}`);
+  const worker = spawnTs(opts.workerOptions ? 'bench/orders-worker.ts' : 'workers/main.ts', workerEnv, WORKER_NODE_FLAGS);
   forwardLines(worker.stdout, '[worker]', quietSdkInfo());
   forwardLines(worker.stderr, '[worker]', quietSdkInfo());
   teardown.add('worker', () => stopChild(worker));
@@ -767,6 +780,15 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
     return { code: 1, result: `FAILED orders: ${failures.join('; ')}` };
   }
   return { code: 0, result: `RESULT ${label} ${figures}` };
+}
+
+/** The workflow bundle, prebuilt as a deployment does; `workflowsPath` bundles a modified copy (experiments). */
+async function prebuildBundle(path: string, workflowsPath?: string): Promise<string> {
+  if (!workflowsPath) return writeWorkflowBundle(path);
+  const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker');
+  const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath: require.resolve('../temporal/failure-converter'), logger: new DefaultLogger('WARN') });
+  writeFileSync(path, code);
+  return path;
 }
 
 async function waitForPollers(service: LocalService, taskQueue: string, worker: ChildProcess, timeoutMs: number): Promise<void> {

@@ -1,8 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from '../support/harness';
-import { createStoreConnection, eventually, invoicesNumbered, orderOutcome } from '../support/flows';
-import { DEFAULT_STORE_HASH as STORE, type OrderSpec } from '../../sandbox/bigcommerce';
+import { createStoreConnection, decodedHistory, eventually, invoicesNumbered, orderOutcome } from '../support/flows';
+import { connectionWorkflowId, orderWorkflowId } from '../../workflows/ids';
+import { DEFAULT_STORE_HASH as STORE, DEFAULT_TOKEN, type OrderSpec } from '../../sandbox/bigcommerce';
 
 /**
  * BigCommerce paid orders → FreshBooks (real Temporal, real Postgres, both sandboxes): one invoice per
@@ -65,7 +66,7 @@ describe('BigCommerce → FreshBooks orders', () => {
       assert.equal(inv.amount.amount, total, `${name}: invoice total = total_inc_tax`);
       assert.equal(inv.amount.code, o.default_currency_code ?? o.currency_code, `${name}: transactional currency`);
       assert.notEqual(inv.status, 1, `${name}: not a draft`);
-      const captures = (await (await fetch(`${h.bcApiBase}/stores/${STORE}/v3/orders/${o.id}/transactions`, { headers: { 'X-Auth-Token': 'bc-sandbox-token-3f9a1c7e5b2d4086' } })).json() as any).data
+      const captures = (await (await fetch(`${h.bcApiBase}/stores/${STORE}/v3/orders/${o.id}/transactions`, { headers: { 'X-Auth-Token': DEFAULT_TOKEN } })).json() as any).data
         .filter((t: any) => (t.event === 'purchase' || t.event === 'capture') && t.status === 'ok');
       assert.equal(outcome.payments.length, captures.length, `${name}: a payment per captured transaction`);
       const paid = h.fb.state.list(conn.accountId, 'payments', { 'search[invoiceid]': String(inv.id) }).items as any[];
@@ -110,7 +111,7 @@ describe('BigCommerce → FreshBooks orders', () => {
   test('two refunds together are applied one after the other; a refund delivered twice is applied once', async () => {
     const o = order({ customerId, lines: [{ productId: product.id, variantId: product.variantId, name: product.name, sku: product.sku, price: 40, quantity: 3 }], taxRate: 10 });
     await invoiced(o.id);
-    const lineId = ((await (await fetch(`${h.bcApiBase}/stores/${STORE}/v2/orders/${o.id}/products`, { headers: { 'X-Auth-Token': 'bc-sandbox-token-3f9a1c7e5b2d4086' } })).json()) as any[])[0].id;
+    const lineId = ((await (await fetch(`${h.bcApiBase}/stores/${STORE}/v2/orders/${o.id}/products`, { headers: { 'X-Auth-Token': DEFAULT_TOKEN } })).json()) as any[])[0].id;
     const r1 = h.bc.state.addRefund(STORE, o.id, { items: [{ item_type: 'PRODUCT', item_id: lineId, quantity: 1 }], reason: 'damaged' }) as any;
     const r2 = h.bc.state.addRefund(STORE, o.id, { items: [{ item_type: 'PRODUCT', item_id: lineId, quantity: 1 }], reason: 'changed mind' }) as any;
     await Promise.all([deliver(orderEvent(o.id, 'store/order/refund/created')), deliver(orderEvent(o.id, 'store/order/refund/created'))]);
@@ -165,6 +166,18 @@ describe('BigCommerce → FreshBooks orders', () => {
     assert.equal((await deliver({ ...orderEvent(1), producer: 'stores/zzz999' })).status, 400);
     const unknown = await fetch(`${h.apiUrl}/webhooks/bigcommerce/conn_nope`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-Hook-Secret': hookSecret() }, body: JSON.stringify(orderEvent(1)) });
     assert.equal(unknown.status, 404);
+  });
+
+  test('neither the store token nor the hook secret reaches workflow history, even decoded; oversized deliveries 413', async () => {
+    const firstOrder = Number((await h.admin(`/api/connections/${conn.connectionId}/orders?limit=1`)).body.orders[0].orderId);
+    for (const id of [orderWorkflowId(STORE, firstOrder), connectionWorkflowId(conn.connectionId)]) {
+      const { text } = await decodedHistory(h, id);
+      assert.ok(text.includes(conn.connectionId), 'payloads were decoded');
+      assert.ok(!text.includes(DEFAULT_TOKEN), `the token is in ${id}`);
+      assert.ok(!text.includes(hookSecret()), `the hook secret is in ${id}`);
+    }
+    const big = await deliver({ ...orderEvent(1), padding: 'x'.repeat(20_000) });
+    assert.equal(big.status, 413);
   });
 
   test('a missed webhook is backfilled by the poll, and a deactivated hook is re-activated', async () => {

@@ -1,13 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultPayloadConverter } from '@temporalio/common';
 import { signFreshBooksWebhook } from '../../connectors/freshbooks';
-import { EncryptionCodec } from '../../temporal/encryption-codec';
 import { connectionWorkflowId } from '../../workflows/ids';
 import { datasetDefinition } from '../../mapping/powerbi';
 import { SANDBOX_POWERBI } from '../../scripts/local-service';
 import { startHarness, type Harness } from '../support/harness';
-import { authorizeFreshBooks, createPowerBiConnection, eventually, powerBiRows, waitForRuns } from '../support/flows';
+import { authorizeFreshBooks, createPowerBiConnection, decodedHistory, eventually, powerBiRows, waitForRuns } from '../support/flows';
 
 /**
  * FreshBooks → Power BI on the real-time path: callbacks registered and verified through the
@@ -164,19 +162,7 @@ describe('FreshBooks webhooks → Power BI (real Temporal, Postgres, sandboxes)'
   });
 
   test('no verifier or client secret in the workflow history, even decoded; webhook signals carry ids only', async () => {
-    const codec = new EncryptionCodec(h.config.payloadKeys);
-    const history = await h.client.workflow.getHandle(connectionWorkflowId(connectionId)).fetchHistory();
-    const decoded: unknown[] = [];
-    for (const e of history.events ?? []) {
-      const payloads = [
-        ...(e.activityTaskScheduledEventAttributes?.input?.payloads ?? []),
-        ...(e.activityTaskCompletedEventAttributes?.result?.payloads ?? []),
-        ...(e.workflowExecutionSignaledEventAttributes?.input?.payloads ?? []),
-        ...(e.workflowExecutionStartedEventAttributes?.input?.payloads ?? []),
-      ];
-      for (const p of await codec.decode(payloads as never)) decoded.push(defaultPayloadConverter.fromPayload(p));
-    }
-    const text = JSON.stringify(decoded);
+    const { history, text } = await decodedHistory(h, connectionWorkflowId(connectionId));
     assert.ok(text.includes('webhook') || text.includes(connectionId), 'payloads were decoded');
     const secrets = [SANDBOX_POWERBI.clientSecret, ...ourCallbacks().map((c) => c.verifier)];
     for (const secret of secrets) assert.ok(!text.includes(secret), 'a secret reached the history');

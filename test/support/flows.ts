@@ -1,3 +1,5 @@
+import { defaultPayloadConverter } from '@temporalio/common';
+import { EncryptionCodec } from '../../temporal/encryption-codec';
 import type { Harness } from './harness';
 import { EMULATOR_PROJECT } from './harness';
 import type { ConnectionWorkflowStatus } from '../../workflows/connection';
@@ -110,4 +112,21 @@ export async function orderOutcome(h: Harness, connectionId: string, orderId: nu
 /** The FreshBooks sandbox's invoices with this number (deleted ones too). */
 export function invoicesNumbered(h: Harness, accountId: string, invoiceNumber: string): Record<string, any>[] {
   return h.fb.state.list(accountId, 'invoices', { 'search[invoice_number]': invoiceNumber, per_page: '100' }).items as Record<string, any>[];
+}
+
+/** A workflow's history with every payload decrypted and decoded, as one searchable text. */
+export async function decodedHistory(h: Harness, workflowId: string) {
+  const codec = new EncryptionCodec(h.config.payloadKeys);
+  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+  const decoded: unknown[] = [];
+  for (const e of history.events ?? []) {
+    const payloads = [
+      ...(e.activityTaskScheduledEventAttributes?.input?.payloads ?? []),
+      ...(e.activityTaskCompletedEventAttributes?.result?.payloads ?? []),
+      ...(e.workflowExecutionSignaledEventAttributes?.input?.payloads ?? []),
+      ...(e.workflowExecutionStartedEventAttributes?.input?.payloads ?? []),
+    ];
+    for (const p of await codec.decode(payloads as never)) decoded.push(defaultPayloadConverter.fromPayload(p));
+  }
+  return { history, text: JSON.stringify(decoded) };
 }
