@@ -1,4 +1,5 @@
 /** What the order and store workflows and their activities exchange: ids, amounts and outcomes, never tokens. */
+import type { CaptureLine, RefundLine } from '../mapping/bigcommerce';
 
 export interface OrderWorkflowInput {
   connectionId: string;
@@ -13,27 +14,10 @@ export interface OrderHint {
   at: string;
 }
 
-export interface CaptureToRecord {
-  transactionId: string;
-  /** Decimal string, 2 places, in `currency`. */
-  amount: string;
-  currency: string;
-  method: string;
-  gateway?: string;
-  /** YYYY-MM-DD */
-  date: string;
-}
-
-export interface RefundToApply {
-  refundId: number;
-  amount: string;
-  tax: string;
-  currency: string;
-  date: string;
-  reason?: string;
-  /** Every payment of the refund was declined by the gateway: nothing was refunded. */
-  declined: boolean;
-}
+/** One FreshBooks payment to record: a captured transaction, amounts as 2-decimal strings. */
+export type CaptureToRecord = CaptureLine;
+/** One BigCommerce refund to reflect, in refund order; `declined`: the gateway refunded nothing. */
+export type RefundToApply = RefundLine;
 
 /** The BigCommerce figures an invoice is built from (the fields orderToInvoice reads). */
 export interface OrderSource {

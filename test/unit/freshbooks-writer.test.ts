@@ -20,35 +20,7 @@ import {
 import { retryPolicy, sendFreshBooksJson } from '../../connectors/freshbooks/get-json';
 import { createFreshBooksSandbox, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, type FreshBooksSandbox } from '../../sandbox/freshbooks';
 
-/** A TokenSource like production's: holds a pair, refreshes through the real token endpoint, counts calls. */
-class TestTokens implements TokenSource {
-  version = 1;
-  refreshCalls = 0;
-  constructor(
-    private apiBase: string,
-    public access: string,
-    public refresh: string,
-  ) {}
-  async accessToken() {
-    return { token: this.access, version: this.version };
-  }
-  async refreshAfterUnauthorized(staleVersion: number) {
-    this.refreshCalls++;
-    if (staleVersion !== this.version) return;
-    const t = await refreshGrant({ apiBase: this.apiBase, clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, refreshToken: this.refresh, redirectUri: 'https://app.example/cb' });
-    this.access = t.accessToken;
-    this.refresh = t.refreshToken;
-    this.version++;
-  }
-}
-
-class SpyBudget implements RequestBudget {
-  pauses: number[] = [];
-  async acquire() {}
-  pause(_key: string, ms: number) {
-    this.pauses.push(ms);
-  }
-}
+import { SpyBudget, TestTokens } from '../support/freshbooks-doubles';
 
 let sandbox: FreshBooksSandbox;
 let url: string;
@@ -189,10 +161,11 @@ describe('invoices', () => {
     const number = unique('BC-W');
     assert.equal(await w.findInvoiceByNumber(number), null);
 
-    const inv = await w.createInvoice(draft(customer, { invoice_number: number }));
+    const inv = await w.createInvoice(draft(customer, { invoice_number: number, notes: 'BigCommerce order #8' }));
     assert.deepEqual({ ...inv, id: 0 }, {
       id: 0,
       invoiceNumber: number,
+      notes: 'BigCommerce order #8',
       status: 1,
       amount: { amount: '100.11', code: 'USD' },
       outstanding: { amount: '100.11', code: 'USD' },
@@ -497,7 +470,7 @@ describe('matching on our side (a FreshBooks that ignores search[…])', () => {
     assert.equal(await w.findItem({ sku: 'NOPE', name: 'tent' }), null);
 
     const inv = await w.findInvoiceByNumber('BC-1');
-    assert.deepEqual(inv, { id: 50, invoiceNumber: 'BC-1', status: 4, amount: { amount: '4.00', code: 'USD' }, outstanding: { amount: '0.00', code: 'USD' }, visState: 0, customerId: 5 });
+    assert.deepEqual(inv, { id: 50, invoiceNumber: 'BC-1', status: 4, amount: { amount: '4.00', code: 'USD' }, outstanding: { amount: '0.00', code: 'USD' }, visState: 0, customerId: 5, notes: '' });
     assert.equal(await w.findInvoiceByNumber('BC-2'), null);
 
     const pays = await w.paymentsForInvoice(50);
