@@ -15,18 +15,22 @@
  * On any failure (an order not invoiced exactly once, a duplicate, a mismatched total, an unpaid order
  * invoiced, a run failing, a timeout) the last line is `FAILED …` instead and the exit code is 1.
  *
+ *   --history-sample N      order workflow histories analysed after the Temporal run (default 30; not timed)
+ *
  * Investigation flags (the RESULT label then ends in "-experiment"; not the official figures):
  *   --plain-save-outcomes   the plain loop also saves each order's outcome in Postgres, as the workflow does
  *   --plain-concurrency N   orders in flight in the plain loop (default 20 = the worker's activity slots)
- *   --history-sample N      order workflow histories analysed after the Temporal run (default 12; not timed)
  *   --worker-options='{"maxCachedWorkflows":2000}'   worker = bench/orders-worker.ts with these WorkerOptions
  *   --workflows-path=DIR    bundle a modified copy of workflows/ (e.g. local activities) for the worker
+ *   --worker-experiments=batch-backfill   worker = bench/orders-worker.ts with its extra backfillStorePage
+ *                           activity (pair with a workflows copy whose store sweep calls it)
+ *   --worker-node-args="--max-old-space-size=1024"   node flags for the worker instead of WORKER_NODE_FLAGS
+ *   --profile [--profile-dir D]   V8 CPU profile of the worker, summarised after the Temporal run
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { temporal } from '@temporalio/proto';
@@ -39,10 +43,11 @@ import { orderWorkflowId } from '../workflows/ids';
 import { WORKER_NODE_FLAGS, writeWorkflowBundle } from '../workers/workflow-bundle';
 import { Prng } from '../sandbox/freshbooks/prng';
 import type { OrdersPlainInput, OrdersPlainResult } from './orders-plain';
-import { cpuByRole, diffCpu, MemorySampler } from './proc';
-import { RequestTimings } from './sandboxes';
+import { formatSummary, summarise } from './cpuprofile-summary';
+import { cpuByRole, diffCpu, MemorySampler, subtree } from './proc';
+import { closeServer, listen, RequestTimings, timed } from './sandboxes';
+import { forwardLines, quietSdkInfo, sleep, spawnTs, stopChild, Teardown } from './children';
 
-const ROOT = resolve(__dirname, '..');
 const STORE = DEFAULT_STORE_HASH;
 const REQUESTS_PER_SEC = '100000'; // sandbox rate limits are off; keep the client-side FreshBooks budget out of the way
 /** workers/worker.ts maxConcurrentActivityTaskExecutions: the plain loop keeps as many orders in flight. */
@@ -62,8 +67,14 @@ interface Options {
   historySample: number;
   /** Experiment: WorkerOptions overrides (JSON) → bench/orders-worker.ts. */
   workerOptions?: string;
+  /** Experiment: BENCH_EXPERIMENTS for bench/orders-worker.ts. */
+  workerExperiments?: string;
   /** Experiment: bundle this copy of workflows/ instead. */
   workflowsPath?: string;
+  /** Experiment: node flags for the worker instead of WORKER_NODE_FLAGS. */
+  workerNodeArgs?: string[];
+  /** Investigation: V8 CPU profiles of the worker into this directory. */
+  profileDir?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -88,9 +99,12 @@ function parseArgs(argv: string[]): Options {
     timeoutSec: num('--timeout-sec', process.env.BENCH_TIMEOUT_SEC, 900),
     plainConcurrency: num('--plain-concurrency', undefined, WORKER_ACTIVITY_SLOTS),
     plainSaveOutcomes: argv.includes('--plain-save-outcomes'),
-    historySample: num('--history-sample', undefined, 12, 0),
+    historySample: num('--history-sample', undefined, 30, 0),
     workerOptions: value('--worker-options'),
+    workerExperiments: value('--worker-experiments'),
     workflowsPath: value('--workflows-path') && resolve(value('--workflows-path')!),
+    workerNodeArgs: value('--worker-node-args')?.split(/\s+/).filter(Boolean),
+    profileDir: argv.includes('--profile') ? resolve(value('--profile-dir') ?? '/tmp/ml-connector-bench-profile') : undefined,
   };
 }
 
@@ -98,107 +112,12 @@ const benchStarted = Date.now();
 const stamp = () => `${((Date.now() - benchStarted) / 1000).toFixed(1).padStart(6)}s`;
 const log = (msg: string) => process.stdout.write(`[bench ${stamp()}] ${msg}\n`);
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ── process plumbing (as bench/backfill.ts) ──────────────────────────────────
 
-/** Teardown steps, run once, newest first, each bounded. */
-class Teardown {
-  private readonly steps: { name: string; fn: () => Promise<unknown> | unknown }[] = [];
-  private running?: Promise<void>;
-
-  add(name: string, fn: () => Promise<unknown> | unknown): void {
-    this.steps.push({ name, fn });
-  }
-
-  run(): Promise<void> {
-    this.running ??= (async () => {
-      for (const step of [...this.steps].reverse()) {
-        try {
-          await Promise.race([Promise.resolve().then(step.fn), sleep(30_000).then(() => { throw new Error('timed out'); })]);
-        } catch (err) {
-          process.stderr.write(`[bench] teardown ${step.name}: ${err instanceof Error ? err.message : String(err)}\n`);
-        }
-      }
-    })();
-    return this.running;
-  }
-}
-
-/** Drops the Temporal SDK's multi-line INFO/DEBUG log blocks (worker state changes); keeps everything else. */
-function quietSdkInfo(): (line: string) => boolean {
-  let inBlock = false;
-  return (line) => {
-    if (/^\S+ \[(INFO|DEBUG|TRACE)\] /.test(line)) {
-      inBlock = !line.trimEnd().endsWith('}');
-      return true;
-    }
-    if (inBlock) {
-      if (line.trimEnd().endsWith('}')) inBlock = false;
-      return true;
-    }
-    return false;
-  };
-}
-
-function forwardLines(stream: NodeJS.ReadableStream | null, prefix: string, onLine?: (line: string) => boolean): void {
-  let buf = '';
-  stream?.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (onLine?.(line)) continue;
-      if (line.trim()) process.stdout.write(`${prefix} ${line.length > 400 ? `${line.slice(0, 400)}…` : line}\n`);
-    }
-  });
-}
-
-async function stopChild(child: ChildProcess, graceMs = 25_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  if (await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)])) return;
-  child.kill('SIGKILL');
-  await exited;
-}
-
-/** node with the tsx loader, so the pid we sample is the node process itself (no npx/tsx wrapper). */
-function spawnTs(script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
-  const childEnv = { ...env };
-  delete childEnv.NODE_OPTIONS;
-  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', resolve(ROOT, script)], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 // ── sandboxes, timed server-side ─────────────────────────────────────────────
 
-function timed(app: RequestListener, timings: RequestTimings, opOf: (req: IncomingMessage) => string): RequestListener {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const started = performance.now();
-    res.once('finish', () => timings.add(opOf(req), performance.now() - started));
-    app(req, res);
-  };
-}
-
-async function listen(listener: RequestListener): Promise<{ server: Server; url: string }> {
-  const server = createServer(listener);
-  server.keepAliveTimeout = 30_000;
-  await new Promise<void>((res, rej) => {
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => res());
-  });
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((r) => {
-    server.close(() => r());
-    server.closeAllConnections();
-  });
-}
-
-/** "GET invoices/invoices", "PUT invoices/invoices/:id"… (account id and query dropped). */
 function freshbooksOp(req: IncomingMessage): string {
   const path = (req.url ?? '').split('?')[0]!;
   const m = /^\/accounting\/account\/[^/]+\/(.+)$/.exec(path);
@@ -450,9 +369,44 @@ function printTimings(label: string, t: RequestTimings, wallMs: number, rows = 1
   }
 }
 
-function printCpu(label: string, cpu: Record<string, number>, wallMs: number): void {
+/**
+ * CPU by role (bench/proc.ts cpuByRole), with Postgres's reaped backends added: a connection's backend
+ * exits with the connection (the plain loop's pool ends before we look), so its CPU is only left in the
+ * postmaster's cutime/cstime.
+ */
+function cpuRoles(roles: Parameters<typeof cpuByRole>[1]): Record<string, number> {
+  const out = cpuByRole(process.pid, roles);
+  if (out.postgres === undefined) return out;
+  for (const p of subtree(process.pid)) {
+    if (!/^postgres/.test(p.comm)) continue;
+    try {
+      const text = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+      const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      // rest[0] is field 3; cutime and cstime are fields 16 and 17.
+      out.postgres += (Number(rest[13]) + Number(rest[14])) / 100;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Busy CPU seconds of the whole machine so far (/proc/stat: everything but idle and iowait). */
+function machineBusySec(): number {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    return (total - f[3]! - f[4]!) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Ours by role, plus what other processes on the machine burnt meanwhile (a shared machine skews the figures). */
+function printCpu(label: string, cpu: Record<string, number>, wallMs: number, machineSec: number): void {
   const total = Object.values(cpu).reduce((a, b) => a + b, 0);
-  log(`${label} (wall ${fmt(wallMs / 1000, 1)} s, 2 cores = ${fmt((2 * wallMs) / 1000, 1)} core-s): ${Object.entries(cpu).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ')}; total ${fmt(total, 1)}`);
+  const others = Math.max(0, machineSec - total);
+  log(`${label} (wall ${fmt(wallMs / 1000, 1)} s, 2 cores = ${fmt((2 * wallMs) / 1000, 1)} core-s): ${Object.entries(cpu).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ')}; total ${fmt(total, 1)}; other processes on the machine ${Number.isNaN(others) ? '?' : fmt(others, 1)}`);
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -475,11 +429,16 @@ interface OrderHistoryStats {
   gapMs: number[];
   /** Workflow started → saveOrderOutcome completed. */
   totalMs: number[];
+  /** Workflow tasks, and those after the first that went to the normal (not sticky) queue: the worker had evicted the workflow, so it replayed its history. */
+  workflowTasks: number;
+  nonStickyAfterFirst: number;
+  /** Workflow tasks that timed out (e.g. sticky schedule-to-start: waited too long in the worker's sticky queue). */
+  timedOutTasks: number;
 }
 
 /** A sample of order workflow histories: where one order's time went between signal-with-start and its saved outcome. */
 async function analyseOrderHistories(service: LocalService, orderIds: number[]): Promise<OrderHistoryStats> {
-  const out: OrderHistoryStats = { workflows: 0, events: [], activities: {}, firstTaskMs: [], gapMs: [], totalMs: [] };
+  const out: OrderHistoryStats = { workflows: 0, events: [], activities: {}, firstTaskMs: [], gapMs: [], totalMs: [], workflowTasks: 0, nonStickyAfterFirst: 0, timedOutTasks: 0 };
   for (const id of orderIds) {
     const h = await service.client.workflow.getHandle(orderWorkflowId(STORE, id)).fetchHistory();
     const events = h.events ?? [];
@@ -490,9 +449,16 @@ async function analyseOrderHistories(service: LocalService, orderIds: number[]):
     const scheduled = new Map<string, { type: string; at: number; startedAt?: number; attempt: number }>();
     let lastClosed: number | undefined;
     let first = true;
+    let tasks = 0;
     for (const e of events) {
       const at = evMs(e.eventTime);
-      if (e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+      if (e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED) {
+        out.workflowTasks++;
+        const kind = e.workflowTaskScheduledEventAttributes?.taskQueue?.kind;
+        if (tasks++ > 0 && kind !== temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY) out.nonStickyAfterFirst++;
+      } else if (e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) {
+        out.timedOutTasks++;
+      } else if (e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
         scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?', at, attempt: 1 });
         if (first) out.firstTaskMs.push(at - startedAt);
         else if (lastClosed !== undefined) out.gapMs.push(at - lastClosed);
@@ -524,9 +490,24 @@ async function analyseOrderHistories(service: LocalService, orderIds: number[]):
 function printOrderHistories(h: OrderHistoryStats): void {
   const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
   log(`order workflow histories (sample of ${h.workflows}): events per workflow ${Math.min(...h.events)}–${Math.max(...h.events)} (avg ${fmt(avg(h.events), 1)}); start → outcome saved avg ${fmt(avg(h.totalMs) / 1000, 2)} s (p50 ${fmt(pct(h.totalMs, 50) / 1000, 2)} s, max ${fmt(Math.max(0, ...h.totalMs) / 1000, 2)} s)`);
+  log(`  workflow tasks ${h.workflowTasks} (${fmt(h.workflowTasks / Math.max(1, h.workflows), 1)} per order), of which after the first on the normal queue (worker had evicted the workflow, or its sticky queue timed out → full replay): ${h.nonStickyAfterFirst}; timed out ${h.timedOutTasks}`);
   log(`  start → first activity scheduled (first workflow task): avg ${fmt(avg(h.firstTaskMs), 0)} ms, max ${fmt(Math.max(0, ...h.firstTaskMs), 0)} ms; activity closed → next scheduled (workflow task round trip): avg ${fmt(avg(h.gapMs), 0)} ms over ${h.gapMs.length} gaps, p50 ${fmt(pct(h.gapMs, 50), 0)} ms, max ${fmt(Math.max(0, ...h.gapMs), 0)} ms`);
   for (const [type, a] of Object.entries(h.activities)) {
     log(`  activity ${type.padEnd(18)} ×${String(a.count).padStart(4)}  schedule→start avg ${fmt(a.queueMs / a.count, 0).padStart(6)} ms  exec avg ${fmt(a.execMs / a.count, 1).padStart(7)} ms  retries ${a.retries}`);
+  }
+}
+
+function printCpuProfile(label: string, dir: string): void {
+  try {
+    const summaries = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => ({ f, s: summarise(resolve(dir, f)) }));
+    const busy = (x: { s: ReturnType<typeof summarise> }) => x.s.totalMs - (x.s.byCategory.find(([k]) => k === '(idle)')?.[1] ?? 0);
+    summaries.sort((a, b) => busy(b) - busy(a));
+    summaries.forEach((x, i) => {
+      if (i === 0) for (const line of formatSummary(`${label} (busiest thread, ${x.f})`, x.s, 20)) log(line);
+      else log(`${label}: other thread ${x.f}: ${fmt(busy(x) / 1000, 2)} s busy; top ${x.s.byCategory.filter(([k]) => k !== '(idle)').slice(0, 4).map(([k, v]) => `${k} ${fmt(v / 1000, 2)} s`).join(', ')}`);
+    });
+  } catch (err) {
+    log(`${label}: no CPU profile (${err instanceof Error ? err.message : String(err)})`);
   }
 }
 
@@ -571,7 +552,7 @@ async function main(): Promise<number> {
 }
 
 async function runBench(opts: Options, teardown: Teardown): Promise<{ code: number; result: string }> {
-  const experiment = opts.plainSaveOutcomes || opts.plainConcurrency !== WORKER_ACTIVITY_SLOTS || !!opts.workerOptions || !!opts.workflowsPath;
+  const experiment = opts.plainSaveOutcomes || opts.plainConcurrency !== WORKER_ACTIVITY_SLOTS || !!opts.workerOptions || !!opts.workerExperiments || !!opts.workflowsPath || !!opts.workerNodeArgs || !!opts.profileDir;
   if (opts.workerOptions) JSON.parse(opts.workerOptions); // fail early on a typo
   log(`orders benchmark: ${fmt(opts.paid)} paid + ${fmt(opts.unpaid)} unpaid BigCommerce orders → FreshBooks, sandbox rate limits off, hard timeout ${opts.timeoutSec}s`);
 
@@ -619,8 +600,12 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   workerEnv.WORKFLOW_BUNDLE_PATH = await prebuildBundle(resolve(tmpdir(), `ml-connector-workflow-bundle-orders-${process.pid}.js`), opts.workflowsPath);
   teardown.add('bundle', () => rmSync(workerEnv.WORKFLOW_BUNDLE_PATH!, { force: true }));
   if (opts.workerOptions) workerEnv.BENCH_WORKER_OPTIONS = opts.workerOptions;
-  if (experiment) log(`EXPERIMENT (not the official figures):${opts.workerOptions ? ` worker options ${opts.workerOptions};` : ''}${opts.workflowsPath ? ` workflows from ${opts.workflowsPath};` : ''}${opts.plainSaveOutcomes ? ' plain loop saves outcomes;' : ''}${opts.plainConcurrency !== WORKER_ACTIVITY_SLOTS ? ` plain concurrency ${opts.plainConcurrency};` : ''}`);
-  const worker = spawnTs(opts.workerOptions ? 'bench/orders-worker.ts' : 'workers/main.ts', workerEnv, WORKER_NODE_FLAGS);
+  if (opts.workerExperiments) workerEnv.BENCH_EXPERIMENTS = opts.workerExperiments;
+  const experimentWorker = !!opts.workerOptions || !!opts.workerExperiments;
+  if (experiment) log(`EXPERIMENT (not the official figures):${opts.workerOptions ? ` worker options ${opts.workerOptions};` : ''}${opts.workerExperiments ? ` worker experiments ${opts.workerExperiments};` : ''}${opts.workflowsPath ? ` workflows from ${opts.workflowsPath};` : ''}${opts.plainSaveOutcomes ? ' plain loop saves outcomes;' : ''}${opts.plainConcurrency !== WORKER_ACTIVITY_SLOTS ? ` plain concurrency ${opts.plainConcurrency};` : ''}${opts.workerNodeArgs ? ` worker node ${opts.workerNodeArgs.join(' ')};` : ''}${opts.profileDir ? ` worker CPU profile into ${opts.profileDir};` : ''}`);
+  const profDir = opts.profileDir ? resolve(opts.profileDir, `orders-worker-${Date.now()}`) : undefined;
+  const worker = spawnTs(experimentWorker ? 'bench/orders-worker.ts' : 'workers/main.ts', workerEnv,
+    [...(opts.workerNodeArgs ?? WORKER_NODE_FLAGS), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])]);
   forwardLines(worker.stdout, '[worker]', quietSdkInfo());
   forwardLines(worker.stderr, '[worker]', quietSdkInfo());
   teardown.add('worker', () => stopChild(worker));
@@ -650,7 +635,8 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   log('── Temporal path: POST /api/connections (store) → store workflow sweep → order workflows → activities in the worker');
   fbTemporal.timings.reset();
   bc.timings.reset();
-  const cpuBefore = cpuByRole(process.pid, roles);
+  const cpuBefore = cpuRoles(roles);
+  const machineBefore = machineBusySec();
   const t0 = Date.now();
   const created = await adminCall(service.apiUrl, env.ADMIN_TOKEN!, '/api/connections', {
     body: {
@@ -664,13 +650,14 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   const connectionId: string = created.body.connectionIds[0];
   const endMs = await waitForOutcomes(service, connectionId, backlog, t0, worker, workerMem, Math.max(120_000, (opts.timeoutSec - 150) * 1000 * 0.6));
   const temporalMs = endMs - t0;
-  const cpuTemporal = diffCpu(cpuByRole(process.pid, roles), cpuBefore);
+  const cpuTemporal = diffCpu(cpuRoles(roles), cpuBefore);
+  const machineTemporal = machineBusySec() - machineBefore;
   workerMem.sample();
   const temporalPerMin = backlog.paid / (temporalMs / 60_000);
   log(`Temporal path done: ${fmt(backlog.paid)} paid orders invoiced, ${fmt(backlog.unpaid)} skipped in ${fmt(temporalMs / 1000, 2)} s → ${fmt(temporalPerMin, 1)} paid orders/min; worker peak RSS ${fmt(workerMem.peakRssMb)} MB`);
   printTimings('FreshBooks sandbox (Temporal path)', fbTemporal.timings, temporalMs);
   printTimings('BigCommerce sandbox (Temporal path)', bc.timings, temporalMs, 8);
-  printCpu('CPU seconds during the Temporal path', cpuTemporal, temporalMs);
+  printCpu('CPU seconds during the Temporal path', cpuTemporal, temporalMs, machineTemporal);
 
   // Where the Temporal path's time went (after the measurement; not timed).
   await reportTemporalTimeline(service, connectionId, t0, endMs, ids).catch((err) => log(`(timeline unavailable: ${err instanceof Error ? err.message : String(err)})`));
@@ -685,6 +672,7 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   workerMem.stop();
   await stopChild(worker);
   log(`worker stopped (VmHWM ${fmt(workerMem.hwmMb)} MB)`);
+  if (profDir) printCpuProfile('worker CPU profile', profDir);
 
   // ── Plain loop ──
   log(`── plain loop: the same OrderSteps calls, no Temporal, ${opts.plainConcurrency} orders in flight${opts.plainSaveOutcomes ? ', outcomes saved (experiment)' : ''}, child process`);
@@ -703,7 +691,8 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   fbPlain.timings.reset();
   bc.timings.reset();
   const plainRoles = roles.filter((r) => r.name !== 'worker');
-  const cpuPlainBefore = cpuByRole(process.pid, plainRoles);
+  const cpuPlainBefore = cpuRoles(plainRoles);
+  const machinePlainBefore = machineBusySec();
   const input: OrdersPlainInput = {
     fbApiBase: fbPlain.url,
     accountId: business.accountId,
@@ -719,15 +708,16 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
     saveOutcomes: opts.plainSaveOutcomes,
   };
   const plain = await runPlainChild(input, Math.max(120_000, (opts.timeoutSec - 150) * 1000 * 0.4));
-  const cpuPlain = { plain: plain.result.cpuSec, ...diffCpu(cpuByRole(process.pid, plainRoles), cpuPlainBefore) };
+  const cpuPlain = { plain: plain.result.cpuSec, ...diffCpu(cpuRoles(plainRoles), cpuPlainBefore) };
+  const machinePlain = machineBusySec() - machinePlainBefore;
   const plainMs = plain.result.elapsedMs;
   const plainPerMin = backlog.paid / (plainMs / 60_000);
   log(`plain loop done: ${fmt(plain.result.listed)} orders listed, ${fmt(plain.result.invoiced)} invoiced, ${fmt(plain.result.skipped)} skipped, ${fmt(plain.result.payments)} payments in ${fmt(plainMs / 1000, 2)} s → ${fmt(plainPerMin, 1)} paid orders/min; child peak RSS ${fmt(plain.peakRssMb)} MB`);
   const stepSummary = Object.entries(plain.result.steps).map(([k, v]) => `${k} ×${v.count} avg ${fmt(v.ms / v.count, 1)} ms`).join(', ');
-  log(`plain loop steps (wall per call, 20 in flight): ${stepSummary}`);
+  log(`plain loop steps (wall per call, ${opts.plainConcurrency} in flight): ${stepSummary}`);
   printTimings('FreshBooks sandbox (plain loop)', fbPlain.timings, plainMs);
   printTimings('BigCommerce sandbox (plain loop)', bc.timings, plainMs, 8);
-  printCpu('CPU seconds during the plain loop', cpuPlain, plainMs);
+  printCpu('CPU seconds during the plain loop', cpuPlain, plainMs, machinePlain);
 
   // ── Checks ──
   const failures: string[] = [];

@@ -68,7 +68,7 @@ function googleOp(req: IncomingMessage): string {
   return `${req.method} ${path}`;
 }
 
-function timed(app: RequestListener, timings: RequestTimings, opOf: (req: IncomingMessage) => string): RequestListener {
+export function timed(app: RequestListener, timings: RequestTimings, opOf: (req: IncomingMessage) => string): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     res.once('finish', () => timings.add(opOf(req), performance.now() - started));
@@ -76,7 +76,7 @@ function timed(app: RequestListener, timings: RequestTimings, opOf: (req: Incomi
   };
 }
 
-async function listen(listener: RequestListener): Promise<{ server: Server; url: string }> {
+export async function listen(listener: RequestListener): Promise<{ server: Server; url: string }> {
   const server = createServer(listener);
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
@@ -86,7 +86,7 @@ async function listen(listener: RequestListener): Promise<{ server: Server; url:
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-function close(server: Server): Promise<void> {
+export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();
@@ -117,7 +117,7 @@ export async function startTimedSandboxes(opts: { scale: SeedScale; seed?: numbe
     fbTimings,
     googleTimings,
     async close() {
-      await Promise.all([close(fbServer.server), close(googleServer.server), pbi.close(), bcServer.close()]);
+      await Promise.all([closeServer(fbServer.server), closeServer(googleServer.server), pbi.close(), bcServer.close()]);
     },
   };
 }

@@ -62,7 +62,8 @@ describe('order workflow: worker killed between creating the invoice and marking
     assert.equal(payments.length, 2, 'the card capture and the gift certificate');
     assert.deepEqual(outcome.payments.map((p: any) => p.method).sort(), ['credit_card', 'gift_certificate']);
     const kinds = outcome.events.map((e: any) => e.kind);
-    assert.equal(kinds.filter((k: string) => k === 'invoice_created').length, 1);
+    // Created by the first worker; its retry (or the first worker itself) records it created or found.
+    assert.equal(kinds.filter((k: string) => k === 'invoice_created' || k === 'invoice_found').length, 1);
     assert.ok(kinds.includes('invoice_marked_sent'));
   });
 });

@@ -17,7 +17,9 @@ describe('BigCommerce → FreshBooks orders', () => {
   let product: { id: number; variantId: number; sku: string; name: string };
 
   before(async () => {
-    h = await startHarness({ bigcommerce: { seedOrders: 0, webhooks: { retryDelaysMs: [200, 400], timeoutMs: 5_000 } } });
+    // A Pro plan's quota (450 per 30 s): the client still paces on the headers, but a file of tests does not
+    // spend most of its time waiting for windows to refill.
+    h = await startHarness({ bigcommerce: { seedOrders: 0, rateLimitQuota: 450, webhooks: { retryDelaysMs: [200, 400], timeoutMs: 5_000 } } });
     conn = await createStoreConnection(h);
     const c = h.bc.state.createCustomer(STORE, { email: 'Ada.Lovelace@example.com', firstName: 'Ada', lastName: 'Lovelace', company: 'Analytical Engines' });
     customerId = Number(c.id);
@@ -106,6 +108,21 @@ describe('BigCommerce → FreshBooks orders', () => {
     assert.equal(invoicesNumbered(h, conn.accountId, String(o.id)).length, 1);
     const inv = invoicesNumbered(h, conn.accountId, String(o.id))[0]!;
     assert.equal((h.fb.state.list(conn.accountId, 'payments', { 'search[invoiceid]': String(inv.id) }).items as any[]).length, 1);
+  });
+
+  test('429s on both sides: BigCommerce (X-Retry-After) and FreshBooks (Retry-After) are waited out, the order is invoiced once', async () => {
+    const before = h.bc.state.stats;
+    const limited = before.rateLimited + before.faultsInjected;
+    h.bc.state.injectFaults([{ status: 429, count: 2, retryAfterMs: 1_000, scope: 'v3' }]);
+    h.fb.state.injectFaults({ rateLimit: { count: 2, retryAfterSec: 1, pathContains: 'payments/payments' } });
+    const t0 = Date.now();
+    const o = order({ customerId, lines: [{ productId: product.id, variantId: product.variantId, name: product.name, sku: product.sku, price: 14.2, quantity: 2 }], taxRate: 6 });
+    const outcome = await invoiced(o.id);
+    assert.equal(outcome.state, 'invoiced');
+    assert.ok(Date.now() - t0 >= 2_000, 'both waits were honoured');
+    assert.ok(h.bc.state.stats.faultsInjected + h.bc.state.stats.rateLimited >= limited + 2, 'BigCommerce answered 429');
+    assert.equal(invoicesNumbered(h, conn.accountId, String(o.id)).length, 1);
+    assert.equal(outcome.payments.length, 1);
   });
 
   test('two refunds together are applied one after the other; a refund delivered twice is applied once', async () => {

@@ -102,7 +102,7 @@ export async function createStoreConnection(h: Harness, opts: { businessIndex?: 
 }
 
 /** Waits for an order's saved outcome to satisfy `done`. */
-export async function orderOutcome(h: Harness, connectionId: string, orderId: number, done: (o: any) => boolean = (o) => o.state !== undefined, timeoutMs = 60_000): Promise<any> {
+export async function orderOutcome(h: Harness, connectionId: string, orderId: number, done: (o: any) => boolean = (o) => o.state !== undefined, timeoutMs = 120_000): Promise<any> {
   return eventually(`order ${orderId} outcome`, async () => {
     const r = await h.admin(`/api/connections/${connectionId}/orders/${orderId}`);
     return r.status === 200 && r.body.state !== undefined && done(r.body) ? r.body : undefined;
