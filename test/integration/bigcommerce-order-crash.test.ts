@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startHarness, type Harness } from '../support/harness';
 import { createStoreConnection, eventually, invoicesNumbered, orderOutcome } from '../support/flows';
-import { DEFAULT_STORE_HASH as STORE } from '../../sandbox/bigcommerce';
+import { DEFAULT_TOKEN } from '../../sandbox/bigcommerce';
+
+/** A store of its own: order workflow ids (`order/<store>/<id>`) are global to the Temporal namespace
+ * the test files share, and another file's order 100 may still be lingering on its own task queue. */
+const STORE = 'crash01';
 
 /**
  * The hardest moment for "exactly one invoice": the invoice exists as a draft and the worker dies
@@ -14,7 +18,7 @@ describe('order workflow: worker killed between creating the invoice and marking
   let h: Harness;
   let worker: ChildProcess | undefined;
   before(async () => {
-    h = await startHarness({ worker: false, bigcommerce: { seedOrders: 0 } });
+    h = await startHarness({ worker: false, bigcommerce: { seedOrders: 0, stores: [{ hash: STORE, token: DEFAULT_TOKEN }] } });
   });
   after(async () => {
     worker?.kill('SIGKILL');
@@ -27,7 +31,7 @@ describe('order workflow: worker killed between creating the invoice and marking
 
   test('five concurrent webhooks + SIGKILL after the draft: one invoice, marked sent, one payment per capture', async () => {
     worker = startWorker();
-    const conn = await createStoreConnection(h);
+    const conn = await createStoreConnection(h, { storeHash: STORE });
     await eventually('hooks registered', () => h.bc.state.hooks(STORE).length >= 4 || undefined, 60_000);
     const secret = (h.bc.state.hooks(STORE)[0] as any).headers['X-Hook-Secret'] as string;
     // Marking sent fails until the fault is lifted: the kill lands while the invoice is a draft.
