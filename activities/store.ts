@@ -1,18 +1,35 @@
 import { getClient } from '@temporalio/activity';
-import type { BcHook } from '../connectors/bigcommerce';
+import { HOOK_SECRET_HEADER, type BcHook } from '../connectors/bigcommerce';
 import { BigCommerceRecordMap } from '../db/bigcommerce-orders';
 import { Workflows } from '../temporal/workflow-starts';
 import type { HookCheck, StorePollInput, StorePollResult } from '../workflows/order-types';
-import { ConnectionRuntime } from './connection-runtime';
+import { ConnectionRuntime, type BigCommerceStoreConfig } from './connection-runtime';
 import type { ActivityDeps } from './deps';
 import { translated } from './failures';
 import { keepAlive } from './heartbeat';
 
+/**
+ * One page of the sweep: the orders to hand over (all but those already handed over at exactly the
+ * cursor, which the inclusive filter returns again) and where the cursor moves to.
+ */
+export function sweepPage(orders: Record<string, unknown>[], input: Pick<StorePollInput, 'since' | 'seenAtSince'>): { fresh: number[]; result: StorePollResult } {
+  const seen = new Set(input.seenAtSince);
+  const fresh = orders.filter((o) => !(modifiedAt(o) === input.since && seen.has(Number(o.id)))).map((o) => Number(o.id));
+  let maxModified: string | undefined;
+  let idsAtMax: number[] = [];
+  for (const o of orders) {
+    const m = modifiedAt(o);
+    if (!m) continue;
+    if (!maxModified || m > maxModified) { maxModified = m; idsAtMax = []; }
+    if (m === maxModified) idsAtMax.push(Number(o.id));
+  }
+  return { fresh, result: { signalled: fresh.length, ...(maxModified ? { maxModified } : {}), idsAtMax, more: orders.length === POLL_PAGE } };
+}
+
 /** Every order event (status, refunds, transactions), customers and catalogue changes (reference §5). */
 export const STORE_HOOK_SCOPES = ['store/order/*', 'store/customer/*', 'store/product/*', 'store/sku/*'] as const;
-export const HOOK_SECRET_HEADER = 'X-Hook-Secret';
 /** Orders read per poll page (v2's page size; BC's own integration guide uses 250). */
-const POLL_PAGE = 250;
+export const POLL_PAGE = 250;
 /** Order workflows started at once by the poll: enough to keep Temporal busy, not the whole backlog at once. */
 const SIGNAL_CONCURRENCY = 16;
 
@@ -63,7 +80,7 @@ export function storeActivities(deps: ActivityDeps, runtime = new ConnectionRunt
 
   async function removeStoreHooks(connectionId: string): Promise<number> {
     return translated(async () => {
-      const c = await deps.connections.getIncludingDeleted<{ storeHash: string; credentialId: string; type: 'bigcommerce' }>(connectionId);
+      const c = await deps.connections.getIncludingDeleted<BigCommerceStoreConfig>(connectionId);
       if (!c || c.kind !== 'bigcommerce_freshbooks') return 0;
       const bc = await runtime.bigcommerce(c);
       const destination = bigcommerceHookUri(deps.config.publicUrl, connectionId);
@@ -82,25 +99,16 @@ export function storeActivities(deps: ActivityDeps, runtime = new ConnectionRunt
       const c = await runtime.storeConnection(input.connectionId);
       const bc = await runtime.bigcommerce(c);
       const orders = await bc.listOrders({ ...(input.since ? { minDateModified: input.since } : {}), page: input.page, limit: POLL_PAGE });
-      const seen = new Set(input.seenAtSince);
-      const fresh = orders.filter((o) => !(modifiedAt(o) === input.since && seen.has(Number(o.id))));
+      const { fresh, result } = sweepPage(orders, input);
       const wf = workflows();
       const at = new Date().toISOString();
       await keepAlive(async () => {
         for (let i = 0; i < fresh.length; i += SIGNAL_CONCURRENCY) {
-          await Promise.all(fresh.slice(i, i + SIGNAL_CONCURRENCY).map((o) =>
-            wf.orderChanged({ connectionId: input.connectionId, storeHash: c.destination.storeHash, orderId: Number(o.id) }, { reason: 'poll', at })));
+          await Promise.all(fresh.slice(i, i + SIGNAL_CONCURRENCY).map((orderId) =>
+            wf.orderChanged({ connectionId: input.connectionId, storeHash: c.destination.storeHash, orderId }, { reason: 'poll', at })));
         }
       });
-      let maxModified: string | undefined;
-      let idsAtMax: number[] = [];
-      for (const o of orders) {
-        const m = modifiedAt(o);
-        if (!m) continue;
-        if (!maxModified || m > maxModified) { maxModified = m; idsAtMax = []; }
-        if (m === maxModified) idsAtMax.push(Number(o.id));
-      }
-      return { signalled: fresh.length, ...(maxModified ? { maxModified } : {}), idsAtMax, more: orders.length === POLL_PAGE };
+      return result;
     });
   }
 

@@ -22,11 +22,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
-import { temporal } from '@temporalio/proto';
 import { ALL_FRESHBOOKS_ENTITIES } from '../common/freshbooks-entities';
 import { BigQueryWarehouse } from '../connectors/bigquery';
 import { TABLES, type TableKey } from '../mapping/freshbooks';
@@ -35,13 +34,13 @@ import { startBigQueryEmulator, startPostgres, startTemporal } from '../scripts/
 import { adminCall, authorizeThroughSandbox, sandboxEnv, startService, type LocalService } from '../scripts/local-service';
 import { connectionWorkflowId } from '../workflows/ids';
 import type { ConnectionWorkflowStatus } from '../workflows/connection';
-import { WORKER_NODE_FLAGS, writeWorkflowBundle } from '../workers/workflow-bundle';
+import { WORKER_NODE_FLAGS } from '../workers/workflow-bundle';
 import { COMPARED } from '../test/support/warehouse-checks';
 import { formatSummary, summarise } from './cpuprofile-summary';
 import { analyseHistories, type HistoryReport } from './history';
 import type { PlainInput, PlainResult } from './plain-loop';
 import { cpuByRole, diffCpu, MemorySampler } from './proc';
-import { forwardLines, quietSdkInfo, sleep, spawnTs, stopChild, Teardown } from './children';
+import { benchMain, forwardLines, prebuildBundle, waitForPollers, quietSdkInfo, sleep, spawnTs, stopChild, type Teardown } from './children';
 import { startTimedSandboxes, type RequestTimings, type TimedSandboxes } from './sandboxes';
 
 const PROJECT = 'ml-connector-dev'; // the emulator's project; the fast sandbox accepts any
@@ -180,39 +179,7 @@ function printTimings(label: string, t: RequestTimings, wallMs: number): void {
 
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
-  const teardown = new Teardown();
-  // During an early teardown, loops still running may hit closed connections: log, keep tearing down.
-  const stray = (err: unknown) => process.stderr.write(`[bench] (during teardown) ${err instanceof Error ? err.message : String(err)}\n`);
-  const hardStop = setTimeout(() => {
-    process.on('uncaughtException', stray);
-    process.on('unhandledRejection', stray);
-    log(`the benchmark exceeded --timeout-sec ${opts.timeoutSec}; stopping everything`);
-    void teardown.run().finally(() => {
-      process.stdout.write(`FAILED backfill: exceeded --timeout-sec ${opts.timeoutSec}\n`);
-      process.exit(1);
-    });
-  }, opts.timeoutSec * 1000);
-  hardStop.unref();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      log(`${sig}: stopping`);
-      process.on('uncaughtException', stray);
-      process.on('unhandledRejection', stray);
-      void teardown.run().finally(() => process.exit(130));
-    });
-  }
-
-  let outcome: { code: number; result: string };
-  try {
-    outcome = await runBench(opts, teardown);
-  } finally {
-    log('stopping the stack');
-    await teardown.run();
-    clearTimeout(hardStop);
-  }
-  // Last line of the output, after everything else has been printed and stopped.
-  process.stdout.write(`${outcome.result}\n`);
-  return outcome.code;
+  return benchMain('backfill', opts.timeoutSec, log, (teardown) => runBench(opts, teardown));
 }
 
 async function runBench(opts: Options, teardown: Teardown): Promise<{ code: number; result: string }> {
@@ -254,7 +221,7 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   const workerScript = opts.profileDir || opts.workerExperiments ? 'bench/profiled-worker.ts' : 'workers/main.ts';
   const workerEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PUBLIC_URL: service.apiUrl, BENCH_EXPERIMENTS: opts.workerExperiments };
   // As in production: the prebuilt workflow bundle and the worker's node flags.
-  workerEnv.WORKFLOW_BUNDLE_PATH = await prebuildBundle(opts.workflowsPath);
+  workerEnv.WORKFLOW_BUNDLE_PATH = await prebuildBundle(resolve(tmpdir(), `ml-connector-workflow-bundle-${process.pid}.js`), opts.workflowsPath);
   workerEnv.BENCH_WORKFLOW_BUNDLE = workerEnv.WORKFLOW_BUNDLE_PATH;
   if (experiment) {
     log(`EXPERIMENT: worker = ${workerScript}${opts.workerNodeArgs.length ? ` with node ${opts.workerNodeArgs.join(' ')}` : ''}${opts.prebuiltBundle ? `, prebuilt workflow bundle${opts.workflowsPath ? ` of ${opts.workflowsPath}` : ''}` : ''}${opts.workerExperiments ? `, experiments ${opts.workerExperiments}` : ''}${opts.profileDir ? `, V8 CPU profiles into ${opts.profileDir}` : ''}; not the official figures`);
@@ -394,36 +361,6 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
     code: 0,
     result: `RESULT ${label} records=${records} temporal_rps=${temporalRps.toFixed(1)} plain_rps=${plainRps.toFixed(1)} ratio=${ratio.toFixed(3)} worker_rss_mb=${Math.round(workerRssMb)} max_history_events=${history.maxEvents}`,
   };
-}
-
-/**
- * What a deployment would do at image build time: webpack the workflows once, ship the file. The
- * failure converter must be bundled too (workers/worker.ts's data converter names it by path).
- * `workflowsPath` lets an experiment bundle a modified copy of workflows/.
- */
-/** The official worker runs as production does: prebuilt bundle, WORKER_NODE_FLAGS. */
-async function prebuildBundle(workflowsPath?: string): Promise<string> {
-  const path = resolve(tmpdir(), `ml-connector-workflow-bundle-${process.pid}.js`);
-  if (!workflowsPath) return writeWorkflowBundle(path);
-  const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker');
-  const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath: require.resolve('../temporal/failure-converter'), logger: new DefaultLogger('WARN') });
-  writeFileSync(path, code);
-  return path;
-}
-
-async function waitForPollers(service: LocalService, taskQueue: string, worker: ChildProcess, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  const types = [temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
-  while (Date.now() < until) {
-    if (worker.exitCode !== null) throw new Error(`worker exited with code ${worker.exitCode} before polling`);
-    const ready = await Promise.all(types.map(async (taskQueueType) => {
-      const res = await service.client.workflowService.describeTaskQueue({ namespace: service.config.temporal.namespace, taskQueue: { name: taskQueue }, taskQueueType });
-      return (res.pollers ?? []).length > 0;
-    })).catch(() => [false]);
-    if (ready.every(Boolean)) return;
-    await sleep(250);
-  }
-  throw new Error(`worker did not poll ${taskQueue} within ${timeoutMs / 1000}s`);
 }
 
 async function waitForFirstRun(

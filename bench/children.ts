@@ -1,5 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { temporal } from '@temporalio/proto';
+import type { LocalService } from '../scripts/local-service';
+import { writeWorkflowBundle } from '../workers/workflow-bundle';
 
 /** Child processes and teardown shared by the benchmarks (backfill, orders). */
 const ROOT = resolve(__dirname, '..');
@@ -75,3 +79,77 @@ export function spawnTs(script: string, env: NodeJS.ProcessEnv, nodeArgs: string
   return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', resolve(ROOT, script)], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+
+export interface BenchOutcome {
+  code: number;
+  /** The RESULT (or FAILED) line, printed last. */
+  result: string;
+}
+
+/**
+ * A benchmark's process life: a hard timeout and Ctrl-C that still tear the stack down, the teardown
+ * after the run, and the RESULT / FAILED line as the very last output.
+ */
+export async function benchMain(name: string, timeoutSec: number, log: (msg: string) => void, run: (teardown: Teardown) => Promise<BenchOutcome>): Promise<number> {
+  const teardown = new Teardown();
+  // During an early teardown, loops still running may hit closed connections: log, keep tearing down.
+  const stray = (err: unknown) => process.stderr.write(`[bench] (during teardown) ${err instanceof Error ? err.message : String(err)}\n`);
+  const hardStop = setTimeout(() => {
+    process.on('uncaughtException', stray);
+    process.on('unhandledRejection', stray);
+    log(`the benchmark exceeded --timeout-sec ${timeoutSec}; stopping everything`);
+    void teardown.run().finally(() => {
+      process.stdout.write(`FAILED ${name}: exceeded --timeout-sec ${timeoutSec}\n`);
+      process.exit(1);
+    });
+  }, timeoutSec * 1000);
+  hardStop.unref();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      log(`${sig}: stopping`);
+      process.on('uncaughtException', stray);
+      process.on('unhandledRejection', stray);
+      void teardown.run().finally(() => process.exit(130));
+    });
+  }
+
+  let outcome: BenchOutcome;
+  try {
+    outcome = await run(teardown);
+  } catch (err) {
+    console.error(err instanceof Error ? err.stack ?? err.message : err);
+    outcome = { code: 1, result: `FAILED ${name}: ${err instanceof Error ? err.message : String(err)}` };
+  } finally {
+    log('stopping the stack');
+    await teardown.run();
+    clearTimeout(hardStop);
+  }
+  // Last line of the output, after everything else has been printed and stopped.
+  process.stdout.write(`${outcome.result}\n`);
+  return outcome.code;
+}
+
+/** The workflow bundle, prebuilt as a deployment does; `workflowsPath` bundles a modified copy (experiments). */
+export async function prebuildBundle(path: string, workflowsPath?: string): Promise<string> {
+  if (!workflowsPath) return writeWorkflowBundle(path);
+  const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker');
+  const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath: require.resolve('../temporal/failure-converter'), logger: new DefaultLogger('WARN') });
+  writeFileSync(path, code);
+  return path;
+}
+
+/** Until the worker child polls both the workflow and the activity queue, so timing starts with it ready. */
+export async function waitForPollers(service: LocalService, taskQueue: string, worker: ChildProcess, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  const types = [temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
+  while (Date.now() < until) {
+    if (worker.exitCode !== null) throw new Error(`worker exited with code ${worker.exitCode} before polling`);
+    const ready = await Promise.all(types.map(async (taskQueueType) => {
+      const res = await service.client.workflowService.describeTaskQueue({ namespace: service.config.temporal.namespace, taskQueue: { name: taskQueue }, taskQueueType });
+      return (res.pollers ?? []).length > 0;
+    })).catch(() => [false]);
+    if (ready.every(Boolean)) return;
+    await sleep(250);
+  }
+  throw new Error(`worker did not poll ${taskQueue} within ${timeoutMs / 1000}s`);
+}

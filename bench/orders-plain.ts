@@ -13,9 +13,11 @@
  * Run as a child process by bench/orders.ts (input as JSON in BENCH_ORDERS_PLAIN_INPUT, result as one
  * `PLAIN_RESULT {json}` line on stdout) so its process layout matches the worker's.
  */
-import { OrderSteps } from '../activities/order-steps';
+import { INVOICE_DRAFT_STATUS, OrderSteps } from '../activities/order-steps';
+import { POLL_PAGE } from '../activities/store';
 import { BigCommerceClient, StoreThrottle } from '../connectors/bigcommerce';
-import { FreshBooksWriter, TokenBucketBudget } from '../connectors/freshbooks';
+import { FreshBooksWriter } from '../connectors/freshbooks';
+import { plainFreshBooksOptions } from './plain-loop';
 import { BigCommerceOrderStore, BigCommerceRecordMap, type OrderOutcome } from '../db/bigcommerce-orders';
 import { createPool } from '../db/pool';
 
@@ -57,23 +59,43 @@ export interface OrdersPlainResult {
   cpuSec: number;
 }
 
-const POLL_PAGE = 250; // activities/store.ts
-const DRAFT = 1;
+
+type Timer = <T>(step: string, fn: () => Promise<T>) => Promise<T>;
+
+/**
+ * The order workflow's pass (workflows/order.ts) as one function: the same OrderSteps calls in the same
+ * order, with no Temporal in between. Used by the plain loop and the batch-backfill experiment.
+ */
+export async function workOrder(steps: OrderSteps, orderId: number, timed: Timer = (_step, fn) => fn()): Promise<OrderOutcome> {
+  const outcome: OrderOutcome = { orderId, state: 'skipped', payments: [], refunds: [], flags: [], passes: 1 };
+  const reading = await timed('readOrder', () => steps.read(orderId));
+  outcome.statusId = reading.statusId;
+  if (reading.skipReason !== null) return { ...outcome, reason: reading.skipReason };
+  let invoice = await timed('ensureInvoice', () => steps.ensureInvoice(reading));
+  if (invoice.status === INVOICE_DRAFT_STATUS) {
+    const id = invoice.invoiceId;
+    invoice = { ...invoice, status: await timed('markInvoiceSent', () => steps.markSent(id)) };
+  }
+  Object.assign(outcome, { invoiceId: invoice.invoiceId, clientId: invoice.clientId, invoiceNumber: invoice.invoiceNumber, invoiceStatus: 'sent', total: invoice.amount, currency: invoice.currency });
+  for (const capture of reading.captures) {
+    const p = await timed('recordPayment', () => steps.recordPayment(invoice, capture));
+    outcome.payments.push({ transactionId: capture.transactionId, paymentId: p.paymentId, amount: capture.amount, method: capture.method });
+  }
+  for (const refund of reading.refunds) {
+    if (refund.declined) continue;
+    const r = await timed('applyRefund', () => steps.applyRefund(invoice, refund));
+    outcome.refunds.push({ refundId: refund.refundId, creditNoteId: r.creditNoteId, amount: refund.amount });
+  }
+  if (invoice.amount !== reading.total) outcome.flags.push(`invoice total ${invoice.amount} differs from the order's total_inc_tax ${reading.total}`);
+  outcome.state = outcome.flags.length > 0 ? 'needs_attention' : 'invoiced';
+  return outcome;
+}
 
 export async function runOrdersPlain(input: OrdersPlainInput, progress: (line: string) => void = () => undefined): Promise<OrdersPlainResult> {
   const cpu0 = process.cpuUsage();
   const db = createPool(input.databaseUrl);
   const bc = new BigCommerceClient({ apiBase: input.bcApiBase, storeHash: input.storeHash, token: input.bcToken, throttle: new StoreThrottle() });
-  const fb = new FreshBooksWriter({
-    apiBase: input.fbApiBase,
-    accountId: input.accountId,
-    tokens: {
-      accessToken: async () => ({ token: input.accessToken, version: 1 }),
-      refreshAfterUnauthorized: async () => { throw new Error('plain loop: FreshBooks access token rejected'); },
-    },
-    budget: new TokenBucketBudget({ ratePerSec: input.requestsPerSec, burst: Math.max(1, Math.ceil(input.requestsPerSec)) }),
-    budgetKey: input.accountId,
-  });
+  const fb = new FreshBooksWriter(plainFreshBooksOptions(input));
   const steps = new OrderSteps({ connectionId: input.connectionId, bc, fb, map: new BigCommerceRecordMap(db) });
   const store = new BigCommerceOrderStore(db);
   const result: OrdersPlainResult = {
@@ -106,38 +128,12 @@ export async function runOrdersPlain(input: OrdersPlainInput, progress: (line: s
 
     // The order workflow's pass, minus Temporal.
     const one = async (orderId: number): Promise<void> => {
-      const outcome: OrderOutcome = { orderId, state: 'skipped', payments: [], refunds: [], flags: [], passes: 1 };
-      const reading = await timed('readOrder', () => steps.read(orderId));
-      outcome.statusId = reading.statusId;
-      if (reading.skipReason !== null) {
-        result.skipped++;
-        outcome.reason = reading.skipReason;
-      } else {
-        let invoice = await timed('ensureInvoice', () => steps.ensureInvoice(reading));
-        if (invoice.status === DRAFT) {
-          const id = invoice.invoiceId;
-          invoice = { ...invoice, status: await timed('markInvoiceSent', () => steps.markSent(id)) };
-        }
-        Object.assign(outcome, { invoiceId: invoice.invoiceId, clientId: invoice.clientId, invoiceNumber: invoice.invoiceNumber, total: invoice.amount, currency: invoice.currency });
-        for (const capture of reading.captures) {
-          const p = await timed('recordPayment', () => steps.recordPayment(invoice, capture));
-          outcome.payments.push({ transactionId: capture.transactionId, paymentId: p.paymentId, amount: capture.amount, method: capture.method });
-          result.payments++;
-        }
-        for (const refund of reading.refunds) {
-          if (refund.declined) continue;
-          const r = await timed('applyRefund', () => steps.applyRefund(invoice, refund));
-          outcome.refunds.push({ refundId: refund.refundId, creditNoteId: r.creditNoteId, amount: refund.amount });
-          result.refunds++;
-        }
-        if (invoice.amount !== reading.total) {
-          const flag = `invoice total ${invoice.amount} differs from the order's total_inc_tax ${reading.total}`;
-          outcome.flags.push(flag);
-          result.flagged.push({ orderId, flag });
-        }
-        outcome.state = outcome.flags.length > 0 ? 'needs_attention' : 'invoiced';
-        result.invoiced++;
-      }
+      const outcome = await workOrder(steps, orderId, timed);
+      if (outcome.state === 'skipped') result.skipped++;
+      else result.invoiced++;
+      result.payments += outcome.payments.length;
+      result.refunds += outcome.refunds.length;
+      for (const flag of outcome.flags) result.flagged.push({ orderId, flag });
       if (input.saveOutcomes) await timed('saveOrderOutcome', () => store.save(input.connectionId, outcome, []));
     };
 

@@ -29,7 +29,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
@@ -40,13 +40,13 @@ import { createFreshBooksSandbox, type FreshBooksSandbox } from '../sandbox/fres
 import { startPostgres, startTemporal } from '../scripts/dev-stack';
 import { adminCall, authorizeThroughSandbox, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, sandboxEnv, startService, type LocalService, type Sandboxes } from '../scripts/local-service';
 import { orderWorkflowId } from '../workflows/ids';
-import { WORKER_NODE_FLAGS, writeWorkflowBundle } from '../workers/workflow-bundle';
+import { WORKER_NODE_FLAGS } from '../workers/workflow-bundle';
 import { Prng } from '../sandbox/freshbooks/prng';
 import type { OrdersPlainInput, OrdersPlainResult } from './orders-plain';
 import { formatSummary, summarise } from './cpuprofile-summary';
 import { cpuByRole, diffCpu, MemorySampler, subtree } from './proc';
 import { closeServer, listen, RequestTimings, timed } from './sandboxes';
-import { forwardLines, quietSdkInfo, sleep, spawnTs, stopChild, Teardown } from './children';
+import { benchMain, forwardLines, prebuildBundle, waitForPollers, quietSdkInfo, sleep, spawnTs, stopChild, type Teardown } from './children';
 
 const STORE = DEFAULT_STORE_HASH;
 const REQUESTS_PER_SEC = '100000'; // sandbox rate limits are off; keep the client-side FreshBooks budget out of the way
@@ -515,40 +515,7 @@ function printCpuProfile(label: string, dir: string): void {
 
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
-  const teardown = new Teardown();
-  const stray = (err: unknown) => process.stderr.write(`[bench] (during teardown) ${err instanceof Error ? err.message : String(err)}\n`);
-  const hardStop = setTimeout(() => {
-    process.on('uncaughtException', stray);
-    process.on('unhandledRejection', stray);
-    log(`the benchmark exceeded --timeout-sec ${opts.timeoutSec}; stopping everything`);
-    void teardown.run().finally(() => {
-      process.stdout.write(`FAILED orders: exceeded --timeout-sec ${opts.timeoutSec}\n`);
-      process.exit(1);
-    });
-  }, opts.timeoutSec * 1000);
-  hardStop.unref();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      log(`${sig}: stopping`);
-      process.on('uncaughtException', stray);
-      process.on('unhandledRejection', stray);
-      void teardown.run().finally(() => process.exit(130));
-    });
-  }
-
-  let outcome: { code: number; result: string };
-  try {
-    outcome = await runBench(opts, teardown);
-  } catch (err) {
-    console.error(err instanceof Error ? err.stack ?? err.message : err);
-    outcome = { code: 1, result: `FAILED orders: ${err instanceof Error ? err.message : String(err)}` };
-  } finally {
-    log('stopping the stack');
-    await teardown.run();
-    clearTimeout(hardStop);
-  }
-  process.stdout.write(`${outcome.result}\n`);
-  return outcome.code;
+  return benchMain('orders', opts.timeoutSec, log, (teardown) => runBench(opts, teardown));
 }
 
 async function runBench(opts: Options, teardown: Teardown): Promise<{ code: number; result: string }> {
@@ -772,29 +739,7 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   return { code: 0, result: `RESULT ${label} ${figures}` };
 }
 
-/** The workflow bundle, prebuilt as a deployment does; `workflowsPath` bundles a modified copy (experiments). */
-async function prebuildBundle(path: string, workflowsPath?: string): Promise<string> {
-  if (!workflowsPath) return writeWorkflowBundle(path);
-  const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker');
-  const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath: require.resolve('../temporal/failure-converter'), logger: new DefaultLogger('WARN') });
-  writeFileSync(path, code);
-  return path;
-}
 
-async function waitForPollers(service: LocalService, taskQueue: string, worker: ChildProcess, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  const types = [temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
-  while (Date.now() < until) {
-    if (worker.exitCode !== null) throw new Error(`worker exited with code ${worker.exitCode} before polling`);
-    const ready = await Promise.all(types.map(async (taskQueueType) => {
-      const res = await service.client.workflowService.describeTaskQueue({ namespace: service.config.temporal.namespace, taskQueue: { name: taskQueue }, taskQueueType });
-      return (res.pollers ?? []).length > 0;
-    })).catch(() => [false]);
-    if (ready.every(Boolean)) return;
-    await sleep(250);
-  }
-  throw new Error(`worker did not poll ${taskQueue} within ${timeoutMs / 1000}s`);
-}
 
 /**
  * Polls the saved outcomes until every paid order is 'invoiced' and every unpaid one 'skipped'. The end

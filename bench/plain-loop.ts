@@ -1,6 +1,6 @@
 import { FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../common/freshbooks-entities';
 import type { WarehouseRow } from '../common/warehouse-types';
-import { FreshBooksClient, TokenBucketBudget } from '../connectors/freshbooks';
+import { FreshBooksClient, TokenBucketBudget, type FreshBooksClientOptions } from '../connectors/freshbooks';
 import { BigQueryWarehouse } from '../connectors/bigquery';
 import { ServiceAccountTokenProvider, parseServiceAccountKey } from '../connectors/google';
 import { mapRecord, TABLES, type TableKey } from '../mapping/freshbooks';
@@ -51,9 +51,9 @@ export interface PlainResult {
   perEntity: Record<string, { records: number; rows: number; pages: number }>;
 }
 
-export async function runPlainLoop(input: PlainInput, progress: (line: string) => void = () => undefined): Promise<PlainResult> {
-  const started = performance.now();
-  const fb = new FreshBooksClient({
+/** FreshBooks client options for a plain loop: one fixed access token (no rotation) and the same per-account budget a worker uses. */
+export function plainFreshBooksOptions(input: { fbApiBase: string; accountId: string; accessToken: string; requestsPerSec: number }): FreshBooksClientOptions {
+  return {
     apiBase: input.fbApiBase,
     accountId: input.accountId,
     tokens: {
@@ -62,7 +62,12 @@ export async function runPlainLoop(input: PlainInput, progress: (line: string) =
     },
     budget: new TokenBucketBudget({ ratePerSec: input.requestsPerSec, burst: Math.max(1, Math.ceil(input.requestsPerSec)) }),
     budgetKey: input.accountId,
-  });
+  };
+}
+
+export async function runPlainLoop(input: PlainInput, progress: (line: string) => void = () => undefined): Promise<PlainResult> {
+  const started = performance.now();
+  const fb = new FreshBooksClient(plainFreshBooksOptions(input));
   const tokens = new ServiceAccountTokenProvider({ key: parseServiceAccountKey(input.serviceAccountKeyJson), tokenUrl: input.tokenUrl });
   const wh = new BigQueryWarehouse({
     target: { projectId: input.projectId, datasetId: input.datasetId, location: input.location },

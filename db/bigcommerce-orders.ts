@@ -184,19 +184,4 @@ export class BigCommerceRecordMap {
       client.release();
     }
   }
-
-  /** First writer wins: two orders matching the same new customer at once keep one mapping. */
-  async put(connectionId: string, kind: 'client' | 'item', storeKey: string, freshbooksId: number): Promise<number> {
-    const { rows } = await this.db.query<{ freshbooks_id: string }>(
-      `INSERT INTO bigcommerce_record_map (connection_id, kind, store_key, freshbooks_id) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (connection_id, kind, store_key) DO UPDATE SET store_key = EXCLUDED.store_key
-       RETURNING freshbooks_id`,
-      [connectionId, kind, storeKey, freshbooksId],
-    );
-    return Number(rows[0]!.freshbooks_id);
-  }
-
-  async forget(connectionId: string, kind: 'client' | 'item', storeKey: string): Promise<void> {
-    await this.db.query('DELETE FROM bigcommerce_record_map WHERE connection_id = $1 AND kind = $2 AND store_key = $3', [connectionId, kind, storeKey]);
-  }
 }

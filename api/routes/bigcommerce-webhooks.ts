@@ -1,13 +1,12 @@
 import express, { Router } from 'express';
 import type { Logger } from '../../common/logger';
-import { sameSecret, verifyStandardWebhook } from '../../connectors/bigcommerce';
+import { HOOK_SECRET_HEADER, sameSecret, verifyStandardWebhook } from '../../connectors/bigcommerce';
 import type { Workflows } from '../../temporal/workflow-starts';
 import { asyncRoute, HttpError } from '../http-errors';
 import type { StoreHookEntry, StoreHookSecrets } from '../store-hook-secrets';
 
 /** BigCommerce's payloads are a scope and ids; a large body is not BigCommerce. */
 const MAX_BODY = '16kb';
-export const HOOK_SECRET_HEADER = 'x-hook-secret';
 
 export interface StoreWebhookDeps {
   secrets: StoreHookSecrets;

@@ -2,6 +2,7 @@ import { Router, json } from 'express';
 import { z } from 'zod';
 import type { BigCommerceOrderStore } from '../../db/bigcommerce-orders';
 import type { Workflows } from '../../temporal/workflow-starts';
+import { orderWorkflowId } from '../../workflows/ids';
 import type { ConnectionService } from '../connection-service';
 import { asyncRoute, HttpError, parseBody } from '../http-errors';
 
@@ -43,7 +44,7 @@ export function orderRoutes(service: ConnectionService, workflows: Workflows, or
     ]);
     if (!row && !workflow) throw new HttpError(404, `order ${orderId} has not been seen by this connection`);
     const { connectionId: _c, ...order } = row ?? { connectionId: c.id };
-    res.json({ connectionId: c.id, orderId, workflowId: `order/${c.destination.storeHash}/${orderId}`, ...order, events, workflow });
+    res.json({ connectionId: c.id, orderId, workflowId: orderWorkflowId(c.destination.storeHash, orderId), ...order, events, workflow });
   }));
 
   /** Look at the order again from scratch: nothing remembered is trusted, every write is looked up first. */

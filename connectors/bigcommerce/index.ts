@@ -2,4 +2,4 @@
 export { BigCommerceClient, type BigCommerceClientOptions, type BcHook } from './client';
 export { StoreThrottle } from './throttle';
 export { BigCommerceApiError, BigCommerceRateLimitedError } from './errors';
-export { sameSecret, verifyStandardWebhook, type SignatureHeaders } from './webhook-auth';
+export { HOOK_SECRET_HEADER, sameSecret, verifyStandardWebhook, type SignatureHeaders } from './webhook-auth';

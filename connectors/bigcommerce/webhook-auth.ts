@@ -11,6 +11,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 const TOLERANCE_SEC = 5 * 60;
 
+/** The custom header our hooks are created with; BigCommerce sends it back on every delivery. */
+export const HOOK_SECRET_HEADER = 'X-Hook-Secret';
+
 export function sameSecret(given: string | undefined, expected: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given, 'utf8');

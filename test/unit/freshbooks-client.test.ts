@@ -9,12 +9,8 @@ import {
   FreshBooksClient,
   FreshBooksRateLimitedError,
   FreshBooksUnauthorizedError,
-  refreshGrant,
-  type RequestBudget,
-  type TokenSource,
 } from '../../connectors/freshbooks';
-import { createFreshBooksSandbox, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, type FreshBooksSandbox } from '../../sandbox/freshbooks';
-
+import { createFreshBooksSandbox, DEFAULT_CLIENT_SECRET, type FreshBooksSandbox } from '../../sandbox/freshbooks';
 import { SpyBudget, TestTokens } from '../support/freshbooks-doubles';
 
 let sandbox: FreshBooksSandbox;

@@ -13,13 +13,9 @@ import {
   FreshBooksNetworkError,
   FreshBooksWriter,
   isConflict,
-  refreshGrant,
-  type RequestBudget,
-  type TokenSource,
 } from '../../connectors/freshbooks';
 import { retryPolicy, sendFreshBooksJson } from '../../connectors/freshbooks/get-json';
-import { createFreshBooksSandbox, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, type FreshBooksSandbox } from '../../sandbox/freshbooks';
-
+import { createFreshBooksSandbox, type FreshBooksSandbox } from '../../sandbox/freshbooks';
 import { SpyBudget, TestTokens } from '../support/freshbooks-doubles';
 
 let sandbox: FreshBooksSandbox;
