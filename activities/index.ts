@@ -3,6 +3,7 @@ import type { ActivityDeps } from './deps';
 import { freshbooksGrantActivities } from './freshbooks-grant';
 import { orderActivities } from './orders';
 import { storeActivities } from './store';
+import { storeSweepActivities } from './store-sweep';
 import { syncActivities } from './sync';
 import { webhookActivities } from './webhooks';
 
@@ -10,7 +11,7 @@ export function createActivities(deps: ActivityDeps) {
   const runtime = new ConnectionRuntime(deps);
   return {
     ...freshbooksGrantActivities(deps), ...syncActivities(deps, runtime), ...webhookActivities(deps, runtime),
-    ...orderActivities(deps, runtime), ...storeActivities(deps, runtime),
+    ...orderActivities(deps, runtime), ...storeActivities(deps, runtime), ...storeSweepActivities(deps, runtime),
   };
 }
 

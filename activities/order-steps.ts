@@ -25,8 +25,6 @@ export interface OrderStepsDeps {
   map: BigCommerceRecordMap;
 }
 
-const DRAFT = 1;
-
 type Json = Record<string, unknown>;
 
 export class OrderSteps {
@@ -191,4 +189,3 @@ function invoiceRef(inv: { id: number; invoiceNumber: string; customerId: number
   return { invoiceId: inv.id, invoiceNumber: inv.invoiceNumber, clientId: inv.customerId, status: inv.status, amount: inv.amount.amount, currency: inv.amount.code, created };
 }
 
-export const INVOICE_DRAFT_STATUS = DRAFT;

@@ -8,13 +8,14 @@ import type { ActivityDeps } from './deps';
 import { translated } from './failures';
 import { keepAlive } from './heartbeat';
 
-/**
- * One page of the sweep: the orders to hand over (all but those already handed over at exactly the
- * cursor, which the inclusive filter returns again) and where the cursor moves to.
- */
-export function sweepPage(orders: Record<string, unknown>[], input: Pick<StorePollInput, 'since' | 'seenAtSince'>): { fresh: number[]; result: StorePollResult } {
+/** The orders of a page still to work: all but those already worked at exactly the cursor, which the inclusive filter returns again. */
+export function freshOrders(orders: Record<string, unknown>[], input: Pick<StorePollInput, 'since' | 'seenAtSince'>): number[] {
   const seen = new Set(input.seenAtSince);
-  const fresh = orders.filter((o) => !(modifiedAt(o) === input.since && seen.has(Number(o.id)))).map((o) => Number(o.id));
+  return orders.filter((o) => !(modifiedAt(o) === input.since && seen.has(Number(o.id)))).map((o) => Number(o.id));
+}
+
+/** Where the cursor moves once these orders (oldest change first) are done: their latest change, and the orders at it. */
+export function pageCursor(orders: Record<string, unknown>[]): { maxModified?: string; idsAtMax: number[] } {
   let maxModified: string | undefined;
   let idsAtMax: number[] = [];
   for (const o of orders) {
@@ -23,7 +24,7 @@ export function sweepPage(orders: Record<string, unknown>[], input: Pick<StorePo
     if (!maxModified || m > maxModified) { maxModified = m; idsAtMax = []; }
     if (m === maxModified) idsAtMax.push(Number(o.id));
   }
-  return { fresh, result: { signalled: fresh.length, ...(maxModified ? { maxModified } : {}), idsAtMax, more: orders.length === POLL_PAGE } };
+  return { ...(maxModified ? { maxModified } : {}), idsAtMax };
 }
 
 /** Every order event (status, refunds, transactions), customers and catalogue changes (reference §5). */
@@ -38,7 +39,7 @@ export function bigcommerceHookUri(publicUrl: string, connectionId: string): str
 }
 
 /** v2 dates are RFC-2822 with the store's offset; the cursor is kept as UTC ISO-8601 with the time (quirk 14). */
-function modifiedAt(order: Record<string, unknown>): string {
+export function modifiedAt(order: Record<string, unknown>): string {
   const t = Date.parse(String(order.date_modified ?? ''));
   return Number.isNaN(t) ? '' : new Date(t).toISOString();
 }
@@ -99,7 +100,7 @@ export function storeActivities(deps: ActivityDeps, runtime = new ConnectionRunt
       const c = await runtime.storeConnection(input.connectionId);
       const bc = await runtime.bigcommerce(c);
       const orders = await bc.listOrders({ ...(input.since ? { minDateModified: input.since } : {}), page: input.page, limit: POLL_PAGE });
-      const { fresh, result } = sweepPage(orders, input);
+      const fresh = freshOrders(orders, input);
       const wf = workflows();
       const at = new Date().toISOString();
       await keepAlive(async () => {
@@ -108,7 +109,7 @@ export function storeActivities(deps: ActivityDeps, runtime = new ConnectionRunt
             wf.orderChanged({ connectionId: input.connectionId, storeHash: c.destination.storeHash, orderId }, { reason: 'poll', at })));
         }
       });
-      return result;
+      return { signalled: fresh.length, ...pageCursor(orders), more: orders.length === POLL_PAGE };
     });
   }
 

@@ -37,10 +37,13 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   const connections = new ConnectionStore(db);
   const credentials = new CredentialStore(db, config.credentialKeys);
   const callbacks = new WebhookCallbackStore(db, credentials);
+  const storeSecrets = new StoreHookSecrets(connections, credentials);
   const service = new ConnectionService({
     config, workflows, connections, credentials,
     states: new OAuthStateStore(db),
     authorizations: new AuthorizationStore(db),
+    // A deleted store connection's deliveries are 404 at once, not when its cache entry ages out.
+    removed: (id) => storeSecrets.forget(id),
   });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -58,7 +61,7 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   });
   app.use('/oauth/freshbooks', freshbooksOAuthRoutes(service));
   app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ cache: new WebhookVerifierCache(connections, callbacks), callbacks, workflows, logger }));
-  app.use('/webhooks/bigcommerce', bigcommerceWebhookRoutes({ secrets: new StoreHookSecrets(connections, credentials), workflows, logger }));
+  app.use('/webhooks/bigcommerce', bigcommerceWebhookRoutes({ secrets: storeSecrets, workflows, logger }));
   app.use('/codec', codecRoutes(config.payloadKeys, config.adminToken));
   app.use('/api', admin, connectionRoutes(service, workflows, new SyncRunStore(db), new DeliveryLedger(db), callbacks));
   app.use('/api', admin, orderRoutes(service, workflows, new BigCommerceOrderStore(db)));

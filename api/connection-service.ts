@@ -92,6 +92,8 @@ export interface ConnectionServiceDeps {
   states: OAuthStateStore;
   authorizations: AuthorizationStore;
   workflows: Workflows;
+  /** Told after a connection is deleted (caches keyed by connection drop it). */
+  removed?: (connectionId: string) => void;
 }
 
 /** Connecting FreshBooks (OAuth), choosing businesses and a destination, and managing connections. */
@@ -263,6 +265,7 @@ export class ConnectionService {
   async remove(id: string): Promise<void> {
     await this.get(id);
     await this.d.connections.setStatus(id, 'deleted', { deletedAt: new Date().toISOString() });
+    this.d.removed?.(id);
     await this.d.workflows.stopConnection(id);
   }
 }

@@ -29,6 +29,10 @@ export class StoreHookSecrets {
     return this.reload(connectionId);
   }
 
+  forget(connectionId: string): void {
+    this.entries.delete(connectionId);
+  }
+
   reload(connectionId: string): Promise<StoreHookEntry> {
     const pending = this.loads.get(connectionId);
     if (pending) return pending;

@@ -1,19 +1,20 @@
 /**
  * The orders benchmark's baseline: BigCommerce paid orders → FreshBooks invoices with the very calls the
- * order workflow makes (activities/order-steps.ts OrderSteps: read → ensureInvoice → markSent when draft →
+ * service makes (activities/order-steps.ts OrderSteps: read → ensureInvoice → markSent when draft →
  * recordPayment per capture → applyRefund per refund), but in a plain loop: no Temporal, no workflow, no
- * per-activity connection/credential reads. The store is swept the way the store workflow's poll does
+ * lease, no per-activity connection/credential reads. The store is swept the way the store workflow's poll does
  * (v2 orders modified since the backfill instant, oldest first, 250 a page).
  *
  * Concurrency matches the worker's activity slots (workers/worker.ts maxConcurrentActivityTaskExecutions
- * = 20): 20 orders in flight, each order's steps one after the other, as one order workflow runs them.
+ * = 20, and the sweep's lanes per page): 20 orders in flight, each order's steps one after the other.
  * The record map (clients, items) is the same Postgres table the activities use, under its own
  * connection id. `saveOutcomes` (an experiment) also saves each order's outcome as the workflow does.
  *
  * Run as a child process by bench/orders.ts (input as JSON in BENCH_ORDERS_PLAIN_INPUT, result as one
  * `PLAIN_RESULT {json}` line on stdout) so its process layout matches the worker's.
  */
-import { INVOICE_DRAFT_STATUS, OrderSteps } from '../activities/order-steps';
+import { OrderSteps } from '../activities/order-steps';
+import { blankOutcome, OrderLedger } from '../workflows/order-pass';
 import { POLL_PAGE } from '../activities/store';
 import { BigCommerceClient, StoreThrottle } from '../connectors/bigcommerce';
 import { FreshBooksWriter } from '../connectors/freshbooks';
@@ -63,32 +64,19 @@ export interface OrdersPlainResult {
 type Timer = <T>(step: string, fn: () => Promise<T>) => Promise<T>;
 
 /**
- * The order workflow's pass (workflows/order.ts) as one function: the same OrderSteps calls in the same
- * order, with no Temporal in between. Used by the plain loop and the batch-backfill experiment.
+ * The order workflow's pass (workflows/order-pass.ts, which the store sweep runs too) with OrderSteps
+ * called directly: the same calls in the same order, with no Temporal and no lease in between.
  */
 export async function workOrder(steps: OrderSteps, orderId: number, timed: Timer = (_step, fn) => fn()): Promise<OrderOutcome> {
-  const outcome: OrderOutcome = { orderId, state: 'skipped', payments: [], refunds: [], flags: [], passes: 1 };
-  const reading = await timed('readOrder', () => steps.read(orderId));
-  outcome.statusId = reading.statusId;
-  if (reading.skipReason !== null) return { ...outcome, reason: reading.skipReason };
-  let invoice = await timed('ensureInvoice', () => steps.ensureInvoice(reading));
-  if (invoice.status === INVOICE_DRAFT_STATUS) {
-    const id = invoice.invoiceId;
-    invoice = { ...invoice, status: await timed('markInvoiceSent', () => steps.markSent(id)) };
-  }
-  Object.assign(outcome, { invoiceId: invoice.invoiceId, clientId: invoice.clientId, invoiceNumber: invoice.invoiceNumber, invoiceStatus: 'sent', total: invoice.amount, currency: invoice.currency });
-  for (const capture of reading.captures) {
-    const p = await timed('recordPayment', () => steps.recordPayment(invoice, capture));
-    outcome.payments.push({ transactionId: capture.transactionId, paymentId: p.paymentId, amount: capture.amount, method: capture.method });
-  }
-  for (const refund of reading.refunds) {
-    if (refund.declined) continue;
-    const r = await timed('applyRefund', () => steps.applyRefund(invoice, refund));
-    outcome.refunds.push({ refundId: refund.refundId, creditNoteId: r.creditNoteId, amount: refund.amount });
-  }
-  if (invoice.amount !== reading.total) outcome.flags.push(`invoice total ${invoice.amount} differs from the order's total_inc_tax ${reading.total}`);
-  outcome.state = outcome.flags.length > 0 ? 'needs_attention' : 'invoiced';
-  return outcome;
+  const ledger = new OrderLedger(blankOutcome(orderId));
+  await ledger.pass({
+    read: (id) => timed('readOrder', () => steps.read(id)),
+    ensureInvoice: (reading) => timed('ensureInvoice', () => steps.ensureInvoice(reading)),
+    markSent: (invoiceId) => timed('markInvoiceSent', () => steps.markSent(invoiceId)),
+    recordPayment: (invoice, capture) => timed('recordPayment', () => steps.recordPayment(invoice, capture)),
+    applyRefund: (invoice, refund) => timed('applyRefund', () => steps.applyRefund(invoice, refund)),
+  });
+  return { ...ledger.outcome, passes: 1 };
 }
 
 export async function runOrdersPlain(input: OrdersPlainInput, progress: (line: string) => void = () => undefined): Promise<OrdersPlainResult> {

@@ -15,15 +15,14 @@
  * On any failure (an order not invoiced exactly once, a duplicate, a mismatched total, an unpaid order
  * invoiced, a run failing, a timeout) the last line is `FAILED …` instead and the exit code is 1.
  *
- *   --history-sample N      order workflow histories analysed after the Temporal run (default 30; not timed)
+ *   --history-sample N      histories analysed after the Temporal run: the store workflow's, and up to N
+ *                           order workflows' (orders the sweep handed over; default 30; not timed)
  *
  * Investigation flags (the RESULT label then ends in "-experiment"; not the official figures):
  *   --plain-save-outcomes   the plain loop also saves each order's outcome in Postgres, as the workflow does
  *   --plain-concurrency N   orders in flight in the plain loop (default 20 = the worker's activity slots)
  *   --worker-options='{"maxCachedWorkflows":2000}'   worker = bench/orders-worker.ts with these WorkerOptions
  *   --workflows-path=DIR    bundle a modified copy of workflows/ (e.g. local activities) for the worker
- *   --worker-experiments=batch-backfill   worker = bench/orders-worker.ts with its extra backfillStorePage
- *                           activity (pair with a workflows copy whose store sweep calls it)
  *   --worker-node-args="--max-old-space-size=1024"   node flags for the worker instead of WORKER_NODE_FLAGS
  *   --profile [--profile-dir D]   V8 CPU profile of the worker, summarised after the Temporal run
  */
@@ -39,7 +38,7 @@ import { createBigCommerceSandbox, DEFAULT_STORE_HASH, DEFAULT_TOKEN, type BigCo
 import { createFreshBooksSandbox, type FreshBooksSandbox } from '../sandbox/freshbooks';
 import { startPostgres, startTemporal } from '../scripts/dev-stack';
 import { adminCall, authorizeThroughSandbox, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, sandboxEnv, startService, type LocalService, type Sandboxes } from '../scripts/local-service';
-import { orderWorkflowId } from '../workflows/ids';
+import { connectionWorkflowId } from '../workflows/ids';
 import { WORKER_NODE_FLAGS } from '../workers/workflow-bundle';
 import { Prng } from '../sandbox/freshbooks/prng';
 import type { OrdersPlainInput, OrdersPlainResult } from './orders-plain';
@@ -67,8 +66,6 @@ interface Options {
   historySample: number;
   /** Experiment: WorkerOptions overrides (JSON) → bench/orders-worker.ts. */
   workerOptions?: string;
-  /** Experiment: BENCH_EXPERIMENTS for bench/orders-worker.ts. */
-  workerExperiments?: string;
   /** Experiment: bundle this copy of workflows/ instead. */
   workflowsPath?: string;
   /** Experiment: node flags for the worker instead of WORKER_NODE_FLAGS. */
@@ -101,7 +98,6 @@ function parseArgs(argv: string[]): Options {
     plainSaveOutcomes: argv.includes('--plain-save-outcomes'),
     historySample: num('--history-sample', undefined, 30, 0),
     workerOptions: value('--worker-options'),
-    workerExperiments: value('--worker-experiments'),
     workflowsPath: value('--workflows-path') && resolve(value('--workflows-path')!),
     workerNodeArgs: value('--worker-node-args')?.split(/\s+/).filter(Boolean),
     profileDir: argv.includes('--profile') ? resolve(value('--profile-dir') ?? '/tmp/ml-connector-bench-profile') : undefined,
@@ -419,7 +415,7 @@ const ET = temporal.api.enums.v1.EventType;
 const evMs = (t: temporal.api.history.v1.IHistoryEvent['eventTime']): number =>
   t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0;
 
-interface OrderHistoryStats {
+interface HistoryStats {
   workflows: number;
   events: number[];
   activities: Record<string, { count: number; queueMs: number; execMs: number; retries: number }>;
@@ -436,11 +432,11 @@ interface OrderHistoryStats {
   timedOutTasks: number;
 }
 
-/** A sample of order workflow histories: where one order's time went between signal-with-start and its saved outcome. */
-async function analyseOrderHistories(service: LocalService, orderIds: number[]): Promise<OrderHistoryStats> {
-  const out: OrderHistoryStats = { workflows: 0, events: [], activities: {}, firstTaskMs: [], gapMs: [], totalMs: [], workflowTasks: 0, nonStickyAfterFirst: 0, timedOutTasks: 0 };
-  for (const id of orderIds) {
-    const h = await service.client.workflow.getHandle(orderWorkflowId(STORE, id)).fetchHistory();
+/** Where a workflow's time went: its workflow tasks, and each activity type's queueing and execution. */
+async function analyseHistories(service: LocalService, workflowIds: string[]): Promise<HistoryStats> {
+  const out: HistoryStats = { workflows: 0, events: [], activities: {}, firstTaskMs: [], gapMs: [], totalMs: [], workflowTasks: 0, nonStickyAfterFirst: 0, timedOutTasks: 0 };
+  for (const id of workflowIds) {
+    const h = await service.client.workflow.getHandle(id).fetchHistory();
     const events = h.events ?? [];
     if (events.length === 0) continue;
     out.workflows++;
@@ -487,10 +483,10 @@ async function analyseOrderHistories(service: LocalService, orderIds: number[]):
   return out;
 }
 
-function printOrderHistories(h: OrderHistoryStats): void {
+function printHistories(label: string, h: HistoryStats): void {
   const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-  log(`order workflow histories (sample of ${h.workflows}): events per workflow ${Math.min(...h.events)}–${Math.max(...h.events)} (avg ${fmt(avg(h.events), 1)}); start → outcome saved avg ${fmt(avg(h.totalMs) / 1000, 2)} s (p50 ${fmt(pct(h.totalMs, 50) / 1000, 2)} s, max ${fmt(Math.max(0, ...h.totalMs) / 1000, 2)} s)`);
-  log(`  workflow tasks ${h.workflowTasks} (${fmt(h.workflowTasks / Math.max(1, h.workflows), 1)} per order), of which after the first on the normal queue (worker had evicted the workflow, or its sticky queue timed out → full replay): ${h.nonStickyAfterFirst}; timed out ${h.timedOutTasks}`);
+  log(`${label} (${h.workflows}): events per workflow ${Math.min(...h.events)}–${Math.max(...h.events)} (avg ${fmt(avg(h.events), 1)})${h.totalMs.length ? `; start → outcome saved avg ${fmt(avg(h.totalMs) / 1000, 2)} s (p50 ${fmt(pct(h.totalMs, 50) / 1000, 2)} s, max ${fmt(Math.max(0, ...h.totalMs) / 1000, 2)} s)` : ''}`);
+  log(`  workflow tasks ${h.workflowTasks} (${fmt(h.workflowTasks / Math.max(1, h.workflows), 1)} per workflow), of which after the first on the normal queue (worker had evicted the workflow, or its sticky queue timed out → full replay): ${h.nonStickyAfterFirst}; timed out ${h.timedOutTasks}`);
   log(`  start → first activity scheduled (first workflow task): avg ${fmt(avg(h.firstTaskMs), 0)} ms, max ${fmt(Math.max(0, ...h.firstTaskMs), 0)} ms; activity closed → next scheduled (workflow task round trip): avg ${fmt(avg(h.gapMs), 0)} ms over ${h.gapMs.length} gaps, p50 ${fmt(pct(h.gapMs, 50), 0)} ms, max ${fmt(Math.max(0, ...h.gapMs), 0)} ms`);
   for (const [type, a] of Object.entries(h.activities)) {
     log(`  activity ${type.padEnd(18)} ×${String(a.count).padStart(4)}  schedule→start avg ${fmt(a.queueMs / a.count, 0).padStart(6)} ms  exec avg ${fmt(a.execMs / a.count, 1).padStart(7)} ms  retries ${a.retries}`);
@@ -519,7 +515,7 @@ async function main(): Promise<number> {
 }
 
 async function runBench(opts: Options, teardown: Teardown): Promise<{ code: number; result: string }> {
-  const experiment = opts.plainSaveOutcomes || opts.plainConcurrency !== WORKER_ACTIVITY_SLOTS || !!opts.workerOptions || !!opts.workerExperiments || !!opts.workflowsPath || !!opts.workerNodeArgs || !!opts.profileDir;
+  const experiment = opts.plainSaveOutcomes || opts.plainConcurrency !== WORKER_ACTIVITY_SLOTS || !!opts.workerOptions || !!opts.workflowsPath || !!opts.workerNodeArgs || !!opts.profileDir;
   if (opts.workerOptions) JSON.parse(opts.workerOptions); // fail early on a typo
   log(`orders benchmark: ${fmt(opts.paid)} paid + ${fmt(opts.unpaid)} unpaid BigCommerce orders → FreshBooks, sandbox rate limits off, hard timeout ${opts.timeoutSec}s`);
 
@@ -567,9 +563,8 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   workerEnv.WORKFLOW_BUNDLE_PATH = await prebuildBundle(resolve(tmpdir(), `ml-connector-workflow-bundle-orders-${process.pid}.js`), opts.workflowsPath);
   teardown.add('bundle', () => rmSync(workerEnv.WORKFLOW_BUNDLE_PATH!, { force: true }));
   if (opts.workerOptions) workerEnv.BENCH_WORKER_OPTIONS = opts.workerOptions;
-  if (opts.workerExperiments) workerEnv.BENCH_EXPERIMENTS = opts.workerExperiments;
-  const experimentWorker = !!opts.workerOptions || !!opts.workerExperiments;
-  if (experiment) log(`EXPERIMENT (not the official figures):${opts.workerOptions ? ` worker options ${opts.workerOptions};` : ''}${opts.workerExperiments ? ` worker experiments ${opts.workerExperiments};` : ''}${opts.workflowsPath ? ` workflows from ${opts.workflowsPath};` : ''}${opts.plainSaveOutcomes ? ' plain loop saves outcomes;' : ''}${opts.plainConcurrency !== WORKER_ACTIVITY_SLOTS ? ` plain concurrency ${opts.plainConcurrency};` : ''}${opts.workerNodeArgs ? ` worker node ${opts.workerNodeArgs.join(' ')};` : ''}${opts.profileDir ? ` worker CPU profile into ${opts.profileDir};` : ''}`);
+  const experimentWorker = !!opts.workerOptions;
+  if (experiment) log(`EXPERIMENT (not the official figures):${opts.workerOptions ? ` worker options ${opts.workerOptions};` : ''}${opts.workflowsPath ? ` workflows from ${opts.workflowsPath};` : ''}${opts.plainSaveOutcomes ? ' plain loop saves outcomes;' : ''}${opts.plainConcurrency !== WORKER_ACTIVITY_SLOTS ? ` plain concurrency ${opts.plainConcurrency};` : ''}${opts.workerNodeArgs ? ` worker node ${opts.workerNodeArgs.join(' ')};` : ''}${opts.profileDir ? ` worker CPU profile into ${opts.profileDir};` : ''}`);
   const profDir = opts.profileDir ? resolve(opts.profileDir, `orders-worker-${Date.now()}`) : undefined;
   const worker = spawnTs(experimentWorker ? 'bench/orders-worker.ts' : 'workers/main.ts', workerEnv,
     [...(opts.workerNodeArgs ?? WORKER_NODE_FLAGS), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])]);
@@ -599,7 +594,7 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   // loop starts, so the baseline runs on an otherwise idle machine, as bench/backfill.ts does.
 
   // ── Temporal path ──
-  log('── Temporal path: POST /api/connections (store) → store workflow sweep → order workflows → activities in the worker');
+  log('── Temporal path: POST /api/connections (store) → store workflow → one sweep activity per page of 250 orders in the worker (order workflows only for what it hands over)');
   fbTemporal.timings.reset();
   bc.timings.reset();
   const cpuBefore = cpuRoles(roles);
@@ -629,13 +624,13 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   // Where the Temporal path's time went (after the measurement; not timed).
   await reportTemporalTimeline(service, connectionId, t0, endMs, ids).catch((err) => log(`(timeline unavailable: ${err instanceof Error ? err.message : String(err)})`));
   if (opts.historySample > 0) {
-    const step = Math.max(1, Math.floor(ids.length / opts.historySample));
-    const sample = ids.filter((_, i) => i % step === 0).slice(0, opts.historySample);
-    await analyseOrderHistories(service, sample).then(printOrderHistories, (err) => log(`(histories unavailable: ${err instanceof Error ? err.message : String(err)})`));
+    const unavailable = (err: unknown) => log(`(histories unavailable: ${err instanceof Error ? err.message : String(err)})`);
+    await analyseHistories(service, [connectionWorkflowId(connectionId)]).then((h) => printHistories('store workflow history', h), unavailable);
+    const handedOver = (await orderWorkflowsStarted(service)).slice(0, opts.historySample);
+    if (handedOver.length > 0) await analyseHistories(service, handedOver).then((h) => printHistories('order workflow histories', h), unavailable);
   }
 
-  // The order workflows linger (60 s) for more events; nothing else is coming. Stop the worker so the
-  // plain loop has the machine to itself.
+  // Nothing else is coming. Stop the worker so the plain loop has the machine to itself.
   workerMem.stop();
   await stopChild(worker);
   log(`worker stopped (VmHWM ${fmt(workerMem.hwmMb)} MB)`);
@@ -784,27 +779,27 @@ async function countOrderWorkflows(service: LocalService): Promise<number> {
 }
 
 /** When the sweep handed orders over (order workflow start times) against when their outcomes were saved. */
+/** Order workflows in the namespace (the sweep starts one only for an order it hands over). */
+async function orderWorkflowsStarted(service: LocalService): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const info of service.client.workflow.list({ query: `WorkflowType = 'orderWorkflow'` })) ids.push(info.workflowId);
+  return ids;
+}
+
 async function reportTemporalTimeline(service: LocalService, connectionId: string, t0: number, endMs: number, ids: number[]): Promise<void> {
-  const startMs = new Map<number, number>();
-  for await (const info of service.client.workflow.list({ query: `WorkflowType = 'orderWorkflow'` })) {
-    const m = /^order\/[^/]+\/(\d+)$/.exec(info.workflowId);
-    if (m) startMs.set(Number(m[1]), info.startTime.getTime());
-  }
   const { rows } = await service.db.query<{ order_id: string; created_at: Date }>('SELECT order_id, created_at FROM bigcommerce_orders WHERE connection_id = $1', [connectionId]);
   const savedMs = new Map(rows.map((r) => [Number(r.order_id), r.created_at.getTime()]));
-  const starts = ids.map((id) => startMs.get(id)).filter((x): x is number => x !== undefined).map((x) => x - t0);
   const saves = ids.map((id) => savedMs.get(id)).filter((x): x is number => x !== undefined).map((x) => x - t0);
-  const latency = ids.flatMap((id) => (startMs.has(id) && savedMs.has(id) ? [savedMs.get(id)! - startMs.get(id)!] : []));
   const s = (ms: number) => `${fmt(ms / 1000, 1)} s`;
-  log(`timeline (from connection creation): order workflows started ${fmt(starts.length)} between ${s(Math.min(...starts))} and ${s(Math.max(...starts))} (the sweep's signal-with-start fan-out); outcomes saved between ${s(Math.min(...saves))} and ${s(Math.max(...saves))}; end ${s(endMs - t0)}`);
-  log(`  per order, workflow start → outcome saved: p50 ${s(pct(latency, 50))}, p90 ${s(pct(latency, 90))}, max ${s(Math.max(...latency))}`);
+  const orderWorkflows = (await orderWorkflowsStarted(service)).length;
+  log(`timeline (from connection creation): outcomes saved between ${s(Math.min(...saves))} and ${s(Math.max(...saves))}; end ${s(endMs - t0)}; order workflows started ${fmt(orderWorkflows)} (orders the sweep handed over)`);
   const buckets = 10;
   const width = (endMs - t0) / buckets;
   const hist = Array.from({ length: buckets }, (_, i) => saves.filter((x) => x >= i * width && x < (i + 1) * width).length);
   hist[buckets - 1]! += saves.filter((x) => x >= buckets * width).length;
   log(`  outcomes saved per ${fmt(width / 1000, 1)} s slice: ${hist.join(' ')}`);
   const store = await service.workflows.storeStatus(connectionId).catch(() => null);
-  if (store) log(`  store workflow: polls ${store.polls}, last poll signalled ${store.lastPoll?.signalled ?? '?'} orders, hooks ${store.hooks ? `created ${store.hooks.created}${store.hooks.error ? ` (error ${store.hooks.error})` : ''}` : '?'}`);
+  if (store) log(`  store workflow: polls ${store.polls}, last sweep ${store.lastPoll?.pages ?? '?'} pages, worked ${store.lastPoll?.worked ?? '?'} orders, handed over ${store.lastPoll?.signalled ?? '?'}, hooks ${store.hooks ? `created ${store.hooks.created}${store.hooks.error ? ` (error ${store.hooks.error})` : ''}` : '?'}`);
 }
 
 async function runPlainChild(input: OrdersPlainInput, timeoutMs: number): Promise<{ result: OrdersPlainResult; peakRssMb: number }> {

@@ -83,37 +83,41 @@ function toRow(r: Row): OrderRow {
   };
 }
 
-/** Order outcomes and their step-by-step events, written by the order workflow's activities only. */
+/** A saved row as an outcome a new pass can start from. */
+export function asOutcome(row: OrderRow): OrderOutcome {
+  const { connectionId: _c, createdAt: _a, updatedAt: _u, ...outcome } = row;
+  return { ...outcome, passes: 0 };
+}
+
+/** Order outcomes and their step-by-step events, written by the order workflow and the store sweep. */
 export class BigCommerceOrderStore {
   constructor(private readonly db: Db) {}
 
-  /** The order's current outcome and the events that led to it, in one transaction. */
+  /** The order's current outcome and the events that led to it: one statement, so both or neither. */
   async save(connectionId: string, o: OrderOutcome, events: OrderEvent[]): Promise<void> {
-    const client = await this.db.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(
-        `INSERT INTO bigcommerce_orders (connection_id, order_id, state, reason, status_id, invoice_id, invoice_number, invoice_status, total, currency, payments, refunds, flags, error, passes, client_id)
+    await this.db.query(
+      `WITH saved AS (
+         INSERT INTO bigcommerce_orders (connection_id, order_id, state, reason, status_id, invoice_id, invoice_number, invoice_status, total, currency, payments, refunds, flags, error, passes, client_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          ON CONFLICT (connection_id, order_id) DO UPDATE SET
            state = EXCLUDED.state, reason = EXCLUDED.reason, status_id = EXCLUDED.status_id, invoice_id = EXCLUDED.invoice_id, client_id = EXCLUDED.client_id,
            invoice_number = EXCLUDED.invoice_number, invoice_status = EXCLUDED.invoice_status, total = EXCLUDED.total,
            currency = EXCLUDED.currency, payments = EXCLUDED.payments, refunds = EXCLUDED.refunds, flags = EXCLUDED.flags,
-           error = EXCLUDED.error, passes = bigcommerce_orders.passes + EXCLUDED.passes, updated_at = now()`,
-        [connectionId, o.orderId, o.state, o.reason ?? null, o.statusId ?? null, o.invoiceId ?? null, o.invoiceNumber ?? null,
-          o.invoiceStatus ?? null, o.total ?? null, o.currency ?? null, JSON.stringify(o.payments), JSON.stringify(o.refunds),
-          JSON.stringify(o.flags), o.error ?? null, o.passes, o.clientId ?? null],
-      );
-      for (const e of events) {
-        await client.query('INSERT INTO bigcommerce_order_events (connection_id, order_id, kind, detail) VALUES ($1, $2, $3, $4)', [connectionId, o.orderId, e.kind, e.detail]);
-      }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+           error = EXCLUDED.error, passes = bigcommerce_orders.passes + EXCLUDED.passes, updated_at = now()
+         RETURNING 1)
+       INSERT INTO bigcommerce_order_events (connection_id, order_id, kind, detail)
+       SELECT $1, $2, e.value->>'kind', COALESCE(e.value->'detail', '{}'::jsonb)
+         FROM jsonb_array_elements($17::jsonb) WITH ORDINALITY AS e(value, n) ORDER BY e.n`,
+      [connectionId, o.orderId, o.state, o.reason ?? null, o.statusId ?? null, o.invoiceId ?? null, o.invoiceNumber ?? null,
+        o.invoiceStatus ?? null, o.total ?? null, o.currency ?? null, JSON.stringify(o.payments), JSON.stringify(o.refunds),
+        JSON.stringify(o.flags), o.error ?? null, o.passes, o.clientId ?? null, JSON.stringify(events)],
+    );
+  }
+
+  /** Where these orders stood when last saved, as outcomes a pass can resume from (passes counted afresh). */
+  async outcomes(connectionId: string, orderIds: number[]): Promise<Map<number, OrderOutcome>> {
+    const { rows } = await this.db.query<Row>(`SELECT ${COLUMNS} FROM bigcommerce_orders WHERE connection_id = $1 AND order_id = ANY($2::bigint[])`, [connectionId, orderIds]);
+    return new Map(rows.map((r) => [Number(r.order_id), asOutcome(toRow(r))]));
   }
 
   async get(connectionId: string, orderId: number): Promise<OrderRow | null> {

@@ -76,7 +76,7 @@ export class Workflows {
   async orderChanged(order: OrderWorkflowInput, hint: OrderHint): Promise<void> {
     await this.client.workflow.signalWithStart<typeof orderWorkflow, [OrderHint]>('orderWorkflow', {
       workflowId: orderWorkflowId(order.storeHash, order.orderId), taskQueue: this.taskQueue, args: [order],
-      signal: orderChangedSignal, signalArgs: [hint],
+      signal: orderChangedSignal, signalArgs: [{ ...hint, connectionId: order.connectionId }],
     });
   }
 

@@ -10,6 +10,8 @@ export interface OrderWorkflowInput {
 /** Why an order workflow should look at its order again. A retry also forgets what this run remembers. */
 export interface OrderHint {
   reason: 'webhook' | 'poll' | 'retry';
+  /** The store connection that sent it: a store deleted and connected again reaches the same workflow id. */
+  connectionId?: string;
   scope?: string;
   at: string;
 }
@@ -74,4 +76,27 @@ export interface HookCheck {
   created: number;
   reactivated: number;
   updated: number;
+}
+
+/** One order the sweep worked itself, as the store workflow's history records it. */
+export interface SweptOrder {
+  orderId: number;
+  state: string;
+  invoiceId?: number;
+  paymentIds: number[];
+  creditNoteIds: number[];
+  reason?: string;
+}
+
+/** One page of the sweep: orders worked in the batch, orders handed to their own workflows, and the cursor. */
+export interface StoreSweepResult {
+  listed: number;
+  worked: SweptOrder[];
+  /** Busy with their own workflow, or failed here: their workflows were signalled and retry them. */
+  handedOver: number[];
+  /** Orders at the front of the page that are done; the cursor moved past these only. */
+  done: number;
+  maxModified?: string;
+  idsAtMax: number[];
+  more: boolean;
 }

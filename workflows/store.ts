@@ -1,5 +1,5 @@
 import {
-  ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo,
+  ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, patched, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { HookCheck } from './order-types';
@@ -7,8 +7,10 @@ import type { HookCheck } from './order-types';
 /**
  * `connection/<id>` of a BigCommerce store: keeps the store's hooks in place (BigCommerce deactivates
  * them after failed deliveries or 90 idle days) and, on a schedule, sweeps orders modified since the
- * last sweep (`min_date_modified`, oldest change first) into their order workflows, so an order whose
- * webhook was lost is still invoiced. The order workflows do the work; this one only points at orders.
+ * last sweep (`min_date_modified`, oldest change first), so an order whose webhook was lost is still
+ * invoiced. The sweep works each page of orders in one activity (a backlog of thousands is thousands
+ * of passes, not thousands of workflows) and hands what it cannot finish to the order's own workflow,
+ * which webhooks start too. This history records, page by page, what became of each order swept.
  */
 export const storeSyncSignal = defineSignal('storeSync');
 /** The same name as the connection workflow's stop, so deleting any connection stops its workflow. */
@@ -33,11 +35,14 @@ export interface StoreWorkflowStatus {
   phase: 'polling' | 'waiting' | 'paused';
   cursor: StoreCursor;
   polls: number;
-  lastPoll?: { at: string; signalled: number };
+  lastPoll?: { at: string; signalled: number; worked?: number; pages?: number };
   hooks?: HookCheck & { error?: string };
   lastError?: string;
   clientsAligned: number;
 }
+
+/** Runs that began before the sweep worked orders itself replay the old sweep. */
+const SWEEP_WORKS_ORDERS = 'sweep-works-orders';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
@@ -95,7 +100,40 @@ export async function storeWorkflow(input: StoreWorkflowInput): Promise<void> {
     if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof storeWorkflow>({ connectionId, cursor: status.cursor, polls: status.polls });
   }
 
+  /**
+   * Page by page from the cursor, which moves after every page: a crash, a retry or a continue-as-new
+   * resumes where the last page ended, and an order changed mid-sweep (it moves to the end of the
+   * date_modified order) shifts no unread order out of reach.
+   */
   async function sweep(backfillSince: string | undefined): Promise<void> {
+    if (!patched(SWEEP_WORKS_ORDERS)) return signalEachOrder(backfillSince);
+    if (!status.cursor.since && backfillSince) status.cursor = { since: backfillSince, seenAtSince: [] };
+    let worked = 0;
+    let handedOver = 0;
+    let pages = 0;
+    for (let page = 1; ;) {
+      const since = status.cursor.since;
+      const r = await acts.sweepStoreOrders({ connectionId, ...(since ? { since } : {}), seenAtSince: status.cursor.seenAtSince, page });
+      worked += r.worked.length;
+      handedOver += r.handedOver.length;
+      pages++;
+      if (r.maxModified && r.maxModified !== since) {
+        status.cursor = { since: r.maxModified, seenAtSince: r.idsAtMax };
+        page = 1;
+      } else {
+        // Still at the same instant: a page full of orders changed within one second, or a page cut short.
+        if (r.maxModified) status.cursor = { since: r.maxModified, seenAtSince: [...new Set([...status.cursor.seenAtSince, ...r.idsAtMax])] };
+        if (r.done === r.listed) page++;
+      }
+      if (!r.more) break;
+      if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof storeWorkflow>({ connectionId, cursor: status.cursor, polls: status.polls });
+    }
+    status.polls++;
+    status.lastPoll = { at: new Date().toISOString(), signalled: handedOver, worked, pages };
+  }
+
+  /** The sweep as it was before 2026-11-21: every order handed to its workflow (kept for those runs' histories). */
+  async function signalEachOrder(backfillSince: string | undefined): Promise<void> {
     const since = status.cursor.since ?? backfillSince;
     let signalled = 0;
     let maxModified: string | undefined;

@@ -52,6 +52,8 @@ export function storeGate(state: BigCommerceSandboxState) {
     const quota = store.quota.take(state.now());
     res.set(quota.headers);
     if (!quota.allowed) return send(res, apiError(version, 429, MESSAGES[429]!));
-    next();
+    const delay = state.latencyFor(sub);
+    if (delay > 0) setTimeout(next, delay);
+    else next();
   };
 }

@@ -76,6 +76,11 @@ export interface FaultSpec {
   scope?: string;
 }
 
+function matchesScope(scope: string | undefined, subPath: string): boolean {
+  if (scope === undefined) return true;
+  return scope === 'v2' || scope === 'v3' ? subPath.startsWith(`/${scope}/`) : subPath.includes(scope);
+}
+
 export interface BigCommerceSandboxStats {
   total: number;
   /** Per route: `GET /v2/orders/{id}/products`. */
@@ -148,6 +153,7 @@ export class BigCommerceSandboxState {
   readonly stores = new Map<string, Store>();
   readonly hub: HookHub;
   readonly faults: FaultSpec[] = [];
+  private latency?: { ms: number; scope?: string };
   readonly stats: BigCommerceSandboxStats = { total: 0, requests: {}, byStatus: {}, rateLimited: 0, unauthorized: 0, faultsInjected: 0 };
   onRequest?: (info: RequestInfo) => void;
   readonly now: () => number;
@@ -205,13 +211,24 @@ export class BigCommerceSandboxState {
     for (const f of faults) if (f.count > 0) this.faults.push({ ...f });
   }
 
+  /** A slow store: every API request (matching `scope`, as in FaultSpec) is answered `ms` later. */
+  injectLatency(ms: number, scope?: string): void {
+    this.latency = ms > 0 ? { ms, ...(scope ? { scope } : {}) } : undefined;
+  }
+
   clearFaults(): void {
     this.faults.length = 0;
+    this.latency = undefined;
+  }
+
+  latencyFor(subPath: string): number {
+    const l = this.latency;
+    return l && matchesScope(l.scope, subPath) ? l.ms : 0;
   }
 
   /** The first queued fault matching this request, consumed. `subPath` is the path after `/stores/{hash}`. */
   takeFault(subPath: string): FaultSpec | undefined {
-    const idx = this.faults.findIndex((f) => f.count > 0 && (f.scope === undefined || (f.scope === 'v2' || f.scope === 'v3' ? subPath.startsWith(`/${f.scope}/`) : subPath.includes(f.scope))));
+    const idx = this.faults.findIndex((f) => f.count > 0 && matchesScope(f.scope, subPath));
     if (idx < 0) return undefined;
     const f = this.faults[idx]!;
     f.count--;

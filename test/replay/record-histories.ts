@@ -37,7 +37,13 @@ async function main(): Promise<void> {
 }
 
 async function recordStore(h: Harness): Promise<[string, string][]> {
+  // A backlog order, which the first sweep invoices itself.
+  const backlog = h.bc.state.createOrder(DEFAULT_STORE_HASH, {
+    statusId: 11, billing: { email: 'backlog@example.org', first_name: 'Bea', last_name: 'Backlog' },
+    lines: [{ productId: 0, name: 'Compass', sku: 'COMPASS', price: 24, quantity: 1 }], taxRate: 5,
+  }) as { id: number };
   const conn = await createStoreConnection(h);
+  await orderOutcome(h, conn.connectionId, backlog.id, (x) => x.state === 'invoiced');
   await eventually('hooks registered', () => h.bc.state.hooks(DEFAULT_STORE_HASH).length >= 4 || undefined);
   const o = h.bc.state.createOrder(DEFAULT_STORE_HASH, {
     statusId: 11, billing: { email: 'replay@example.org', first_name: 'Rita', last_name: 'Replay' },

@@ -413,6 +413,20 @@ describe('BigCommerce sandbox: rate limits and faults', () => {
     assert.equal(sb.state.stats.rateLimited, 1);
     assert.ok(seen.includes(`GET /stores/${HASH}/v2/orders/100`));
   });
+
+  it('answers slowly where latency is injected, and promptly again once faults are cleared', async () => {
+    const { api, sb } = await start({ seedOrders: 1 });
+    sb.state.injectLatency(300, 'v2');
+    const timed = async (path: string) => {
+      const t = performance.now();
+      assert.equal((await api(path)).status, 200);
+      return performance.now() - t;
+    };
+    assert.ok(await timed('/v2/orders') >= 290, 'v2 is slow');
+    assert.ok(await timed('/v3/customers') < 250, 'v3 is not');
+    sb.state.clearFaults();
+    assert.ok(await timed('/v2/orders') < 250, 'cleared');
+  });
 });
 
 describe('BigCommerce sandbox: customers and catalog', () => {

@@ -1,0 +1,65 @@
+import type { Db } from './pool';
+
+/** Someone else (the order workflow, or the store sweep) is working this order right now. */
+export class OrderBusyError extends Error {
+  override name = 'OrderBusy';
+  constructor(readonly orderId: number, readonly holder: string) {
+    super(`order ${orderId} is being worked by ${holder}`);
+  }
+}
+
+/** How long a lease lasts without renewal: what a holder that died costs the next one, at most. */
+const TTL_MS = 30_000;
+const RETRY_MS = 500;
+
+/**
+ * One holder at a time per BigCommerce order. Neither API has an idempotency key and FreshBooks
+ * accepts duplicate invoice numbers, so each "look up, then create" must run while nobody else can do
+ * the same for that order. A held lease is renewed while its work runs; a holder that died loses it by
+ * expiry. Holders name one attempt of one activity, so a timed-out attempt still running somewhere
+ * (a zombie) does not share a lease with its own retry.
+ */
+export class OrderLeases {
+  constructor(private readonly db: Db, private readonly ttlMs = TTL_MS) {}
+
+  /** True if `holder` now holds the order (it was free, expired, or already its own). */
+  async acquire(connectionId: string, orderId: number, holder: string): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `INSERT INTO bigcommerce_order_leases (connection_id, order_id, holder, expires_at)
+       VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')
+       ON CONFLICT (connection_id, order_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+        WHERE bigcommerce_order_leases.holder = EXCLUDED.holder OR bigcommerce_order_leases.expires_at < now()`,
+      [connectionId, orderId, holder, this.ttlMs]);
+    return rowCount === 1;
+  }
+
+  async release(connectionId: string, orderId: number, holder: string): Promise<void> {
+    await this.db.query('DELETE FROM bigcommerce_order_leases WHERE connection_id = $1 AND order_id = $2 AND holder = $3', [connectionId, orderId, holder]);
+  }
+
+  async holderOf(connectionId: string, orderId: number): Promise<string | null> {
+    const { rows } = await this.db.query<{ holder: string }>(
+      'SELECT holder FROM bigcommerce_order_leases WHERE connection_id = $1 AND order_id = $2 AND expires_at >= now()', [connectionId, orderId]);
+    return rows[0]?.holder ?? null;
+  }
+
+  /**
+   * Runs `fn` holding the order's lease, renewed while it runs. If another holds it, tries again every
+   * half second for up to `waitMs`, then throws OrderBusyError.
+   */
+  async hold<T>(connectionId: string, orderId: number, holder: string, fn: () => Promise<T>, waitMs = 0): Promise<T> {
+    const giveUpAt = Date.now() + waitMs;
+    while (!(await this.acquire(connectionId, orderId, holder))) {
+      if (Date.now() >= giveUpAt) throw new OrderBusyError(orderId, (await this.holderOf(connectionId, orderId)) ?? 'another holder');
+      await new Promise((r) => setTimeout(r, RETRY_MS));
+    }
+    // A failed renewal is not fatal: the lease still runs to its expiry, and the next renewal tries again.
+    const renew = setInterval(() => void this.acquire(connectionId, orderId, holder).catch(() => undefined), Math.floor(this.ttlMs / 3));
+    try {
+      return await fn();
+    } finally {
+      clearInterval(renew);
+      await this.release(connectionId, orderId, holder).catch(() => undefined);
+    }
+  }
+}
