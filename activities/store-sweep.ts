@@ -1,6 +1,6 @@
 import { Context, getClient } from '@temporalio/activity';
 import { BigCommerceOrderStore, BigCommerceRecordMap, type OrderEvent, type OrderOutcome } from '../db/bigcommerce-orders';
-import { OrderBusyError, OrderLeases } from '../db/order-leases';
+import { OrderLeases } from '../db/order-leases';
 import { Workflows } from '../temporal/workflow-starts';
 import { blankOutcome, OrderLedger } from '../workflows/order-pass';
 import type { StorePollInput, StoreSweepResult, SweptOrder } from '../workflows/order-types';
@@ -24,7 +24,7 @@ const PAGE_BUDGET_MS = 120_000;
 /**
  * The sweep works the backlog itself: one activity per page of 250 orders, each order's pass
  * (workflows/order-pass.ts, the order workflow's own) run here while this attempt holds the order's
- * lease. A workflow per order would cost ~7 workflow tasks per order on top of the API calls, and
+ * lease (taken for the page in one statement, let go with each order's saved outcome). A workflow per order would cost ~7 workflow tasks per order on top of the API calls, and
  * a backlog is many orders at once. What the batch cannot finish at the first try goes to the order's
  * own workflow, which owns retries, backoff and asking a person: an order whose workflow holds the
  * lease (a webhook got there first), and an order whose pass failed.
@@ -51,26 +51,31 @@ export function storeSweepActivities(deps: ActivityDeps, runtime = new Connectio
 
       const worked: SweptOrder[] = [];
       const handedOver: number[] = [];
+      // The page's orders are taken in one statement; one whose workflow holds it is that workflow's.
+      const held = await leases.acquireMany(connectionId, [...fresh], holder);
       async function work(orderId: number): Promise<void> {
+        if (!held.has(orderId)) {
+          // Its own workflow is at it; make sure that workflow looks once more after it lets go.
+          handedOver.push(orderId);
+          await handOver(orderId);
+          return;
+        }
         const before = memo.get(orderId) ?? blankOutcome(orderId);
         const ledger = new OrderLedger(structuredClone(before));
         let failed = false;
         try {
-          await leases.hold(connectionId, orderId, holder, () => ledger.pass(steps));
+          await ledger.pass(steps);
         } catch (err) {
-          if (err instanceof OrderBusyError) {
-            // Its own workflow is at it; make sure that workflow looks once more after it lets go.
-            handedOver.push(orderId);
-            await handOver(orderId);
-            return;
-          }
           failed = true;
           ledger.failed('failed', err instanceof Error ? err.message : String(err), { type: err instanceof Error ? err.name : 'unknown', handedTo: 'order workflow' });
         }
         const events = ledger.takeEvents();
         if (events.length > 0 || JSON.stringify(ledger.outcome) !== JSON.stringify(before)) {
-          await orders.save(connectionId, { ...ledger.outcome, passes: 1 }, events.map(viaSweep));
+          await orders.save(connectionId, { ...ledger.outcome, passes: 1 }, events.map(viaSweep), holder);
+        } else {
+          await leases.release(connectionId, orderId, holder);
         }
+        held.delete(orderId);
         if (failed) {
           handedOver.push(orderId);
           await handOver(orderId);
@@ -83,7 +88,7 @@ export function storeSweepActivities(deps: ActivityDeps, runtime = new Connectio
       const stopAt = Date.now() + PAGE_BUDGET_MS;
       let next = 0;
       let broken = false;
-      const lanes = await keepAlive(() => Promise.allSettled(Array.from({ length: IN_FLIGHT }, async () => {
+      const lanes = await leases.renewingAll(connectionId, holder, () => keepAlive(() => Promise.allSettled(Array.from({ length: IN_FLIGHT }, async () => {
         while (next < page.length && Date.now() < stopAt && !cancelled.aborted && !broken) {
           const i = next++;
           try {
@@ -95,8 +100,10 @@ export function storeSweepActivities(deps: ActivityDeps, runtime = new Connectio
           }
           finished[i] = true;
         }
-      })));
-      // Every lane has finished its order (and let go of its lease) before the attempt fails.
+      }))));
+      // Orders taken but not reached (the page was cut short) are free again at once.
+      await leases.releaseMany(connectionId, [...held], holder);
+      // Every lane has finished its order before the attempt fails.
       const broke = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
       if (broke) throw broke.reason;
       const unfinished = finished.indexOf(false);

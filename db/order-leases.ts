@@ -33,6 +33,38 @@ export class OrderLeases {
     return rowCount === 1;
   }
 
+  /** Many orders at once (a sweep's page): the ones `holder` now holds. */
+  async acquireMany(connectionId: string, orderIds: number[], holder: string): Promise<Set<number>> {
+    if (orderIds.length === 0) return new Set();
+    const { rows } = await this.db.query<{ order_id: string }>(
+      `INSERT INTO bigcommerce_order_leases (connection_id, order_id, holder, expires_at)
+       SELECT $1, id, $3, now() + $4 * interval '1 millisecond' FROM unnest($2::bigint[]) AS id
+       ON CONFLICT (connection_id, order_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+        WHERE bigcommerce_order_leases.holder = EXCLUDED.holder OR bigcommerce_order_leases.expires_at < now()
+       RETURNING order_id`,
+      [connectionId, orderIds, holder, this.ttlMs]);
+    return new Set(rows.map((r) => Number(r.order_id)));
+  }
+
+  /** Extends every lease `holder` still has on the connection's orders. */
+  async renewAll(connectionId: string, holder: string): Promise<void> {
+    await this.db.query(`UPDATE bigcommerce_order_leases SET expires_at = now() + $3 * interval '1 millisecond' WHERE connection_id = $1 AND holder = $2`, [connectionId, holder, this.ttlMs]);
+  }
+
+  async releaseMany(connectionId: string, orderIds: number[], holder: string): Promise<void> {
+    if (orderIds.length > 0) await this.db.query('DELETE FROM bigcommerce_order_leases WHERE connection_id = $1 AND order_id = ANY($2::bigint[]) AND holder = $3', [connectionId, orderIds, holder]);
+  }
+
+  /** Renews `holder`'s leases on the connection while `fn` runs. */
+  async renewingAll<T>(connectionId: string, holder: string, fn: () => Promise<T>): Promise<T> {
+    const renew = setInterval(() => void this.renewAll(connectionId, holder).catch(() => undefined), Math.floor(this.ttlMs / 3));
+    try {
+      return await fn();
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
   async release(connectionId: string, orderId: number, holder: string): Promise<void> {
     await this.db.query('DELETE FROM bigcommerce_order_leases WHERE connection_id = $1 AND order_id = $2 AND holder = $3', [connectionId, orderId, holder]);
   }

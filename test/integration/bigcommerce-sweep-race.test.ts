@@ -1,7 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from '../support/harness';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { createStoreConnection, eventually, invoicesNumbered, orderOutcome } from '../support/flows';
+import { EncryptionCodec } from '../../temporal/encryption-codec';
 import { OrderLeases } from '../../db/order-leases';
 import { DEFAULT_TOKEN, type OrderSpec } from '../../sandbox/bigcommerce';
 
@@ -118,6 +120,29 @@ describe('store sweep and order workflows on the same orders', () => {
     const outcomeB = await orderOutcome(h, conn.connectionId, b.id, (x) => x.state === 'invoiced', 90_000);
     assertExactlyOnce(conn.accountId, b);
     assert.ok(outcomeB.events.some((e: any) => e.kind === 'invoice_created' && e.detail.via === undefined), 'created by its workflow');
+  });
+
+  test('a store deleted and connected again: a webhook moves the order workflow still lingering for the old connection to the new one', async () => {
+    // The previous test's orders' workflows linger (60 s) with that test's connection, now deleted here.
+    const a = (await h.db.query<{ order_id: string }>('SELECT order_id FROM bigcommerce_orders WHERE connection_id = $1 ORDER BY order_id LIMIT 1', [current])).rows[0]!;
+    const orderId = Number(a.order_id);
+    assert.equal((await h.workflows.orderStatus(STORE, orderId))?.phase, 'waiting', 'still lingering');
+    const handle = h.client.workflow.getHandle(`order/${STORE}/${orderId}`);
+    const oldRun = (await handle.describe()).runId;
+    const conn = await connect();
+    await eventually('hooks registered', () => hooksOf(conn.connectionId).length >= 4 || undefined, 30_000);
+    assert.equal((await deliver(conn.connectionId, orderId)).status, 200);
+    const outcome = await orderOutcome(h, conn.connectionId, orderId, (x) => x.state === 'invoiced', 60_000);
+    assert.equal(invoicesNumbered(h, conn.accountId, String(orderId)).length, 1, 'the invoice the old connection made is found, not made again');
+    assert.ok(outcome.events.some((e: any) => e.kind === 'invoice_found'));
+    // The lingering run gave way to a run of the new connection's (continue-as-new), not the old one working on.
+    const latest = await handle.describe();
+    assert.notEqual(latest.runId, oldRun);
+    const history = await handle.fetchHistory();
+    const started = history.events![0]!.workflowExecutionStartedEventAttributes!;
+    assert.equal(started.continuedExecutionRunId, oldRun);
+    const input = defaultPayloadConverter.fromPayload((await new EncryptionCodec(h.config.payloadKeys).decode(started.input!.payloads as never))[0]!) as { connectionId: string };
+    assert.equal(input.connectionId, conn.connectionId);
   });
 
   test('a slow store: the sweep works a backlog while three webhooks per order start their workflows: one invoice, one payment per capture', async () => {
