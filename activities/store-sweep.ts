@@ -24,8 +24,8 @@ const PAGE_BUDGET_MS = 120_000;
 /**
  * The sweep works the backlog itself: one activity per page of 250 orders, each order's pass
  * (workflows/order-pass.ts, the order workflow's own) run here while this attempt holds the order's
- * lease (taken for the page in one statement, let go with each order's saved outcome). A workflow per order would cost ~7 workflow tasks per order on top of the API calls, and
- * a backlog is many orders at once. What the batch cannot finish at the first try goes to the order's
+ * lease (taken for the page in one statement, let go with each order's saved outcome). A workflow per
+ * order would cost ~7 workflow tasks per order on top of the API calls, and a backlog is many orders. What the batch cannot finish at the first try goes to the order's
  * own workflow, which owns retries, backoff and asking a person: an order whose workflow holds the
  * lease (a webhook got there first), and an order whose pass failed.
  */

@@ -21,7 +21,6 @@
  *                                    PAGES_PER_ACTIVITY) and batch the plain loop the same way
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
@@ -31,7 +30,7 @@ import { BigQueryWarehouse } from '../connectors/bigquery';
 import { TABLES, type TableKey } from '../mapping/freshbooks';
 import type { AccountTotals } from '../sandbox/freshbooks';
 import { startBigQueryEmulator, startPostgres, startTemporal } from '../scripts/dev-stack';
-import { adminCall, authorizeThroughSandbox, sandboxEnv, startService, type LocalService } from '../scripts/local-service';
+import { adminCall, authorizeThroughSandbox, type LocalService } from '../scripts/local-service';
 import { connectionWorkflowId } from '../workflows/ids';
 import type { ConnectionWorkflowStatus } from '../workflows/connection';
 import { WORKER_NODE_FLAGS } from '../workers/workflow-bundle';
@@ -40,14 +39,13 @@ import { formatSummary, summarise } from './cpuprofile-summary';
 import { analyseHistories, type HistoryReport } from './history';
 import type { PlainInput, PlainResult } from './plain-loop';
 import { cpuByRole, diffCpu, MemorySampler } from './proc';
-import { benchMain, forwardLines, prebuildBundle, waitForPollers, quietSdkInfo, sleep, spawnTs, stopChild, type Teardown } from './children';
+import { BENCH_REQUESTS_PER_SEC, benchMain, forwardLines, startBenchApi, prebuildBundle, waitForPollers, quietSdkInfo, sleep, spawnTs, stopChild, type Teardown } from './children';
 import { startTimedSandboxes, type RequestTimings, type TimedSandboxes } from './sandboxes';
 
 const PROJECT = 'ml-connector-dev'; // the emulator's project; the fast sandbox accepts any
 const LOCATION = 'US';
 const DATASET_TEMPORAL = 'bench_temporal';
 const DATASET_PLAIN = 'bench_plain';
-const REQUESTS_PER_SEC = '100000'; // sandbox rate limits are off; keep the client-side budget out of the way
 const PROGRESS_EVERY_MS = 5_000;
 
 interface Options {
@@ -205,15 +203,7 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   teardown.add('sandboxes', () => sb.close());
   log(`sandboxes seeded in ${Date.now() - t} ms: FreshBooks ${sb.fbUrl}, Google ${sb.googleUrl}`);
 
-  const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
-  const env = sandboxEnv(sb, { databaseUrl: pg.url, temporalAddress: temporalServer.address, bigqueryEndpoint: bq?.url ?? sb.googleUrl }, {
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    FRESHBOOKS_REQUESTS_PER_SEC: REQUESTS_PER_SEC,
-    LOG_LEVEL: 'warn',
-  });
-  // The API in this process (no worker); it runs the migrations before the worker starts.
-  const service: LocalService = await startService(env, { worker: false });
-  teardown.add('api', () => service.close());
+  const { env, service, taskQueue } = await startBenchApi(teardown, sb, { databaseUrl: pg.url, temporalAddress: temporalServer.address, bigqueryEndpoint: bq?.url ?? sb.googleUrl }, 'bench');
 
   // The worker as a child process: its RSS is its own.
   t = Date.now();
@@ -319,7 +309,7 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
     accountId: business.accountId,
     businessId: business.businessId,
     accessToken: sb.fb.state.issueTokens().access_token,
-    requestsPerSec: Number(REQUESTS_PER_SEC),
+    requestsPerSec: Number(BENCH_REQUESTS_PER_SEC),
     bigqueryEndpoint: bq?.url ?? sb.googleUrl,
     tokenUrl: `${sb.googleUrl}/token`,
     serviceAccountKeyJson: sb.serviceAccountKeyJson,

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { temporal } from '@temporalio/proto';
-import type { LocalService } from '../scripts/local-service';
+import { randomBytes } from 'node:crypto';
+import { sandboxEnv, startService, type LocalService, type Sandboxes } from '../scripts/local-service';
 import { writeWorkflowBundle } from '../workers/workflow-bundle';
 
 /** Child processes and teardown shared by the benchmarks (backfill, orders). */
@@ -153,3 +154,18 @@ export async function waitForPollers(service: LocalService, taskQueue: string, w
   }
   throw new Error(`worker did not poll ${taskQueue} within ${timeoutMs / 1000}s`);
 }
+
+/**
+ * The service's API in this process (no worker; it runs the migrations before the worker starts), wired
+ * to the sandboxes, on a task queue of its own, with the client-side FreshBooks budget out of the way.
+ */
+export async function startBenchApi(teardown: Teardown, sandboxes: Sandboxes, stack: { databaseUrl: string; temporalAddress: string; bigqueryEndpoint: string }, queuePrefix: string): Promise<{ env: Record<string, string>; service: LocalService; taskQueue: string }> {
+  const taskQueue = `${queuePrefix}-${randomBytes(4).toString('hex')}`;
+  const env = sandboxEnv(sandboxes, stack, { TEMPORAL_TASK_QUEUE: taskQueue, FRESHBOOKS_REQUESTS_PER_SEC: BENCH_REQUESTS_PER_SEC, LOG_LEVEL: 'warn' });
+  const service = await startService(env, { worker: false });
+  teardown.add('api', () => service.close());
+  return { env, service, taskQueue };
+}
+
+/** Sandbox rate limits are off in the benchmarks; this keeps the client-side FreshBooks budget out of the way too. */
+export const BENCH_REQUESTS_PER_SEC = '100000';

@@ -37,7 +37,7 @@ import { ConnectionStore } from '../db/connections';
 import { createBigCommerceSandbox, DEFAULT_STORE_HASH, DEFAULT_TOKEN, type BigCommerceSandbox, type OrderLineSpec, type OrderSpec } from '../sandbox/bigcommerce';
 import { createFreshBooksSandbox, type FreshBooksSandbox } from '../sandbox/freshbooks';
 import { startPostgres, startTemporal } from '../scripts/dev-stack';
-import { adminCall, authorizeThroughSandbox, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, sandboxEnv, startService, type LocalService, type Sandboxes } from '../scripts/local-service';
+import { adminCall, authorizeThroughSandbox, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type LocalService, type Sandboxes } from '../scripts/local-service';
 import { connectionWorkflowId } from '../workflows/ids';
 import { WORKER_NODE_FLAGS } from '../workers/workflow-bundle';
 import { Prng } from '../sandbox/freshbooks/prng';
@@ -45,10 +45,9 @@ import type { OrdersPlainInput, OrdersPlainResult } from './orders-plain';
 import { formatSummary, summarise } from './cpuprofile-summary';
 import { cpuByRole, diffCpu, MemorySampler, subtree } from './proc';
 import { closeServer, listen, RequestTimings, timed } from './sandboxes';
-import { benchMain, forwardLines, prebuildBundle, waitForPollers, quietSdkInfo, sleep, spawnTs, stopChild, type Teardown } from './children';
+import { BENCH_REQUESTS_PER_SEC, benchMain, forwardLines, startBenchApi, prebuildBundle, waitForPollers, quietSdkInfo, sleep, spawnTs, stopChild, type Teardown } from './children';
 
 const STORE = DEFAULT_STORE_HASH;
-const REQUESTS_PER_SEC = '100000'; // sandbox rate limits are off; keep the client-side FreshBooks budget out of the way
 /** workers/worker.ts maxConcurrentActivityTaskExecutions: the plain loop keeps as many orders in flight. */
 const WORKER_ACTIVITY_SLOTS = 20;
 const PROGRESS_EVERY_MS = 5_000;
@@ -549,15 +548,7 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   // The service, wired to the sandboxes. Google / Power BI are not on the orders path: their URLs are placeholders.
   const unused = 'http://127.0.0.1:9';
   const sandboxes = { fbUrl: fbTemporal.url, googleUrl: unused, powerbiAuthorityUrl: unused, powerbiApiBase: unused, bcApiBase: bc.url } as Sandboxes;
-  const taskQueue = `bench-orders-${randomBytes(4).toString('hex')}`;
-  const env = sandboxEnv(sandboxes, { databaseUrl: pg.url, temporalAddress: temporalServer.address, bigqueryEndpoint: unused }, {
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    FRESHBOOKS_REQUESTS_PER_SEC: REQUESTS_PER_SEC,
-    LOG_LEVEL: 'warn',
-  });
-  // The API in this process (no worker); it runs the migrations before the worker starts.
-  const service: LocalService = await startService(env, { worker: false });
-  teardown.add('api', () => service.close());
+  const { env, service, taskQueue } = await startBenchApi(teardown, sandboxes, { databaseUrl: pg.url, temporalAddress: temporalServer.address, bigqueryEndpoint: unused }, 'bench-orders');
 
   // The worker as a child process, as production runs it: prebuilt workflow bundle, WORKER_NODE_FLAGS.
   t = Date.now();
@@ -653,7 +644,7 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
     fbApiBase: fbPlain.url,
     accountId: business.accountId,
     accessToken: fbPlain.fb.state.issueTokens().access_token,
-    requestsPerSec: Number(REQUESTS_PER_SEC),
+    requestsPerSec: Number(BENCH_REQUESTS_PER_SEC),
     bcApiBase: bc.url,
     storeHash: STORE,
     bcToken: DEFAULT_TOKEN,
@@ -825,7 +816,7 @@ async function warmUp(service: LocalService, pgUrl: string, grantId: string, bus
   try {
     const small = makeBacklog(bc.bc, { ...opts, paid: WARM_UP_ORDERS, unpaid: Math.round(WARM_UP_ORDERS / 9) });
     const r = await runPlainChild({
-      fbApiBase: fb.url, accountId: business.accountId, accessToken: fb.fb.state.issueTokens().access_token, requestsPerSec: Number(REQUESTS_PER_SEC),
+      fbApiBase: fb.url, accountId: business.accountId, accessToken: fb.fb.state.issueTokens().access_token, requestsPerSec: Number(BENCH_REQUESTS_PER_SEC),
       bcApiBase: bc.url, storeHash: STORE, bcToken: DEFAULT_TOKEN, databaseUrl: pgUrl,
       connectionId: await pausedConnection(service, grantId, business, 'warmup'),
       since: new Date(Date.now() - BACKFILL_DAYS * DAY).toISOString(), concurrency: opts.plainConcurrency,

@@ -24,13 +24,7 @@ export class OrderLeases {
 
   /** True if `holder` now holds the order (it was free, expired, or already its own). */
   async acquire(connectionId: string, orderId: number, holder: string): Promise<boolean> {
-    const { rowCount } = await this.db.query(
-      `INSERT INTO bigcommerce_order_leases (connection_id, order_id, holder, expires_at)
-       VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')
-       ON CONFLICT (connection_id, order_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-        WHERE bigcommerce_order_leases.holder = EXCLUDED.holder OR bigcommerce_order_leases.expires_at < now()`,
-      [connectionId, orderId, holder, this.ttlMs]);
-    return rowCount === 1;
+    return (await this.acquireMany(connectionId, [orderId], holder)).has(orderId);
   }
 
   /** Many orders at once (a sweep's page): the ones `holder` now holds. */
@@ -56,17 +50,12 @@ export class OrderLeases {
   }
 
   /** Renews `holder`'s leases on the connection while `fn` runs. */
-  async renewingAll<T>(connectionId: string, holder: string, fn: () => Promise<T>): Promise<T> {
-    const renew = setInterval(() => void this.renewAll(connectionId, holder).catch(() => undefined), Math.floor(this.ttlMs / 3));
-    try {
-      return await fn();
-    } finally {
-      clearInterval(renew);
-    }
+  renewingAll<T>(connectionId: string, holder: string, fn: () => Promise<T>): Promise<T> {
+    return this.renewing(() => this.renewAll(connectionId, holder), fn);
   }
 
   async release(connectionId: string, orderId: number, holder: string): Promise<void> {
-    await this.db.query('DELETE FROM bigcommerce_order_leases WHERE connection_id = $1 AND order_id = $2 AND holder = $3', [connectionId, orderId, holder]);
+    await this.releaseMany(connectionId, [orderId], holder);
   }
 
   async holderOf(connectionId: string, orderId: number): Promise<string | null> {
@@ -85,13 +74,21 @@ export class OrderLeases {
       if (Date.now() >= giveUpAt) throw new OrderBusyError(orderId, (await this.holderOf(connectionId, orderId)) ?? 'another holder');
       await new Promise((r) => setTimeout(r, RETRY_MS));
     }
+    try {
+      return await this.renewing(() => this.acquire(connectionId, orderId, holder), fn);
+    } finally {
+      await this.release(connectionId, orderId, holder).catch(() => undefined);
+    }
+  }
+
+  /** `fn`, with `renew` every third of a lease's life meanwhile. */
+  private async renewing<T>(renew: () => Promise<unknown>, fn: () => Promise<T>): Promise<T> {
     // A failed renewal is not fatal: the lease still runs to its expiry, and the next renewal tries again.
-    const renew = setInterval(() => void this.acquire(connectionId, orderId, holder).catch(() => undefined), Math.floor(this.ttlMs / 3));
+    const timer = setInterval(() => void renew().catch(() => undefined), Math.floor(this.ttlMs / 3));
     try {
       return await fn();
     } finally {
-      clearInterval(renew);
-      await this.release(connectionId, orderId, holder).catch(() => undefined);
+      clearInterval(timer);
     }
   }
 }

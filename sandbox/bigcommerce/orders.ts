@@ -109,16 +109,7 @@ export function allocate(amount: number, weights: number[]): number[] {
   return out;
 }
 
-export interface PricedOrder {
-  lines: OrderLine[];
-  shipping: Charge;
-  handling: Charge;
-  wrapping: Charge;
-  discount: number;
-  couponDiscount: number;
-  subtotal: Charge;
-  total: Charge;
-}
+export type PricedOrder = Pick<OrderRec, 'lines' | 'shipping' | 'handling' | 'wrapping' | 'discount' | 'couponDiscount' | 'subtotal' | 'total'>;
 
 export function priceOrder(spec: OrderSpec, firstLineId: number): PricedOrder {
   const rate = spec.taxRate ?? 0;
