@@ -28,16 +28,20 @@ export function orderActivities(deps: ActivityDeps, runtime = new ConnectionRunt
   const orders = new BigCommerceOrderStore(deps.db);
   const leases = new OrderLeases(deps.db);
 
-  async function steps(connectionId: string): Promise<OrderSteps> {
+  async function steps(connectionId: string): Promise<{ steps: OrderSteps; storeHash: string }> {
     const c = await runtime.storeConnection(connectionId);
-    return new OrderSteps({ connectionId, bc: await runtime.bigcommerce(c), fb: runtime.freshbooksWriter(c), map });
+    return { steps: new OrderSteps({ connectionId, bc: await runtime.bigcommerce(c), fb: runtime.freshbooksWriter(c), map }), storeHash: c.destination.storeHash };
   }
 
   /** Heartbeats while the step waits out a rate limit, so a killed worker's step is retried in seconds, not minutes. */
-  const step = <T>(connectionId: string, fn: (s: OrderSteps) => Promise<T>): Promise<T> => translated(() => keepAlive(async () => fn(await steps(connectionId))));
+  const step = <T>(connectionId: string, fn: (s: OrderSteps, storeHash: string) => Promise<T>): Promise<T> =>
+    translated(() => keepAlive(async () => {
+      const s = await steps(connectionId);
+      return fn(s.steps, s.storeHash);
+    }));
   /** A step that may create something: only while this attempt holds the order (the sweep may be working it too). */
   const exclusive = <T>(ref: OrderRef, fn: (s: OrderSteps) => Promise<T>): Promise<T> =>
-    step(ref.connectionId, (s) => leases.hold(ref.connectionId, ref.orderId, attemptHolder(), () => fn(s), LEASE_WAIT_MS));
+    step(ref.connectionId, (s, storeHash) => leases.hold(storeHash, ref.orderId, attemptHolder(), () => fn(s), LEASE_WAIT_MS));
 
   return {
     async readOrder(input: OrderRef): Promise<OrderReading> {

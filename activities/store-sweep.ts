@@ -46,13 +46,14 @@ export function storeSweepActivities(deps: ActivityDeps, runtime = new Connectio
       const memo = fresh.size > 0 ? await orders.outcomes(connectionId, [...fresh]) : new Map<number, OrderOutcome>();
       const holder = attemptHolder();
       const cancelled = Context.current().cancellationSignal;
+      const { storeHash } = c.destination;
       const handOver = (orderId: number) =>
-        workflows().orderChanged({ connectionId, storeHash: c.destination.storeHash, orderId }, { reason: 'poll', at: new Date().toISOString() });
+        workflows().orderChanged({ connectionId, storeHash, orderId }, { reason: 'poll', at: new Date().toISOString() });
 
       const worked: SweptOrder[] = [];
       const handedOver: number[] = [];
       // The page's orders are taken in one statement; one whose workflow holds it is that workflow's.
-      const held = await leases.acquireMany(connectionId, [...fresh], holder);
+      const held = await leases.acquireMany(storeHash, [...fresh], holder);
       async function work(orderId: number): Promise<void> {
         if (!held.has(orderId)) {
           // Its own workflow is at it; make sure that workflow looks once more after it lets go.
@@ -71,9 +72,9 @@ export function storeSweepActivities(deps: ActivityDeps, runtime = new Connectio
         }
         const events = ledger.takeEvents();
         if (events.length > 0 || JSON.stringify(ledger.outcome) !== JSON.stringify(before)) {
-          await orders.save(connectionId, { ...ledger.outcome, passes: 1 }, events.map(viaSweep), holder);
+          await orders.save(connectionId, { ...ledger.outcome, passes: 1 }, events.map(viaSweep), { storeHash, holder });
         } else {
-          await leases.release(connectionId, orderId, holder);
+          await leases.release(storeHash, orderId, holder);
         }
         held.delete(orderId);
         if (failed) {
@@ -88,7 +89,7 @@ export function storeSweepActivities(deps: ActivityDeps, runtime = new Connectio
       const stopAt = Date.now() + PAGE_BUDGET_MS;
       let next = 0;
       let broken = false;
-      const lanes = await leases.renewingAll(connectionId, holder, () => keepAlive(() => Promise.allSettled(Array.from({ length: IN_FLIGHT }, async () => {
+      const lanes = await leases.renewingAll(storeHash, holder, () => keepAlive(() => Promise.allSettled(Array.from({ length: IN_FLIGHT }, async () => {
         while (next < page.length && Date.now() < stopAt && !cancelled.aborted && !broken) {
           const i = next++;
           try {
@@ -102,7 +103,7 @@ export function storeSweepActivities(deps: ActivityDeps, runtime = new Connectio
         }
       }))));
       // Orders taken but not reached (the page was cut short) are free again at once.
-      await leases.releaseMany(connectionId, [...held], holder);
+      await leases.releaseMany(storeHash, [...held], holder);
       // Every lane has finished its order before the attempt fails.
       const broke = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
       if (broke) throw broke.reason;

@@ -5,7 +5,7 @@ import { ALL_FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../common/freshb
 import { buildAuthorizeUrl, exchangeCode, fetchIdentity, type FreshBooksIdentity } from '../connectors/freshbooks';
 import { parseServiceAccountKey, InvalidServiceAccountKeyError } from '../connectors/google';
 import { TABLES, type TableKey } from '../mapping/freshbooks';
-import type { ConnectionRecord, ConnectionStore } from '../db/connections';
+import { StoreAlreadyConnectedError, type ConnectionRecord, type ConnectionStore } from '../db/connections';
 import type { CredentialStore, FreshBooksGrantSecret, ServiceAccountSecret } from '../db/credentials';
 import type { AuthorizationStore, OAuthStateStore } from '../db/oauth';
 import type { Workflows } from '../temporal/workflow-starts';
@@ -183,15 +183,23 @@ export class ConnectionService {
     const credentialId = await this.d.credentials.create<BigCommerceStoreSecret>('bigcommerce_store', secret, { storeHash });
     const id = `conn_${randomUUID()}`;
     const destination: BigCommerceStoreConfig = { type: 'bigcommerce', storeHash, credentialId };
-    await this.d.connections.create({
-      id, kind: 'bigcommerce_freshbooks',
-      source: { grantId: auth.credentialId, accountId: b.accountId, businessId: b.businessId, businessUuid: b.businessUuid, businessName: b.name },
-      destination: destination as unknown as Record<string, unknown>,
-      settings: {
-        pollIntervalSec: input.settings.pollIntervalSec, entities: [], reconcileEveryHours: 24,
-        backfillSince: new Date(Date.now() - input.settings.backfillDays * 86_400_000).toISOString(),
-      },
-    });
+    try {
+      await this.d.connections.create({
+        id, kind: 'bigcommerce_freshbooks',
+        source: { grantId: auth.credentialId, accountId: b.accountId, businessId: b.businessId, businessUuid: b.businessUuid, businessName: b.name },
+        destination: destination as unknown as Record<string, unknown>,
+        settings: {
+          pollIntervalSec: input.settings.pollIntervalSec, entities: [], reconcileEveryHours: 24,
+          backfillSince: new Date(Date.now() - input.settings.backfillDays * 86_400_000).toISOString(),
+        },
+      });
+    } catch (err) {
+      // The look-up above is only a fast path: concurrent requests all pass it, and the database's
+      // one-live-connection-per-store index decides. The loser's sealed secret goes with it.
+      await this.d.credentials.remove(credentialId);
+      if (err instanceof StoreAlreadyConnectedError) throw new HttpError(409, `store ${storeHash} is already connected`);
+      throw err;
+    }
     await this.d.workflows.storeSync(id);
     return id;
   }

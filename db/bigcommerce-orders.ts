@@ -98,10 +98,10 @@ export class BigCommerceOrderStore {
    * `releasing`, the same statement lets go of that holder's lease on the order (db/order-leases.ts), so
    * the next holder's look-ups start from this outcome.
    */
-  async save(connectionId: string, o: OrderOutcome, events: OrderEvent[], releasing?: string): Promise<void> {
+  async save(connectionId: string, o: OrderOutcome, events: OrderEvent[], releasing?: { storeHash: string; holder: string }): Promise<void> {
     await this.db.query(
       `WITH released AS (
-         DELETE FROM bigcommerce_order_leases WHERE $18::text IS NOT NULL AND connection_id = $1 AND order_id = $2 AND holder = $18),
+         DELETE FROM bigcommerce_order_leases WHERE $18::text IS NOT NULL AND store_hash = $19 AND order_id = $2 AND holder = $18),
        saved AS (
          INSERT INTO bigcommerce_orders (connection_id, order_id, state, reason, status_id, invoice_id, invoice_number, invoice_status, total, currency, payments, refunds, flags, error, passes, client_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
@@ -116,7 +116,8 @@ export class BigCommerceOrderStore {
          FROM jsonb_array_elements($17::jsonb) WITH ORDINALITY AS e(value, n) ORDER BY e.n`,
       [connectionId, o.orderId, o.state, o.reason ?? null, o.statusId ?? null, o.invoiceId ?? null, o.invoiceNumber ?? null,
         o.invoiceStatus ?? null, o.total ?? null, o.currency ?? null, JSON.stringify(o.payments), JSON.stringify(o.refunds),
-        JSON.stringify(o.flags), o.error ?? null, o.passes, o.clientId ?? null, JSON.stringify(events), releasing ?? null],
+        JSON.stringify(o.flags), o.error ?? null, o.passes, o.clientId ?? null, JSON.stringify(events), releasing?.holder ?? null,
+        releasing?.storeHash ?? null],
     );
   }
 

@@ -37,6 +37,16 @@ export interface ConnectionRecord<D = Record<string, unknown>> {
   updatedAt: string;
 }
 
+const UNIQUE_VIOLATION = '23505';
+const ONE_LIVE_STORE_INDEX = 'connections_one_live_store';
+
+export class StoreAlreadyConnectedError extends Error {
+  override name = 'StoreAlreadyConnected';
+  constructor() {
+    super('the store already has a live connection');
+  }
+}
+
 const COLUMNS = 'id, kind, source, destination, settings, status, status_detail, created_at, updated_at';
 
 interface Row {
@@ -61,11 +71,18 @@ function toRecord<D>(r: Row): ConnectionRecord<D> {
 export class ConnectionStore {
   constructor(private readonly db: Db) {}
 
+  /** Throws StoreAlreadyConnectedError when the store already has a live connection (migration 005's index). */
   async create(c: Pick<ConnectionRecord, 'id' | 'kind' | 'source' | 'destination' | 'settings'>): Promise<void> {
-    await this.db.query(
-      'INSERT INTO connections (id, kind, source, destination, settings) VALUES ($1, $2, $3, $4, $5)',
-      [c.id, c.kind, c.source, c.destination, c.settings],
-    );
+    try {
+      await this.db.query(
+        'INSERT INTO connections (id, kind, source, destination, settings) VALUES ($1, $2, $3, $4, $5)',
+        [c.id, c.kind, c.source, c.destination, c.settings],
+      );
+    } catch (err) {
+      const pgErr = err as { code?: string; constraint?: string };
+      if (pgErr.code === UNIQUE_VIOLATION && pgErr.constraint === ONE_LIVE_STORE_INDEX) throw new StoreAlreadyConnectedError();
+      throw err;
+    }
   }
 
   async get<D = Record<string, unknown>>(id: string): Promise<ConnectionRecord<D> | null> {

@@ -2,6 +2,7 @@ import {
   allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { renewalDueIn } from './token-renewal';
 import type { RefreshResult } from './types';
 
 /**
@@ -13,7 +14,6 @@ export const requestRefreshUpdate = defineUpdate<RefreshResult, [staleVersion: n
 export const reauthorizedSignal = defineSignal('reauthorized');
 export const grantStateQuery = defineQuery<RefreshResult>('grantState');
 
-const RENEW_BEFORE_MS = 5 * 60_000;
 const MAX_HISTORY = 1_000;
 
 const { readGrantState, refreshFreshBooksGrant } = proxyActivities<Activities>({
@@ -24,6 +24,7 @@ const { readGrantState, refreshFreshBooksGrant } = proxyActivities<Activities>({
 export async function credentialWorkflow(input: { credentialId: string }): Promise<void> {
   const { credentialId } = input;
   let grant = await readGrantState(credentialId);
+  let obtainedAt = Date.now();
   let askedFor = -1;
   let reauthorized = false;
 
@@ -43,7 +44,7 @@ export async function credentialWorkflow(input: { credentialId: string }): Promi
       // Retrying a rejected refresh token cannot succeed; wait for the user to authorize again.
       await condition(() => reauthorized);
     } else {
-      const dueIn = grant.expiresAt - RENEW_BEFORE_MS - Date.now();
+      const dueIn = renewalDueIn(grant.expiresAt, obtainedAt, Date.now());
       if (dueIn > 0) await condition(() => askedFor >= grant.version || reauthorized, dueIn);
     }
     if (reauthorized) {
@@ -52,9 +53,11 @@ export async function credentialWorkflow(input: { credentialId: string }): Promi
     } else {
       grant = await refreshFreshBooksGrant({ credentialId, expectedVersion: grant.version });
     }
+    obtainedAt = Date.now();
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY) {
       await condition(allHandlersFinished);
       return continueAsNew<typeof credentialWorkflow>(input);
     }
   }
 }
+

@@ -58,32 +58,32 @@ describe('store sweep and order workflows on the same orders', () => {
   }
 
   test('the lease: one holder at a time, its own again, free after release or expiry, renewed while held', async () => {
-    const conn = await connect();
+    await connect();
     const short = new OrderLeases(h.db, 400);
     const id = 999_001;
-    assert.equal(await short.acquire(conn.connectionId, id, 'a'), true);
-    assert.equal(await short.acquire(conn.connectionId, id, 'b'), false, 'held by a');
-    assert.equal(await short.acquire(conn.connectionId, id, 'a'), true, 'a again: renewed');
-    assert.equal(await short.holderOf(conn.connectionId, id), 'a');
-    await short.release(conn.connectionId, id, 'b');
-    assert.equal(await short.holderOf(conn.connectionId, id), 'a', "b cannot release a's lease");
+    assert.equal(await short.acquire(STORE, id, 'a'), true);
+    assert.equal(await short.acquire(STORE, id, 'b'), false, 'held by a');
+    assert.equal(await short.acquire(STORE, id, 'a'), true, 'a again: renewed');
+    assert.equal(await short.holderOf(STORE, id), 'a');
+    await short.release(STORE, id, 'b');
+    assert.equal(await short.holderOf(STORE, id), 'a', "b cannot release a's lease");
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal(await short.acquire(conn.connectionId, id, 'b'), true, 'expired: b takes it');
-    await short.release(conn.connectionId, id, 'b');
-    assert.equal(await short.holderOf(conn.connectionId, id), null);
+    assert.equal(await short.acquire(STORE, id, 'b'), true, 'expired: b takes it');
+    await short.release(STORE, id, 'b');
+    assert.equal(await short.holderOf(STORE, id), null);
 
     // Held for three lifetimes by renewal; the other holder is refused throughout, then waits its turn.
     let refused = 0;
-    const held = short.hold(conn.connectionId, id, 'a', async () => {
+    const held = short.hold(STORE, id, 'a', async () => {
       for (let i = 0; i < 6; i++) {
         await new Promise((r) => setTimeout(r, 200));
-        if (!(await short.acquire(conn.connectionId, id, 'b'))) refused++;
+        if (!(await short.acquire(STORE, id, 'b'))) refused++;
       }
       return 'done';
     });
     await new Promise((r) => setTimeout(r, 50));
-    await assert.rejects(short.hold(conn.connectionId, id, 'b', async () => 'never'), { name: 'OrderBusy', message: /being worked by a/ });
-    const waited = short.hold(conn.connectionId, id, 'b', async () => 'b ran', 5_000);
+    await assert.rejects(short.hold(STORE, id, 'b', async () => 'never'), { name: 'OrderBusy', message: /being worked by a/ });
+    const waited = short.hold(STORE, id, 'b', async () => 'b ran', 5_000);
     assert.equal(await held, 'done');
     assert.equal(refused, 6, 'renewed past its 400 ms lifetime');
     assert.equal(await waited, 'b ran');
@@ -95,11 +95,11 @@ describe('store sweep and order workflows on the same orders', () => {
 
     // Webhook path: the sandbox delivers the order's webhook; its workflow reads the order, then waits.
     const a = h.bc.state.createOrder(STORE, guest(1)) as Record<string, any>;
-    await leases.acquire(conn.connectionId, a.id, 'test: held by hand');
+    await leases.acquire(STORE, a.id, 'test: held by hand');
     await eventually('order workflow started', async () => (await h.workflows.orderStatus(STORE, a.id).catch(() => null)) ?? undefined, 30_000);
     await new Promise((r) => setTimeout(r, 3_000));
     assert.equal(invoicesNumbered(h, conn.accountId, String(a.id)).length, 0, 'nothing created while another holds the order');
-    await leases.release(conn.connectionId, a.id, 'test: held by hand');
+    await leases.release(STORE, a.id, 'test: held by hand');
     const outcomeA = await orderOutcome(h, conn.connectionId, a.id, (x) => x.state === 'invoiced', 90_000);
     assertExactlyOnce(conn.accountId, a);
     assert.ok(outcomeA.events.every((e: any) => e.detail.via === undefined), 'worked by its workflow');
@@ -107,7 +107,7 @@ describe('store sweep and order workflows on the same orders', () => {
     // Sweep path: no webhook (hooks off), the sweep finds the order held and hands it over.
     for (const hk of hooksOf(conn.connectionId)) h.bc.state.deactivateHook(STORE, hk.id);
     const b = h.bc.state.createOrder(STORE, guest(2)) as Record<string, any>;
-    await leases.acquire(conn.connectionId, b.id, 'test: held by hand');
+    await leases.acquire(STORE, b.id, 'test: held by hand');
     const polls = (await h.workflows.storeStatus(conn.connectionId))!.polls;
     assert.equal((await h.admin(`/api/connections/${conn.connectionId}/sync`, { body: {} })).status, 202);
     const swept = await eventually('the sweep', async () => {
@@ -116,7 +116,7 @@ describe('store sweep and order workflows on the same orders', () => {
     }, 60_000);
     assert.equal(swept.lastPoll?.signalled, 1, 'handed over to its workflow');
     assert.equal(invoicesNumbered(h, conn.accountId, String(b.id)).length, 0);
-    await leases.release(conn.connectionId, b.id, 'test: held by hand');
+    await leases.release(STORE, b.id, 'test: held by hand');
     const outcomeB = await orderOutcome(h, conn.connectionId, b.id, (x) => x.state === 'invoiced', 90_000);
     assertExactlyOnce(conn.accountId, b);
     assert.ok(outcomeB.events.some((e: any) => e.kind === 'invoice_created' && e.detail.via === undefined), 'created by its workflow');
