@@ -114,16 +114,23 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
       if (input.pass === 'deleted' && !spec.softDeletes) return { nextPage: null, pagesRead: 0, records: 0, delivered: 0, rows: 0 };
       const c = await runtime.connection(input.connectionId);
       const fb = runtime.freshbooks(c);
-      const updatedMin = spec.incremental && input.since ? filterDateFor(input.since, spec.updatedZone) : undefined;
+      // The deleted pass is never filtered by date: a soft delete need not change `updated`, so a record
+      // deleted long after its last edit would stay out of every filtered window (the ledger drops re-sends).
+      const updatedMin = spec.incremental && input.since && input.pass === 'changes' ? filterDateFor(input.since, spec.updatedZone) : undefined;
 
       const records: Record<string, unknown>[] = [];
       let page = input.startPage;
       let nextPage: number | null = null;
       let pagesRead = 0;
+      let total: number | undefined;
+      let shifted = false;
       for (;;) {
         const res = await fb.listPage(input.entity, { page, perPage: 100, updatedMin, visState: input.pass === 'deleted' ? 1 : undefined });
         records.push(...res.items);
         pagesRead += 1;
+        total ??= res.total;
+        // Offset paging: a record leaving or joining the list moves the rest across page boundaries.
+        if (res.total !== (input.expectTotal ?? total)) shifted = true;
         if (page >= res.pages) break;
         page += 1;
         if (pagesRead >= input.maxPages) { nextPage = page; break; }
@@ -132,7 +139,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
       const out = await deliverRecords(c, dest, input.entity, records, {
         force: input.force, ...(input.window ? { window: input.window } : {}), bulk: input.mode === 'full' || !!input.force,
       });
-      return { nextPage, pagesRead, ...out };
+      return { nextPage, pagesRead, ...out, ...(total === undefined ? {} : { total }), ...(shifted ? { shifted } : {}) };
     }));
   }
 

@@ -1,9 +1,10 @@
 import {
-  allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, uuid4, workflowInfo,
+  allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, patched, proxyActivities, setHandler, uuid4, workflowInfo,
   ApplicationFailure, ActivityFailure,
 } from '@temporalio/workflow';
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
 import type { Activities } from '../activities';
+import { MAX_PASS_READS, noteRead, readWhole, startReading, type PassReading } from './pass-reading';
 import type {
   EntityRunStats, MaintenanceRequest, RedeliverRequest, RunSummary, SyncPagesResult, SyncPass, SyncPlan, SyncRequest, WebhookChange,
 } from './types';
@@ -37,6 +38,8 @@ interface RunPosition {
   passIndex: number;
   page: number;
   maxUpdatedAt?: string;
+  /** What the current pass's pages reported so far (pass-reading.ts). */
+  reading?: PassReading;
 }
 
 export interface ConnectionState {
@@ -319,23 +322,37 @@ async function continueRun(
     const entity = entities[pos.entityIndex];
     onEntity(entity);
     const since = pos.summary.mode === 'full' ? undefined : state.cursors[entity]?.since;
-    for (; pos.passIndex < PASSES.length; pos.passIndex++, pos.page = 1) {
+    for (; pos.passIndex < PASSES.length; pos.passIndex++, pos.page = 1, pos.reading = undefined) {
       const pass = PASSES[pos.passIndex];
       while (pos.page > 0) {
         await between();
         if (shouldContinueAsNew()) return false;
+        const reading = pos.reading ??= startReading(pos.page);
         const res = await acts.syncPages({
           connectionId, runKey: pos.summary.runKey, entity, pass, mode: pos.summary.mode, since,
-          startPage: pos.page, maxPages: PAGES_PER_ACTIVITY,
+          startPage: pos.page, maxPages: PAGES_PER_ACTIVITY, ...(reading.total === undefined ? {} : { expectTotal: reading.total }),
         });
         addStats(pos.summary, entity, res);
         if (res.maxUpdatedAt && (!pos.maxUpdatedAt || res.maxUpdatedAt > pos.maxUpdatedAt)) pos.maxUpdatedAt = res.maxUpdatedAt;
+        noteRead(reading, res);
         pos.page = res.nextPage ?? 0;
+        if (pos.page === 0 && !readWhole(reading)) {
+          const stats = pos.summary.entities[entity]!;
+          if (reading.reads < MAX_PASS_READS && patched('reread-shifted-pass')) {
+            // Records may have slid onto pages already read: read the pass again (the ledger drops re-sends).
+            stats.rereads = (stats.rereads ?? 0) + 1;
+            pos.reading = startReading(1, reading.reads + 1);
+            pos.page = 1;
+          } else {
+            stats.incomplete = true;
+          }
+        }
       }
     }
-    // The cursor only moves once every pass of the entity has been delivered.
+    // The cursor only moves once every pass of the entity has been delivered, and read whole.
     const prev = state.cursors[entity]?.since;
-    if (pos.maxUpdatedAt && (!prev || pos.maxUpdatedAt > prev)) state.cursors[entity] = { since: pos.maxUpdatedAt };
+    const whole = !pos.summary.entities[entity]?.incomplete;
+    if (whole && pos.maxUpdatedAt && (!prev || pos.maxUpdatedAt > prev)) state.cursors[entity] = { since: pos.maxUpdatedAt };
     pos.maxUpdatedAt = undefined;
   }
   if (plan.snapshots.length > 0) {
@@ -344,7 +361,13 @@ async function continueRun(
     }
   }
   pos.summary.finishedAt = new Date().toISOString();
-  if (pos.summary.mode === 'full') state.lastFullSyncAt = Date.now();
+  const incomplete = Object.entries(pos.summary.entities).filter(([, s]) => s?.incomplete).map(([e]) => e);
+  if (incomplete.length > 0) {
+    // Never reported as complete; a full run stays due, so the next poll reads everything again.
+    pos.summary.error = `${incomplete.join(', ')}: the list kept changing while it was read (${MAX_PASS_READS} reads); records may have been skipped, the next run reads again`;
+  } else if (pos.summary.mode === 'full') {
+    state.lastFullSyncAt = Date.now();
+  }
   state.lastRun = pos.summary;
   state.position = undefined;
   await acts.recordSyncRun(connectionId, pos.summary);

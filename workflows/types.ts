@@ -49,6 +49,8 @@ export interface SyncPagesInput {
   force?: boolean;
   startPage: number;
   maxPages: number;
+  /** `total` of the pass's first page: a page reporting another total means the list moved while it was read. */
+  expectTotal?: number;
 }
 
 export interface SyncPagesResult {
@@ -60,6 +62,10 @@ export interface SyncPagesResult {
   maxUpdatedAt?: string;
   /** The batch written (load-job id suffix / `_batch_id` column): history links to warehouse rows. */
   batchKey?: string;
+  /** `total` of the first page this call read. */
+  total?: number;
+  /** A page reported a `total` other than `expectTotal` (or this call's first page): rows may have shifted between pages. */
+  shifted?: boolean;
 }
 
 export interface EntityRunStats {
@@ -67,6 +73,10 @@ export interface EntityRunStats {
   delivered: number;
   rows: number;
   pages: number;
+  /** Passes read again because the list changed while it was read. */
+  rereads?: number;
+  /** Still changing after the last re-read: records may have been skipped, so the run is not complete. */
+  incomplete?: boolean;
 }
 
 export interface RunSummary {

@@ -15,9 +15,12 @@ const ROW_NUMBER_COLUMN = '_rn';
  * The view's SELECT (wrap it in `CREATE OR REPLACE VIEW ... AS`). `fq` gives a table's fully qualified
  * name, `project.dataset.table`, with or without backticks.
  *
- * Records: newest `updated_at`, then newest `_synced_at` (re-reads of one version), then `_version` so
- * ties never pick at random. Lines: only lines of the parent's latest row version (a line removed from
- * an invoice disappears with the edit that removed it), then one row per line key.
+ * Records: newest `_synced_at`, then newest `updated_at`, then `_version` so ties never pick at random.
+ * Sync time comes first because it is the one order that cannot run backwards: each delivery reads the
+ * record as it is then. `updated_at` can: FreshBooks writes `updated` as US/Eastern wall time without an
+ * offset, so in the repeated hour of the fall-back "01:10" (EST) is read as earlier than the "01:50"
+ * (EDT) edit it followed. Lines: only lines of the parent's latest row version (a line removed from an
+ * invoice disappears with the edit that removed it), then one row per line key.
  */
 export function latestViewSql(spec: TableSpec, fq: (table: TableKey) => string): string {
   return spec.parent ? latestLinesSql(spec, fq) : latestRecordsSql(spec, fq);
@@ -58,7 +61,7 @@ function latestLinesSql(spec: TableSpec, fq: (table: TableKey) => string): strin
 /** Tables without a FreshBooks updated field (chart of accounts) order by sync time alone. */
 function recordOrder(spec: TableSpec): string[] {
   const byUpdate = hasColumn(spec, 'updated_at') ? ['updated_at DESC'] : [];
-  return [...byUpdate, '_synced_at DESC', '_version DESC'];
+  return ['_synced_at DESC', ...byUpdate, '_version DESC'];
 }
 
 function rowNumber(partition: readonly string[], order: readonly string[], alias: string): string {

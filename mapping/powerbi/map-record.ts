@@ -175,9 +175,9 @@ function mapAccount(record: Record<string, unknown>, ctx: PowerBiMapContext): Po
 /**
  * The row written when FreshBooks reports a deletion but the record can no longer be fetched: the
  * record's main fact row with IsDeleted true, its id, TransactionId and Version `deleted:<deletedAt>`,
- * UpdatedAt = deletedAt (so it is the latest version), and every record column null. Its lines need no
- * tombstones: none has the tombstone as ParentVersion. Dimensions get none ([]): they are replaced
- * whole on a schedule, and a second row per id would break their one-row-per-record promise.
+ * UpdatedAt = deletedAt, SyncedAt now (so it is the latest version), and every record column null. Its
+ * lines need no tombstones: none has the tombstone as ParentVersion. Dimensions get none ([]): they are
+ * replaced whole on a schedule, and a second row per id would break their one-row-per-record promise.
  */
 export function tombstoneFor(
   entity: FreshBooksEntity,

@@ -7,8 +7,9 @@
  * - fact (Invoices, InvoiceLines, Payments, Expenses, Bills, BillPayments): push datasets cannot update or
  *   delete by key (destinations.md B6), so every FreshBooks version is appended as a new row. Rows carry
  *   TransactionId (stable per record) and Version (per record version, equal to the BigQuery `_version`);
- *   reports keep the row with the greatest UpdatedAt per TransactionId, and lines / bill payments only where
- *   ParentVersion is the latest parent Version.
+ *   reports keep the row with the greatest SyncedAt per TransactionId, and lines / bill payments only where
+ *   ParentVersion is the latest parent Version. SyncedAt, not UpdatedAt: FreshBooks' Eastern `updated` has
+ *   no offset, so an edit in the repeated autumn hour can convert to an earlier UpdatedAt than the one before.
  * - dimension (Clients, ChartOfAccounts): one row per record, the whole table replaced on a schedule.
  *
  * Naming: PascalCase; ids are `<Thing>Id`; amounts are Double with one `Currency` column per row (every

@@ -81,7 +81,9 @@ export function accountingRoutes(state: SandboxState): Router {
       const accountId = String(req.params.accountId);
       if (!passGate(state, req, res, 'accounting', accountId)) return;
       try {
-        const page = state.store.list(accountId, entity, searchParams(req));
+        const params = searchParams(req);
+        state.listPageRequested({ accountId, entity, page: Math.max(1, Number(params.get('page')) || 1), params });
+        const page = state.store.list(accountId, entity, params);
         res.json({ response: { result: { [spec.listKey]: page.items, page: page.page, pages: page.pages, per_page: page.per_page, total: page.total } } });
       } catch (err) {
         sendError(res, err);

@@ -14,7 +14,7 @@
  *   GET    /_sandbox/accounts/:accountId/:entity/:id  (deleted too, lines included)
  *   PUT|PATCH /_sandbox/accounts/:accountId/:entity/:id   update, stamps `updated` with the sandbox clock
  *   DELETE /_sandbox/accounts/:accountId/:entity/:id  soft delete (vis_state 1)
- *   POST   /_sandbox/accounts/:accountId/:entity/:id/{delete|archive|restore}
+ *   POST   /_sandbox/accounts/:accountId/:entity/:id/{delete|archive|restore} [{keepUpdated: true}: `updated` unchanged]
  *   GET    /_sandbox/webhooks/deliveries
  */
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
@@ -126,13 +126,14 @@ export function controlRoutes(state: SandboxState): Router {
   r.delete(`${rec}/:id`, handle((req) => state.delete(String(req.params.accountId), entityParam(req), idParam(req))));
   r.post(`${rec}/:id/:action`, handle((req) => {
     const [accountId, entity, id] = [String(req.params.accountId), entityParam(req), idParam(req)];
+    const opts = { keepUpdated: bodyObject(req).keepUpdated === true };
     switch (req.params.action) {
       case 'delete':
-        return state.delete(accountId, entity, id);
+        return state.delete(accountId, entity, id, opts);
       case 'archive':
-        return state.archive(accountId, entity, id);
+        return state.archive(accountId, entity, id, opts);
       case 'restore':
-        return state.restore(accountId, entity, id);
+        return state.restore(accountId, entity, id, opts);
       default:
         throw new SandboxError(404, 1012, `Unknown action ${String(req.params.action)}.`, 'action');
     }

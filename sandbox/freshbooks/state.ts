@@ -12,7 +12,7 @@ import { CREDIT_NOTE_SPEC } from './credit-notes';
 import { InvoiceNumbering } from './numbering';
 import { Prng } from './prng';
 import { halfCounts, resolveCounts, seedAccount, type SeedCounts, type SeedScale } from './seed';
-import { SandboxStore, type ListResult } from './store';
+import { SandboxStore, type ListResult, type VisStateOptions } from './store';
 import { TokenStore, type TokenReply } from './tokens';
 import { accountTotals, type AccountTotals } from './totals';
 import { WebhookHub } from './webhooks';
@@ -56,6 +56,15 @@ export interface SandboxStatsSnapshot {
   invoiceNumberConflicts: number;
 }
 
+export interface ListPageRequest {
+  accountId: string;
+  entity: FreshBooksEntity;
+  page: number;
+  params: URLSearchParams;
+}
+
+export type ListPageHook = (request: ListPageRequest) => void;
+
 export const DEFAULT_CLIENT_ID = 'sandbox-client-id';
 export const DEFAULT_CLIENT_SECRET = 'sandbox-client-secret';
 
@@ -70,6 +79,7 @@ export class SandboxState {
   readonly user: SandboxUser = SANDBOX_USER;
   readonly memberships: readonly Membership[] = SANDBOX_MEMBERSHIPS;
   readonly counts: { primary: SeedCounts; secondary: SeedCounts };
+  private readonly listPageHooks = new Set<ListPageHook>();
 
   constructor(opts: FreshBooksSandboxOptions = {}) {
     this.clock = new SandboxClock(opts.now);
@@ -132,20 +142,34 @@ export class SandboxState {
     return this.store.update(accountId, entity, id, fields);
   }
 
-  delete(accountId: string, entity: FreshBooksEntity, id: number): Json {
-    return this.store.delete(accountId, entity, id);
+  delete(accountId: string, entity: FreshBooksEntity, id: number, opts: VisStateOptions = {}): Json {
+    return this.store.delete(accountId, entity, id, opts);
   }
 
-  archive(accountId: string, entity: FreshBooksEntity, id: number): Json {
-    return this.store.archive(accountId, entity, id);
+  archive(accountId: string, entity: FreshBooksEntity, id: number, opts: VisStateOptions = {}): Json {
+    return this.store.archive(accountId, entity, id, opts);
   }
 
-  restore(accountId: string, entity: FreshBooksEntity, id: number): Json {
-    return this.store.restore(accountId, entity, id);
+  restore(accountId: string, entity: FreshBooksEntity, id: number, opts: VisStateOptions = {}): Json {
+    return this.store.restore(accountId, entity, id, opts);
   }
 
-  setVisState(accountId: string, entity: FreshBooksEntity, id: number, vis: VisState): Json {
-    return this.store.setVisState(accountId, entity, id, vis);
+  setVisState(accountId: string, entity: FreshBooksEntity, id: number, vis: VisState, opts: VisStateOptions = {}): Json {
+    return this.store.setVisState(accountId, entity, id, vis, opts);
+  }
+
+  /**
+   * `hook` runs before the API serves each list page (the control API's own `list` is not a request), so a
+   * test can change the account between two page reads of one pass. Returns the function that removes it.
+   */
+  onListPage(hook: ListPageHook): () => void {
+    this.listPageHooks.add(hook);
+    return () => { this.listPageHooks.delete(hook); };
+  }
+
+  /** Called by the list route. */
+  listPageRequested(request: ListPageRequest): void {
+    for (const hook of [...this.listPageHooks]) hook(request);
   }
 
   /**

@@ -25,6 +25,10 @@ type Json = Record<string, unknown>;
 
 export type SandboxAction = 'create' | 'update' | 'delete';
 
+export interface VisStateOptions {
+  keepUpdated?: boolean;
+}
+
 /** The catalogue's entities plus what only the sandbox models (credit notes, for refunds). */
 export type SandboxEntity = FreshBooksEntity | 'credit_notes';
 
@@ -150,30 +154,34 @@ export class SandboxStore {
     return this.get(accountId, entity, id, new Set(['lines']))!;
   }
 
-  setVisState(accountId: string, entity: FreshBooksEntity, id: number, vis: VisState): Json {
+  /**
+   * `keepUpdated`: leave `updated` as it was. FreshBooks does not promise to stamp a soft delete (or any
+   * vis_state change) in `updated`, so a sync must find deletes without relying on it.
+   */
+  setVisState(accountId: string, entity: FreshBooksEntity, id: number, vis: VisState, opts: VisStateOptions = {}): Json {
     if (vis !== 0 && vis !== 1 && vis !== 2) throw new SandboxError(422, 1004, 'vis_state must be 0, 1 or 2.', 'vis_state', undefined, String(vis));
     if (entity === 'accounts') throw new SandboxError(422, 1003, 'Accounts cannot be deleted or archived.', 'vis_state');
     const account = this.account(accountId);
     const rec = this.mustGet(account, entity, id);
     const ctx = this.mutationContext(account);
     rec.vis = vis;
-    this.stamp(entity, rec, ctx);
+    if (!opts.keepUpdated) this.stamp(entity, rec, ctx);
     account.tables[entity].touch();
     if (entity === 'payments') resettleInvoice(ctx, (rec as RecByEntity['payments']).inv);
     this.emit(account, entity, id, vis === 1 ? 'delete' : 'update', ctx);
     return this.get(accountId, entity, id, new Set(['lines']))!;
   }
 
-  delete(accountId: string, entity: FreshBooksEntity, id: number): Json {
-    return this.setVisState(accountId, entity, id, 1);
+  delete(accountId: string, entity: FreshBooksEntity, id: number, opts: VisStateOptions = {}): Json {
+    return this.setVisState(accountId, entity, id, 1, opts);
   }
 
-  archive(accountId: string, entity: FreshBooksEntity, id: number): Json {
-    return this.setVisState(accountId, entity, id, 2);
+  archive(accountId: string, entity: FreshBooksEntity, id: number, opts: VisStateOptions = {}): Json {
+    return this.setVisState(accountId, entity, id, 2, opts);
   }
 
-  restore(accountId: string, entity: FreshBooksEntity, id: number): Json {
-    return this.setVisState(accountId, entity, id, 0);
+  restore(accountId: string, entity: FreshBooksEntity, id: number, opts: VisStateOptions = {}): Json {
+    return this.setVisState(accountId, entity, id, 0, opts);
   }
 
   // ---- credit notes (credit-notes.ts; not in the shared entity catalogue) ----------------------------------

@@ -79,4 +79,67 @@ describe('incremental sync (real Temporal, Postgres, BigQuery emulator)', () => 
     assert.equal(last.stats.invoices.delivered, 2, 'the edited and the deleted invoice');
     assert.equal(last.stats.clients.delivered, 1);
   });
+
+  test('soft deletes that leave `updated` alone are found by the next incremental run, and sent once', async () => {
+    const fb = h.fb.state;
+    const datasetId = 'it_incremental_deletes';
+    const { connectionId, accountId } = await createBigQueryConnection(h, { datasetId, businessIndex: 1, settings: { entities: ['invoices', 'payments'] } });
+    await waitForRuns(h, connectionId, 1);
+
+    type Listed = { id: number; updated: string };
+    const byUpdated = (entity: 'invoices' | 'payments', sort: string) => fb.list(accountId, entity, { per_page: '100', sort, 'search[vis_state]': '0' }).items as Listed[];
+    const invoices = byUpdated('invoices', 'updated_asc').slice(0, 3);
+    const payments = byUpdated('payments', 'updated_asc').slice(0, 2);
+    const newest = (entity: 'invoices' | 'payments') => Date.parse(byUpdated(entity, 'updated_desc')[0]!.updated);
+    // Well outside the incremental window, which starts a day before the newest `updated` delivered.
+    for (const [entity, rows] of [['invoices', invoices], ['payments', payments]] as const) {
+      for (const r of rows) assert.ok(newest(entity) - Date.parse(r.updated) > 3 * 86_400_000, `${entity} ${r.id} updated ${r.updated}`);
+    }
+    for (const i of invoices) fb.delete(accountId, 'invoices', i.id, { keepUpdated: true });
+    for (const p of payments) fb.delete(accountId, 'payments', p.id, { keepUpdated: true });
+    for (const p of payments) assert.equal((fb.get(accountId, 'payments', p.id) as Listed).updated, p.updated, 'the delete left updated alone');
+
+    await h.admin(`/api/connections/${connectionId}/sync`, { body: { mode: 'incremental' } });
+    await waitForRuns(h, connectionId, 2);
+    const wh = emulatorWarehouse(h, datasetId);
+    const fq = (t: string) => `\`ml-connector-dev.${datasetId}.freshbooks_${t}_latest\``;
+    for (const [entity, rows] of [['invoices', invoices], ['payments', payments]] as const) {
+      const got = await wh.query<{ id: number; is_deleted: boolean }>(`SELECT id, is_deleted FROM ${fq(entity)} WHERE id IN (${rows.map((r) => r.id).join(', ')}) ORDER BY id`);
+      assert.deepEqual(got.map((g) => [Number(g.id), g.is_deleted]), rows.map((r) => [r.id, true]).sort((a, b) => Number(a[0]) - Number(b[0])), `${entity} deleted within one poll`);
+    }
+
+    // Every poll reads all deleted records again; the ledger keeps them from being sent twice.
+    await h.admin(`/api/connections/${connectionId}/sync`, { body: { mode: 'incremental' } });
+    await waitForRuns(h, connectionId, 3);
+    const runs = (await h.admin(`/api/connections/${connectionId}`)).body.recentRuns as { stats: Record<string, { records: number; delivered: number }> }[];
+    assert.ok(runs[0].stats.invoices.records >= invoices.length, 'the deleted pass read them again');
+    assert.equal(runs[0].stats.invoices.delivered, 0);
+    assert.equal(runs[0].stats.payments.delivered, 0);
+  });
+
+  test('a later edit in the repeated fall-back hour wins although its Eastern `updated` converts to an earlier instant', async () => {
+    const fb = h.fb.state;
+    const datasetId = 'it_incremental_dst';
+    fb.setClock('2028-11-04T12:00:00Z');
+    const { connectionId, accountId } = await createBigQueryConnection(h, { datasetId, businessIndex: 1, settings: { entities: ['invoices'] } });
+    await waitForRuns(h, connectionId, 1);
+    const invoice = (fb.list(accountId, 'invoices', { per_page: '100', 'search[vis_state]': '0' }).items as { id: number }[])[0]!;
+
+    // 01:50 EDT (05:50Z), then 01:10 EST (06:10Z): twenty minutes later, but "01:10" < "01:50" on the wall.
+    fb.setClock('2028-11-05T05:50:00Z');
+    fb.update(accountId, 'invoices', invoice.id, { notes: 'edit at 01:50 EDT' });
+    await h.admin(`/api/connections/${connectionId}/sync`, { body: { mode: 'incremental' } });
+    await waitForRuns(h, connectionId, 2);
+    fb.setClock('2028-11-05T06:10:00Z');
+    fb.update(accountId, 'invoices', invoice.id, { notes: 'edit at 01:10 EST' });
+    await h.admin(`/api/connections/${connectionId}/sync`, { body: { mode: 'incremental' } });
+    await waitForRuns(h, connectionId, 3);
+
+    const wh = emulatorWarehouse(h, datasetId);
+    const table = `\`ml-connector-dev.${datasetId}.freshbooks_invoices\``;
+    const versions = await wh.query<{ updated_raw: string }>(`SELECT updated_raw FROM ${table} WHERE id = ${invoice.id} AND notes LIKE 'edit at %' ORDER BY _synced_at`);
+    assert.deepEqual(versions.map((v) => v.updated_raw), ['2028-11-05 01:50:00', '2028-11-05 01:10:00']);
+    const latest = await wh.query<{ notes: string }>(`SELECT notes FROM \`ml-connector-dev.${datasetId}.freshbooks_invoices_latest\` WHERE id = ${invoice.id}`);
+    assert.deepEqual(latest.map((r) => r.notes), ['edit at 01:10 EST']);
+  });
 });

@@ -47,9 +47,9 @@ describe('latestViewSql', () => {
     });
   }
 
-  test('records: newest updated_at first, then newest _synced_at', () => {
+  test('records: newest _synced_at first (monotonic), then updated_at (Eastern wall time repeats an hour each autumn)', () => {
     const sql = latestViewSql(TABLES.invoices, fq);
-    assert.ok(sql.includes('PARTITION BY t.account_id, t.id ORDER BY t.updated_at DESC, t._synced_at DESC, t._version DESC'));
+    assert.ok(sql.includes('PARTITION BY t.account_id, t.id ORDER BY t._synced_at DESC, t.updated_at DESC, t._version DESC'));
   });
 
   test('accounts have no updated field and order by _synced_at', () => {
@@ -62,7 +62,7 @@ describe('latestViewSql', () => {
     for (const [lines, parent, p] of [['invoice_lines', 'invoices', 'invoice'], ['bill_lines', 'bills', 'bill']] as const) {
       const sql = latestViewSql(TABLES[lines], fq);
       assert.ok(sql.includes(`\`my-project.finance.freshbooks_${parent}\` AS pt`));
-      assert.ok(sql.includes('PARTITION BY pt.account_id, pt.id ORDER BY pt.updated_at DESC, pt._synced_at DESC, pt._version DESC'));
+      assert.ok(sql.includes('PARTITION BY pt.account_id, pt.id ORDER BY pt._synced_at DESC, pt.updated_at DESC, pt._version DESC'));
       assert.ok(sql.includes(`WHERE l.${p}_version IN (`));
       assert.ok(sql.includes('SELECT pt._version, ROW_NUMBER()'));
       assert.ok(sql.includes(`PARTITION BY l.account_id, l.${p}_id, l.line_id`));
