@@ -2,7 +2,8 @@
  * BigQueryWarehouse: the only BigQuery client production code uses. Built on @google-cloud/bigquery
  * with our own token source, our own retry policy and the idempotency rules of destinations.md A2/A3:
  *  - load jobs carry a caller-supplied deterministic jobId; a 409 `duplicate` means "already submitted",
- *    so we adopt that job (jobs.get with location) instead of failing (A9-6/7);
+ *    so we adopt that job (jobs.get with location) instead of failing (A9-6/7), once it is seen to
+ *    hold the rows (load-verify.ts);
  *  - insertAll carries the caller's insertIds (never the library's random UUIDs, A9-4) and a 200 with
  *    insertErrors is a failure (A9-3);
  *  - schemas only grow (A5, A9-10); NUMERIC travels as decimal strings (A9-9).
@@ -78,7 +79,7 @@ export interface LoadRowsOptions {
 }
 
 export interface LoadRowsResult {
-  /** The job that holds the rows: `jobId`, or `<jobId>_r<n>` when earlier jobs of that id were found empty. */
+  /** The job found to hold the batch: `jobId`, or `<jobId>_r<n>` when the jobs before it were found without the rows. */
   jobId: string;
   /** True when the jobId already existed (an earlier attempt submitted it) and we adopted that job. */
   reused: boolean;

@@ -13,6 +13,8 @@
  *  - Load jobs: the insert reply has no status (always polled); jobs.get never reports errorResult,
  *    even for rows it could not use (an invalid NUMERIC like "abc" is silently stored as 0);
  *    no statistics.load.outputRows; location is echoed but not enforced by jobs.get.
+ *  - A multipart load's job is registered (and answers DONE) as soon as the metadata part is read, before
+ *    the data: an upload cut off mid-body leaves a DONE job with no rows under the caller's jobId.
  *  - ALLOW_FIELD_ADDITION on loads is ignored (extra fields silently dropped).
  *  - tables.patch adding columns updates metadata only: the storage table is not altered, and every
  *    later insertAll/load into that table fails with 500 "Column <x> is not present in table".
