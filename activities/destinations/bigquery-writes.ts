@@ -31,7 +31,8 @@ export async function prepareBigQuery(wh: BigQueryWarehouse, d: BigQueryDestinat
 
 /**
  * Writes one batch of rows for one table. The job id is derived from the rows' own versions, so a
- * retried batch reuses its job (409 duplicate → existing job) and an unchanged re-read writes nothing.
+ * retried batch reuses its job (409 duplicate → existing job) and an unchanged re-read writes nothing;
+ * a found job that does not hold the batch's rows is loaded again under the next id (loadRows).
  */
 export async function writeRows(
   wh: BigQueryWarehouse,
@@ -44,7 +45,8 @@ export async function writeRows(
   const table = tableName(d, key);
   const columns = await ensureColumns(wh, table, key, rows, opts.knownColumns);
   if (opts.preferLoad || rows.length > STREAM_MAX_ROWS) {
-    await wh.loadRows(table, rows.map((r) => r.json), { jobId: `fb_${key}_${opts.batchKey}`, columns });
+    // Every mapped row carries its batch in `_batch_id`: how a found job is checked to hold the batch.
+    await wh.loadRows(table, rows.map((r) => r.json), { jobId: `fb_${key}_${opts.batchKey}`, columns, batchColumn: '_batch_id' });
   } else {
     await wh.insertRows(table, rows);
   }

@@ -86,6 +86,17 @@ export class LoadJobTimeoutError extends Error {
   }
 }
 
+/**
+ * A load job we submitted ourselves reached DONE without errorResult but does not hold its rows.
+ * Retrying is safe: the next attempt finds this job, sees it short, and loads under the next id.
+ */
+export class LoadJobUnverifiedError extends Error {
+  override readonly name = 'LoadJobUnverifiedError';
+  constructor(readonly jobId: string, readonly table: string, readonly meant: number, readonly found: number | undefined) {
+    super(`Load job ${jobId} into ${table} finished without error but holds ${found ?? 'an unknown number of'} of its ${meant} rows`);
+  }
+}
+
 /** The jobId already exists but belongs to another table/kind of job: the caller's id derivation collided. */
 export class JobIdCollisionError extends Error {
   override readonly name = 'JobIdCollisionError';

@@ -13,6 +13,7 @@ export {
   InvalidSchemaError,
   LoadJobFailedError,
   LoadJobTimeoutError,
+  LoadJobUnverifiedError,
   JobIdCollisionError,
   InsertRowsError,
   DatasetLocationMismatchError,

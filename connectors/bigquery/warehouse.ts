@@ -2,7 +2,8 @@
  * BigQueryWarehouse: the only BigQuery client production code uses. Built on @google-cloud/bigquery
  * with our own token source, our own retry policy and the idempotency rules of destinations.md A2/A3:
  *  - load jobs carry a caller-supplied deterministic jobId; a 409 `duplicate` means "already submitted",
- *    so we adopt that job (jobs.get with location) instead of failing (A9-6/7);
+ *    so we adopt that job (jobs.get with location) instead of failing (A9-6/7), once it is seen to
+ *    hold the rows (load-verify.ts);
  *  - insertAll carries the caller's insertIds (never the library's random UUIDs, A9-4) and a 200 with
  *    insertErrors is a failure (A9-3);
  *  - schemas only grow (A5, A9-10); NUMERIC travels as decimal strings (A9-9).
@@ -22,9 +23,11 @@ import {
   JobIdCollisionError,
   LoadJobFailedError,
   LoadJobTimeoutError,
+  LoadJobUnverifiedError,
   type BigQueryErrorDetail,
   type InsertRowFailure,
 } from './errors';
+import { batchMarker, holdsBatch, loadJobId, type BatchMarker } from './load-verify';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
 import { chunkInsertRows, encodeNdjson } from './row-encoding';
 import { canonicalType, columnToField, columnsToAdd, fieldToColumn, validateColumns } from './schema';
@@ -32,6 +35,8 @@ import { canonicalType, columnToField, columnsToAdd, fieldToColumn, validateColu
 export const BIGQUERY_PRODUCTION_ENDPOINT = 'https://bigquery.googleapis.com';
 const JOB_ID = /^[A-Za-z0-9_-]{1,1024}$/;
 const TABLE_ID = /^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]{1,1024}$/u;
+/** Jobs of one batch (`<jobId>`, `<jobId>_r1`, …) a load walks before giving up: each is one lost upload. */
+const MAX_LOAD_JOBS = 16;
 /** How often tables.patch may lose an optimistic-concurrency race before we give up. */
 const MAX_SCHEMA_RACES = 4;
 
@@ -65,9 +70,16 @@ export interface LoadRowsOptions {
   columns: ColumnSpec[];
   /** Default false (CREATE_NEVER): tables come from ensureTable so they get descriptions and clustering. */
   createIfNeeded?: boolean;
+  /**
+   * A column all rows carry with one value naming their batch (e.g. `_batch_id`). When the server
+   * reports no outputRows for a finished job, the rows with that value are counted in the table to
+   * check the job really loaded them.
+   */
+  batchColumn?: string;
 }
 
 export interface LoadRowsResult {
+  /** The job found to hold the batch: `jobId`, or `<jobId>_r<n>` when the jobs before it were found without the rows. */
   jobId: string;
   /** True when the jobId already existed (an earlier attempt submitted it) and we adopted that job. */
   reused: boolean;
@@ -212,18 +224,44 @@ export class BigQueryWarehouse {
 
   /**
    * NDJSON load job (multipart upload), WRITE_APPEND + ALLOW_FIELD_ADDITION. Safe to call again with
-   * the same jobId after any failure: BigQuery answers 409 duplicate and we wait for the original job.
+   * the same jobId after any failure: a job an earlier attempt submitted is found (or answers 409
+   * duplicate) and waited for, then checked to hold the rows (outputRows, else the batch's rows
+   * counted by `batchColumn`); one that does not is passed over for `<jobId>_r1`, `<jobId>_r2`, ….
    */
   async loadRows(tableId: string, rows: Record<string, unknown>[], opts: LoadRowsOptions): Promise<LoadRowsResult> {
     checkTableId(tableId);
     if (!JOB_ID.test(opts.jobId)) throw new InvalidSchemaError(`jobId "${opts.jobId.slice(0, 80)}" must match [A-Za-z0-9_-]{1,1024}`);
     validateColumns(this.qualified(tableId), opts.columns);
     if (rows.length === 0) return { jobId: opts.jobId, reused: false, outputRows: 0 };
+    const batch = opts.batchColumn === undefined ? undefined : this.batchOf(tableId, rows, opts);
     const ndjson = encodeNdjson(this.qualified(tableId), rows, opts.columns);
-    const table = this.dataset.table(tableId);
     const fields = await this.loadSchema(tableId, opts.columns);
-    const operation = `jobs.insert(load) ${opts.jobId} → ${this.qualified(tableId)}`;
+    const count = batch && (() => this.countBatch(tableId, batch));
 
+    for (let attempt = 0; attempt < MAX_LOAD_JOBS; attempt++) {
+      const jobId = loadJobId(opts.jobId, attempt);
+      if (!JOB_ID.test(jobId)) break;
+      const { job, reused } = await this.submitOrAdopt(tableId, { ...opts, jobId }, fields, ndjson);
+      const outputRows = job.statistics?.load?.outputRows;
+      const check = await holdsBatch(rows.length, outputRows, count);
+      if (check.holds) {
+        const result: LoadRowsResult = { jobId, reused };
+        if (outputRows !== undefined && outputRows !== null) result.outputRows = Number(outputRows);
+        return result;
+      }
+      // A job we watched finish without its rows is not a crash's leftover: let the caller's retry
+      // find it and move on, rather than loading again and again within one call.
+      if (!reused) throw new LoadJobUnverifiedError(jobId, this.qualified(tableId), rows.length, check.found);
+    }
+    throw new LoadJobUnverifiedError(loadJobId(opts.jobId, MAX_LOAD_JOBS - 1), this.qualified(tableId), rows.length, undefined);
+  }
+
+  /**
+   * Runs one load job to DONE: adopts the job when `jobId` exists (an earlier attempt submitted it),
+   * else uploads. Throws LoadJobFailedError for a job that finished with errorResult.
+   */
+  private async submitOrAdopt(tableId: string, opts: LoadRowsOptions, fields: TableField[], ndjson: Buffer): Promise<{ job: JobMetadata; reused: boolean }> {
+    const operation = `jobs.insert(load) ${opts.jobId} → ${this.qualified(tableId)}`;
     // Look before creating: a job with our id means an earlier attempt already submitted this batch.
     // BigQuery would answer a re-submit with 409 duplicate (handled below too), but the emulator
     // answers 500 "already created", and a look-up costs one GET either way.
@@ -235,7 +273,7 @@ export class BigQueryWarehouse {
         this.checkJobTarget(existing, tableId);
         job = existing;
       } else {
-        job = await this.call(operation, () => this.uploadLoadJob(table, this.loadConfig(opts, fields), ndjson));
+        job = await this.call(operation, () => this.uploadLoadJob(this.dataset.table(tableId), this.loadConfig(opts, fields), ndjson));
       }
     } catch (err) {
       const duplicate = err instanceof BigQueryApiError && err.status === 409 && (err.hasReason('duplicate') || err.reasons.length === 0);
@@ -252,10 +290,23 @@ export class BigQueryWarehouse {
       const errors = (done.status?.errors ?? []).slice(0, 20).map(toDetail);
       throw new LoadJobFailedError(opts.jobId, this.qualified(tableId), toDetail(errorResult), errors, reused);
     }
-    const outputRows = done.statistics?.load?.outputRows;
-    const result: LoadRowsResult = { jobId: opts.jobId, reused };
-    if (outputRows !== undefined && outputRows !== null) result.outputRows = Number(outputRows);
-    return result;
+    return { job: done, reused };
+  }
+
+  private batchOf(tableId: string, rows: Record<string, unknown>[], opts: LoadRowsOptions): BatchMarker {
+    const column = opts.batchColumn!;
+    if (!opts.columns.some((c) => c.name === column)) throw new InvalidSchemaError(`${this.qualified(tableId)}: batch column "${column}" is not among the load's columns`);
+    return batchMarker(this.qualified(tableId), rows, column);
+  }
+
+  /** Rows of one batch in the table (the column name is one of the load's validated columns). */
+  private async countBatch(tableId: string, batch: BatchMarker): Promise<number> {
+    const { projectId, datasetId } = this.target;
+    const [row] = await this.query<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM \`${projectId}.${datasetId}.${tableId}\` WHERE ${batch.column} = @batch`,
+      { batch: batch.value },
+    );
+    return Number(row?.n ?? 0);
   }
 
   /**

@@ -334,6 +334,14 @@ export function uploadJob(state: GoogleSandboxState, req: ApiRequest): Reply {
   const data = parts[1]!.body;
   job.complete = () => runLoad(state, job, load, data);
   state.jobs.set(`${projectId}:${jobId}`, job);
+  const torn = state.takeFault('load', 'torn');
+  if (torn) {
+    job.complete = () => {
+      job.statistics.load = { inputFiles: '0', inputFileBytes: '0', outputRows: '0', outputBytes: '0', badRecords: '0' };
+    };
+    finishJob(state, job);
+    return googleError(torn.status, torn.reason ?? 'backendError', 'Error encountered during execution. Retrying may solve the problem.');
+  }
   if (job.pendingPolls <= 0) finishJob(state, job);
   return { status: 200, body: jobResource(job, req.baseUrl) };
 }

@@ -20,8 +20,11 @@ export interface FaultSpec {
   /**
    * "before" (default): fail without side effects. "after": perform the call, then answer with the
    * fault — a lost response, the case where deterministic jobIds / insertIds earn their keep.
+   * "torn" (load uploads only): the upload breaks off after its job was registered and before its
+   * data was read, as on a server that commits the job first (the goccy emulator): the job stays,
+   * DONE with no rows, and the call answers with the fault.
    */
-  when?: 'before' | 'after';
+  when?: 'before' | 'after' | 'torn';
 }
 
 export interface SandboxTable {
@@ -139,7 +142,7 @@ export class GoogleSandboxState {
   }
 
   /** Takes the next queued fault matching this call, if any. */
-  takeFault(scope: FaultScope, when: 'before' | 'after'): FaultSpec | undefined {
+  takeFault(scope: FaultScope, when: NonNullable<FaultSpec['when']>): FaultSpec | undefined {
     const idx = this.faults.findIndex(
       (f) =>
         (f.when ?? 'before') === when &&

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startHarness, type Harness } from '../support/harness';
 import { createBigQueryConnection, emulatorWarehouse, waitForRuns } from '../support/flows';
+import { startLoadKillProxy, type Kill, type KillPhase } from '../support/load-kill-proxy';
 import { COMPARED, sourceAmounts, warehouseFigures, type WarehouseFigures } from '../support/warehouse-checks';
+import { EMULATOR_PROJECT } from '../support/harness';
+import { TABLES } from '../../mapping/freshbooks';
 
 /**
  * A worker process killed with SIGKILL in the middle of a backfill, then restarted, produces exactly
@@ -21,10 +24,10 @@ describe('worker killed mid-backfill (real Temporal, Postgres, BigQuery emulator
     await h.close();
   });
 
-  function startWorker(): ChildProcess {
+  function startWorker(env: Record<string, string> = {}): ChildProcess {
     // Slow enough that the kill lands between load jobs of the invoices backfill.
     const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
-      env: { ...process.env, ...h.env, FRESHBOOKS_REQUESTS_PER_SEC: '10', LOG_LEVEL: 'error' },
+      env: { ...process.env, ...h.env, FRESHBOOKS_REQUESTS_PER_SEC: '10', LOG_LEVEL: 'error', ...env },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     return child;
@@ -35,11 +38,19 @@ describe('worker killed mid-backfill (real Temporal, Postgres, BigQuery emulator
     return Number(rows[0].n);
   }
 
-  async function figures(datasetId: string): Promise<Record<string, WarehouseFigures>> {
+  async function figures(datasetId: string, compared = COMPARED): Promise<Record<string, WarehouseFigures>> {
     const wh = emulatorWarehouse(h, datasetId);
     const out: Record<string, WarehouseFigures> = {};
-    for (const c of COMPARED) out[c.table] = await warehouseFigures(wh, datasetId, c.table, c.amountColumn);
+    for (const c of compared) out[c.table] = await warehouseFigures(wh, datasetId, c.table, c.amountColumn);
     return out;
+  }
+
+  /** Ledger versions of the entity's records that its table does not hold: what the ledger says went out but did not. */
+  async function deliveredButMissing(connectionId: string, datasetId: string): Promise<string[]> {
+    const { rows } = await h.db.query<{ version: string }>('SELECT version FROM delivered_records WHERE connection_id = $1 AND entity = $2', [connectionId, 'invoices']);
+    const landed = await emulatorWarehouse(h, datasetId).query<{ v: string }>(`SELECT DISTINCT _version AS v FROM \`${EMULATOR_PROJECT}.${datasetId}.${TABLES.invoices.defaultName}\``);
+    const have = new Set(landed.map((r) => r.v));
+    return rows.map((r) => r.version).filter((v) => !have.has(v));
   }
 
   test('SIGKILL during the backfill, restart: the same final tables as an uninterrupted run', async () => {
@@ -72,6 +83,51 @@ describe('worker killed mid-backfill (real Temporal, Postgres, BigQuery emulator
       assert.equal(crashed[c.table].count, totals.entities[c.source].count, `${c.table} count`);
       assert.equal(crashed[c.table].distinctKeys, crashed[c.table].count, `${c.table}: one row per record`);
       if (c.amountColumn) assert.deepEqual(crashed[c.table].amounts, sourceAmounts(totals.entities[c.source].amounts));
+    }
+  });
+
+  test('SIGKILL at several points inside load jobs, restart after each: every delivered record is in the tables, which equal an uninterrupted run', async () => {
+    const datasetId = 'it_kill_points';
+    const proxy = await startLoadKillProxy({ upstream: h.bigqueryEmulatorUrl, datasetId, tableId: TABLES.invoices.defaultName, kill: () => worker?.kill('SIGKILL') });
+    try {
+      if (worker && worker.exitCode === null) {
+        const gone = new Promise((r) => worker!.once('exit', r));
+        worker.kill('SIGKILL');
+        await gone;
+      }
+      const throughProxy = { BIGQUERY_API_ENDPOINT: proxy.url };
+      worker = startWorker(throughProxy);
+      const invoicesOnly = { entities: ['invoices'] };
+      const { connectionId, accountId } = await createBigQueryConnection(h, { datasetId, settings: invoicesOnly });
+      // Torn twice (the retry's load under the next id is torn too), then killed once the rows are
+      // sent, before the ledger records them: each retry starts where the previous kill left it.
+      const phases: KillPhase[] = ['torn', 'torn', 'sent'];
+      const kills: Kill[] = [];
+      for (const phase of phases) {
+        kills.push(await proxy.killAt(phase));
+        await new Promise((r) => worker!.once('exit', r));
+        assert.deepEqual(await deliveredButMissing(connectionId, datasetId), [], `after the ${phase} kill, every record the ledger has delivered is in the table`);
+        worker = startWorker(throughProxy);
+      }
+      assert.deepEqual(kills.map((k) => k.jobId), ['', '_r1', '_r2'].map((r) => `${kills[0]!.jobId}${r}`), 'each retry passed over the torn jobs for the next id');
+
+      await waitForRuns(h, connectionId, 1, 240_000);
+      const compared = COMPARED.filter((c) => c.source === 'invoices' || c.source === 'invoice_lines');
+      const crashed = await figures(datasetId, compared);
+      assert.deepEqual(await deliveredButMissing(connectionId, datasetId), []);
+      assert.equal(await delivered(connectionId, 'invoices'), h.fb.state.totals(accountId).entities.invoices.count);
+
+      const control = await createBigQueryConnection(h, { datasetId: 'it_kill_points_control', settings: invoicesOnly });
+      await waitForRuns(h, control.connectionId, 1, 240_000);
+      assert.deepEqual(crashed, await figures('it_kill_points_control', compared));
+      const totals = h.fb.state.totals(accountId);
+      for (const c of compared) {
+        assert.equal(crashed[c.table].count, totals.entities[c.source].count, `${c.table} count`);
+        assert.equal(crashed[c.table].distinctKeys, crashed[c.table].count, `${c.table}: one row per record`);
+        if (c.amountColumn) assert.deepEqual(crashed[c.table].amounts, sourceAmounts(totals.entities[c.source].amounts));
+      }
+    } finally {
+      await proxy.close();
     }
   });
 });

@@ -13,6 +13,8 @@
  *  - Load jobs: the insert reply has no status (always polled); jobs.get never reports errorResult,
  *    even for rows it could not use (an invalid NUMERIC like "abc" is silently stored as 0);
  *    no statistics.load.outputRows; location is echoed but not enforced by jobs.get.
+ *  - A multipart load's job is registered (and answers DONE) as soon as the metadata part is read, before
+ *    the data: an upload cut off mid-body leaves a DONE job with no rows under the caller's jobId.
  *  - ALLOW_FIELD_ADDITION on loads is ignored (extra fields silently dropped).
  *  - tables.patch adding columns updates metadata only: the storage table is not altered, and every
  *    later insertAll/load into that table fails with 500 "Column <x> is not present in table".
@@ -26,6 +28,7 @@
  *  - If-Match/etag on tables.patch are ignored (tables carry no etag).
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { before, describe, it } from 'node:test';
 import type { ColumnSpec } from '../../common/warehouse-types';
 import { BigQueryApiError, BigQueryWarehouse, SchemaConflictError } from '../../connectors/bigquery';
@@ -200,6 +203,24 @@ describe('BigQueryWarehouse against goccy/bigquery-emulator', { skip }, () => {
     assert.equal(rows[0]!.n, 2);
   });
 
+  it('a load job the emulator kept without its rows (uploader killed mid-body) is loaded again under the next id', async () => {
+    const columns: ColumnSpec[] = [...COLUMNS, { name: '_batch_id', type: 'STRING' }];
+    const rows = LOADED.map((r) => ({ ...r, _batch_id: 'batch_torn' }));
+    const jobId = `torn_${DATASET}`;
+    const count = async () => (await wh.query<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${PROJECT}.${DATASET}.torn\``))[0]!.n;
+    await wh.ensureTable('torn', columns);
+    await tornUpload(jobId, 'torn', rows);
+    assert.equal(await count(), 0, 'the killed upload left a job and no rows');
+
+    const res = await wh.loadRows('torn', rows, { jobId, columns, batchColumn: '_batch_id' });
+    assert.equal(res.jobId, `${jobId}_r1`);
+    assert.equal(await count(), rows.length);
+    // A retry after the load (its ledger write lost) finds the batch in the table and loads nothing.
+    const again = await wh.loadRows('torn', rows, { jobId, columns, batchColumn: '_batch_id' });
+    assert.equal(again.reused, true);
+    assert.equal(await count(), rows.length);
+  });
+
   it('records emulator gaps (diagnostics only; fidelity is tested against sandbox/google)', async (t) => {
     const once = new BigQueryWarehouse({
       target: { projectId: PROJECT, datasetId: DATASET, location: LOCATION },
@@ -225,3 +246,42 @@ describe('BigQueryWarehouse against goccy/bigquery-emulator', { skip }, () => {
     t.diagnostic(`insertId dedup: same insertId sent twice → ${n} row(s) (real BigQuery: 1, best effort)`);
   });
 });
+
+/**
+ * What a worker SIGKILLed during a load leaves: a multipart upload that stops halfway through its
+ * data. The emulator registers the job as soon as it has read the metadata part, so the connection
+ * is cut once the job is visible, before the data is complete.
+ */
+async function tornUpload(jobId: string, tableId: string, rows: Record<string, unknown>[]): Promise<void> {
+  const url = new URL(EMULATOR_URL!);
+  const metadata = {
+    jobReference: { projectId: PROJECT, jobId, location: LOCATION },
+    configuration: {
+      load: {
+        destinationTable: { projectId: PROJECT, datasetId: DATASET, tableId },
+        sourceFormat: 'NEWLINE_DELIMITED_JSON',
+        writeDisposition: 'WRITE_APPEND',
+        createDisposition: 'CREATE_NEVER',
+      },
+    },
+  };
+  const data = rows.map((r) => JSON.stringify(r)).join('\n');
+  const boundary = 'torn-upload-boundary';
+  const body =
+    `--${boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n${JSON.stringify(metadata)}\r\n` +
+    `--${boundary}\r\nContent-Type: application/octet-stream\r\n\r\n${data}\r\n--${boundary}--\r\n`;
+  const sent = body.slice(0, body.length - Math.floor(data.length / 2));
+  const socket = connect(Number(url.port), url.hostname);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.write(
+    `POST /upload/bigquery/v2/projects/${PROJECT}/jobs?uploadType=multipart HTTP/1.1\r\nHost: ${url.host}\r\n` +
+      `Content-Type: multipart/related; boundary=${boundary}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${sent}`,
+  );
+  const jobUrl = `${EMULATOR_URL}/bigquery/v2/projects/${PROJECT}/jobs/${jobId}?location=${LOCATION}`;
+  for (let tries = 0; (await fetch(jobUrl)).status !== 200; tries++) {
+    if (tries > 200) throw new Error(`job ${jobId} never appeared`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  socket.destroy();
+  await new Promise((r) => setTimeout(r, 200));
+}

@@ -221,6 +221,54 @@ describe('loadRows', () => {
     assert.equal(sleeps.length, 1);
   });
 
+  describe('a job found DONE without its rows (upload torn after the job was registered)', () => {
+    const BATCHED: ColumnSpec[] = [...INVOICE_COLUMNS, { name: '_batch_id', type: 'STRING' }];
+    const batchRows = (n: number) => invoiceRows(n).map((r) => ({ ...r, _batch_id: 'batch_t' }));
+    const readyBatched = async (wh: BigQueryWarehouse) => {
+      await wh.ensureDataset();
+      await wh.ensureTable('invoices', BATCHED);
+    };
+
+    it('is checked by outputRows and passed over: the rows load once, under the next id', async () => {
+      const wh = warehouse();
+      await readyBatched(wh);
+      sandbox.state.injectFaults({ scope: 'load', status: 503, count: 1, when: 'torn' });
+      const res = await wh.loadRows('invoices', batchRows(25), { jobId: 'load_t_1', columns: BATCHED, batchColumn: '_batch_id' });
+      assert.deepEqual(res, { jobId: 'load_t_1_r1', reused: false, outputRows: 25 });
+      assert.equal(sandbox.state.rows(wh.target.datasetId, 'invoices').length, 25);
+      assert.equal(sandbox.state.job('load_t_1', PROJECT)?.state, 'DONE', 'the torn job stays, empty');
+    });
+
+    it('every later attempt walks the same ids, finds the earlier attempts\' jobs and loads exactly once', async () => {
+      // One attempt per call: each torn upload fails its call, as a killed worker's would.
+      const wh = warehouse({ retry: { maxAttempts: 1, sleep: async () => {} } });
+      await readyBatched(wh);
+      sandbox.state.injectFaults({ scope: 'load', status: 503, count: 2, when: 'torn' });
+      const load = () => wh.loadRows('invoices', batchRows(40), { jobId: 'load_t_2', columns: BATCHED, batchColumn: '_batch_id' });
+      await assert.rejects(load(), BigQueryApiError);
+      await assert.rejects(load(), BigQueryApiError, 'the empty load_t_2 is not taken for the batch');
+      assert.deepEqual(await load(), { jobId: 'load_t_2_r2', reused: false, outputRows: 40 });
+      const uploads = requests('jobs.insert(upload)');
+      assert.deepEqual(await load(), { jobId: 'load_t_2_r2', reused: true, outputRows: 40 });
+      assert.equal(requests('jobs.insert(upload)'), uploads, 'the loaded job is found; nothing is uploaded again');
+      assert.equal(sandbox.state.rows(wh.target.datasetId, 'invoices').length, 40);
+      assert.deepEqual(['load_t_2', 'load_t_2_r1'].map((id) => sandbox.state.job(id, PROJECT)?.statistics.load), [
+        { inputFiles: '0', inputFileBytes: '0', outputRows: '0', outputBytes: '0', badRecords: '0' },
+        { inputFiles: '0', inputFileBytes: '0', outputRows: '0', outputBytes: '0', badRecords: '0' },
+      ]);
+    });
+
+    it('refuses rows that do not share one batch value, before any request', async () => {
+      const wh = warehouse();
+      await readyBatched(wh);
+      const uploads = requests('jobs.insert(upload)');
+      const mixed = batchRows(2).map((r, i) => ({ ...r, _batch_id: `b${i}` }));
+      await assert.rejects(wh.loadRows('invoices', mixed, { jobId: 'load_t_3', columns: BATCHED, batchColumn: '_batch_id' }), InvalidSchemaError);
+      await assert.rejects(wh.loadRows('invoices', batchRows(1), { jobId: 'load_t_3', columns: INVOICE_COLUMNS, batchColumn: '_batch_id' }), InvalidSchemaError);
+      assert.equal(requests('jobs.insert(upload)'), uploads);
+    });
+  });
+
   it('polls jobs.get with the job location and backoff until DONE', async () => {
     const wh = warehouse();
     await readyTable(wh);
