@@ -46,7 +46,7 @@ export function webhookActivities(deps: ActivityDeps, runtime = new ConnectionRu
         let chosen = mine.find((r) => r.verified && local.get(r.callbackId)?.verified);
         for (const r of mine) {
           if (chosen) break;
-          if (!r.verified && local.get(r.callbackId)?.hasVerifier && (await confirm(connectionId, api, r.callbackId)) === 'verified') chosen = r;
+          if (!r.verified && local.get(r.callbackId)?.hasPendingVerifier && (await confirm(connectionId, api, r.callbackId)) === 'verified') chosen = r;
         }
         const waiting = chosen ? undefined : mine.find((r) => !r.verified && isRecent(local.get(r.callbackId)?.createdAt));
         if (chosen || waiting) {
@@ -102,21 +102,21 @@ export function webhookActivities(deps: ActivityDeps, runtime = new ConnectionRu
   }
 
   async function confirm(connectionId: string, api: ReturnType<ConnectionRuntime['callbacks']>, callbackId: number): Promise<'verified' | 'refused' | 'no_verifier'> {
-    const verifier = await store.pendingVerifier(connectionId, callbackId);
-    if (!verifier) return 'no_verifier';
+    const pending = await store.pendingVerifier(connectionId, callbackId);
+    if (!pending) return 'no_verifier';
     try {
-      await api.confirm(callbackId, verifier);
+      await api.confirm(callbackId, pending.verifier);
     } catch (err) {
       // FreshBooks refusing the verifier (422) or not knowing the callback (404) means the post we
-      // stored it from was not FreshBooks', or is stale: drop it rather than trust it.
+      // stored it from was not FreshBooks', or is stale: drop it rather than trust it. Only the pending
+      // slot goes: a forged post must not cost a verified callback its secret.
       if (err instanceof FreshBooksApiError && (err.status === 422 || err.status === 404 || err.status === 400)) {
-        await store.dropVerifier(connectionId, callbackId);
+        await store.dropPendingVerifier(connectionId, callbackId, pending);
         return 'refused';
       }
       throw err;
     }
-    await store.markVerified(connectionId, callbackId);
-    return 'verified';
+    return (await store.promoteVerifier(connectionId, callbackId, pending)) ? 'verified' : 'refused';
   }
 
   async function removeCallback(connectionId: string, api: ReturnType<ConnectionRuntime['callbacks']>, r: FreshBooksCallback): Promise<void> {

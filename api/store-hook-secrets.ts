@@ -1,16 +1,13 @@
 import type { ConnectionStore } from '../db/connections';
 import type { BigCommerceStoreSecret, CredentialStore } from '../db/credentials';
+import { BoundedCache, CONNECTION_CACHE_LIMITS } from './bounded-cache';
 
 export interface StoreHookEntry {
-  loadedAt: number;
   exists: boolean;
   storeHash?: string;
   hookSecret?: string;
   clientSecret?: string;
 }
-
-const TTL_MS = 60_000;
-const MISSING_TTL_MS = 5_000;
 
 /**
  * Per store connection, what a BigCommerce delivery is checked against, cached so acknowledging a
@@ -18,41 +15,32 @@ const MISSING_TTL_MS = 5_000;
  * have just been replaced), coalesced so a flood of forged deliveries costs one query per connection.
  */
 export class StoreHookSecrets {
-  private readonly entries = new Map<string, StoreHookEntry>();
-  private readonly loads = new Map<string, Promise<StoreHookEntry>>();
+  private readonly cache: BoundedCache<StoreHookEntry>;
 
-  constructor(private readonly connections: ConnectionStore, private readonly credentials: CredentialStore) {}
+  constructor(private readonly connections: ConnectionStore, private readonly credentials: CredentialStore) {
+    this.cache = new BoundedCache<StoreHookEntry>({ load: (id) => this.load(id), ...CONNECTION_CACHE_LIMITS });
+  }
 
-  async get(connectionId: string): Promise<StoreHookEntry> {
-    const e = this.entries.get(connectionId);
-    if (e && Date.now() - e.loadedAt < (e.exists ? TTL_MS : MISSING_TTL_MS)) return e;
-    return this.reload(connectionId);
+  get(connectionId: string): Promise<StoreHookEntry> {
+    return this.cache.get(connectionId);
   }
 
   forget(connectionId: string): void {
-    this.entries.delete(connectionId);
+    this.cache.forget(connectionId);
   }
 
   reload(connectionId: string): Promise<StoreHookEntry> {
-    const pending = this.loads.get(connectionId);
-    if (pending) return pending;
-    const load = this.load(connectionId).finally(() => this.loads.delete(connectionId));
-    this.loads.set(connectionId, load);
-    return load;
+    return this.cache.reload(connectionId);
   }
 
   private async load(connectionId: string): Promise<StoreHookEntry> {
     const c = await this.connections.get<{ storeHash: string; credentialId: string }>(connectionId);
-    let entry: StoreHookEntry = { loadedAt: Date.now(), exists: false };
-    if (c && c.kind === 'bigcommerce_freshbooks') {
-      const cred = await this.credentials.get<BigCommerceStoreSecret>(c.destination.credentialId);
-      entry = {
-        loadedAt: Date.now(), exists: true, storeHash: c.destination.storeHash,
-        ...(cred ? { hookSecret: cred.secret.hookSecret } : {}),
-        ...(cred?.secret.clientSecret ? { clientSecret: cred.secret.clientSecret } : {}),
-      };
-    }
-    this.entries.set(connectionId, entry);
-    return entry;
+    if (!c || c.kind !== 'bigcommerce_freshbooks') return { exists: false };
+    const cred = await this.credentials.get<BigCommerceStoreSecret>(c.destination.credentialId);
+    return {
+      exists: true, storeHash: c.destination.storeHash,
+      ...(cred ? { hookSecret: cred.secret.hookSecret } : {}),
+      ...(cred?.secret.clientSecret ? { clientSecret: cred.secret.clientSecret } : {}),
+    };
   }
 }

@@ -1,34 +1,36 @@
 import type { ConnectionStore } from '../db/connections';
 import type { VerifiedCallback, WebhookCallbackStore } from '../db/webhook-callbacks';
+import { readsFreshBooksWebhooks } from '../db/webhook-connection-kinds';
+import { BoundedCache, CONNECTION_CACHE_LIMITS } from './bounded-cache';
 
 interface Entry {
-  loadedAt: number;
   exists: boolean;
   accountId?: string;
   verifiers: VerifiedCallback[];
 }
 
-const TTL_MS = 60_000;
-const MISSING_TTL_MS = 5_000;
 /** A failed check reloads from Postgres at most this often, so a flood of forged deliveries costs one
  * query per interval per connection, not one each. */
 const RELOAD_EVERY_MS = 500;
 
 /**
- * What the webhook route needs per connection (does it exist, which verifiers sign for it), cached so
- * the acknowledgement path usually touches neither Postgres nor the decryption of credentials.
+ * What the FreshBooks webhook route needs per connection (does it exist and read from FreshBooks, which
+ * verifiers sign for it), cached so the acknowledgement path usually touches neither Postgres nor the
+ * decryption of credentials.
  */
 export class WebhookVerifierCache {
-  private readonly entries = new Map<string, Entry>();
-  private readonly reloads = new Map<string, Promise<Entry>>();
+  private readonly cache: BoundedCache<Entry>;
 
-  constructor(private readonly connections: ConnectionStore, private readonly callbacks: WebhookCallbackStore) {}
+  constructor(private readonly connections: ConnectionStore, private readonly callbacks: WebhookCallbackStore) {
+    this.cache = new BoundedCache<Entry>({
+      load: (id) => this.load(id),
+      ...CONNECTION_CACHE_LIMITS,
+      minReloadMs: RELOAD_EVERY_MS,
+    });
+  }
 
-  async get(connectionId: string): Promise<Entry> {
-    const e = this.entries.get(connectionId);
-    const ttl = e?.exists ? TTL_MS : MISSING_TTL_MS;
-    if (e && Date.now() - e.loadedAt < ttl) return e;
-    return this.load(connectionId);
+  get(connectionId: string): Promise<Entry> {
+    return this.cache.get(connectionId);
   }
 
   /**
@@ -37,22 +39,13 @@ export class WebhookVerifierCache {
    * same interval share one reload, which waits out the interval after the previous load.
    */
   refreshed(connectionId: string): Promise<Entry> {
-    const pending = this.reloads.get(connectionId);
-    if (pending) return pending;
-    const since = Date.now() - (this.entries.get(connectionId)?.loadedAt ?? 0);
-    const reload = new Promise<void>((r) => setTimeout(r, Math.max(0, RELOAD_EVERY_MS - since)))
-      .then(() => this.load(connectionId))
-      .finally(() => this.reloads.delete(connectionId));
-    this.reloads.set(connectionId, reload);
-    return reload;
+    return this.cache.reload(connectionId);
   }
 
   private async load(connectionId: string): Promise<Entry> {
     const c = await this.connections.get(connectionId);
-    const entry: Entry = c
-      ? { loadedAt: Date.now(), exists: true, accountId: c.source.accountId, verifiers: await this.callbacks.verified(connectionId) }
-      : { loadedAt: Date.now(), exists: false, verifiers: [] };
-    this.entries.set(connectionId, entry);
-    return entry;
+    // A store connection has a FreshBooks side too, but writes to it: no callbacks, no workflow handler.
+    if (!c || !readsFreshBooksWebhooks(c.kind)) return { exists: false, verifiers: [] };
+    return { exists: true, accountId: c.source.accountId, verifiers: await this.callbacks.verified(connectionId) };
   }
 }

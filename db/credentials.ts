@@ -90,13 +90,29 @@ export class CredentialStore {
     return this.withLocked<S, number>(id, async (current) => ({ secret, metadata, status: 'active', result: current.version + 1 }));
   }
 
+  /**
+   * Creates or replaces the secret under a fixed id inside the caller's transaction, so it is stored
+   * together with the row that refers to it or not at all.
+   */
+  async putIn<S>(tx: PoolClient, kind: CredentialKind, id: string, secret: S, metadata: Record<string, unknown> = {}): Promise<void> {
+    const sealed = sealJson(this.keys, secret, id);
+    await tx.query(
+      `INSERT INTO credentials (id, kind, sealed, key_id, metadata) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (id) DO UPDATE SET sealed = EXCLUDED.sealed, key_id = EXCLUDED.key_id, metadata = EXCLUDED.metadata,
+         status = 'active', version = credentials.version + 1, updated_at = now()`,
+      [id, kind, sealed, keyIdOf(sealed), metadata],
+    );
+  }
+
   async exists(id: string): Promise<boolean> {
     const { rowCount } = await this.db.query('SELECT 1 FROM credentials WHERE id = $1', [id]);
     return (rowCount ?? 0) > 0;
   }
 
-  async remove(id: string): Promise<void> {
-    await this.db.query('DELETE FROM credentials WHERE id = $1', [id]);
+  /** With a version, only if the secret is still the one read at that version (not replaced since). */
+  async remove(id: string, version?: number): Promise<void> {
+    if (version === undefined) await this.db.query('DELETE FROM credentials WHERE id = $1', [id]);
+    else await this.db.query('DELETE FROM credentials WHERE id = $1 AND version = $2', [id, version]);
   }
 
   async setStatus(id: string, status: CredentialStatus): Promise<void> {

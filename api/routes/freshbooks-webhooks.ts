@@ -1,7 +1,7 @@
 import express, { Router, type Request } from 'express';
 import { FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../../common/freshbooks-entities';
 import type { Logger } from '../../common/logger';
-import { verifyFreshBooksWebhook } from '../../connectors/freshbooks';
+import { parseFreshBooksWebhookForm, verifyFreshBooksWebhook, type FreshBooksWebhookForm } from '../../connectors/freshbooks';
 import type { VerifiedCallback, WebhookCallbackStore } from '../../db/webhook-callbacks';
 import type { Workflows } from '../../temporal/workflow-starts';
 import { asyncRoute, HttpError } from '../http-errors';
@@ -9,9 +9,6 @@ import type { WebhookVerifierCache } from '../webhook-verifiers';
 
 /** FreshBooks sends a handful of short fields; anything near this size is not FreshBooks. */
 const MAX_BODY = '16kb';
-/** A connection has one callback per record type (fewer than 20); unauthenticated verify posts beyond
- * this many rows are someone filling our tables, not FreshBooks. */
-const MAX_CALLBACKS_PER_CONNECTION = 100;
 
 const ENTITY_BY_NOUN = new Map<string, FreshBooksEntity>(
   (Object.entries(FRESHBOOKS_ENTITIES) as [FreshBooksEntity, { webhookNoun?: string }][])
@@ -37,28 +34,28 @@ export function freshbooksWebhookRoutes(d: WebhookRouteDeps): Router {
     const connectionId = String(req.params.connectionId);
     const known = await d.cache.get(connectionId);
     if (!known.exists) throw new HttpError(404, 'unknown connection');
-    const { raw, form } = parseForm(req);
+    const { form, name, objectId } = parseForm(req);
 
-    const name = form.get('name')!;
-    const objectId = form.get('object_id')!;
     if (name === 'callback.verify') {
-      const verifier = form.get('verifier');
+      const verifier = form.fields.get('verifier');
       if (!verifier) throw new HttpError(400, 'callback.verify without a verifier');
-      if ((await d.callbacks.count(connectionId)) >= MAX_CALLBACKS_PER_CONNECTION) throw new HttpError(400, 'too many callbacks for this connection');
-      // The verify post cannot be authenticated: the verifier is stored sealed and only trusted once
-      // FreshBooks accepts it back (the workflow's confirm), so a forged one is refused there.
-      await d.callbacks.storePendingVerifier(connectionId, Number(objectId), verifier);
+      // The verify post cannot be authenticated: the verifier waits in the callback's pending slot, apart
+      // from any verified secret, and only signs deliveries once FreshBooks accepts it back (the
+      // workflow's confirm), so a forged one is refused there and changes nothing that was verified.
+      const stored = await d.callbacks.storePendingVerifier(connectionId, Number(objectId), verifier);
+      if (stored === 'no_connection') throw new HttpError(404, 'unknown connection');
+      if (stored === 'full') throw new HttpError(400, 'too many unconfirmed callbacks for this connection');
       await d.workflows.webhookVerifier(connectionId, Number(objectId));
       res.json({ ok: true });
       return;
     }
 
     const signature = req.get('x-freshbooks-hmac-sha256');
-    if (!signedByAny(raw, signature, ordered(known.verifiers, name))) {
+    if (!signedByAny(form, signature, ordered(known.verifiers, name))) {
       const fresh = await d.cache.refreshed(connectionId);
-      if (!signedByAny(raw, signature, ordered(fresh.verifiers, name))) throw new HttpError(401, 'invalid signature');
+      if (!signedByAny(form, signature, ordered(fresh.verifiers, name))) throw new HttpError(401, 'invalid signature');
     }
-    if (form.get('account_id') !== known.accountId) throw new HttpError(400, 'delivery is for another FreshBooks account');
+    if (form.fields.get('account_id') !== known.accountId) throw new HttpError(400, 'delivery is for another FreshBooks account');
 
     const [noun, action] = name.split('.');
     const entity = ENTITY_BY_NOUN.get(noun ?? '');
@@ -73,16 +70,27 @@ export function freshbooksWebhookRoutes(d: WebhookRouteDeps): Router {
   return r;
 }
 
-function parseForm(req: Request): { raw: string; form: URLSearchParams } {
+/**
+ * The form as the signature covers it, and nothing else: what the route acts on is what FreshBooks
+ * signed. FreshBooks posts a dict, so a repeated key never comes from it; refusing one keeps a captured
+ * signature from carrying a second, unsigned value along.
+ */
+function parseForm(req: Request): { form: FreshBooksWebhookForm; name: string; objectId: string } {
   const type = req.get('content-type') ?? '';
   if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) throw new HttpError(400, 'expected an application/x-www-form-urlencoded body');
-  const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-  const form = new URLSearchParams(raw);
-  const name = form.get('name');
-  const objectId = form.get('object_id');
+  const form = parseFreshBooksWebhookForm(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+  if (form.repeatedKeys.length > 0) throw new HttpError(400, 'a form field is repeated');
+  const name = form.fields.get('name');
+  const objectId = form.fields.get('object_id');
   if (!name || !/^[a-z_]+(\.[A-Za-z]+)?$/.test(name)) throw new HttpError(400, 'missing or malformed "name"');
-  if (!objectId || !/^\d{1,20}$/.test(objectId)) throw new HttpError(400, 'missing or malformed "object_id"');
-  return { raw, form };
+  if (!objectId || !isRecordId(objectId)) throw new HttpError(400, 'missing or malformed "object_id"');
+  return { form, name, objectId };
+}
+
+/** FreshBooks ids are positive integers written plainly; anything past 2^53 would not survive `Number`,
+ * let alone fit the bigint column a callback id is stored in. */
+function isRecordId(s: string): boolean {
+  return /^[1-9]\d{0,15}$/.test(s) && Number.isSafeInteger(Number(s));
 }
 
 /** The callback registered for this event's noun first; the others only as a fallback. */
@@ -92,6 +100,6 @@ function ordered(verifiers: VerifiedCallback[], name: string): VerifiedCallback[
   return [...verifiers.filter(matches), ...verifiers.filter((v) => !matches(v))];
 }
 
-function signedByAny(raw: string, signature: string | undefined, verifiers: VerifiedCallback[]): boolean {
-  return verifiers.some((v) => verifyFreshBooksWebhook(raw, signature, v.verifier));
+function signedByAny(form: FreshBooksWebhookForm, signature: string | undefined, verifiers: VerifiedCallback[]): boolean {
+  return verifiers.some((v) => verifyFreshBooksWebhook(form, signature, v.verifier));
 }

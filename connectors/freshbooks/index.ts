@@ -15,7 +15,7 @@ export {
 export { FreshBooksNetworkError, parseRetryAfterMs } from './http';
 export { utcToEasternDate } from './time';
 export { FreshBooksCallbacks, type FreshBooksCallback } from './callbacks';
-export { verifyFreshBooksWebhook, signFreshBooksWebhook } from './webhook-signature';
+export { verifyFreshBooksWebhook, signFreshBooksWebhook, parseFreshBooksWebhookForm, type FreshBooksWebhookForm } from './webhook-signature';
 export {
   FreshBooksWriter,
   type FbMoney,

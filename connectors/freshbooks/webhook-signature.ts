@@ -36,33 +36,50 @@ function pythonJsonString(s: string): string {
 }
 
 /**
- * The form fields as the Python dict FreshBooks signs. Decoding follows URLSearchParams ('+' is a space,
- * %XX is decoded as UTF-8 with U+FFFD for bad bytes), which matches Python's `parse_qsl(...,
- * keep_blank_values=True)` with one exception handled here: URLSearchParams drops a leading '?', whereas
- * parse_qsl keeps it as part of the first key. A leading '&' is an empty pair both sides skip, so prefixing
- * one turns off the '?' stripping without changing anything else.
+ * A delivery's form exactly as FreshBooks signs it: the fields of the Python dict, and any key the body
+ * repeated. The signature covers only this view, so a receiver must act on this view too (or refuse a
+ * repeated key): reading the first `name=` of `name=client.delete&name=invoice.create` would act on a
+ * value the signature never covered.
+ */
+export interface FreshBooksWebhookForm {
+  fields: ReadonlyMap<string, string>;
+  repeatedKeys: string[];
+}
+
+/**
+ * Decoding follows URLSearchParams ('+' is a space, %XX is decoded as UTF-8 with U+FFFD for bad bytes),
+ * which matches Python's `parse_qsl(..., keep_blank_values=True)` with one exception handled here:
+ * URLSearchParams drops a leading '?', whereas parse_qsl keeps it as part of the first key. A leading '&'
+ * is an empty pair both sides skip, so prefixing one turns off the '?' stripping without changing anything
+ * else.
  *
  * A Map mirrors a dict: re-setting a key keeps its first position and takes the last value.
  */
-function pythonFormDict(rawBody: string): Map<string, string> {
-  const form = new Map<string, string>();
-  for (const [k, v] of new URLSearchParams(`&${rawBody}`)) form.set(k, v);
-  return form;
+export function parseFreshBooksWebhookForm(rawBody: string): FreshBooksWebhookForm {
+  const fields = new Map<string, string>();
+  const repeated = new Set<string>();
+  for (const [k, v] of new URLSearchParams(`&${rawBody}`)) {
+    if (fields.has(k)) repeated.add(k);
+    fields.set(k, v);
+  }
+  return { fields, repeatedKeys: [...repeated] };
 }
 
+const formOf = (body: string | FreshBooksWebhookForm) => (typeof body === 'string' ? parseFreshBooksWebhookForm(body) : body);
+
 /** The exact text FreshBooks HMACs for this urlencoded body (Python `json.dumps` default separators). */
-export function freshbooksSignatureMessage(rawBody: string): string {
+export function freshbooksSignatureMessage(body: string | FreshBooksWebhookForm): string {
   const parts: string[] = [];
-  for (const [k, v] of pythonFormDict(rawBody)) parts.push(`${pythonJsonString(k)}: ${pythonJsonString(v)}`);
+  for (const [k, v] of formOf(body).fields) parts.push(`${pythonJsonString(k)}: ${pythonJsonString(v)}`);
   return `{${parts.join(', ')}}`;
 }
 
 /** base64 HMAC-SHA256 of the signature message, keyed by the verifier: the `X-FreshBooks-Hmac-SHA256` value. */
-export function signFreshBooksWebhook(rawBody: string, verifier: string): string {
+export function signFreshBooksWebhook(body: string | FreshBooksWebhookForm, verifier: string): string {
   // An empty key would make a "signature" anyone can compute; this is always a missing-verifier bug upstream.
   if (verifier === '') throw new TypeError('FreshBooks webhook verifier must not be empty');
   return createHmac('sha256', Buffer.from(verifier, 'utf8'))
-    .update(freshbooksSignatureMessage(rawBody), 'utf8')
+    .update(freshbooksSignatureMessage(body), 'utf8')
     .digest('base64');
 }
 
@@ -73,10 +90,10 @@ export function signFreshBooksWebhook(rawBody: string, verifier: string): string
  * base64 text rather than decoded first: decoders accept variants (missing padding, stray characters), and
  * nothing but the exact string FreshBooks' Python `b64encode` produces needs to pass.
  */
-export function verifyFreshBooksWebhook(rawBody: string, signatureHeader: string | undefined, verifier: string): boolean {
+export function verifyFreshBooksWebhook(body: string | FreshBooksWebhookForm, signatureHeader: string | undefined, verifier: string): boolean {
   if (typeof signatureHeader !== 'string' || verifier === '') return false;
   const received = Buffer.from(signatureHeader.trim(), 'utf8');
-  const expected = Buffer.from(signFreshBooksWebhook(rawBody, verifier), 'ascii');
+  const expected = Buffer.from(signFreshBooksWebhook(body, verifier), 'ascii');
   // timingSafeEqual throws on unequal lengths; the length of a SHA-256 MAC in base64 is public anyway.
   if (received.length !== expected.length) return false;
   return timingSafeEqual(received, expected);

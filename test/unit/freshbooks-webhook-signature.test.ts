@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   freshbooksSignatureMessage,
+  parseFreshBooksWebhookForm,
   signFreshBooksWebhook,
   verifyFreshBooksWebhook,
 } from '../../connectors/freshbooks/webhook-signature';
@@ -102,6 +103,21 @@ describe('FreshBooks webhook signature: Python vectors', () => {
   it('repeated keys: first position, last value (literal)', () => {
     assert.equal(freshbooksSignatureMessage('a=1&b=2&a=3&c=4&b='), '{"a": "3", "b": "", "c": "4"}');
     assert.equal(signFreshBooksWebhook('a=1&b=2&a=3&c=4&b=', VERIFIER), 'PjaVxxr2a4DYJ9KbAJVhL+nVWdJdYOp7vj867qGoe58=');
+  });
+
+  it('a captured signature still covers a body re-targeted with repeated keys; the parsed form shows what it covers', () => {
+    // REF's signature, and REF with a delete of another record in front of each field it keeps: a Python
+    // dict folds both into REF, so the MAC is the same. The view a receiver acts on must be that dict's
+    // (invoice.create of 1234567), and the repeated keys must show, so the route can refuse them.
+    const captured = signFreshBooksWebhook(REF, VERIFIER);
+    const retargeted = `name=client.delete&${REF.replace('object_id=1234567', 'object_id=999999&object_id=1234567')}`;
+    assert.equal(verifyFreshBooksWebhook(retargeted, captured, VERIFIER), true);
+    const form = parseFreshBooksWebhookForm(retargeted);
+    assert.deepEqual(form.repeatedKeys, ['name', 'object_id']);
+    assert.equal(form.fields.get('name'), 'invoice.create');
+    assert.equal(form.fields.get('object_id'), '1234567');
+    assert.equal(verifyFreshBooksWebhook(form, captured, VERIFIER), true, 'the parsed view verifies as the body does');
+    assert.deepEqual(parseFreshBooksWebhookForm(REF).repeatedKeys, []);
   });
 
   it('separators inside values do not confuse anything (literal)', () => {
