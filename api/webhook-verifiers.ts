@@ -1,4 +1,4 @@
-import type { ConnectionStore } from '../db/connections';
+import type { ConnectionRecord, ConnectionStore } from '../db/connections';
 import type { VerifiedCallback, WebhookCallbackStore } from '../db/webhook-callbacks';
 
 interface Entry {
@@ -49,10 +49,15 @@ export class WebhookVerifierCache {
 
   private async load(connectionId: string): Promise<Entry> {
     const c = await this.connections.get(connectionId);
-    const entry: Entry = c
+    const entry: Entry = c && receivesFreshBooksWebhooks(c)
       ? { loadedAt: Date.now(), exists: true, accountId: c.source.accountId, verifiers: await this.callbacks.verified(connectionId) }
       : { loadedAt: Date.now(), exists: false, verifiers: [] };
     this.entries.set(connectionId, entry);
     return entry;
   }
+}
+
+/** FreshBooks callbacks exist for FreshBooks-fed connections only; to a store connection's id they are unknown. */
+function receivesFreshBooksWebhooks(c: ConnectionRecord): boolean {
+  return c.kind !== 'bigcommerce_freshbooks';
 }
