@@ -44,6 +44,7 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
     authorizations: new AuthorizationStore(db),
     // A deleted store connection's deliveries are 404 at once, not when its cache entry ages out.
     removed: (id) => storeSecrets.forget(id),
+    statusChanged: (id) => storeSecrets.forget(id),
   });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

@@ -20,6 +20,12 @@ import type { BigCommerceStoreConfig } from '../activities/connection-runtime';
 import { randomBytes } from 'node:crypto';
 import { HttpError } from './http-errors';
 
+/** Why a route for FreshBooks-fed connections does not apply to a store, and what to use instead. */
+const STORE_REFUSALS: Record<string, string> = {
+  redeliver: 'it has no FreshBooks records to redeliver; retry an order with POST /api/connections/:id/orders/:orderId/retry',
+  webhooks: 'its BigCommerce hooks are checked at every sweep; POST /api/connections/:id/sync sweeps now',
+};
+
 const tableKeys = Object.keys(TABLES) as [TableKey, ...TableKey[]];
 const bqIdent = /^[A-Za-z_][A-Za-z0-9_]{0,1023}$/;
 
@@ -94,6 +100,8 @@ export interface ConnectionServiceDeps {
   workflows: Workflows;
   /** Told after a connection is deleted (caches keyed by connection drop it). */
   removed?: (connectionId: string) => void;
+  /** Told after a store connection is paused or resumed (caches keyed by connection reload it). */
+  statusChanged?: (connectionId: string) => void;
 }
 
 /** Connecting FreshBooks (OAuth), choosing businesses and a destination, and managing connections. */
@@ -260,6 +268,35 @@ export class ConnectionService {
     return c;
   }
 
+  /** A connection fed by FreshBooks, or 409 with the reason: a store has no FreshBooks records to redeliver or callbacks to check. */
+  async freshBooksFed(id: string, action: string): Promise<ConnectionRecord> {
+    const c = await this.get(id);
+    if (c.kind === 'bigcommerce_freshbooks') throw new HttpError(409, `connection ${id} is a BigCommerce store: ${STORE_REFUSALS[action] ?? `${action} applies to FreshBooks connections only`}`);
+    return c;
+  }
+
+  /**
+   * FreshBooks connections pause in their workflow (requests and webhook changes queue there). A store
+   * pauses in Postgres, where its workflow (no sweep, no client updates) and the order webhook route
+   * (order events are acknowledged but start nothing; the sweep after resuming reads them from the
+   * cursor, which stood still) both look.
+   */
+  async setPaused(id: string, paused: boolean): Promise<void> {
+    const c = await this.get(id);
+    if (c.kind !== 'bigcommerce_freshbooks') {
+      await this.d.workflows.pauseConnection(c.id, paused);
+      return;
+    }
+    const [from, to] = paused ? ['active', 'paused'] as const : ['paused', 'active'] as const;
+    if (c.status !== from && c.status !== to) throw new HttpError(409, `connection ${id} is ${c.status}; only an active store pauses and only a paused one resumes`);
+    const { pausedAt: _, ...detail } = c.statusDetail;
+    await this.d.connections.setStatus(id, to, paused ? { ...detail, pausedAt: new Date().toISOString() } : detail);
+    this.d.statusChanged?.(id);
+    await this.d.workflows.storePlanChanged(id);
+    // What changed while paused is found by the sweep, from where the cursor stood.
+    if (!paused) await this.d.workflows.storeSync(id);
+  }
+
   list(): Promise<ConnectionRecord[]> {
     return this.d.connections.list();
   }
@@ -271,9 +308,10 @@ export class ConnectionService {
   }
 
   async remove(id: string): Promise<void> {
-    await this.get(id);
+    const c = await this.get(id);
     await this.d.connections.setStatus(id, 'deleted', { deletedAt: new Date().toISOString() });
     this.d.removed?.(id);
-    await this.d.workflows.stopConnection(id);
+    if (c.kind === 'bigcommerce_freshbooks') await this.d.workflows.stopStore(id);
+    else await this.d.workflows.stopConnection(id);
   }
 }

@@ -7,6 +7,8 @@ export interface StoreHookEntry {
   storeHash?: string;
   hookSecret?: string;
   clientSecret?: string;
+  /** Paused by the admin API: order events are acknowledged and left to the sweep after resuming. */
+  paused?: boolean;
 }
 
 /**
@@ -38,7 +40,7 @@ export class StoreHookSecrets {
     if (!c || c.kind !== 'bigcommerce_freshbooks') return { exists: false };
     const cred = await this.credentials.get<BigCommerceStoreSecret>(c.destination.credentialId);
     return {
-      exists: true, storeHash: c.destination.storeHash,
+      exists: true, storeHash: c.destination.storeHash, ...(c.status === 'paused' ? { paused: true } : {}),
       ...(cred ? { hookSecret: cred.secret.hookSecret } : {}),
       ...(cred?.secret.clientSecret ? { clientSecret: cred.secret.clientSecret } : {}),
     };

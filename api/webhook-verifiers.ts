@@ -49,3 +49,4 @@ export class WebhookVerifierCache {
     return { exists: true, accountId: c.source.accountId, verifiers: await this.callbacks.verified(connectionId) };
   }
 }
+

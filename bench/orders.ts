@@ -38,7 +38,7 @@ import { createBigCommerceSandbox, DEFAULT_STORE_HASH, DEFAULT_TOKEN, type BigCo
 import { createFreshBooksSandbox, type FreshBooksSandbox } from '../sandbox/freshbooks';
 import { startPostgres, startTemporal } from '../scripts/dev-stack';
 import { adminCall, authorizeThroughSandbox, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type LocalService, type Sandboxes } from '../scripts/local-service';
-import { connectionWorkflowId } from '../workflows/ids';
+import { storeWorkflowId } from '../workflows/ids';
 import { WORKER_NODE_FLAGS } from '../workers/workflow-bundle';
 import { Prng } from '../sandbox/freshbooks/prng';
 import type { OrdersPlainInput, OrdersPlainResult } from './orders-plain';
@@ -620,7 +620,7 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   await reportTemporalTimeline(service, connectionId, t0, endMs, ids).catch((err) => log(`(timeline unavailable: ${err instanceof Error ? err.message : String(err)})`));
   if (opts.historySample > 0) {
     const unavailable = (err: unknown) => log(`(histories unavailable: ${err instanceof Error ? err.message : String(err)})`);
-    await analyseHistories(service, [connectionWorkflowId(connectionId)]).then((h) => printHistories('store workflow history', h), unavailable);
+    await analyseHistories(service, [storeWorkflowId(connectionId)]).then((h) => printHistories('store workflow history', h), unavailable);
     const handedOver = (await orderWorkflowsStarted(service)).slice(0, opts.historySample);
     if (handedOver.length > 0) await analyseHistories(service, handedOver).then((h) => printHistories('order workflow histories', h), unavailable);
   }

@@ -53,14 +53,16 @@ function run(bin: string, args: string[], logName: string): ChildProcess {
   return child;
 }
 
-export async function startTemporal(opts: { ui?: boolean; codecEndpoint?: string } = {}): Promise<{ address: string; uiUrl?: string; child: ChildProcess }> {
+/** `dynamicConfig`: more `key=value` settings, e.g. a low history length at which continue-as-new is suggested. */
+export async function startTemporal(opts: { ui?: boolean; codecEndpoint?: string; dynamicConfig?: string[] } = {}): Promise<{ address: string; uiUrl?: string; child: ChildProcess }> {
   const bin = process.env.TEMPORAL_CLI ?? join(ROOT, '.tools/venv/bin/temporal');
   const port = await freePort();
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error',
     '--ui-disable-news-fetch',
     // Workflow ids carry the connection id; a search attribute would too, but is never encrypted.
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true'];
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+    ...(opts.dynamicConfig ?? []).flatMap((v) => ['--dynamic-config-value', v])];
   let uiUrl: string | undefined;
   if (opts.ui) {
     const uiPort = await freePort();

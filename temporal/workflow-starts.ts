@@ -7,10 +7,12 @@ import {
 } from '../workflows/connection';
 import type { credentialWorkflow } from '../workflows/credential';
 import { requestRefreshUpdate, reauthorizedSignal } from '../workflows/credential';
-import { connectionWorkflowId, credentialWorkflowId, orderWorkflowId } from '../workflows/ids';
+import { connectionWorkflowId, credentialWorkflowId, orderWorkflowId, storeWorkflowId } from '../workflows/ids';
 import { orderChangedSignal, orderStatusQuery, type OrderWorkflowStatus, type orderWorkflow } from '../workflows/order';
 import type { OrderHint, OrderWorkflowInput } from '../workflows/order-types';
-import { customerChangedSignal, storeStatusQuery, storeSyncSignal, type StoreWorkflowStatus, type storeWorkflow } from '../workflows/store';
+import {
+  customerChangedSignal, storePlanChangedSignal, storeStatusQuery, storeStopSignal, storeSyncSignal, type StoreCursor, type StoreWorkflowStatus, type storeWorkflow,
+} from '../workflows/store';
 import type { MaintenanceRequest, RedeliverRequest, RefreshResult, SyncRequest, WebhookChange } from '../workflows/types';
 
 /**
@@ -57,19 +59,45 @@ export class Workflows {
     });
   }
 
-  /** A BigCommerce store connection's workflow (same `connection/<id>` id, store workflow type): sweep now. */
+  /** A BigCommerce store connection's workflow (`store/<id>`): sweep now. */
   async storeSync(connectionId: string): Promise<void> {
+    const cursor = await this.retireLegacyStoreRun(connectionId);
     await this.client.workflow.signalWithStart<typeof storeWorkflow, []>('storeWorkflow', {
-      workflowId: connectionWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId }],
+      workflowId: storeWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId, ...(cursor ? { cursor } : {}) }],
       signal: storeSyncSignal, signalArgs: [],
     });
   }
 
   async customerChanged(connectionId: string, customerId: number): Promise<void> {
     await this.client.workflow.signalWithStart<typeof storeWorkflow, [number]>('storeWorkflow', {
-      workflowId: connectionWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId }],
+      workflowId: storeWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId }],
       signal: customerChangedSignal, signalArgs: [customerId],
     });
+  }
+
+  /** The connection was paused or resumed in Postgres: the store workflow (if running) reads its plan again. */
+  async storePlanChanged(connectionId: string): Promise<void> {
+    await this.client.workflow.getHandle(storeWorkflowId(connectionId)).signal(storePlanChangedSignal).catch(ignoreNotFound);
+  }
+
+  async stopStore(connectionId: string): Promise<void> {
+    await this.client.workflow.getHandle(storeWorkflowId(connectionId)).signal(storeStopSignal).catch(ignoreNotFound);
+    // A run from before store workflows had an id of their own stops by the old name.
+    await this.stopConnection(connectionId);
+  }
+
+  /**
+   * Store workflows started before 2026-11-22 run as `connection/<id>`. The store's sweep moves to
+   * `store/<id>`: the old run is terminated (not stopped, which would remove the store's hooks) and its
+   * cursor handed to the new one. Costs one describe when there is nothing to move.
+   */
+  private async retireLegacyStoreRun(connectionId: string): Promise<StoreCursor | undefined> {
+    const legacy = this.client.workflow.getHandle(connectionWorkflowId(connectionId));
+    const d = await legacy.describe().catch((err: unknown) => { ignoreNotFound(err); return undefined; });
+    if (!d || d.type !== 'storeWorkflow' || d.status.name !== 'RUNNING') return undefined;
+    const status = await this.boundedQuery(connectionWorkflowId(connectionId), storeStatusQuery, 5_000);
+    await legacy.terminate(`moved to ${storeWorkflowId(connectionId)}`).catch(ignoreNotFound);
+    return status?.cursor;
   }
 
   /** The webhook and poll path for orders: start `order/<store>/<id>` if it is not running, and tell it to look. */
@@ -85,7 +113,7 @@ export class Workflows {
   }
 
   storeStatus(connectionId: string, timeoutMs = 5_000): Promise<StoreWorkflowStatus | null> {
-    return this.boundedQuery(connectionWorkflowId(connectionId), storeStatusQuery, timeoutMs);
+    return this.boundedQuery(storeWorkflowId(connectionId), storeStatusQuery, timeoutMs);
   }
 
   async pauseConnection(connectionId: string, paused: boolean): Promise<void> {

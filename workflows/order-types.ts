@@ -5,6 +5,17 @@ export interface OrderWorkflowInput {
   connectionId: string;
   storeHash: string;
   orderId: number;
+  /** What the previous run had acknowledged and not yet acted on, carried through continue-as-new. */
+  carried?: OrderCarried;
+}
+
+export interface OrderCarried {
+  pending: boolean;
+  /** A retry was asked for and the remembered ids are still to be forgotten. */
+  forget: boolean;
+  hints: number;
+  /** Failed passes in a row: the backoff goes on from here rather than from the start. */
+  failures: number;
 }
 
 /** Why an order workflow should look at its order again. A retry also forgets what this run remembers. */

@@ -36,13 +36,13 @@ const acts = proxyActivities<Activities>({
 });
 
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOutcome> {
-  const { connectionId, orderId } = input;
+  const { connectionId, orderId, carried } = input;
   const ref = { connectionId, orderId };
   let ledger = new OrderLedger(blankOutcome(orderId));
-  let pending = true;
-  let forget = false;
-  let hints = 0;
-  let failures = 0;
+  let pending = carried?.pending ?? true;
+  let forget = carried?.forget ?? false;
+  let hints = carried?.hints ?? 0;
+  let failures = carried?.failures ?? 0;
   let phase: OrderWorkflowStatus['phase'] = 'working';
   let reconnected: string | undefined;
 
@@ -75,7 +75,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       }
     }
     // The store was deleted and connected again while this run lingered: the order is the new connection's now.
-    if (reconnected) await continueAsNew<typeof orderWorkflow>({ ...input, connectionId: reconnected });
+    if (reconnected) await continueAsNew<typeof orderWorkflow>({ ...input, connectionId: reconnected, carried: { pending: true, forget, hints, failures } });
     pending = false;
     phase = 'working';
     if (forget) {
@@ -91,7 +91,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       ledger.failed(type && NEEDS_PERSON.includes(type) ? 'needs_attention' : 'failed', message, { type: type ?? 'unknown', failures });
     }
     await acts.saveOrderOutcome({ connectionId, outcome: { ...ledger.outcome, passes: 1 }, events: ledger.takeEvents() });
-    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof orderWorkflow>(input);
+    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof orderWorkflow>({ ...input, carried: { pending, forget, hints, failures } });
   }
   return ledger.outcome;
 }

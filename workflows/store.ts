@@ -5,7 +5,7 @@ import type { Activities } from '../activities';
 import type { HookCheck } from './order-types';
 
 /**
- * `connection/<id>` of a BigCommerce store: keeps the store's hooks in place (BigCommerce deactivates
+ * `store/<id>` of a BigCommerce store connection: keeps the store's hooks in place (BigCommerce deactivates
  * them after failed deliveries or 90 idle days) and, on a schedule, sweeps orders modified since the
  * last sweep (`min_date_modified`, oldest change first), so an order whose webhook was lost is still
  * invoiced. The sweep works each page of orders in one activity (a backlog of thousands is thousands
@@ -13,8 +13,11 @@ import type { HookCheck } from './order-types';
  * which webhooks start too. This history records, page by page, what became of each order swept.
  */
 export const storeSyncSignal = defineSignal('storeSync');
-/** The same name as the connection workflow's stop, so deleting any connection stops its workflow. */
-export const storeStopSignal = defineSignal('stop');
+export const storeStopSignal = defineSignal('storeStop');
+/** Runs started under the old id (`connection/<id>`, before 2026-11-22) are stopped by this name. */
+export const legacyStopSignal = defineSignal('stop');
+/** Paused or resumed (the connection's status in Postgres says which): read the plan again now. */
+export const storePlanChangedSignal = defineSignal('storePlanChanged');
 /** A store customer changed: bring its FreshBooks client (if it has one) in line. */
 export const customerChangedSignal = defineSignal<[customerId: number]>('customerChanged');
 export const storeStatusQuery = defineQuery<StoreWorkflowStatus>('storeStatus');
@@ -28,6 +31,14 @@ export interface StoreWorkflowInput {
   connectionId: string;
   cursor?: StoreCursor;
   polls?: number;
+  /** What the previous run had acknowledged and not yet acted on, carried through continue-as-new. */
+  carried?: StoreCarried;
+}
+
+export interface StoreCarried {
+  syncRequested: boolean;
+  customers: number[];
+  nextSweepAt: number;
 }
 
 export interface StoreWorkflowStatus {
@@ -53,17 +64,27 @@ const acts = proxyActivities<Activities>({
 export async function storeWorkflow(input: StoreWorkflowInput): Promise<void> {
   const { connectionId } = input;
   const status: StoreWorkflowStatus = { connectionId, phase: 'polling', cursor: input.cursor ?? { seenAtSince: [] }, polls: input.polls ?? 0, clientsAligned: 0 };
-  let syncRequested = true;
+  let syncRequested = input.carried?.syncRequested ?? true;
   let stopped = false;
-  const customers = new Set<number>();
-  let nextSweepAt = 0;
+  let replan = false;
+  const customers = new Set<number>(input.carried?.customers);
+  let nextSweepAt = input.carried?.nextSweepAt ?? 0;
+  let active = true;
   setHandler(storeSyncSignal, () => { syncRequested = true; });
   setHandler(customerChangedSignal, (id) => { customers.add(id); });
   setHandler(storeStopSignal, () => { stopped = true; });
+  setHandler(legacyStopSignal, () => { stopped = true; });
+  setHandler(storePlanChangedSignal, () => { replan = true; });
   setHandler(storeStatusQuery, () => status);
+  /** Mid-sweep, the next run resumes the sweep at once from the cursor. */
+  const continueAsNewNow = (sweepUnfinished = false) => continueAsNew<typeof storeWorkflow>({
+    connectionId, cursor: status.cursor, polls: status.polls, carried: { syncRequested: syncRequested || sweepUnfinished, customers: [...customers], nextSweepAt },
+  });
 
   for (;;) {
+    replan = false;
     const plan = await acts.loadStorePlan(connectionId);
+    active = plan.status === 'active';
     if (stopped || plan.status === 'deleted') {
       await acts.removeStoreHooks(connectionId).catch(() => undefined);
       return;
@@ -95,9 +116,11 @@ export async function storeWorkflow(input: StoreWorkflowInput): Promise<void> {
         status.lastError = message(err);
       }
     }
-    status.phase = plan.status === 'active' ? 'waiting' : 'paused';
-    await condition(() => syncRequested || stopped || customers.size > 0, Math.max(1000, nextSweepAt - Date.now()));
-    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof storeWorkflow>({ connectionId, cursor: status.cursor, polls: status.polls });
+    status.phase = active ? 'waiting' : 'paused';
+    // Paused: requests and changed customers wait (kept, and carried) until the plan says active again.
+    const wait = active ? nextSweepAt - Date.now() : plan.pollIntervalSec * 1000;
+    await condition(() => stopped || replan || (active && (syncRequested || customers.size > 0)), Math.max(1000, wait));
+    if (workflowInfo().continueAsNewSuggested) await continueAsNewNow();
   }
 
   /**
@@ -126,7 +149,7 @@ export async function storeWorkflow(input: StoreWorkflowInput): Promise<void> {
         if (r.done === r.listed) page++;
       }
       if (!r.more) break;
-      if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof storeWorkflow>({ connectionId, cursor: status.cursor, polls: status.polls });
+      if (workflowInfo().continueAsNewSuggested) await continueAsNewNow(true);
     }
     status.polls++;
     status.lastPoll = { at: new Date().toISOString(), signalled: handedOver, worked, pages };

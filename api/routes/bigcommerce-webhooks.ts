@@ -45,6 +45,11 @@ export function bigcommerceWebhookRoutes(d: StoreWebhookDeps): Router {
     if (delivery.scope.startsWith('store/order/')) {
       const orderId = Number(delivery.data.type === 'transaction' ? delivery.data.order_id : delivery.data.id);
       if (!Number.isSafeInteger(orderId) || orderId <= 0) throw new HttpError(400, 'order event without an order id');
+      if (known.paused) {
+        // Nothing starts while paused; the cursor stood still, so the sweep after resuming reads this order.
+        res.json({ ok: true, paused: true });
+        return;
+      }
       await d.workflows.orderChanged({ connectionId, storeHash: known.storeHash!, orderId }, { reason: 'webhook', scope: delivery.scope, at });
       res.json({ ok: true });
       return;

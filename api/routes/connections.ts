@@ -77,7 +77,7 @@ export function connectionRoutes(service: ConnectionService, workflows: Workflow
   }));
 
   r.post('/connections/:id/redeliver', asyncRoute(async (req, res) => {
-    const c = await service.get(String(req.params.id));
+    const c = await service.freshBooksFed(String(req.params.id), 'redeliver');
     const body = parseBody(redeliverInput, req.body);
     await workflows.redeliver(c.id, body);
     res.status(202).json({ accepted: true, ...body });
@@ -85,7 +85,7 @@ export function connectionRoutes(service: ConnectionService, workflows: Workflow
 
   /** Checks the FreshBooks callbacks now: registers missing ones, re-registers unverified ones. */
   r.post('/connections/:id/webhooks', asyncRoute(async (req, res) => {
-    const c = await service.get(String(req.params.id));
+    const c = await service.freshBooksFed(String(req.params.id), 'webhooks');
     await workflows.checkWebhooks(c.id);
     res.status(202).json({ accepted: true });
   }));
@@ -105,14 +105,12 @@ export function connectionRoutes(service: ConnectionService, workflows: Workflow
   }));
 
   r.post('/connections/:id/pause', asyncRoute(async (req, res) => {
-    const c = await service.get(String(req.params.id));
-    await workflows.pauseConnection(c.id, true);
+    await service.setPaused(String(req.params.id), true);
     res.status(202).json({ paused: true });
   }));
 
   r.post('/connections/:id/resume', asyncRoute(async (req, res) => {
-    const c = await service.get(String(req.params.id));
-    await workflows.pauseConnection(c.id, false);
+    await service.setPaused(String(req.params.id), false);
     res.status(202).json({ paused: false });
   }));
 

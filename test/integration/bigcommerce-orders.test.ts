@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from '../support/harness';
 import { createStoreConnection, decodedHistory, eventually, invoicesNumbered, orderOutcome } from '../support/flows';
-import { connectionWorkflowId, orderWorkflowId } from '../../workflows/ids';
+import { orderWorkflowId, storeWorkflowId } from '../../workflows/ids';
 import { DEFAULT_STORE_HASH as STORE, DEFAULT_TOKEN, type OrderSpec } from '../../sandbox/bigcommerce';
 
 /**
@@ -187,7 +187,7 @@ describe('BigCommerce → FreshBooks orders', () => {
 
   test('neither the store token nor the hook secret reaches workflow history, even decoded; oversized deliveries 413', async () => {
     const firstOrder = Number((await h.admin(`/api/connections/${conn.connectionId}/orders?limit=1`)).body.orders[0].orderId);
-    for (const id of [orderWorkflowId(STORE, firstOrder), connectionWorkflowId(conn.connectionId)]) {
+    for (const id of [orderWorkflowId(STORE, firstOrder), storeWorkflowId(conn.connectionId)]) {
       const { text } = await decodedHistory(h, id);
       assert.ok(text.includes(conn.connectionId), 'payloads were decoded');
       assert.ok(!text.includes(DEFAULT_TOKEN), `the token is in ${id}`);

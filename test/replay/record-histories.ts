@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startHarness, stopOwnStack, type Harness } from '../support/harness';
 import { createBigQueryConnection, createPowerBiConnection, createStoreConnection, eventually, orderOutcome, powerBiRows, waitForRuns } from '../support/flows';
 import { DEFAULT_STORE_HASH } from '../../sandbox/bigcommerce';
-import { connectionWorkflowId, credentialWorkflowId, orderWorkflowId } from '../../workflows/ids';
+import { connectionWorkflowId, credentialWorkflowId, orderWorkflowId, storeWorkflowId } from '../../workflows/ids';
 import { REPLAY_PAYLOAD_KEYS } from './fixture-keys';
 
 /**
@@ -55,7 +55,7 @@ async function recordStore(h: Harness): Promise<[string, string][]> {
   await orderOutcome(h, conn.connectionId, o.id, (x) => x.refunds.length === 2);
   await h.admin(`/api/connections/${conn.connectionId}/sync`, { body: {} });
   await eventually('second sweep', async () => ((await h.workflows.storeStatus(conn.connectionId))?.polls ?? 0) >= 2 || undefined);
-  return [['order', orderWorkflowId(DEFAULT_STORE_HASH, o.id)], ['store', connectionWorkflowId(conn.connectionId)]];
+  return [['order', orderWorkflowId(DEFAULT_STORE_HASH, o.id)], ['store', storeWorkflowId(conn.connectionId)]];
 }
 
 async function recordFreshBooks(h: Harness): Promise<[string, string][]> {
