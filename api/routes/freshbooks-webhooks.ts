@@ -6,6 +6,7 @@ import type { VerifiedCallback, WebhookCallbackStore } from '../../db/webhook-ca
 import type { Workflows } from '../../temporal/workflow-starts';
 import { asyncRoute, HttpError } from '../http-errors';
 import type { WebhookVerifierCache } from '../webhook-verifiers';
+import { positiveId } from '../request-guards';
 
 /** FreshBooks sends a handful of short fields; anything near this size is not FreshBooks. */
 const MAX_BODY = '16kb';
@@ -81,7 +82,8 @@ function parseForm(req: Request): { raw: string; form: URLSearchParams } {
   const name = form.get('name');
   const objectId = form.get('object_id');
   if (!name || !/^[a-z_]+(\.[A-Za-z]+)?$/.test(name)) throw new HttpError(400, 'missing or malformed "name"');
-  if (!objectId || !/^\d{1,20}$/.test(objectId)) throw new HttpError(400, 'missing or malformed "object_id"');
+  // Callback ids are stored as bigint: 20 digits would overflow it (a 500), so canonical and safe only.
+  if (positiveId(objectId) === undefined) throw new HttpError(400, 'missing or malformed "object_id"');
   return { raw, form };
 }
 
