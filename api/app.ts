@@ -22,6 +22,7 @@ import { BigCommerceOrderStore } from '../db/bigcommerce-orders';
 import { bigcommerceWebhookRoutes } from './routes/bigcommerce-webhooks';
 import { orderRoutes } from './routes/orders';
 import { StoreHookSecrets } from './store-hook-secrets';
+import { AUTHORIZATION_ID, bodyOfType, CONNECTION_ID, paramMatching, positiveId, RECORD_ID, wellFormedUrl } from './request-guards';
 
 export interface ApiDeps {
   config: AppConfig;
@@ -48,6 +49,15 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+
+  // Malformed requests are refused here, once for every route, before any handler or Postgres sees them.
+  app.use(wellFormedUrl);
+  app.use('/webhooks/freshbooks', bodyOfType('application/x-www-form-urlencoded'));
+  app.use(['/webhooks/bigcommerce', '/codec', '/api'], bodyOfType('application/json'));
+  app.use(['/webhooks/freshbooks/:id', '/webhooks/bigcommerce/:id', '/api/connections/:id'], paramMatching('id', CONNECTION_ID));
+  app.use('/api/connections/:id/orders/:orderId', paramMatching('orderId', (raw) => positiveId(raw) !== undefined));
+  app.use('/api/connections/:id/records/:entity/:recordId', paramMatching('recordId', RECORD_ID));
+  app.use('/api/freshbooks/authorizations/:id', paramMatching('id', AUTHORIZATION_ID));
 
   app.get('/healthz', async (_req, res) => {
     try {

@@ -36,7 +36,7 @@ export const bigQueryDestinationInput = z.object({
   location: z.string().min(2).default('US'),
   tables: z.partialRecord(z.enum(tableKeys), z.string().regex(bqIdent, 'must be letters, digits and underscores')).default({}),
   serviceAccountKey: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
-});
+}).strict();
 
 const uuid = z.uuid('must be a GUID');
 
@@ -50,7 +50,7 @@ export const powerBiDestinationInput = z.object({
   datasetName: z.string().min(1).max(100).default('FreshBooks'),
   /** basicFIFO silently drops the oldest rows past 200,000 per table; None keeps up to 5,000,000. */
   retentionPolicy: z.enum(['None', 'basicFIFO']).default('None'),
-});
+}).strict();
 
 /** What each destination syncs unless told otherwise: Power BI gets the tables its dashboards use. */
 const DEFAULT_ENTITIES: Record<'bigquery' | 'powerbi', FreshBooksEntity[]> = {
@@ -63,14 +63,14 @@ export const connectionSettingsInput = z.object({
   entities: z.array(z.enum(ALL_FRESHBOOKS_ENTITIES as [FreshBooksEntity, ...FreshBooksEntity[]])).min(1).optional(),
   reconcileEveryHours: z.number().min(1).max(24 * 30).default(24),
   webhooks: z.boolean().default(true),
-});
+}).strict();
 
 export const createConnectionsInput = z.object({
   authorizationId: z.string().min(1),
   businessIds: z.array(z.number().int().positive()).min(1),
   destination: z.discriminatedUnion('type', [bigQueryDestinationInput, powerBiDestinationInput]),
   settings: connectionSettingsInput.default({ pollIntervalSec: 900, reconcileEveryHours: 24, webhooks: true }),
-});
+}).strict();
 
 /** A BigCommerce store feeding one FreshBooks business (reference/bigcommerce.md §1: a store-level API account). */
 export const createStoreConnectionInput = z.object({
@@ -83,13 +83,13 @@ export const createStoreConnectionInput = z.object({
     accessToken: z.string().min(1),
     /** Optional: lets deliveries signed with Standard Webhooks be checked against it. */
     clientSecret: z.string().min(1).optional(),
-  }),
+  }).strict(),
   settings: z.object({
     pollIntervalSec: z.number().int().min(30).max(86_400).default(300),
     /** How far back the first sweep reads modified orders. */
     backfillDays: z.number().int().min(0).max(3650).default(30),
-  }).default({ pollIntervalSec: 300, backfillDays: 30 }),
-});
+  }).strict().default({ pollIntervalSec: 300, backfillDays: 30 }),
+}).strict();
 
 export interface ConnectionServiceDeps {
   config: AppConfig;

@@ -4,7 +4,7 @@ import type { Payload } from '@temporalio/common';
 import { EncryptionCodec } from '../../temporal/encryption-codec';
 import type { KeyRing } from '../../common/crypto';
 import { requireAdmin } from '../admin-auth';
-import { asyncRoute, parseBody } from '../http-errors';
+import { asyncRoute, HttpError, parseBody } from '../http-errors';
 
 /**
  * Codec server for Temporal UI / CLI: lets an operator who holds the admin token read decrypted
@@ -48,7 +48,14 @@ export function codecRoutes(payloadKeys: KeyRing, adminToken: string): Router {
   }));
   r.post(['/decode', '/:token/decode'], authorized, asyncRoute(async (req, res) => {
     const { payloads } = parseBody(payloadsSchema, req.body);
-    res.json({ payloads: (await codec.decode(payloads.map(fromJson))).map(toJson) });
+    let decoded: Payload[];
+    try {
+      decoded = await codec.decode(payloads.map(fromJson));
+    } catch {
+      // Ciphertext we did not seal, or sealed under a key we no longer hold: the caller's payload, not our fault.
+      throw new HttpError(400, 'payloads could not be decrypted');
+    }
+    res.json({ payloads: decoded.map(toJson) });
   }));
   return r;
 }

@@ -9,7 +9,8 @@ import { ConnectionService, createConnectionsInput, createStoreConnectionInput }
 import { asyncRoute, HttpError, parseBody } from '../http-errors';
 
 const entityEnum = z.enum(ALL_FRESHBOOKS_ENTITIES as [FreshBooksEntity, ...FreshBooksEntity[]]);
-const syncInput = z.object({ mode: z.enum(['incremental', 'full']).default('incremental') });
+const syncInput = z.object({ mode: z.enum(['incremental', 'full']).default('incremental') }).strict();
+const authorizationInput = z.object({ reauthorizeGrantId: z.string().regex(/^cred_[A-Za-z0-9_-]{1,64}$/, 'must be a grant id').optional() }).strict();
 const isoTime = z.iso.datetime({ offset: true });
 const redeliverInput = z.union([
   z.object({ entity: entityEnum, recordId: z.string().regex(/^\w{1,64}$/, 'must be a FreshBooks id') }).strict(),
@@ -26,7 +27,7 @@ export function connectionRoutes(service: ConnectionService, workflows: Workflow
   }));
 
   r.post('/freshbooks/authorizations', asyncRoute(async (req, res) => {
-    const body = parseBody(z.object({ reauthorizeGrantId: z.string().min(1).optional() }), req.body);
+    const body = parseBody(authorizationInput, req.body);
     res.status(201).json(await service.startFreshBooksAuthorization(body));
   }));
 

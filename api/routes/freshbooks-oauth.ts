@@ -2,6 +2,9 @@ import { Router } from 'express';
 import type { ConnectionService } from '../connection-service';
 import { asyncRoute, HttpError } from '../http-errors';
 
+const STATE = /^[A-Za-z0-9_-]{16,128}$/;
+const CODE = /^[\x21-\x7e]{1,512}$/;
+
 /** The redirect target registered with FreshBooks (HTTPS, no query string, in production). */
 export function freshbooksOAuthRoutes(service: ConnectionService): Router {
   const r = Router();
@@ -10,6 +13,9 @@ export function freshbooksOAuthRoutes(service: ConnectionService): Router {
     const state = typeof req.query.state === 'string' ? req.query.state : '';
     if (typeof req.query.error === 'string') throw new HttpError(400, `FreshBooks authorization was not granted (${req.query.error})`);
     if (!code || !state) throw new HttpError(400, 'code and state are required');
+    // Ours are base64url (OAuthStateStore); FreshBooks' codes are short printable tokens. Anything else
+    // is refused before it is looked up or sent to FreshBooks.
+    if (!STATE.test(state) || !CODE.test(code)) throw new HttpError(400, 'malformed code or state');
     const result = await service.completeFreshBooksAuthorization(code, state);
     res.json({
       ...result,

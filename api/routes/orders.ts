@@ -5,16 +5,20 @@ import type { Workflows } from '../../temporal/workflow-starts';
 import { orderWorkflowId } from '../../workflows/ids';
 import type { ConnectionService } from '../connection-service';
 import { asyncRoute, HttpError, parseBody } from '../http-errors';
+import { positiveId } from '../request-guards';
+
+/** Canonical decimal integers only: `1e3`, `0x10` and ` 7` are not what anyone meant by an order id. */
+const integerParam = z.string().regex(/^(0|[1-9]\d{0,15})$/, 'must be a decimal integer').transform(Number);
 
 const listQuery = z.object({
   state: z.enum(['skipped', 'invoiced', 'needs_attention', 'failed']).optional(),
-  after: z.coerce.number().int().min(0).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  after: integerParam.optional(),
+  limit: integerParam.pipe(z.number().int().min(1).max(1000)).optional(),
 });
 
 function orderIdOf(raw: unknown): number {
-  const id = Number(raw);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new HttpError(400, 'order id must be a positive integer');
+  const id = positiveId(raw);
+  if (id === undefined) throw new HttpError(400, 'order id must be a positive integer');
   return id;
 }
 

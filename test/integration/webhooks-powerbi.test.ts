@@ -88,7 +88,7 @@ describe('FreshBooks webhooks → Power BI (real Temporal, Postgres, sandboxes)'
     assert.equal(await signalCount('webhookChanges'), signalsBefore, 'no signal for a refused delivery');
 
     assert.equal((await post('name=invoice.update', { 'x-freshbooks-hmac-sha256': real.signature })).status, 400, 'no object_id');
-    assert.equal((await post(JSON.stringify({ name: 'invoice.update' }), { 'content-type': 'application/json' })).status, 400, 'not a form');
+    assert.equal((await post(JSON.stringify({ name: 'invoice.update' }), { 'content-type': 'application/json' })).status, 415, 'not a form');
     assert.equal((await post(real.form, { 'x-freshbooks-hmac-sha256': real.signature }, 'conn_does_not_exist')).status, 404);
     assert.equal((await post(`${real.form}&pad=${'x'.repeat(20_000)}`, { 'x-freshbooks-hmac-sha256': real.signature })).status, 413);
   });
