@@ -88,6 +88,7 @@ export function sandboxEnv(s: Sandboxes, base: { databaseUrl: string; temporalAd
     CREDENTIAL_KEYS: generateKeySpec('k1'),
     PAYLOAD_KEYS: generateKeySpec('p1'),
     ADMIN_TOKEN: randomBytes(24).toString('base64url'),
+    CODEC_TOKEN: randomBytes(24).toString('base64url'),
     FRESHBOOKS_API_BASE: s.fbUrl,
     FRESHBOOKS_AUTH_BASE: s.fbUrl,
     FRESHBOOKS_CLIENT_ID: SANDBOX_CLIENT_ID,
