@@ -37,7 +37,7 @@ export const configSchema = z.object({
   PAYLOAD_KEYS: keyRingSpec,
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters'),
   /** Decodes payloads at /codec and nothing else; without it the codec endpoint is off. */
-  CODEC_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  CODEC_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(24, 'must be at least 24 characters').optional()),
   /** Temporal UI's origin(s), the only pages allowed to call the codec endpoint from a browser. */
   TEMPORAL_UI_ORIGINS: originList.default([]),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),

@@ -31,6 +31,7 @@ test('invalid configuration fails naming every bad field, without echoing secret
 
 test('the codec token is optional, at least 24 characters, and never the admin token', () => {
   assert.equal(loadConfig(valid).codec.token, undefined);
+  assert.equal(loadConfig({ ...valid, CODEC_TOKEN: '' }).codec.token, undefined, 'empty is unset, as docker compose passes it');
   assert.equal(loadConfig({ ...valid, CODEC_TOKEN: 'c'.repeat(32) }).codec.token, 'c'.repeat(32));
   for (const CODEC_TOKEN of [valid.ADMIN_TOKEN, 'short']) {
     assert.throws(() => loadConfig({ ...valid, CODEC_TOKEN }), (err: unknown) => {
