@@ -73,7 +73,7 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   app.use('/oauth/freshbooks', freshbooksOAuthRoutes(service));
   app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ cache: new WebhookVerifierCache(connections, callbacks), callbacks, workflows, logger }));
   app.use('/webhooks/bigcommerce', bigcommerceWebhookRoutes({ secrets: storeSecrets, workflows, logger }));
-  app.use('/codec', codecRoutes(config.payloadKeys, config.adminToken));
+  app.use('/codec', codecRoutes(config.payloadKeys, config.codec));
   app.use('/api', admin, connectionRoutes(service, workflows, new SyncRunStore(db), new DeliveryLedger(db), callbacks));
   app.use('/api', admin, orderRoutes(service, workflows, new BigCommerceOrderStore(db)));
   app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });

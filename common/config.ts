@@ -16,6 +16,17 @@ const keyRingSpec = z.string().min(1).transform((spec, ctx) => {
 
 const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 
+/** Comma-separated browser origins (scheme://host[:port]), compared exactly with a request's Origin. */
+const originList = z.string().transform((spec, ctx) => {
+  const origins = spec.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const o of origins) {
+    let origin: string | undefined;
+    try { origin = new URL(o).origin; } catch { /* reported below */ }
+    if (origin !== o || !/^https?:/.test(o)) ctx.addIssue({ code: 'custom', message: `"${o}" is not an http(s) origin (scheme://host[:port], no path)` });
+  }
+  return origins;
+});
+
 export const configSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
   TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
@@ -25,6 +36,10 @@ export const configSchema = z.object({
   CREDENTIAL_KEYS: keyRingSpec,
   PAYLOAD_KEYS: keyRingSpec,
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters'),
+  /** Decodes payloads at /codec and nothing else; without it the codec endpoint is off. */
+  CODEC_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(24, 'must be at least 24 characters').optional()),
+  /** Temporal UI's origin(s), the only pages allowed to call the codec endpoint from a browser. */
+  TEMPORAL_UI_ORIGINS: originList.default([]),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   PUBLIC_URL: httpUrl.optional(),
   FRESHBOOKS_API_BASE: httpUrl.default('https://api.freshbooks.com'),
@@ -44,6 +59,9 @@ export const configSchema = z.object({
   /** A prebuilt workflow bundle (scripts/build-workflow-bundle.ts); without it the worker bundles at start. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).refine((c) => c.CODEC_TOKEN === undefined || c.CODEC_TOKEN !== c.ADMIN_TOKEN, {
+  // The codec token sits in a URL a browser and Temporal UI's settings hold: it must not open the admin API.
+  path: ['CODEC_TOKEN'], message: 'must differ from ADMIN_TOKEN',
 });
 
 export interface AppConfig {
@@ -52,6 +70,7 @@ export interface AppConfig {
   credentialKeys: KeyRing;
   payloadKeys: KeyRing;
   adminToken: string;
+  codec: { token?: string; allowedOrigins: string[] };
   port: number;
   publicUrl: string;
   freshbooks: {
@@ -87,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     credentialKeys: c.CREDENTIAL_KEYS,
     payloadKeys: c.PAYLOAD_KEYS,
     adminToken: c.ADMIN_TOKEN,
+    codec: { ...(c.CODEC_TOKEN ? { token: c.CODEC_TOKEN } : {}), allowedOrigins: c.TEMPORAL_UI_ORIGINS },
     port: c.PORT,
     publicUrl,
     freshbooks: {

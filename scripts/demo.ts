@@ -1,13 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { generateKeySpec } from '../common/crypto';
 import { BigQueryWarehouse } from '../connectors/bigquery';
 import { TABLES, type TableKey } from '../mapping/freshbooks';
 import { POWERBI_TABLES } from '../mapping/powerbi';
-import { EMULATOR_PROJECT, freePort, startStack } from './dev-stack';
+import { EMULATOR_PROJECT, freePort } from './dev-stack';
+import { devSecrets, startDemo, untilStopSignal, type Demo } from './demo-stack';
 import { DEFAULT_STORE_HASH, DEFAULT_TOKEN } from '../sandbox/bigcommerce';
-import { adminCall, authorizeThroughSandbox, sandboxEnv, SANDBOX_POWERBI, startSandboxes, startService } from './local-service';
+import { adminCall, authorizeThroughSandbox, SANDBOX_POWERBI } from './local-service';
 
 /**
  * Quick start: the whole service on embedded defaults, a seeded FreshBooks sandbox account with two
@@ -15,22 +12,8 @@ import { adminCall, authorizeThroughSandbox, sandboxEnv, SANDBOX_POWERBI, startS
  * FreshBooks → Power BI connection (Power BI sandbox) fed by webhooks, and the BigCommerce sandbox store
  * feeding the first business: its paid orders become invoices with payments.
  */
-const ROOT = resolve(__dirname, '..');
 const PROJECT = EMULATOR_PROJECT;
 const DATASET = (accountId: string) => `freshbooks_${accountId.toLowerCase()}`;
-
-function devSecrets(): { file: string; values: Record<string, string> } {
-  const dir = join(ROOT, '.ml-connector');
-  const file = join(dir, 'dev.env');
-  mkdirSync(dir, { recursive: true });
-  if (!existsSync(file)) {
-    const values = { CREDENTIAL_KEYS: generateKeySpec('k1'), PAYLOAD_KEYS: generateKeySpec('p1'), ADMIN_TOKEN: randomBytes(24).toString('base64url') };
-    writeFileSync(file, Object.entries(values).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
-  }
-  chmodSync(file, 0o600);
-  const values = Object.fromEntries(readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  return { file, values };
-}
 
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
 
@@ -39,14 +22,17 @@ async function main(): Promise<void> {
   const secrets = devSecrets();
   const port = Number(process.env.PORT ?? (await freePort()));
   log('Starting Temporal dev server (with UI), BigQuery emulator and embedded Postgres…');
-  // The UI sends no header of ours, so the token rides in the codec URL. Fine for this one-operator
-  // local demo; in production each operator sets …/codec/<token> in their own browser's UI settings.
-  const stack = await startStack({ ui: true, codecEndpoint: `http://127.0.0.1:${port}/codec/${secrets.values.ADMIN_TOKEN}` });
-  const sandboxes = await startSandboxes();
-  const env = sandboxEnv(sandboxes, { databaseUrl: stack.databaseUrl, temporalAddress: stack.temporalAddress, bigqueryEndpoint: stack.bigqueryEmulatorUrl }, {
-    ...secrets.values, PORT: String(port), LOG_LEVEL: 'warn', FRESHBOOKS_REQUESTS_PER_SEC: '50',
-  });
-  const service = await startService(env);
+  const demo = await startDemo(secrets.values, port, { LOG_LEVEL: 'warn', FRESHBOOKS_REQUESTS_PER_SEC: '50' });
+  try {
+    await show(demo, secrets.file, started);
+    await untilStopSignal();
+    log('Stopping…');
+  } finally {
+    await demo.stop();
+  }
+}
+
+async function show({ stack, sandboxes, service, env }: Demo, secretsFile: string, started: number): Promise<void> {
   const admin = (path: string, init?: { method?: string; body?: unknown }) => adminCall(service.apiUrl, env.ADMIN_TOKEN, path, init);
   log(`API on ${service.apiUrl}; FreshBooks sandbox on ${sandboxes.fbUrl}`);
 
@@ -153,19 +139,14 @@ async function main(): Promise<void> {
   log(`
 Where to look next:
   Temporal UI        ${stack.temporalUiUrl}  (workflows connection/<id>, credential/<id>, order/<store>/<id>; payloads are
-                     encrypted at rest — the UI decodes them through ${service.apiUrl}/codec/<admin token>)
+                     encrypted at rest — the UI decodes them through ${service.apiUrl}/codec/<CODEC_TOKEN>, which can only decode)
   Admin API          ${service.apiUrl}/api/connections   (Authorization: Bearer <ADMIN_TOKEN>)
-  Secrets            ${secrets.file}  (credential/payload keys and the admin token, generated for this machine)
+  Secrets            ${secretsFile}  (credential/payload keys, the admin and codec tokens, generated for this machine)
   BigQuery emulator  ${stack.bigqueryEmulatorUrl}  (project ${PROJECT})
-  Try: curl -H "Authorization: Bearer $(grep ADMIN_TOKEN ${secrets.file} | cut -d= -f2)" ${service.apiUrl}/api/connections/${connections[0]?.id}
-       curl -H "Authorization: Bearer $(grep ADMIN_TOKEN ${secrets.file} | cut -d= -f2)" ${service.apiUrl}/api/connections/${storeId}/orders/${placed.id}
+  Postgres           ${stack.databaseUrl}  (embedded; its data directory is removed on stop)
+  Try: curl -H "Authorization: Bearer $(grep ADMIN_TOKEN ${secretsFile} | cut -d= -f2)" ${service.apiUrl}/api/connections/${connections[0]?.id}
+       curl -H "Authorization: Bearer $(grep ADMIN_TOKEN ${secretsFile} | cut -d= -f2)" ${service.apiUrl}/api/connections/${storeId}/orders/${placed.id}
 Polling every ~60 s. Ctrl-C stops everything.`);
-
-  await new Promise<void>((r) => { process.once('SIGINT', () => r()); process.once('SIGTERM', () => r()); });
-  log('Stopping…');
-  await service.close();
-  await sandboxes.close();
-  await stack.stop();
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });

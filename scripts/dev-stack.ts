@@ -14,6 +14,10 @@ export interface Stack {
   temporalUiUrl?: string;
   bigqueryEmulatorUrl: string;
   databaseUrl: string;
+  /** The embedded Postgres's data directory, removed by stop(); absent when DATABASE_URL was given. */
+  postgresDataDir?: string;
+  pids: { temporal: number; bigqueryEmulator: number };
+  /** Stops everything once and waits for it; later calls wait for the same stop. */
   stop(): Promise<void>;
 }
 
@@ -85,14 +89,15 @@ export async function startBigQueryEmulator(projectId = EMULATOR_PROJECT): Promi
   const bin = process.env.BIGQUERY_EMULATOR_BIN ?? join(ROOT, '.tools/bin/bigquery-emulator');
   const port = await freePort();
   const grpcPort = await freePort();
-  const child = run(bin, [`--project=${projectId}`, `--port=${port}`, `--grpc-port=${grpcPort}`, '--log-level=error'], 'bigquery-emulator');
+  // It binds every interface unless told otherwise, and it has no authentication.
+  const child = run(bin, [`--project=${projectId}`, '--host=127.0.0.1', `--port=${port}`, `--grpc-port=${grpcPort}`, '--log-level=error'], 'bigquery-emulator');
   const url = `http://127.0.0.1:${port}`;
   await waitFor('BigQuery emulator', async () => (await fetch(`${url}/bigquery/v2/projects/${projectId}/datasets`)).status < 500);
   return { url, child };
 }
 
 // Under the system temp dir: run as root, Postgres drops to its own user, which must be able to write here.
-export async function startPostgres(dataDir = join(tmpdir(), `ml-connector-pg-${process.pid}-${Date.now()}`)): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startPostgres(dataDir = join(tmpdir(), `ml-connector-pg-${process.pid}-${Date.now()}`)): Promise<{ url: string; dataDir?: string; stop(): Promise<void> }> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
   rmSync(dataDir, { recursive: true, force: true });
   const port = await freePort();
@@ -104,21 +109,42 @@ export async function startPostgres(dataDir = join(tmpdir(), `ml-connector-pg-${
   await pg.createDatabase('ml_connector');
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/ml_connector`,
-    stop: async () => { await pg.stop(); rmSync(dataDir, { recursive: true, force: true }); },
+    dataDir,
+    stop: once(async () => { await pg.stop(); rmSync(dataDir, { recursive: true, force: true }); }),
   };
+}
+
+/** `fn` runs at most once; every call gets that run's promise. */
+export function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= fn());
+}
+
+/** Sends SIGTERM unless the child is gone already (Ctrl-C reaches it too), SIGKILL if it lingers; resolves once it has exited. */
+function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((r) => {
+    const stubborn = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => { clearTimeout(stubborn); r(); });
+    child.kill('SIGTERM');
+  });
 }
 
 export async function startStack(opts: { ui?: boolean; codecEndpoint?: string } = {}): Promise<Stack> {
   const [temporal, bq, pg] = await Promise.all([startTemporal(opts), startBigQueryEmulator(), startPostgres()]);
+  // If this process ends without stop() (an uncaught error, process.exit), its servers must not outlive it.
+  const orphanGuard = () => { temporal.child.kill('SIGTERM'); bq.child.kill('SIGTERM'); };
+  process.once('exit', orphanGuard);
   return {
     temporalAddress: temporal.address,
     temporalUiUrl: temporal.uiUrl,
     bigqueryEmulatorUrl: bq.url,
     databaseUrl: pg.url,
-    async stop() {
-      temporal.child.kill('SIGTERM');
-      bq.child.kill('SIGTERM');
-      await pg.stop();
-    },
+    ...(pg.dataDir ? { postgresDataDir: pg.dataDir } : {}),
+    pids: { temporal: temporal.child.pid!, bigqueryEmulator: bq.child.pid! },
+    stop: once(async () => {
+      await Promise.all([terminate(temporal.child), terminate(bq.child), pg.stop()]);
+      process.off('exit', orphanGuard);
+    }),
   };
 }

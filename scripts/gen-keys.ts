@@ -6,4 +6,5 @@ process.stdout.write([
   `CREDENTIAL_KEYS=${generateKeySpec(`k${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`)}`,
   `PAYLOAD_KEYS=${generateKeySpec(`p${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`)}`,
   `ADMIN_TOKEN=${randomBytes(32).toString('base64url')}`,
+  `CODEC_TOKEN=${randomBytes(32).toString('base64url')}`,
 ].join('\n') + '\n');

@@ -18,6 +18,7 @@ import { createFreshBooksSandbox } from '../sandbox/freshbooks';
 import { createGoogleSandbox, generateTestServiceAccountKey } from '../sandbox/google';
 import { createPowerBiSandbox } from '../sandbox/powerbi';
 import { createBigCommerceSandbox } from '../sandbox/bigcommerce';
+import { once } from './dev-stack';
 
 /**
  * Wires the service to local stand-ins exactly as production is wired to the real systems: only base
@@ -88,6 +89,7 @@ export function sandboxEnv(s: Sandboxes, base: { databaseUrl: string; temporalAd
     CREDENTIAL_KEYS: generateKeySpec('k1'),
     PAYLOAD_KEYS: generateKeySpec('p1'),
     ADMIN_TOKEN: randomBytes(24).toString('base64url'),
+    CODEC_TOKEN: randomBytes(24).toString('base64url'),
     FRESHBOOKS_API_BASE: s.fbUrl,
     FRESHBOOKS_AUTH_BASE: s.fbUrl,
     FRESHBOOKS_CLIENT_ID: SANDBOX_CLIENT_ID,
@@ -108,6 +110,7 @@ export interface LocalService {
   workflows: Workflows;
   apiUrl: string;
   worker?: WorkerHandle;
+  /** Stops the worker, the API and the connections, once; later calls wait for the same stop. */
   close(): Promise<void>;
 }
 
@@ -136,16 +139,17 @@ export async function startService(env: Record<string, string>, opts: { worker?:
   }
   return {
     config, db, client, workflows, apiUrl, worker,
-    async close() {
+    close: once(async () => {
       if (worker) {
-        worker.worker.shutdown();
+        // On Ctrl-C the Temporal runtime's own signal handler may have begun the shutdown already.
+        if (worker.worker.getState() === 'RUNNING') worker.worker.shutdown();
         await running;
         await worker.connection.close();
       }
       await new Promise((r) => server.close(r));
       await client.connection.close();
       await db.end();
-    },
+    }),
   };
 }
 

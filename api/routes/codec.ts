@@ -3,15 +3,16 @@ import { z } from 'zod';
 import type { Payload } from '@temporalio/common';
 import { EncryptionCodec } from '../../temporal/encryption-codec';
 import type { KeyRing } from '../../common/crypto';
-import { requireAdmin } from '../admin-auth';
+import { bearerToken, requireToken } from '../admin-auth';
 import { asyncRoute, HttpError, parseBody } from '../http-errors';
 
 /**
- * Codec server for Temporal UI / CLI: lets an operator who holds the admin token read decrypted
- * payloads. Shape as in samples-typescript `encryption/`. Two ways to present the token:
- * - `POST /codec/decode` with `Authorization: Bearer <token>` (scripts, proxies);
- * - `POST /codec/<token>/decode`, for Temporal UI, which sends no header of ours: the operator puts
- *   `…/codec/<token>` in the UI's codec-endpoint setting in their own browser.
+ * Codec server for Temporal UI / CLI: shows decrypted payloads to whoever holds the codec token, a
+ * credential that can decode and do nothing else (the admin token is refused here, the codec token
+ * everywhere else). Shape as in samples-typescript `encryption/`. Two ways to present it:
+ * - `POST /codec/decode` with `Authorization: Bearer <codec token>` (CLI `--codec-auth`, proxies);
+ * - `POST /codec/<codec token>/decode`, for Temporal UI, which sends no header of ours.
+ * No encode: nothing outside the service needs to write payloads under our key.
  */
 const payloadsSchema = z.object({
   payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })),
@@ -27,35 +28,40 @@ const toJson = (p: Payload) => ({
   data: p.data ? Buffer.from(p.data).toString('base64') : undefined,
 });
 
-export function codecRoutes(payloadKeys: KeyRing, adminToken: string): Router {
-  const codec = new EncryptionCodec(payloadKeys);
-  const r = Router({ mergeParams: true });
-  const byHeader = requireAdmin(adminToken);
-  const byPath = requireAdmin(adminToken, (req) => String(req.params.token ?? ''));
-  const authorized: RequestHandler = (req, res, next) => (req.params.token ? byPath : byHeader)(req, res, next);
-  r.use((req, res, next) => {
-    res.set('Access-Control-Allow-Origin', req.get('origin') ?? '*');
-    res.set('Access-Control-Allow-Methods', 'POST, OPTIONS');
-    res.set('Access-Control-Allow-Headers', 'content-type, x-namespace, authorization, x-admin-token');
-    res.set('Access-Control-Allow-Credentials', 'true');
+/** CORS for Temporal UI's page only: any other Origin gets no CORS header, so browsers keep its reads from it. */
+function uiOnlyCors(allowedOrigins: string[]): RequestHandler {
+  const allowed = new Set(allowedOrigins);
+  return (req, res, next) => {
+    res.vary('Origin');
+    const origin = req.get('origin');
+    if (origin && allowed.has(origin)) {
+      res.set('Access-Control-Allow-Origin', origin);
+      res.set('Access-Control-Allow-Methods', 'POST, OPTIONS');
+      res.set('Access-Control-Allow-Headers', 'content-type, x-namespace, authorization');
+    }
     if (req.method === 'OPTIONS') { res.sendStatus(204); return; }
     next();
-  });
-  r.use(json({ limit: '8mb' }));
-  r.post(['/encode', '/:token/encode'], authorized, asyncRoute(async (req, res) => {
+  };
+}
+
+export function codecRoutes(payloadKeys: KeyRing, settings: { token?: string; allowedOrigins: string[] }): Router {
+  const r = Router();
+  r.use(uiOnlyCors(settings.allowedOrigins));
+  // Off unless configured: the app's 404 answers.
+  if (!settings.token) return r;
+  const codec = new EncryptionCodec(payloadKeys);
+  const refusal = 'codec token required';
+  // The token is checked before the body is read: an unauthenticated request costs no parsing.
+  const byHeader = requireToken(settings.token, bearerToken, refusal);
+  const byPath = requireToken(settings.token, (req) => String(req.params.token ?? ''), refusal);
+  const body = json({ limit: '8mb' });
+  const decode = asyncRoute(async (req, res) => {
     const { payloads } = parseBody(payloadsSchema, req.body);
-    res.json({ payloads: (await codec.encode(payloads.map(fromJson))).map(toJson) });
-  }));
-  r.post(['/decode', '/:token/decode'], authorized, asyncRoute(async (req, res) => {
-    const { payloads } = parseBody(payloadsSchema, req.body);
-    let decoded: Payload[];
-    try {
-      decoded = await codec.decode(payloads.map(fromJson));
-    } catch {
-      // Ciphertext we did not seal, or sealed under a key we no longer hold: the caller's payload, not our fault.
-      throw new HttpError(400, 'payloads could not be decrypted');
-    }
+    // Tampered, truncated or foreign-key ciphertext is the caller's input, not our failure.
+    const decoded = await codec.decode(payloads.map(fromJson)).catch(() => { throw new HttpError(400, 'a payload cannot be decoded'); });
     res.json({ payloads: decoded.map(toJson) });
-  }));
+  });
+  r.post('/decode', byHeader, body, decode);
+  r.post('/:token/decode', byPath, body, decode);
   return r;
 }

@@ -147,7 +147,7 @@ describe('API, audit and secrets (real Temporal, Postgres, BigQuery emulator)', 
     for (const { b } of rows) assert.ok(batchKeys.has(b), `batch ${b} is in the history`);
   });
 
-  test('the codec endpoint decodes payloads for an operator who presents the admin token', async () => {
+  test('the codec endpoint decodes history payloads for whoever holds the codec token, not the admin token', async () => {
     const raw = new Client({ connection: await Connection.connect({ address: h.env.TEMPORAL_ADDRESS }) });
     const history = await raw.workflow.getHandle(connectionWorkflowId(connectionId)).fetchHistory();
     await raw.connection.close();
@@ -155,16 +155,18 @@ describe('API, audit and secrets (real Temporal, Postgres, BigQuery emulator)', 
     const body = { payloads: [{ metadata: Object.fromEntries(Object.entries(input.metadata!).map(([k, v]) => [k, Buffer.from(v as Uint8Array).toString('base64')])), data: Buffer.from(input.data!).toString('base64') }] };
     const denied = await fetch(`${h.apiUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     assert.equal(denied.status, 401);
-    const res = await fetch(`${h.apiUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.env.ADMIN_TOKEN}` }, body: JSON.stringify(body) });
+    const res = await fetch(`${h.apiUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.env.CODEC_TOKEN}` }, body: JSON.stringify(body) });
     assert.equal(res.status, 200);
     const out = await res.json() as { payloads: { data: string }[] };
     assert.deepEqual(JSON.parse(Buffer.from(out.payloads[0].data, 'base64').toString()), { connectionId });
-    // Temporal UI sends no header of ours: the operator configures …/codec/<token> in their browser.
-    const viaPath = await fetch(`${h.apiUrl}/codec/${h.env.ADMIN_TOKEN}/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    // Temporal UI sends no header of ours: its codec endpoint is …/codec/<codec token>.
+    const viaPath = await fetch(`${h.apiUrl}/codec/${h.env.CODEC_TOKEN}/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     assert.equal(viaPath.status, 200);
     assert.deepEqual(await viaPath.json(), out);
-    const wrongPath = await fetch(`${h.apiUrl}/codec/not-the-admin-token-at-all/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const wrongPath = await fetch(`${h.apiUrl}/codec/not-the-codec-token-at-all/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     assert.equal(wrongPath.status, 401);
+    const adminPath = await fetch(`${h.apiUrl}/codec/${h.env.ADMIN_TOKEN}/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal(adminPath.status, 401);
   });
 });
 

@@ -28,3 +28,26 @@ test('invalid configuration fails naming every bad field, without echoing secret
     return true;
   });
 });
+
+test('the codec token is optional, at least 24 characters, and never the admin token', () => {
+  assert.equal(loadConfig(valid).codec.token, undefined);
+  assert.equal(loadConfig({ ...valid, CODEC_TOKEN: '' }).codec.token, undefined, 'empty is unset, as docker compose passes it');
+  assert.equal(loadConfig({ ...valid, CODEC_TOKEN: 'c'.repeat(32) }).codec.token, 'c'.repeat(32));
+  for (const CODEC_TOKEN of [valid.ADMIN_TOKEN, 'short']) {
+    assert.throws(() => loadConfig({ ...valid, CODEC_TOKEN }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /CODEC_TOKEN/);
+      assert.ok(!err.message.includes(valid.ADMIN_TOKEN), 'the token is not echoed');
+      return true;
+    });
+  }
+});
+
+test('Temporal UI origins are exact http(s) origins', () => {
+  assert.deepEqual(loadConfig(valid).codec.allowedOrigins, []);
+  assert.deepEqual(loadConfig({ ...valid, TEMPORAL_UI_ORIGINS: 'http://127.0.0.1:8233, https://temporal.example.com' }).codec.allowedOrigins,
+    ['http://127.0.0.1:8233', 'https://temporal.example.com']);
+  for (const TEMPORAL_UI_ORIGINS of ['*', 'http://127.0.0.1:8233/', 'https://temporal.example.com/ui', 'file:///tmp']) {
+    assert.throws(() => loadConfig({ ...valid, TEMPORAL_UI_ORIGINS }), /TEMPORAL_UI_ORIGINS/, TEMPORAL_UI_ORIGINS);
+  }
+});
