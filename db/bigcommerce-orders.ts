@@ -1,4 +1,5 @@
 import type { Db } from './pool';
+import { inTransaction } from './transaction';
 
 /** Where a BigCommerce order stands in FreshBooks. */
 export type OrderState = 'skipped' | 'invoiced' | 'needs_attention' | 'failed';
@@ -173,26 +174,15 @@ export class BigCommerceRecordMap {
   async matchOrCreate(connectionId: string, kind: 'client' | 'item', storeKey: string, find: () => Promise<number | null>, create: () => Promise<number>): Promise<{ id: number; how: 'mapped' | 'found' | 'created' }> {
     const mapped = await this.get(connectionId, kind, storeKey);
     if (mapped !== null) return { id: mapped, how: 'mapped' };
-    const client = await this.db.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.db, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${connectionId}|${kind}|${storeKey}`]);
       const { rows } = await client.query<{ freshbooks_id: string }>(
         'SELECT freshbooks_id FROM bigcommerce_record_map WHERE connection_id = $1 AND kind = $2 AND store_key = $3', [connectionId, kind, storeKey]);
-      let out: { id: number; how: 'mapped' | 'found' | 'created' };
-      if (rows[0]) out = { id: Number(rows[0].freshbooks_id), how: 'mapped' };
-      else {
-        const found = await find();
-        out = found !== null ? { id: found, how: 'found' } : { id: await create(), how: 'created' };
-        await client.query('INSERT INTO bigcommerce_record_map (connection_id, kind, store_key, freshbooks_id) VALUES ($1, $2, $3, $4)', [connectionId, kind, storeKey, out.id]);
-      }
-      await client.query('COMMIT');
+      if (rows[0]) return { id: Number(rows[0].freshbooks_id), how: 'mapped' as const };
+      const found = await find();
+      const out = found !== null ? { id: found, how: 'found' as const } : { id: await create(), how: 'created' as const };
+      await client.query('INSERT INTO bigcommerce_record_map (connection_id, kind, store_key, freshbooks_id) VALUES ($1, $2, $3, $4)', [connectionId, kind, storeKey, out.id]);
       return out;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 }
