@@ -158,7 +158,7 @@ describe('hostile input: a generated sweep over every route (real Postgres and T
     ids = { bigquery: bigquery.connectionId, store: store.connectionId };
     const connectionIds = [bigquery.connectionId, powerbi.connectionId, store.connectionId, 'conn_unknown'];
     values = (authed) => (route, name) => {
-      if (name === 'token') return [authed ? h.env.ADMIN_TOKEN! : 'not-the-admin-token-not-the-admin-token'];
+      if (name === 'token') return [authed ? h.env.CODEC_TOKEN! : 'not-the-codec-token-not-the-codec-token'];
       if (name === 'orderId') return ['1', '100'];
       if (name === 'entity') return ['invoices'];
       if (name === 'recordId') return ['1'];
@@ -185,7 +185,9 @@ describe('hostile input: a generated sweep over every route (real Postgres and T
     // Every valid value of every parameter appears in some base path.
     const width = Math.max(1, ...names.map((n) => pick(route, n).length));
     for (let i = 0; i < width; i++) bases.push(fill(route.path, Object.fromEntries(names.map((n) => { const v = pick(route, n); return [n, v[i % v.length]!]; }))));
-    const headers: Record<string, string> = authed ? { authorization: `Bearer ${h.env.ADMIN_TOKEN}` } : {};
+    // The codec server has a credential of its own; the admin token is refused there.
+    const token = route.path.startsWith('/codec') ? h.env.CODEC_TOKEN : h.env.ADMIN_TOKEN;
+    const headers: Record<string, string> = authed ? { authorization: `Bearer ${token}` } : {};
     const probes: Probe[] = [];
     const add = (path: string, what: string, extra: Partial<Probe> = {}) => probes.push({ method: route.method, path, headers: { ...headers, ...extra.headers }, ...(extra.body ? { body: extra.body } : {}), what });
     for (const base of bases) add(base, 'baseline');
@@ -219,7 +221,7 @@ describe('hostile input: a generated sweep over every route (real Postgres and T
     return states;
   }
 
-  const leaks = (body: string) => /invalid byte sequence|node_modules|\bat [\w.<>]+ \(|SELECT |INSERT |ECONNREFUSED|Error: /.test(body) || body.includes(h.env.ADMIN_TOKEN!);
+  const leaks = (body: string) => /invalid byte sequence|node_modules|\bat [\w.<>]+ \(|SELECT |INSERT |ECONNREFUSED|Error: /.test(body) || body.includes(h.env.ADMIN_TOKEN!) || body.includes(h.env.CODEC_TOKEN!);
 
   function failures(results: { probe: Probe; answer: Answer }[]): string[] {
     return results
@@ -258,7 +260,7 @@ describe('hostile input: a generated sweep over every route (real Postgres and T
     assert.equal((await call('GET', `${orders}?limit=1`)).status, 200);
 
     const garbage = JSON.stringify({ payloads: [{ metadata: { encoding: Buffer.from('binary/encrypted').toString('base64') }, data: Buffer.from('not ciphertext').toString('base64') }] });
-    const decoded = await call('POST', '/codec/decode', 'application/json', garbage);
+    const decoded = await call('POST', `/codec/${h.env.CODEC_TOKEN}/decode`, 'application/json', garbage);
     assert.equal(decoded.status, 400);
     assert.doesNotMatch(decoded.body, /Error|at /);
   });
