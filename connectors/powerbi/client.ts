@@ -5,6 +5,7 @@
  *
  * Only `/groups/{groupId}/…` routes: a service principal has no My workspace (B2, B7-1).
  */
+import type { PowerBiColumn } from '../../common/powerbi-columns';
 import type { DatasetPacer } from './pacer';
 import {
   PowerBiRateLimitedError,
@@ -24,13 +25,8 @@ export interface PowerBiTokenSource {
   invalidate(staleToken?: string): void;
 }
 
-export type PowerBiDataType = 'Int64' | 'Double' | 'Boolean' | 'DateTime' | 'String' | 'Decimal';
+export type { PowerBiColumn, PowerBiDataType } from '../../common/powerbi-columns';
 export type PowerBiRetention = 'None' | 'basicFIFO';
-
-export interface PowerBiColumn {
-  name: string;
-  dataType: PowerBiDataType | string;
-}
 
 export interface PowerBiMeasure {
   name: string;
@@ -72,8 +68,11 @@ export interface PowerBiDataset {
 
 export interface PowerBiTableInfo {
   name: string;
-  /** Absent when the service lists names only (whether it sends columns is unverified). */
-  columns?: PowerBiColumn[];
+  /**
+   * Absent when the service lists names only (whether it sends columns is unverified). Types as the
+   * service spells them (the docs' sample writes `bool`), so plain text rather than PowerBiDataType.
+   */
+  columns?: { name: string; dataType: string }[];
 }
 
 export interface PowerBiRequestEvent {
@@ -238,7 +237,7 @@ export class PowerBiClient {
 
   async getTables(datasetId: string): Promise<PowerBiTableInfo[]> {
     const reply = await this.call({ method: 'GET', path: `${this.datasetPath(datasetId)}/tables` });
-    return valueArray<{ name: string; columns?: PowerBiColumn[] }>(reply).map((t) =>
+    return valueArray<PowerBiTableInfo>(reply).map((t) =>
       Array.isArray(t.columns) ? { name: t.name, columns: t.columns.map((c) => ({ name: c.name, dataType: c.dataType })) } : { name: t.name },
     );
   }
