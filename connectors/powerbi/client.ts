@@ -5,6 +5,7 @@
  *
  * Only `/groups/{groupId}/…` routes: a service principal has no My workspace (B2, B7-1).
  */
+import { backoffDelay } from '../../common/backoff';
 import type { PowerBiColumn } from '../../common/powerbi-columns';
 import type { DatasetPacer } from './pacer';
 import {
@@ -14,7 +15,7 @@ import {
   parsePowerBiError,
   redact,
 } from './errors';
-import { HttpNetworkError, backoffMs, headerValue, parseRetryAfterMs, sendHttp, sleep as realSleep, trimBase, type HttpReply } from '../http';
+import { HttpNetworkError, headerValue, parseRetryAfterMs, sendHttp, sleep as realSleep, trimBase, type HttpReply } from '../http';
 
 /** The documented per-request cap (B4); the client never sends more. */
 export const MAX_ROWS_PER_REQUEST = 10_000;
@@ -216,7 +217,7 @@ export class PowerBiClient {
         created = await this.createDataset(definition, retention);
       } catch (err) {
         if (!(err instanceof PowerBiUnavailableError) || attempt >= this.maxAttempts) throw err;
-        await this.sleep(backoffMs(attempt - 1, this.retryBaseMs, 30_000, this.random));
+        await this.sleep(backoffDelay(attempt - 1, { baseMs: this.retryBaseMs, maxMs: 30_000, jitter: 'equal' }, this.random));
         continue;
       }
       const winner = await this.findDatasetByName(definition.name);
@@ -311,7 +312,7 @@ export class PowerBiClient {
         if (c.retryTransient === false || failures >= this.maxAttempts) {
           throw new PowerBiUnavailableError(`Power BI ${label} failed after ${failures} attempt(s): ${err.message}`);
         }
-        await this.sleep(backoffMs(failures - 1, this.retryBaseMs, 30_000, this.random));
+        await this.sleep(backoffDelay(failures - 1, { baseMs: this.retryBaseMs, maxMs: 30_000, jitter: 'equal' }, this.random));
         continue;
       } finally {
         release?.();
@@ -329,7 +330,7 @@ export class PowerBiClient {
       if (reply.status === 429) {
         const asked = parseRetryAfterMs(headerValue(reply.headers, 'retry-after'));
         // Retry-After is whole seconds; 0 or garbage must not turn into a hot loop.
-        const base = asked !== undefined ? Math.max(1000, asked) : backoffMs(rateLimitHits, Math.max(this.retryBaseMs, 1000), 60_000, this.random);
+        const base = asked !== undefined ? Math.max(1000, asked) : backoffDelay(rateLimitHits, { baseMs: Math.max(this.retryBaseMs, 1000), maxMs: 60_000, jitter: 'equal' }, this.random);
         // A little extra on top spreads workers that were all told the same second.
         const waitMs = Math.round(base + this.random() * Math.min(1000, base * 0.1));
         rateLimitHits++;
@@ -356,7 +357,7 @@ export class PowerBiClient {
             requestIdOf(reply),
           );
         }
-        await this.sleep(backoffMs(failures - 1, this.retryBaseMs, 30_000, this.random));
+        await this.sleep(backoffDelay(failures - 1, { baseMs: this.retryBaseMs, maxMs: 30_000, jitter: 'equal' }, this.random));
         continue;
       }
 
