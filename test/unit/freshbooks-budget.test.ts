@@ -91,7 +91,7 @@ describe('parseFreshBooksError', () => {
     });
   });
 
-  it('reads the ledger and projects shapes too', () => {
+  it('reads the ledger-accounts and projects error shapes too', () => {
     assert.equal(parseFreshBooksError({ errors: { message: 'Bad', status: 422, details: [{ reason: '1004', metadata: {} }] } })?.errno, 1004);
     const proj = parseFreshBooksError({ errno: 2001, error: { started_at: 'field required' } });
     assert.equal(proj?.errno, 2001);
