@@ -45,16 +45,16 @@ export class ConnectionRuntime {
 
   freshbooks(c: Connection): FreshBooksClient {
     return new FreshBooksClient({
-      apiBase: this.deps.config.freshbooks.apiBase, accountId: c.source.accountId, tokens: this.grantTokens(c.source.grantId),
-      budget: this.deps.freshbooksBudget, budgetKey: c.source.accountId,
+      apiBase: this.deps.config.freshbooks.apiBase, accountId: c.freshbooks.accountId, tokens: this.grantTokens(c.freshbooks.grantId),
+      budget: this.deps.freshbooksBudget, budgetKey: c.freshbooks.accountId,
     });
   }
 
   /** Writes into the connection's FreshBooks business (BigCommerce orders → invoices). */
   freshbooksWriter(c: ConnectionRecord<unknown>): FreshBooksWriter {
     return new FreshBooksWriter({
-      apiBase: this.deps.config.freshbooks.apiBase, accountId: c.source.accountId, tokens: this.grantTokens(c.source.grantId),
-      budget: this.deps.freshbooksBudget, budgetKey: c.source.accountId,
+      apiBase: this.deps.config.freshbooks.apiBase, accountId: c.freshbooks.accountId, tokens: this.grantTokens(c.freshbooks.grantId),
+      budget: this.deps.freshbooksBudget, budgetKey: c.freshbooks.accountId,
     });
   }
 
@@ -78,7 +78,7 @@ export class ConnectionRuntime {
 
   callbacks(c: ConnectionRecord<unknown>): FreshBooksCallbacks {
     return new FreshBooksCallbacks({
-      apiBase: this.deps.config.freshbooks.apiBase, accountId: c.source.accountId, tokens: this.grantTokens(c.source.grantId),
+      apiBase: this.deps.config.freshbooks.apiBase, accountId: c.freshbooks.accountId, tokens: this.grantTokens(c.freshbooks.grantId),
       budget: this.deps.freshbooksBudget,
     });
   }

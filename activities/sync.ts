@@ -80,7 +80,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
     const byRecord = new Map<string, { entry: LedgerEntry; record: Record<string, unknown> }>();
     let maxUpdatedAt: string | undefined;
     for (const record of records) {
-      const v = recordVersion(entity, record, c.source.accountId);
+      const v = recordVersion(entity, record, c.freshbooks.accountId);
       if (o.window && !inWindow(v.updatedAt, o.window)) continue;
       if (v.updatedAt && (!maxUpdatedAt || v.updatedAt > maxUpdatedAt)) maxUpdatedAt = v.updatedAt;
       byRecord.set(v.recordId, { entry: { recordId: v.recordId, version: v.version, updatedAt: v.updatedAt }, record });
@@ -95,7 +95,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
     const batchKey = batchKeyOf([c.id, ...(o.salt ?? []), ...todo.map((e) => e.version)]);
     const pending = new Set(todo.map((e) => e.recordId));
     const rows = await dest.deliver({
-      entity, batchKey, bulk: o.bulk, source: c.source,
+      entity, batchKey, bulk: o.bulk, source: c.freshbooks,
       records: [...byRecord.values()].filter((v) => pending.has(v.entry.recordId)).map((v) => v.record),
       tombstones: tombstones.filter((t) => pending.has(t.recordId)).map(({ recordId, deletedAt }) => ({ recordId, deletedAt })),
     });
@@ -197,13 +197,13 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
         for (const visState of passes) {
           for await (const page of fb.listAll(entity, visState === undefined ? {} : { visState })) records.push(...page.items);
         }
-        const versions = records.map((r) => recordVersion(entity, r, c.source.accountId).version).sort();
+        const versions = records.map((r) => recordVersion(entity, r, c.freshbooks.accountId).version).sort();
         const fingerprint = batchKeyOf([c.id, 'snapshot', entity, ...versions]);
         const entry: LedgerEntry = { recordId: `snapshot:${entity}`, version: fingerprint };
         const todo = await deps.ledger.undelivered(c.id, 'snapshot', [entry]);
         let rows = 0;
         if (todo.length > 0) {
-          rows = await dest.replaceSnapshot(entity, records, { batchKey: fingerprint, bulk: true, source: c.source });
+          rows = await dest.replaceSnapshot(entity, records, { batchKey: fingerprint, bulk: true, source: c.freshbooks });
           await deps.ledger.markDelivered(c.id, 'snapshot', fingerprint, [entry]);
         }
         results.push({ entity, records: records.length, rows, replaced: todo.length > 0 });

@@ -157,14 +157,14 @@ export class ConnectionService {
       if (!b) throw new HttpError(400, 'invalid request', [{ field: 'businessIds', message: `business ${id} is not visible to this authorization` }]);
       return b;
     });
-    const { kind, destination } = await this.storeDestination(input.destination);
+    const { kind, destination } = await this.sealDestination(input.destination);
     const settings = { ...input.settings, entities: input.settings.entities ?? DEFAULT_ENTITIES[input.destination.type] };
     const ids: string[] = [];
     for (const b of chosen) {
       const id = `conn_${randomUUID()}`;
       await this.d.connections.create({
         id, kind,
-        source: { grantId: auth.credentialId, accountId: b.accountId, businessId: b.businessId, businessUuid: b.businessUuid, businessName: b.name },
+        freshbooks: { grantId: auth.credentialId, accountId: b.accountId, businessId: b.businessId, businessUuid: b.businessUuid, businessName: b.name },
         destination: destination as unknown as Record<string, unknown>,
         settings,
       });
@@ -190,12 +190,12 @@ export class ConnectionService {
     const secret: BigCommerceStoreSecret = { accessToken, hookSecret: randomBytes(32).toString('base64url'), ...(clientSecret ? { clientSecret } : {}) };
     const credentialId = await this.d.credentials.create<BigCommerceStoreSecret>('bigcommerce_store', secret, { storeHash });
     const id = `conn_${randomUUID()}`;
-    const destination: BigCommerceStoreConfig = { type: 'bigcommerce', storeHash, credentialId };
+    const store: BigCommerceStoreConfig = { type: 'bigcommerce', storeHash, credentialId };
     try {
       await this.d.connections.create({
         id, kind: 'bigcommerce_freshbooks',
-        source: { grantId: auth.credentialId, accountId: b.accountId, businessId: b.businessId, businessUuid: b.businessUuid, businessName: b.name },
-        destination: destination as unknown as Record<string, unknown>,
+        freshbooks: { grantId: auth.credentialId, accountId: b.accountId, businessId: b.businessId, businessUuid: b.businessUuid, businessName: b.name },
+        destination: store as unknown as Record<string, unknown>,
         settings: {
           pollIntervalSec: input.settings.pollIntervalSec, entities: [], reconcileEveryHours: 24,
           backfillSince: new Date(Date.now() - input.settings.backfillDays * 86_400_000).toISOString(),
@@ -231,7 +231,7 @@ export class ConnectionService {
   }
 
   /** Checks the destination's secret against the real system, then seals it; only its id is kept in the connection. */
-  private async storeDestination(input: z.infer<typeof createConnectionsInput>['destination']): Promise<{ kind: ConnectionKind; destination: BigQueryDestinationConfig | PowerBiDestinationConfig }> {
+  private async sealDestination(input: z.infer<typeof createConnectionsInput>['destination']): Promise<{ kind: ConnectionKind; destination: BigQueryDestinationConfig | PowerBiDestinationConfig }> {
     if (input.type === 'powerbi') {
       const { clientSecret, ...rest } = input;
       await this.checkServicePrincipal(input);

@@ -46,7 +46,7 @@ export class WebhookVerifierCache {
     const c = await this.connections.get(connectionId);
     // A store connection has a FreshBooks side too, but writes to it: no callbacks, no workflow handler.
     if (!c || !readsFreshBooksWebhooks(c.kind)) return { exists: false, verifiers: [] };
-    return { exists: true, accountId: c.source.accountId, verifiers: await this.callbacks.verified(connectionId) };
+    return { exists: true, accountId: c.freshbooks.accountId, verifiers: await this.callbacks.verified(connectionId) };
   }
 }
 

@@ -85,7 +85,7 @@ export async function runOrdersPlain(input: OrdersPlainInput, progress: (line: s
   const bc = new BigCommerceClient({ apiBase: input.bcApiBase, storeHash: input.storeHash, token: input.bcToken, throttle: new StoreThrottle() });
   const fb = new FreshBooksWriter(plainFreshBooksOptions(input));
   const steps = new OrderSteps({ connectionId: input.connectionId, bc, fb, map: new BigCommerceRecordMap(db) });
-  const store = new BigCommerceOrderStore(db);
+  const outcomes = new BigCommerceOrderStore(db);
   const result: OrdersPlainResult = {
     listed: 0, invoiced: 0, skipped: 0, payments: 0, refunds: 0, failures: [], flagged: [], elapsedMs: 0, listMs: 0, steps: {}, cpuSec: 0,
   };
@@ -122,7 +122,7 @@ export async function runOrdersPlain(input: OrdersPlainInput, progress: (line: s
       result.payments += outcome.payments.length;
       result.refunds += outcome.refunds.length;
       for (const flag of outcome.flags) result.flagged.push({ orderId, flag });
-      if (input.saveOutcomes) await timed('saveOrderOutcome', () => store.save(input.connectionId, outcome, []));
+      if (input.saveOutcomes) await timed('saveOrderOutcome', () => outcomes.save(input.connectionId, outcome, []));
     };
 
     let next = 0;

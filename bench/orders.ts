@@ -796,7 +796,7 @@ async function pausedConnection(service: LocalService, grantId: string, business
   const connections = new ConnectionStore(service.db);
   await connections.create({
     id, kind: 'bigcommerce_freshbooks',
-    source: { grantId, accountId: business.accountId, businessId: business.businessId, businessUuid: '', businessName: `bench ${label} loop` },
+    freshbooks: { grantId, accountId: business.accountId, businessId: business.businessId, businessUuid: '', businessName: `bench ${label} loop` },
     destination: { type: 'bigcommerce', storeHash: `bench-${label}-loop`, credentialId: 'none' },
     settings: { pollIntervalSec: 3600, entities: [], reconcileEveryHours: 24 },
   });

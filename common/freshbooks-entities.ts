@@ -52,9 +52,12 @@ export const FRESHBOOKS_ENTITIES: Record<FreshBooksEntity, FreshBooksEntitySpec>
 
 export const ALL_FRESHBOOKS_ENTITIES = Object.keys(FRESHBOOKS_ENTITIES) as FreshBooksEntity[];
 
-/** Invoice `status` codes (reference/freshbooks.md §3.1). */
+/**
+ * Invoice `status` codes and their names (reference/freshbooks.md §3.1), the one table for the warehouse
+ * mappings and the order pass. 5 is `auto-paid`, spelled as FreshBooks spells it (also in payment_status).
+ */
 export const INVOICE_STATUS: Record<number, string> = {
-  0: 'disputed', 1: 'draft', 2: 'sent', 3: 'viewed', 4: 'paid', 5: 'auto_paid', 6: 'retry', 7: 'failed', 8: 'partial',
+  0: 'disputed', 1: 'draft', 2: 'sent', 3: 'viewed', 4: 'paid', 5: 'auto-paid', 6: 'retry', 7: 'failed', 8: 'partial',
 };
 
 /** `vis_state` values: lists return 0 and 2 by default; 1 only with search[vis_state]=1. */

@@ -1,6 +1,6 @@
 /**
  * The thin HTTP layer under every connector: one request with a deadline, the body read as text, plus
- * the timing helpers (Retry-After, jittered backoff) their retry loops share.
+ * the Retry-After parsing their retry loops share (the backoff itself is common/backoff.ts).
  */
 import { request } from 'undici';
 
@@ -57,12 +57,6 @@ export function parseRetryAfterMs(raw: string | string[] | undefined, nowMs: num
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
-
-/** Exponential backoff with "equal jitter": half fixed, half random, so retries spread but never collapse to 0. */
-export function backoffMs(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
-  const exp = Math.min(capMs, baseMs * 2 ** attempt);
-  return Math.round(exp / 2 + random() * (exp / 2));
 }
 
 /** Base URLs come from configuration and may carry a path prefix (a proxy); a trailing "/" must not double up. */

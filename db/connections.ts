@@ -3,7 +3,8 @@ import type { Db } from './pool';
 export type ConnectionKind = 'freshbooks_bigquery' | 'freshbooks_powerbi' | 'bigcommerce_freshbooks';
 export type ConnectionStatus = 'active' | 'needs_reauth' | 'paused' | 'deleted';
 
-export interface FreshBooksSource {
+/** A connection's FreshBooks side: the business, and the grant that reaches it. */
+export interface FreshBooksSide {
   grantId: string;
   accountId: string;
   businessId: number;
@@ -26,9 +27,15 @@ export interface ConnectionSettings {
 export interface ConnectionRecord<D = Record<string, unknown>> {
   id: string;
   kind: ConnectionKind;
-  /** The FreshBooks business, whichever way data moves (it is written to for bigcommerce_freshbooks). */
-  source: FreshBooksSource;
-  /** The other side: a warehouse or dataset, or for bigcommerce_freshbooks the store that feeds FreshBooks. */
+  /**
+   * The FreshBooks business, whichever way data moves: read from for a warehouse or dataset, written to
+   * (the destination) for bigcommerce_freshbooks. Stored in the `source` column, named for the first kinds.
+   */
+  freshbooks: FreshBooksSide;
+  /**
+   * The other side: a warehouse or dataset, or for bigcommerce_freshbooks the store that feeds FreshBooks
+   * (stored in the `destination` column, whichever way data moves).
+   */
   destination: D;
   settings: ConnectionSettings;
   status: ConnectionStatus;
@@ -52,7 +59,7 @@ const COLUMNS = 'id, kind, source, destination, settings, status, status_detail,
 interface Row {
   id: string;
   kind: ConnectionKind;
-  source: FreshBooksSource;
+  source: FreshBooksSide;
   destination: Record<string, unknown>;
   settings: ConnectionSettings;
   status: ConnectionStatus;
@@ -63,7 +70,7 @@ interface Row {
 
 function toRecord<D>(r: Row): ConnectionRecord<D> {
   return {
-    id: r.id, kind: r.kind, source: r.source, destination: r.destination as D, settings: r.settings,
+    id: r.id, kind: r.kind, freshbooks: r.source, destination: r.destination as D, settings: r.settings,
     status: r.status, statusDetail: r.status_detail, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
   };
 }
@@ -72,11 +79,11 @@ export class ConnectionStore {
   constructor(private readonly db: Db) {}
 
   /** Throws StoreAlreadyConnectedError when the store already has a live connection (migration 005's index). */
-  async create(c: Pick<ConnectionRecord, 'id' | 'kind' | 'source' | 'destination' | 'settings'>): Promise<void> {
+  async create(c: Pick<ConnectionRecord, 'id' | 'kind' | 'freshbooks' | 'destination' | 'settings'>): Promise<void> {
     try {
       await this.db.query(
         'INSERT INTO connections (id, kind, source, destination, settings) VALUES ($1, $2, $3, $4, $5)',
-        [c.id, c.kind, c.source, c.destination, c.settings],
+        [c.id, c.kind, c.freshbooks, c.destination, c.settings],
       );
     } catch (err) {
       const pgErr = err as { code?: string; constraint?: string };
@@ -128,7 +135,7 @@ export class ConnectionStore {
     );
   }
 
-  /** Every live connection that reads through this FreshBooks grant. */
+  /** Every live connection that reaches FreshBooks through this grant. */
   async setStatusByGrant(grantId: string, status: ConnectionStatus, detail: Record<string, unknown>): Promise<string[]> {
     const { rows } = await this.db.query<{ id: string }>(
       `UPDATE connections SET status = $2, status_detail = $3, updated_at = now()

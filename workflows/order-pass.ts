@@ -1,3 +1,4 @@
+import { INVOICE_STATUS } from '../common/freshbooks-entities';
 import type { OrderEvent, OrderOutcome } from '../db/bigcommerce-orders';
 import type { CaptureToRecord, InvoiceRef, OrderReading, RefundToApply } from './order-types';
 
@@ -16,7 +17,6 @@ export interface OrderCalls {
 }
 
 const DRAFT = 1;
-const INVOICE_STATUS: Record<number, string> = { 1: 'draft', 2: 'sent', 3: 'viewed', 4: 'paid', 5: 'auto-paid', 6: 'retry', 7: 'failed', 8: 'partial' };
 
 export function blankOutcome(orderId: number): OrderOutcome {
   return { orderId, state: 'skipped', payments: [], refunds: [], flags: [], passes: 0 };

@@ -125,5 +125,5 @@ export function connectionRoutes(service: ConnectionService, workflows: Workflow
 
 /** Configuration as the API shows it: ids and settings, never secrets (there are none in these rows). */
 function publicView(c: Awaited<ReturnType<ConnectionService['get']>>) {
-  return { id: c.id, kind: c.kind, status: c.status, statusDetail: c.statusDetail, source: c.source, destination: c.destination, settings: c.settings, createdAt: c.createdAt };
+  return { id: c.id, kind: c.kind, status: c.status, statusDetail: c.statusDetail, source: c.freshbooks, destination: c.destination, settings: c.settings, createdAt: c.createdAt };
 }

@@ -5,7 +5,8 @@
  * 5xx and network failures; writes only where repeating them is harmless (hooks are unique per scope and
  * destination). No Temporal imports: activities map its errors.
  */
-import { HttpNetworkError, backoffMs, headerValue, sendHttp, sleep as realSleep, trimBase, type HttpReply } from '../http';
+import { backoffDelay } from '../../common/backoff';
+import { HttpNetworkError, headerValue, sendHttp, sleep as realSleep, trimBase, type HttpReply } from '../http';
 import { BigCommerceApiError, BigCommerceRateLimitedError, errorMessage } from './errors';
 import { StoreThrottle } from './throttle';
 
@@ -153,7 +154,7 @@ export class BigCommerceClient {
         });
       } catch (err) {
         if (!(err instanceof HttpNetworkError) || method !== 'GET' || ++failures >= maxAttempts) throw err;
-        await this.sleep(backoffMs(failures - 1, 500, 30_000, this.random));
+        await this.sleep(backoffDelay(failures - 1, { baseMs: 500, maxMs: 30_000, jitter: 'equal' }, this.random));
         continue;
       }
       this.throttle.observe(this.o.storeHash, reply);
@@ -161,14 +162,14 @@ export class BigCommerceClient {
         // X-Retry-After (seconds) or the window's reset, then a jittered extra on repeats: BigCommerce
         // treats clients that hammer through 429s as abusive.
         const advised = Number(headerValue(reply.headers, 'x-retry-after')) * 1000 || Number(headerValue(reply.headers, 'x-rate-limit-time-reset-ms')) || 1000;
-        const wait = advised + backoffMs(rateLimited++, 250, 10_000, this.random);
+        const wait = advised + backoffDelay(rateLimited++, { baseMs: 250, maxMs: 10_000, jitter: 'equal' }, this.random);
         if (waited + wait > maxWait) throw new BigCommerceRateLimitedError(`BigCommerce store ${this.o.storeHash} kept answering 429`, wait);
         this.throttle.exhausted(this.o.storeHash, wait);
         waited += wait;
         continue;
       }
       if (reply.status >= 500 && method === 'GET' && ++failures < maxAttempts) {
-        await this.sleep(backoffMs(failures - 1, 500, 30_000, this.random));
+        await this.sleep(backoffDelay(failures - 1, { baseMs: 500, maxMs: 30_000, jitter: 'equal' }, this.random));
         continue;
       }
       if ((reply.status >= 200 && reply.status < 300) || okStatuses.includes(reply.status)) return reply;

@@ -5,7 +5,7 @@
  * We disable the library's own retry (autoRetry:false) because it ignores Retry-After, does not
  * treat 403 rateLimitExceeded/backendError consistently for every call, and never retries uploads.
  */
-import { backoffDelayMs, DEFAULT_BACKOFF, parseRetryAfterMs, sleep, type BackoffPolicy } from '../google/backoff';
+import { retryDelayMs, DEFAULT_BACKOFF, parseRetryAfterMs, sleep, type BackoffPolicy } from '../google/backoff';
 import { BigQueryApiError } from './errors';
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
@@ -77,7 +77,7 @@ export async function withRetry<T>(operation: string, opts: RetryOptions, fn: ()
         continue;
       }
       if (!error.retryable || attempt + 1 >= opts.maxAttempts) throw error;
-      const delayMs = backoffDelayMs(attempt, opts, error.retryAfterMs);
+      const delayMs = retryDelayMs(attempt, opts, error.retryAfterMs);
       opts.onRetry?.({ operation, attempt: attempt + 1, delayMs, error });
       await opts.sleep(delayMs);
     }

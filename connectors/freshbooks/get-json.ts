@@ -5,6 +5,7 @@
  * for a call marked `repeatable: false`, a create);
  * an error shape inside an HTTP 200 is still an error (reference/freshbooks.md §6, §9.15).
  */
+import { backoffDelay } from '../../common/backoff';
 import type { RequestBudget } from './budget';
 import {
   FreshBooksApiError,
@@ -13,7 +14,7 @@ import {
   parseFreshBooksError,
   redact,
 } from './errors';
-import { FreshBooksNetworkError, backoffMs, headerValue, parseRetryAfterMs, sendHttp, sleep, type HttpReply } from './http';
+import { FreshBooksNetworkError, headerValue, parseRetryAfterMs, sendHttp, sleep, type HttpReply } from './http';
 
 export interface TokenSource {
   /** The current access token and a version that changes whenever the token does. */
@@ -97,7 +98,7 @@ export async function sendFreshBooksJson(call: FreshBooksCall, p: GetJsonPolicy)
       if (!(err instanceof FreshBooksNetworkError)) throw err;
       failures++;
       if (failures >= maxAttempts) throw err;
-      await sleep(backoffMs(failures - 1, p.retryBaseMs, 30_000));
+      await sleep(backoffDelay(failures - 1, { baseMs: p.retryBaseMs, maxMs: 30_000, jitter: 'equal' }));
       continue;
     }
 
@@ -112,7 +113,7 @@ export async function sendFreshBooksJson(call: FreshBooksCall, p: GetJsonPolicy)
     if (reply.status === 429) {
       const waitMs =
         parseRetryAfterMs(headerValue(reply.headers, 'retry-after')) ??
-        backoffMs(rateLimitHits, Math.max(p.retryBaseMs, 1000), 60_000);
+        backoffDelay(rateLimitHits, { baseMs: Math.max(p.retryBaseMs, 1000), maxMs: 60_000, jitter: 'equal' });
       rateLimitHits++;
       if (rateLimitWaitedMs + waitMs > p.maxRateLimitWaitMs) throw new FreshBooksRateLimitedError(waitMs);
       p.budget?.pause(p.budgetKey, waitMs);
@@ -124,7 +125,7 @@ export async function sendFreshBooksJson(call: FreshBooksCall, p: GetJsonPolicy)
     if (reply.status >= 500) {
       failures++;
       if (failures >= maxAttempts) throw apiError(reply, token, p.label);
-      await sleep(backoffMs(failures - 1, p.retryBaseMs, 30_000));
+      await sleep(backoffDelay(failures - 1, { baseMs: p.retryBaseMs, maxMs: 30_000, jitter: 'equal' }));
       continue;
     }
 

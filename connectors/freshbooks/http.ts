@@ -4,7 +4,7 @@
  */
 import { HttpNetworkError, sendHttp as send, type HttpReply, type HttpRequest } from '../http';
 
-export { backoffMs, headerValue, parseRetryAfterMs, sleep, trimBase, type HttpReply, type HttpRequest } from '../http';
+export { headerValue, parseRetryAfterMs, sleep, trimBase, type HttpReply, type HttpRequest } from '../http';
 
 /** Thrown for failures below HTTP (refused, reset, timed out). Retryable for idempotent calls. */
 export class FreshBooksNetworkError extends Error {

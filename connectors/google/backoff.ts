@@ -1,4 +1,5 @@
-/** Jittered exponential backoff and Retry-After parsing shared by the Google token flow and the BigQuery client. */
+/** Retry timing shared by the Google token flow and the BigQuery client: full-jitter backoff, floored by Retry-After. */
+import { backoffDelay } from '../../common/backoff';
 
 export interface BackoffPolicy {
   /** Total attempts including the first. */
@@ -20,9 +21,8 @@ export const DEFAULT_BACKOFF: BackoffPolicy = {
  * "Full jitter" (delay uniform in [0, cap]) decorrelates many workers hammering one quota;
  * a Retry-After from the server is a floor, not a suggestion.
  */
-export function backoffDelayMs(attempt: number, policy: BackoffPolicy, retryAfterMs?: number, random: () => number = Math.random): number {
-  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  const jittered = Math.round(random() * cap);
+export function retryDelayMs(attempt: number, policy: BackoffPolicy, retryAfterMs?: number, random: () => number = Math.random): number {
+  const jittered = backoffDelay(attempt, { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitter: 'full' }, random);
   if (retryAfterMs === undefined) return jittered;
   return Math.min(policy.maxRetryAfterMs, Math.max(retryAfterMs, jittered));
 }

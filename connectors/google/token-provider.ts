@@ -5,7 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { request } from 'undici';
-import { backoffDelayMs, DEFAULT_BACKOFF, parseRetryAfterMs, sleep, type BackoffPolicy } from './backoff';
+import { retryDelayMs, DEFAULT_BACKOFF, parseRetryAfterMs, sleep, type BackoffPolicy } from './backoff';
 import { signRs256Jwt } from './jwt';
 import { loadPrivateKey, type ServiceAccountKey } from './service-account-key';
 import { redactSecrets } from './redact';
@@ -99,7 +99,7 @@ export class ServiceAccountTokenProvider implements AccessTokenSource {
       } catch (err) {
         const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs;
         if (!(err instanceof TokenExchangeError) || !err.retryable || attempt + 1 >= this.backoff.maxAttempts) throw err;
-        await sleep(backoffDelayMs(attempt, this.backoff, retryAfterMs));
+        await sleep(retryDelayMs(attempt, this.backoff, retryAfterMs));
       }
     }
   }

@@ -5,6 +5,8 @@
  *
  * Only `/groups/{groupId}/…` routes: a service principal has no My workspace (B2, B7-1).
  */
+import { backoffDelay } from '../../common/backoff';
+import type { PowerBiColumn } from '../../common/powerbi-columns';
 import type { DatasetPacer } from './pacer';
 import {
   PowerBiRateLimitedError,
@@ -13,7 +15,7 @@ import {
   parsePowerBiError,
   redact,
 } from './errors';
-import { HttpNetworkError, backoffMs, headerValue, parseRetryAfterMs, sendHttp, sleep as realSleep, trimBase, type HttpReply } from '../http';
+import { HttpNetworkError, headerValue, parseRetryAfterMs, sendHttp, sleep as realSleep, trimBase, type HttpReply } from '../http';
 
 /** The documented per-request cap (B4); the client never sends more. */
 export const MAX_ROWS_PER_REQUEST = 10_000;
@@ -24,13 +26,8 @@ export interface PowerBiTokenSource {
   invalidate(staleToken?: string): void;
 }
 
-export type PowerBiDataType = 'Int64' | 'Double' | 'Boolean' | 'DateTime' | 'String' | 'Decimal';
+export type { PowerBiColumn, PowerBiDataType } from '../../common/powerbi-columns';
 export type PowerBiRetention = 'None' | 'basicFIFO';
-
-export interface PowerBiColumn {
-  name: string;
-  dataType: PowerBiDataType | string;
-}
 
 export interface PowerBiMeasure {
   name: string;
@@ -72,8 +69,11 @@ export interface PowerBiDataset {
 
 export interface PowerBiTableInfo {
   name: string;
-  /** Absent when the service lists names only (whether it sends columns is unverified). */
-  columns?: PowerBiColumn[];
+  /**
+   * Absent when the service lists names only (whether it sends columns is unverified). Types as the
+   * service spells them (the docs' sample writes `bool`), so plain text rather than PowerBiDataType.
+   */
+  columns?: { name: string; dataType: string }[];
 }
 
 export interface PowerBiRequestEvent {
@@ -217,7 +217,7 @@ export class PowerBiClient {
         created = await this.createDataset(definition, retention);
       } catch (err) {
         if (!(err instanceof PowerBiUnavailableError) || attempt >= this.maxAttempts) throw err;
-        await this.sleep(backoffMs(attempt - 1, this.retryBaseMs, 30_000, this.random));
+        await this.sleep(backoffDelay(attempt - 1, { baseMs: this.retryBaseMs, maxMs: 30_000, jitter: 'equal' }, this.random));
         continue;
       }
       const winner = await this.findDatasetByName(definition.name);
@@ -238,7 +238,7 @@ export class PowerBiClient {
 
   async getTables(datasetId: string): Promise<PowerBiTableInfo[]> {
     const reply = await this.call({ method: 'GET', path: `${this.datasetPath(datasetId)}/tables` });
-    return valueArray<{ name: string; columns?: PowerBiColumn[] }>(reply).map((t) =>
+    return valueArray<PowerBiTableInfo>(reply).map((t) =>
       Array.isArray(t.columns) ? { name: t.name, columns: t.columns.map((c) => ({ name: c.name, dataType: c.dataType })) } : { name: t.name },
     );
   }
@@ -312,7 +312,7 @@ export class PowerBiClient {
         if (c.retryTransient === false || failures >= this.maxAttempts) {
           throw new PowerBiUnavailableError(`Power BI ${label} failed after ${failures} attempt(s): ${err.message}`);
         }
-        await this.sleep(backoffMs(failures - 1, this.retryBaseMs, 30_000, this.random));
+        await this.sleep(backoffDelay(failures - 1, { baseMs: this.retryBaseMs, maxMs: 30_000, jitter: 'equal' }, this.random));
         continue;
       } finally {
         release?.();
@@ -330,7 +330,7 @@ export class PowerBiClient {
       if (reply.status === 429) {
         const asked = parseRetryAfterMs(headerValue(reply.headers, 'retry-after'));
         // Retry-After is whole seconds; 0 or garbage must not turn into a hot loop.
-        const base = asked !== undefined ? Math.max(1000, asked) : backoffMs(rateLimitHits, Math.max(this.retryBaseMs, 1000), 60_000, this.random);
+        const base = asked !== undefined ? Math.max(1000, asked) : backoffDelay(rateLimitHits, { baseMs: Math.max(this.retryBaseMs, 1000), maxMs: 60_000, jitter: 'equal' }, this.random);
         // A little extra on top spreads workers that were all told the same second.
         const waitMs = Math.round(base + this.random() * Math.min(1000, base * 0.1));
         rateLimitHits++;
@@ -357,7 +357,7 @@ export class PowerBiClient {
             requestIdOf(reply),
           );
         }
-        await this.sleep(backoffMs(failures - 1, this.retryBaseMs, 30_000, this.random));
+        await this.sleep(backoffDelay(failures - 1, { baseMs: this.retryBaseMs, maxMs: 30_000, jitter: 'equal' }, this.random));
         continue;
       }
 

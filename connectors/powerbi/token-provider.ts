@@ -3,8 +3,9 @@
  * token in this grant, so "renewing" means asking again with the secret, shortly before expiry, and once
  * more whenever the API says the token it got is dead.
  */
+import { backoffDelay } from '../../common/backoff';
 import { PowerBiAuthError, PowerBiUnavailableError, parseAadError, redact } from './errors';
-import { HttpNetworkError, backoffMs, headerValue, parseRetryAfterMs, sendHttp, sleep as realSleep, trimBase, type HttpReply } from '../http';
+import { HttpNetworkError, headerValue, parseRetryAfterMs, sendHttp, sleep as realSleep, trimBase, type HttpReply } from '../http';
 import { TokenCache, type CachedToken } from '../token-cache';
 
 export const POWER_BI_AUTHORITY = 'https://login.microsoftonline.com';
@@ -80,7 +81,7 @@ export class PowerBiTokenProvider {
       if ('token' in outcome) return outcome.token;
       if (attempt >= this.maxAttempts) throw outcome.error;
       // A hostile or confused Retry-After must not park a worker for long; a minute is plenty for AAD.
-      await this.sleep(Math.min(60_000, Math.max(outcome.retryAfterMs ?? 0, backoffMs(attempt - 1, this.retryBaseMs, 30_000))));
+      await this.sleep(Math.min(60_000, Math.max(outcome.retryAfterMs ?? 0, backoffDelay(attempt - 1, { baseMs: this.retryBaseMs, maxMs: 30_000, jitter: 'equal' }))));
     }
   }
 

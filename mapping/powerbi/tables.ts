@@ -28,11 +28,12 @@
  * - ChartOfAccounts: see the table below.
  */
 import type { FreshBooksEntity } from '../../common/freshbooks-entities';
+import type { PowerBiColumn, PowerBiDataType } from '../../common/powerbi-columns';
 import { EXPENSE_STATUS, INVOICE_STATUS, statusName } from '../freshbooks/status';
 import { isPlainObject, toInt64 } from '../freshbooks/values';
-import { dateAtMidnightUtc, type PowerBiDataType } from './values';
+import { dateAtMidnightUtc } from './values';
 
-export type { PowerBiDataType } from './values';
+export type { PowerBiColumn, PowerBiDataType } from '../../common/powerbi-columns';
 
 export type PowerBiTableKey =
   | 'Invoices'
@@ -43,11 +44,6 @@ export type PowerBiTableKey =
   | 'BillPayments'
   | 'Clients'
   | 'ChartOfAccounts';
-
-export interface PowerBiColumn {
-  name: string;
-  dataType: PowerBiDataType;
-}
 
 export interface PowerBiTableSpec {
   name: PowerBiTableKey;

@@ -8,9 +8,8 @@
  * - String: text of at most 4,000 UTF-16 code units, or Power BI rejects the whole POST.
  */
 import { normaliseDecimal } from '../freshbooks/decimal';
+import type { PowerBiDataType } from '../../common/powerbi-columns';
 import { isPlainObject, toBool, toDate, toInt64, toMoney, toStringValue } from '../freshbooks/values';
-
-export type PowerBiDataType = 'Int64' | 'Double' | 'Boolean' | 'DateTime' | 'String';
 
 /** Power BI's limit on one string value, counted in UTF-16 code units (JS string length). */
 export const POWERBI_MAX_STRING_LENGTH = 4000;

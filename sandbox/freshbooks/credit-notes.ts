@@ -21,7 +21,7 @@
  */
 import { dateToDay, dayToDate } from './clock';
 import { SandboxError } from './errors';
-import { linesTotals } from './ledger';
+import { linesTotals } from './doc-arithmetic';
 import type { AccountData, BaseRec, InvoiceLineRec } from './model';
 import { lineCents, money, qtyString, type TaxTable } from './money';
 import { parseInvoiceLines, type MutationContext } from './mutations';

@@ -98,7 +98,7 @@ export interface InvoiceRec extends BaseRec {
   po: string | null;
   notes: string;
   lines: InvoiceLineRec[];
-  /** Invoice-level `discount_value` percent string, when one was written (see ledger.linesTotals). */
+  /** Invoice-level `discount_value` percent string, when one was written (see doc-arithmetic.ts linesTotals). */
   discount?: string;
 }
 

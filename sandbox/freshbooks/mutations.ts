@@ -9,7 +9,7 @@
 import type { FreshBooksEntity } from '../../common/freshbooks-entities';
 import { dateToDay } from './clock';
 import { SandboxError } from './errors';
-import { percentMilli, settleInvoice } from './ledger';
+import { percentMilli, settleInvoice } from './doc-arithmetic';
 import { nextDocumentNumber } from './numbering';
 import type {
   AccountData,

@@ -14,7 +14,7 @@ import {
   invoicePaymentStatus,
   invoiceTotals,
   invoiceV3Status,
-} from './ledger';
+} from './doc-arithmetic';
 import type {
   AccountData,
   AccountRec,

@@ -6,7 +6,7 @@
  */
 import type { FreshBooksEntity } from '../../common/freshbooks-entities';
 import { FIRST_IDS, newTables, type AccountData, type BillLineRec, type Business, type InvoiceLineRec, type PaymentRec, type VisState } from './model';
-import { billTotals, invoiceTotals, settleInvoice } from './ledger';
+import { billTotals, invoiceTotals, settleInvoice } from './doc-arithmetic';
 import type { TaxTable } from './money';
 import { Prng } from './prng';
 import { skipSpringForwardGap, toNaiveSec } from './clock';

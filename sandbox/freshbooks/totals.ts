@@ -1,10 +1,10 @@
 /**
  * Ground truth for tests and the demo: per entity, how many records exist in each vis_state and what their
- * main amount sums to per currency, computed with the same arithmetic the renderers use (ledger.ts). A
+ * main amount sums to per currency, computed with the same arithmetic the renderers use (doc-arithmetic.ts). A
  * warehouse that holds the same rows must produce the same numbers to the cent.
  */
 import { ALL_FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../../common/freshbooks-entities';
-import { billTotals, invoiceTotals } from './ledger';
+import { billTotals, invoiceTotals } from './doc-arithmetic';
 import type { AccountData } from './model';
 import { centsToString, lineCents, type TaxTable } from './money';
 

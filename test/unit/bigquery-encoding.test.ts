@@ -6,7 +6,7 @@ import { BigQueryApiError, RowEncodingError, SchemaConflictError } from '../../c
 import { chunkInsertRows, encodeNdjson, INSERT_ALL_MAX_ROWS } from '../../connectors/bigquery/row-encoding';
 import { toBigQueryApiError, withRetry, DEFAULT_RETRY } from '../../connectors/bigquery/retry';
 import { canonicalType, columnsToAdd } from '../../connectors/bigquery/schema';
-import { backoffDelayMs, DEFAULT_BACKOFF, parseRetryAfterMs } from '../../connectors/google/backoff';
+import { retryDelayMs, DEFAULT_BACKOFF, parseRetryAfterMs } from '../../connectors/google/backoff';
 import { redactSecrets } from '../../connectors/google/redact';
 
 const cols: ColumnSpec[] = [
@@ -108,9 +108,9 @@ describe('error classification and backoff', () => {
     assert.equal(parseRetryAfterMs('2'), 2000);
     assert.equal(parseRetryAfterMs(new Date(Date.now() + 5000).toUTCString(), Date.now()) !== undefined, true);
     assert.equal(parseRetryAfterMs('soon'), undefined);
-    assert.equal(backoffDelayMs(0, DEFAULT_BACKOFF, 4000, () => 0), 4000);
-    assert.equal(backoffDelayMs(3, DEFAULT_BACKOFF, undefined, () => 1), 4000);
-    assert.equal(backoffDelayMs(20, DEFAULT_BACKOFF, undefined, () => 1), DEFAULT_BACKOFF.maxDelayMs);
-    assert.equal(backoffDelayMs(0, DEFAULT_BACKOFF, 10 * 3600_000), DEFAULT_BACKOFF.maxRetryAfterMs);
+    assert.equal(retryDelayMs(0, DEFAULT_BACKOFF, 4000, () => 0), 4000);
+    assert.equal(retryDelayMs(3, DEFAULT_BACKOFF, undefined, () => 1), 4000);
+    assert.equal(retryDelayMs(20, DEFAULT_BACKOFF, undefined, () => 1), DEFAULT_BACKOFF.maxDelayMs);
+    assert.equal(retryDelayMs(0, DEFAULT_BACKOFF, 10 * 3600_000), DEFAULT_BACKOFF.maxRetryAfterMs);
   });
 });

@@ -3,8 +3,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { backoffDelay } from '../../common/backoff';
 import { parseFreshBooksError, parseRetryAfterMs, TokenBucketBudget } from '../../connectors/freshbooks';
-import { backoffMs } from '../../connectors/freshbooks/http';
 
 describe('TokenBucketBudget', () => {
   it('lets a burst through, then paces at the configured rate', async () => {
@@ -55,10 +55,10 @@ describe('Retry-After and backoff', () => {
   });
 
   it('backs off exponentially with jitter inside [half, full] of the step, capped', () => {
-    assert.equal(backoffMs(0, 100, 10_000, () => 0), 50);
-    assert.equal(backoffMs(0, 100, 10_000, () => 1), 100);
-    assert.equal(backoffMs(3, 100, 10_000, () => 0.5), 600);
-    assert.equal(backoffMs(20, 100, 10_000, () => 1), 10_000);
+    assert.equal(backoffDelay(0, { baseMs: 100, maxMs: 10_000, jitter: 'equal' }, () => 0), 50);
+    assert.equal(backoffDelay(0, { baseMs: 100, maxMs: 10_000, jitter: 'equal' }, () => 1), 100);
+    assert.equal(backoffDelay(3, { baseMs: 100, maxMs: 10_000, jitter: 'equal' }, () => 0.5), 600);
+    assert.equal(backoffDelay(20, { baseMs: 100, maxMs: 10_000, jitter: 'equal' }, () => 1), 10_000);
   });
 });
 
@@ -91,7 +91,7 @@ describe('parseFreshBooksError', () => {
     });
   });
 
-  it('reads the ledger and projects shapes too', () => {
+  it('reads the ledger-accounts and projects error shapes too', () => {
     assert.equal(parseFreshBooksError({ errors: { message: 'Bad', status: 422, details: [{ reason: '1004', metadata: {} }] } })?.errno, 1004);
     const proj = parseFreshBooksError({ errno: 2001, error: { started_at: 'field required' } });
     assert.equal(proj?.errno, 2001);

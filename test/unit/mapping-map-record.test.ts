@@ -431,7 +431,7 @@ describe('mapRecord: every entity', () => {
 
 describe('mapRecord: invoices', () => {
   test('numeric status is resolved to a readable name, with the code kept', () => {
-    const names: Record<number, string> = { 0: 'disputed', 1: 'draft', 2: 'sent', 3: 'viewed', 4: 'paid', 5: 'auto_paid', 6: 'retry', 7: 'failed', 8: 'partial' };
+    const names: Record<number, string> = { 0: 'disputed', 1: 'draft', 2: 'sent', 3: 'viewed', 4: 'paid', 5: 'auto-paid', 6: 'retry', 7: 'failed', 8: 'partial' };
     for (const [code, name] of Object.entries(names)) {
       const row = only(mapRecord('invoices', invoice({ status: Number(code) }), ctx), 'invoices');
       assert.equal(row.status, name);
