@@ -1,17 +1,13 @@
 import { Context } from '@temporalio/activity';
 import { asOutcome, BigCommerceOrderStore, BigCommerceRecordMap, type OrderEvent, type OrderOutcome } from '../db/bigcommerce-orders';
 import { OrderLeases } from '../db/order-leases';
-import type { CaptureToRecord, InvoiceRef, OrderReading, RefundToApply } from '../workflows/order-types';
+import type { OrderRef } from '../contracts/activities';
+import type { CaptureToRecord, InvoiceRef, OrderReading, RefundToApply } from '../contracts/order';
 import { ConnectionRuntime } from './connection-runtime';
 import type { ActivityDeps } from './deps';
 import { translated } from './failures';
 import { keepAlive } from './heartbeat';
 import { OrderSteps } from './order-steps';
-
-interface OrderRef {
-  connectionId: string;
-  orderId: number;
-}
 
 /** How long a step waits for the store sweep to finish the same order before its attempt fails and is retried. */
 const LEASE_WAIT_MS = 60_000;

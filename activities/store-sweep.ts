@@ -3,7 +3,7 @@ import { BigCommerceOrderStore, BigCommerceRecordMap, type OrderEvent, type Orde
 import { OrderLeases } from '../db/order-leases';
 import { Workflows } from '../temporal/workflow-starts';
 import { blankOutcome, OrderLedger } from '../workflows/order-pass';
-import type { StorePollInput, StoreSweepResult, SweptOrder } from '../workflows/order-types';
+import type { StorePollInput, StoreSweepResult, SweptOrder } from '../contracts/store';
 import { ConnectionRuntime } from './connection-runtime';
 import type { ActivityDeps } from './deps';
 import { translated } from './failures';

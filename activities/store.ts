@@ -2,7 +2,7 @@ import { getClient } from '@temporalio/activity';
 import { HOOK_SECRET_HEADER, type BcHook } from '../connectors/bigcommerce';
 import { BigCommerceRecordMap } from '../db/bigcommerce-orders';
 import { Workflows } from '../temporal/workflow-starts';
-import type { HookCheck, StorePollInput, StorePollResult } from '../workflows/order-types';
+import type { HookCheck, StorePollInput, StorePollResult } from '../contracts/store';
 import { ConnectionRuntime, type BigCommerceStoreConfig } from './connection-runtime';
 import type { ActivityDeps } from './deps';
 import { translated } from './failures';

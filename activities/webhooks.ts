@@ -1,7 +1,7 @@
 import { FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../common/freshbooks-entities';
 import { FreshBooksApiError, type FreshBooksCallback } from '../connectors/freshbooks';
 import { WebhookCallbackStore } from '../db/webhook-callbacks';
-import type { WebhookCheck } from '../workflows/types';
+import type { WebhookCheck } from '../contracts/sync';
 import { ConnectionRuntime } from './connection-runtime';
 import type { ActivityDeps } from './deps';
 import { translated } from './failures';

@@ -1,87 +1,17 @@
 import {
-  allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, patched, proxyActivities, setHandler, uuid4, workflowInfo,
+  allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, uuid4, workflowInfo,
   ApplicationFailure, ActivityFailure,
 } from '@temporalio/workflow';
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
-import type { Activities } from '../activities';
-import { MAX_PASS_READS, noteRead, readWhole, startReading, type PassReading } from './pass-reading';
+import type { Activities } from '../contracts/activities';
+import {
+  checkWebhooksSignal, maintenanceSignal, pauseSignal, redeliverSignal, requestSyncSignal, statusQuery, stopSignal, webhookChangesSignal,
+  webhookVerifierSignal, type ConnectionState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus, type RunPosition,
+} from '../contracts/connection';
 import type {
-  EntityRunStats, MaintenanceRequest, RedeliverRequest, RunSummary, SyncPagesResult, SyncPass, SyncPlan, SyncRequest, WebhookChange,
-} from './types';
-
-/**
- * One long-running workflow per connection: wait for the (jittered) poll timer or a request, read
- * each entity's changes page batch by page batch, deliver them, remember the cursor. A full
- * reconciliation runs periodically to catch deletes and anything the incremental filter missed.
- * Records never enter history: activities take ids and cursors and return counts.
- */
-export const requestSyncSignal = defineSignal<[SyncRequest]>('requestSync');
-export const redeliverSignal = defineSignal<[RedeliverRequest]>('redeliver');
-export const pauseSignal = defineSignal<[paused: boolean]>('pause');
-export const stopSignal = defineSignal('stop');
-/** A verified FreshBooks webhook: ids only. Bursts coalesce per record before anything is fetched. */
-export const webhookChangesSignal = defineSignal<[WebhookChange[]]>('webhookChanges');
-/** FreshBooks posted a callback's verifier (stored sealed by the API); confirm it. */
-export const webhookVerifierSignal = defineSignal<[callbackId: number]>('webhookVerifier');
-export const checkWebhooksSignal = defineSignal('checkWebhooks');
-export const maintenanceSignal = defineSignal<[MaintenanceRequest]>('maintenance');
-export const statusQuery = defineQuery<ConnectionWorkflowStatus>('status');
-
-export interface StreamCursor {
-  since?: string;
-}
-
-/** Where an unfinished run stands, so continue-as-new or a new worker picks up at the same page. */
-interface RunPosition {
-  summary: RunSummary;
-  entityIndex: number;
-  passIndex: number;
-  page: number;
-  maxUpdatedAt?: string;
-  /** What the current pass's pages reported so far (pass-reading.ts). */
-  reading?: PassReading;
-}
-
-export interface ConnectionState {
-  cursors: Partial<Record<FreshBooksEntity, StreamCursor>>;
-  lastFullSyncAt?: number;
-  lastRun?: RunSummary;
-  pending: SyncRequest[];
-  redeliveries: RedeliverRequest[];
-  position?: RunPosition;
-  paused: boolean;
-  consecutiveFailures: number;
-  /** Webhook changes not yet delivered, one per record (later events for a record replace earlier ones). */
-  changes: Record<string, WebhookChange>;
-  verifications: number[];
-  webhookCheckDue: boolean;
-  maintenance: MaintenanceRequest[];
-  webhookStats: WebhookStats;
-}
-
-export interface WebhookStats {
-  received: number;
-  delivered: number;
-  batches: number;
-  lastBatchAt?: string;
-  lastError?: string;
-}
-
-export interface ConnectionWorkflowInput {
-  connectionId: string;
-  state?: ConnectionState;
-}
-
-export interface ConnectionWorkflowStatus {
-  connectionId: string;
-  phase: 'waiting' | 'syncing' | 'paused' | 'needs_reauth' | 'backing_off' | 'schema_mismatch';
-  cursors: ConnectionState['cursors'];
-  lastRun?: RunSummary;
-  currentRun?: { summary: RunSummary; entity?: FreshBooksEntity; page: number };
-  nextPollAt?: string;
-  consecutiveFailures: number;
-  webhooks: WebhookStats & { pending: number };
-}
+  EntityRunStats, MaintenanceRequest, RedeliverRequest, RunSummary, SyncPagesResult, SyncPass, SyncPlan, SyncRequest,
+} from '../contracts/sync';
+import { MAX_PASS_READS, noteRead, readWhole, startReading } from './pass-reading';
 
 const PAGES_PER_ACTIVITY = 10;
 /** Webhook changes fetched and delivered per activity. */
@@ -100,6 +30,12 @@ const acts = proxyActivities<Activities>({
   },
 });
 
+/**
+ * One long-running workflow per connection: wait for the (jittered) poll timer or a request, read
+ * each entity's changes page batch by page batch, deliver them, remember the cursor. A full
+ * reconciliation runs periodically to catch deletes and anything the incremental filter missed.
+ * Records never enter history: activities take ids and cursors and return counts.
+ */
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<void> {
   const { connectionId } = input;
   const state: ConnectionState = { ...freshState(), ...input.state };

@@ -1,26 +1,9 @@
 import {
-  ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo,
+  ActivityFailure, ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { OrderOutcome } from '../db/bigcommerce-orders';
+import type { Activities } from '../contracts/activities';
+import { orderChangedSignal, orderStatusQuery, type OrderOutcome, type OrderWorkflowInput, type OrderWorkflowStatus } from '../contracts/order';
 import { blankOutcome, OrderLedger, type OrderCalls } from './order-pass';
-import type { OrderHint, OrderWorkflowInput } from './order-types';
-
-/**
- * `order/<store>/<orderId>`: one paid BigCommerce order becomes exactly one FreshBooks invoice (its
- * number is the order number, looked up before creating), marked sent, with one payment per captured
- * transaction and one credit note per refund, applied one at a time and in order. Webhooks and the poll
- * only say "look again"; every pass reads the order afresh and does what is still missing. The workflow
- * lingers a little to absorb bursts of duplicate events, then ends; the next event starts a new run,
- * which resumes from the saved outcome.
- */
-export const orderChangedSignal = defineSignal<[OrderHint]>('orderChanged');
-export const orderStatusQuery = defineQuery<OrderWorkflowStatus>('orderStatus');
-
-export interface OrderWorkflowStatus extends OrderOutcome {
-  phase: 'working' | 'waiting' | 'backing_off';
-  hints: number;
-}
 
 /** How long a finished order waits for more events before the run ends. */
 const LINGER_MS = 60_000;
@@ -35,6 +18,14 @@ const acts = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: [...NEEDS_PERSON, 'NeedsReauth'] },
 });
 
+/**
+ * `order/<store>/<orderId>`: one paid BigCommerce order becomes exactly one FreshBooks invoice (its
+ * number is the order number, looked up before creating), marked sent, with one payment per captured
+ * transaction and one credit note per refund, applied one at a time and in order. Webhooks and the poll
+ * only say "look again"; every pass reads the order afresh and does what is still missing. The workflow
+ * lingers a little to absorb bursts of duplicate events, then ends; the next event starts a new run,
+ * which resumes from the saved outcome.
+ */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOutcome> {
   const { connectionId, orderId, carried } = input;
   const ref = { connectionId, orderId };

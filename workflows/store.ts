@@ -1,56 +1,11 @@
 import {
-  ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, patched, proxyActivities, setHandler, workflowInfo,
+  ActivityFailure, ApplicationFailure, condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { HookCheck } from './order-types';
-
-/**
- * `store/<id>` of a BigCommerce store connection: keeps the store's hooks in place (BigCommerce deactivates
- * them after failed deliveries or 90 idle days) and, on a schedule, sweeps orders modified since the
- * last sweep (`min_date_modified`, oldest change first), so an order whose webhook was lost is still
- * invoiced. The sweep works each page of orders in one activity (a backlog of thousands is thousands
- * of passes, not thousands of workflows) and hands what it cannot finish to the order's own workflow,
- * which webhooks start too. This history records, page by page, what became of each order swept.
- */
-export const storeSyncSignal = defineSignal('storeSync');
-export const storeStopSignal = defineSignal('storeStop');
-/** Runs started under the old id (`connection/<id>`, before 2026-11-22) are stopped by this name. */
-export const legacyStopSignal = defineSignal('stop');
-/** Paused or resumed (the connection's status in Postgres says which): read the plan again now. */
-export const storePlanChangedSignal = defineSignal('storePlanChanged');
-/** A store customer changed: bring its FreshBooks client (if it has one) in line. */
-export const customerChangedSignal = defineSignal<[customerId: number]>('customerChanged');
-export const storeStatusQuery = defineQuery<StoreWorkflowStatus>('storeStatus');
-
-export interface StoreCursor {
-  since?: string;
-  seenAtSince: number[];
-}
-
-export interface StoreWorkflowInput {
-  connectionId: string;
-  cursor?: StoreCursor;
-  polls?: number;
-  /** What the previous run had acknowledged and not yet acted on, carried through continue-as-new. */
-  carried?: StoreCarried;
-}
-
-export interface StoreCarried {
-  syncRequested: boolean;
-  customers: number[];
-  nextSweepAt: number;
-}
-
-export interface StoreWorkflowStatus {
-  connectionId: string;
-  phase: 'polling' | 'waiting' | 'paused';
-  cursor: StoreCursor;
-  polls: number;
-  lastPoll?: { at: string; signalled: number; worked?: number; pages?: number };
-  hooks?: HookCheck & { error?: string };
-  lastError?: string;
-  clientsAligned: number;
-}
+import type { Activities } from '../contracts/activities';
+import {
+  customerChangedSignal, legacyStopSignal, storePlanChangedSignal, storeStatusQuery, storeStopSignal, storeSyncSignal,
+  type StoreWorkflowInput, type StoreWorkflowStatus,
+} from '../contracts/store';
 
 /** Runs that began before the sweep worked orders itself replay the old sweep. */
 const SWEEP_WORKS_ORDERS = 'sweep-works-orders';
@@ -61,6 +16,14 @@ const acts = proxyActivities<Activities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 6, nonRetryableErrorTypes: ['SourceAuth', 'SourceRejected', 'ConnectionNotFound'] },
 });
 
+/**
+ * `store/<id>` of a BigCommerce store connection: keeps the store's hooks in place (BigCommerce deactivates
+ * them after failed deliveries or 90 idle days) and, on a schedule, sweeps orders modified since the
+ * last sweep (`min_date_modified`, oldest change first), so an order whose webhook was lost is still
+ * invoiced. The sweep works each page of orders in one activity (a backlog of thousands is thousands
+ * of passes, not thousands of workflows) and hands what it cannot finish to the order's own workflow,
+ * which webhooks start too. This history records, page by page, what became of each order swept.
+ */
 export async function storeWorkflow(input: StoreWorkflowInput): Promise<void> {
   const { connectionId } = input;
   const status: StoreWorkflowStatus = { connectionId, phase: 'polling', cursor: input.cursor ?? { seenAtSince: [] }, polls: input.polls ?? 0, clientsAligned: 0 };
