@@ -2,7 +2,7 @@ import { Context, getClient } from '@temporalio/activity';
 import { BigCommerceOrderStore, BigCommerceRecordMap, type OrderEvent, type OrderOutcome } from '../db/bigcommerce-orders';
 import { OrderLeases } from '../db/order-leases';
 import { Workflows } from '../temporal/workflow-starts';
-import { blankOutcome, OrderLedger } from '../workflows/order-pass';
+import { blankOutcome, OrderLedger } from '../domain/order-pass';
 import type { StorePollInput, StoreSweepResult, SweptOrder } from '../contracts/store';
 import { ConnectionRuntime } from './connection-runtime';
 import type { ActivityDeps } from './deps';
@@ -23,7 +23,7 @@ const PAGE_BUDGET_MS = 120_000;
 
 /**
  * The sweep works the backlog itself: one activity per page of 250 orders, each order's pass
- * (workflows/order-pass.ts, the order workflow's own) run here while this attempt holds the order's
+ * (domain/order-pass.ts, the order workflow's own) run here while this attempt holds the order's
  * lease (taken for the page in one statement, let go with each order's saved outcome). A workflow per
  * order would cost ~7 workflow tasks per order on top of the API calls, and a backlog is many orders. What the batch cannot finish at the first try goes to the order's
  * own workflow, which owns retries, backoff and asking a person: an order whose workflow holds the

@@ -3,7 +3,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../contracts/activities';
 import { orderChangedSignal, orderStatusQuery, type OrderOutcome, type OrderWorkflowInput, type OrderWorkflowStatus } from '../contracts/order';
-import { blankOutcome, OrderLedger, type OrderCalls } from './order-pass';
+import { blankOutcome, OrderLedger, type OrderCalls } from '../domain/order-pass';
 
 /** How long a finished order waits for more events before the run ends. */
 const LINGER_MS = 60_000;
