@@ -1,6 +1,5 @@
 import {
   allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, uuid4, workflowInfo,
-  ApplicationFailure, ActivityFailure,
 } from '@temporalio/workflow';
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
 import type { Activities } from '../contracts/activities';
@@ -8,9 +7,11 @@ import {
   checkWebhooksSignal, maintenanceSignal, pauseSignal, redeliverSignal, requestSyncSignal, statusQuery, stopSignal, webhookChangesSignal,
   webhookVerifierSignal, type ConnectionState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus, type RunPosition,
 } from '../contracts/connection';
+import { NON_RETRYABLE_FAILURES, type FailureType } from '../contracts/failures';
 import type {
   EntityRunStats, MaintenanceRequest, RedeliverRequest, RunSummary, SyncPagesResult, SyncPass, SyncPlan, SyncRequest,
 } from '../contracts/sync';
+import { describeFailure } from './activity-failure';
 import { MAX_PASS_READS, noteRead, readWhole, startReading } from './pass-reading';
 
 const PAGES_PER_ACTIVITY = 10;
@@ -19,14 +20,14 @@ const CHANGES_PER_ACTIVITY = 500;
 const MAX_HISTORY_EVENTS = 1_500;
 
 /** Failures only a person can clear (re-authorize, align the schema): wait for them, don't back off and retry. */
-const STOPPING_FAILURES = ['NeedsReauth', 'SchemaMismatch'];
+const STOPPING_FAILURES: readonly string[] = ['NeedsReauth', 'SchemaMismatch'] satisfies FailureType[];
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '30s',
   retry: {
     initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 8,
-    nonRetryableErrorTypes: [...STOPPING_FAILURES, 'InvalidServiceAccountKey', 'SchemaConflict', 'ConnectionNotFound', 'DestinationRejected', 'DestinationAuth'],
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
   },
 });
 
@@ -354,10 +355,4 @@ function isFullDue(state: ConnectionState, plan: SyncPlan): boolean {
 /** ±10% so connections created together do not poll together. Math.random is seeded per run: replay-safe. */
 function jittered(ms: number): number {
   return Math.round(ms * (0.9 + Math.random() * 0.2));
-}
-
-function describeFailure(err: unknown): { type?: string; message: string } {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) return { type: cause.type ?? undefined, message: cause.message };
-  return { message: err instanceof Error ? err.message : String(err) };
 }

@@ -1,11 +1,11 @@
-import {
-  ActivityFailure, ApplicationFailure, condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo,
-} from '@temporalio/workflow';
+import { condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../contracts/activities';
+import { NON_RETRYABLE_FAILURES } from '../contracts/failures';
 import {
   customerChangedSignal, legacyStopSignal, storePlanChangedSignal, storeStatusQuery, storeStopSignal, storeSyncSignal,
   type StoreWorkflowInput, type StoreWorkflowStatus,
 } from '../contracts/store';
+import { describeFailure } from './activity-failure';
 
 /** Runs that began before the sweep worked orders itself replay the old sweep. */
 const SWEEP_WORKS_ORDERS = 'sweep-works-orders';
@@ -13,7 +13,7 @@ const SWEEP_WORKS_ORDERS = 'sweep-works-orders';
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '30s',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 6, nonRetryableErrorTypes: ['SourceAuth', 'SourceRejected', 'ConnectionNotFound'] },
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 6, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
 });
 
 /**
@@ -58,7 +58,7 @@ export async function storeWorkflow(input: StoreWorkflowInput): Promise<void> {
         try {
           if (await acts.alignClient({ connectionId, customerId: id })) status.clientsAligned++;
         } catch (err) {
-          status.lastError = message(err);
+          status.lastError = describeFailure(err).message;
         }
       }
     }
@@ -70,13 +70,13 @@ export async function storeWorkflow(input: StoreWorkflowInput): Promise<void> {
         status.hooks = await acts.ensureStoreHooks(connectionId);
       } catch (err) {
         // Polling still finds every order; the hooks are tried again at the next sweep.
-        status.hooks = { scopes: [], created: 0, reactivated: 0, updated: 0, error: message(err) };
+        status.hooks = { scopes: [], created: 0, reactivated: 0, updated: 0, error: describeFailure(err).message };
       }
       try {
         await sweep(plan.backfillSince);
         delete status.lastError;
       } catch (err) {
-        status.lastError = message(err);
+        status.lastError = describeFailure(err).message;
       }
     }
     status.phase = active ? 'waiting' : 'paused';
@@ -140,9 +140,4 @@ export async function storeWorkflow(input: StoreWorkflowInput): Promise<void> {
     status.polls++;
     status.lastPoll = { at: new Date().toISOString(), signalled };
   }
-}
-
-function message(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure || cause instanceof Error ? cause.message : String(err);
 }
