@@ -1,4 +1,4 @@
-import { ApplicationFailure, getClient } from '@temporalio/activity';
+import { getClient } from '@temporalio/activity';
 import { BigCommerceClient } from '../connectors/bigcommerce';
 import { FreshBooksCallbacks, FreshBooksClient, FreshBooksWriter, type TokenSource } from '../connectors/freshbooks';
 import { ServiceAccountTokenProvider, parseServiceAccountKey } from '../connectors/google';
@@ -11,7 +11,7 @@ import type { BigQueryDestinationConfig } from './destinations/bigquery-writes';
 import { PowerBiDestination, PowerBiSessions, type PowerBiDestinationConfig } from './destinations/powerbi';
 import type { Destination } from './destinations/types';
 import type { ActivityDeps } from './deps';
-import { needsReauth } from './failures';
+import { failure, needsReauth } from './failure-casting';
 
 export type DestinationConfig = BigQueryDestinationConfig | PowerBiDestinationConfig;
 export type Connection = ConnectionRecord<DestinationConfig>;
@@ -39,7 +39,7 @@ export class ConnectionRuntime {
 
   async connection(connectionId: string): Promise<Connection> {
     const c = await this.deps.connections.get<DestinationConfig>(connectionId);
-    if (!c) throw ApplicationFailure.nonRetryable(`connection ${connectionId} not found`, 'ConnectionNotFound');
+    if (!c) throw failure('ConnectionNotFound', `connection ${connectionId} not found`);
     return c;
   }
 
@@ -60,7 +60,7 @@ export class ConnectionRuntime {
 
   async storeConnection(connectionId: string): Promise<StoreConnection> {
     const c = await this.deps.connections.get<BigCommerceStoreConfig>(connectionId);
-    if (!c || c.kind !== 'bigcommerce_freshbooks') throw ApplicationFailure.nonRetryable(`store connection ${connectionId} not found`, 'ConnectionNotFound');
+    if (!c || c.kind !== 'bigcommerce_freshbooks') throw failure('ConnectionNotFound', `store connection ${connectionId} not found`);
     return c;
   }
 
@@ -72,7 +72,7 @@ export class ConnectionRuntime {
 
   async storeSecret(c: StoreConnection): Promise<BigCommerceStoreSecret> {
     const cred = await this.deps.credentials.get<BigCommerceStoreSecret>(c.destination.credentialId);
-    if (!cred) throw ApplicationFailure.nonRetryable(`BigCommerce credential of ${c.id} is missing`, 'ConnectionNotFound');
+    if (!cred) throw failure('ConnectionNotFound', `BigCommerce credential of ${c.id} is missing`);
     return cred.secret;
   }
 

@@ -1,6 +1,6 @@
 import { refreshGrant, FreshBooksInvalidGrantError } from '../connectors/freshbooks';
 import type { FreshBooksGrantSecret } from '../db/credentials';
-import type { RefreshResult } from '../workflows/types';
+import type { RefreshResult } from '../contracts/credential';
 import type { ActivityDeps } from './deps';
 
 /** Activities of the credential workflow, the only code that rotates a FreshBooks refresh token. */

@@ -1,3 +1,4 @@
+import type { Activities } from '../contracts/activities';
 import { ConnectionRuntime } from './connection-runtime';
 import type { ActivityDeps } from './deps';
 import { freshbooksGrantActivities } from './freshbooks-grant';
@@ -7,7 +8,8 @@ import { storeSweepActivities } from './store-sweep';
 import { syncActivities } from './sync';
 import { webhookActivities } from './webhooks';
 
-export function createActivities(deps: ActivityDeps) {
+/** Every activity, as contracts/activities.ts promises them to the workflows. */
+export function createActivities(deps: ActivityDeps): Activities {
   const runtime = new ConnectionRuntime(deps);
   return {
     ...freshbooksGrantActivities(deps), ...syncActivities(deps, runtime), ...webhookActivities(deps, runtime),
@@ -15,5 +17,4 @@ export function createActivities(deps: ActivityDeps) {
   };
 }
 
-export type Activities = ReturnType<typeof createActivities>;
 export type { ActivityDeps };

@@ -11,7 +11,7 @@ import {
   capturesToRecord, invoiceDecision, microsToAmount, orderToInvoice, paymentType, REFUNDED_STATUS_IDS, refundsToApply, tenderLabel, toMicros,
   type BcCoupon, type BcOrder, type BcOrderProduct, type BcRefund, type BcTransaction,
 } from '../mapping/bigcommerce';
-import type { CaptureToRecord, InvoiceRef, OrderReading, RefundToApply } from '../workflows/order-types';
+import type { CaptureToRecord, InvoiceRef, OrderReading, RefundToApply } from '../contracts/order';
 
 /** The order's own figures do not add up (or FreshBooks refuses it): a person has to look. */
 export class OrderRefusedError extends Error {

@@ -1,17 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { asOutcome, BigCommerceOrderStore, BigCommerceRecordMap, type OrderEvent, type OrderOutcome } from '../db/bigcommerce-orders';
 import { OrderLeases } from '../db/order-leases';
-import type { CaptureToRecord, InvoiceRef, OrderReading, RefundToApply } from '../workflows/order-types';
+import type { OrderRef } from '../contracts/activities';
+import type { CaptureToRecord, InvoiceRef, OrderReading, RefundToApply } from '../contracts/order';
 import { ConnectionRuntime } from './connection-runtime';
 import type { ActivityDeps } from './deps';
-import { translated } from './failures';
 import { keepAlive } from './heartbeat';
 import { OrderSteps } from './order-steps';
-
-interface OrderRef {
-  connectionId: string;
-  orderId: number;
-}
 
 /** How long a step waits for the store sweep to finish the same order before its attempt fails and is retried. */
 const LEASE_WAIT_MS = 60_000;
@@ -35,10 +30,10 @@ export function orderActivities(deps: ActivityDeps, runtime = new ConnectionRunt
 
   /** Heartbeats while the step waits out a rate limit, so a killed worker's step is retried in seconds, not minutes. */
   const step = <T>(connectionId: string, fn: (s: OrderSteps, storeHash: string) => Promise<T>): Promise<T> =>
-    translated(() => keepAlive(async () => {
+    keepAlive(async () => {
       const s = await steps(connectionId);
       return fn(s.steps, s.storeHash);
-    }));
+    });
   /** A step that may create something: only while this attempt holds the order (the sweep may be working it too). */
   const exclusive = <T>(ref: OrderRef, fn: (s: OrderSteps) => Promise<T>): Promise<T> =>
     step(ref.connectionId, (s, storeHash) => leases.hold(storeHash, ref.orderId, attemptHolder(), () => fn(s), LEASE_WAIT_MS));

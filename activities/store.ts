@@ -2,10 +2,9 @@ import { getClient } from '@temporalio/activity';
 import { HOOK_SECRET_HEADER, type BcHook } from '../connectors/bigcommerce';
 import { BigCommerceRecordMap } from '../db/bigcommerce-orders';
 import { Workflows } from '../temporal/workflow-starts';
-import type { HookCheck, StorePollInput, StorePollResult } from '../workflows/order-types';
+import type { HookCheck, StorePollInput, StorePollResult } from '../contracts/store';
 import { ConnectionRuntime, type BigCommerceStoreConfig } from './connection-runtime';
 import type { ActivityDeps } from './deps';
-import { translated } from './failures';
 import { keepAlive } from './heartbeat';
 
 /** The orders of a page still to work: all but those already worked at exactly the cursor, which the inclusive filter returns again. */
@@ -54,41 +53,37 @@ export function storeActivities(deps: ActivityDeps, runtime = new ConnectionRunt
    * every poll re-activates what it finds inactive; a hook with a stale header is corrected.
    */
   async function ensureStoreHooks(connectionId: string): Promise<HookCheck> {
-    return translated(async () => {
-      const c = await runtime.storeConnection(connectionId);
-      const bc = await runtime.bigcommerce(c);
-      const { hookSecret } = await runtime.storeSecret(c);
-      const destination = bigcommerceHookUri(deps.config.publicUrl, connectionId);
-      const headers = { [HOOK_SECRET_HEADER]: hookSecret };
-      const mine = (await bc.hooks()).filter((h) => h.destination === destination);
-      const out: HookCheck = { scopes: [], created: 0, reactivated: 0, updated: 0 };
-      for (const scope of STORE_HOOK_SCOPES) {
-        const hook = mine.find((h) => h.scope === scope);
-        if (!hook) {
-          await bc.createHook({ scope, destination, is_active: true, headers });
-          out.created++;
-        } else if (!hook.is_active || !sameHeaders(hook, headers)) {
-          if (!hook.is_active) out.reactivated++;
-          else out.updated++;
-          await bc.updateHook(hook.id, { is_active: true, headers });
-        }
-        out.scopes.push(scope);
+    const c = await runtime.storeConnection(connectionId);
+    const bc = await runtime.bigcommerce(c);
+    const { hookSecret } = await runtime.storeSecret(c);
+    const destination = bigcommerceHookUri(deps.config.publicUrl, connectionId);
+    const headers = { [HOOK_SECRET_HEADER]: hookSecret };
+    const mine = (await bc.hooks()).filter((h) => h.destination === destination);
+    const out: HookCheck = { scopes: [], created: 0, reactivated: 0, updated: 0 };
+    for (const scope of STORE_HOOK_SCOPES) {
+      const hook = mine.find((h) => h.scope === scope);
+      if (!hook) {
+        await bc.createHook({ scope, destination, is_active: true, headers });
+        out.created++;
+      } else if (!hook.is_active || !sameHeaders(hook, headers)) {
+        if (!hook.is_active) out.reactivated++;
+        else out.updated++;
+        await bc.updateHook(hook.id, { is_active: true, headers });
       }
-      await deps.connections.mergeStatusDetail(connectionId, { hooks: { ...out, checkedAt: new Date().toISOString() } });
-      return out;
-    });
+      out.scopes.push(scope);
+    }
+    await deps.connections.mergeStatusDetail(connectionId, { hooks: { ...out, checkedAt: new Date().toISOString() } });
+    return out;
   }
 
   async function removeStoreHooks(connectionId: string): Promise<number> {
-    return translated(async () => {
-      const c = await deps.connections.getIncludingDeleted<BigCommerceStoreConfig>(connectionId);
-      if (!c || c.kind !== 'bigcommerce_freshbooks') return 0;
-      const bc = await runtime.bigcommerce(c);
-      const destination = bigcommerceHookUri(deps.config.publicUrl, connectionId);
-      const mine = (await bc.hooks()).filter((h) => h.destination === destination);
-      for (const h of mine) await bc.deleteHook(h.id);
-      return mine.length;
-    });
+    const c = await deps.connections.getIncludingDeleted<BigCommerceStoreConfig>(connectionId);
+    if (!c || c.kind !== 'bigcommerce_freshbooks') return 0;
+    const bc = await runtime.bigcommerce(c);
+    const destination = bigcommerceHookUri(deps.config.publicUrl, connectionId);
+    const mine = (await bc.hooks()).filter((h) => h.destination === destination);
+    for (const h of mine) await bc.deleteHook(h.id);
+    return mine.length;
   }
 
   /**
@@ -96,21 +91,19 @@ export function storeActivities(deps: ActivityDeps, runtime = new ConnectionRunt
    * workflow. The workflows decide what the order needs; a re-signalled order does nothing new.
    */
   async function pollStoreOrders(input: StorePollInput): Promise<StorePollResult> {
-    return translated(async () => {
-      const c = await runtime.storeConnection(input.connectionId);
-      const bc = await runtime.bigcommerce(c);
-      const orders = await bc.listOrders({ ...(input.since ? { minDateModified: input.since } : {}), page: input.page, limit: POLL_PAGE });
-      const fresh = freshOrders(orders, input);
-      const wf = workflows();
-      const at = new Date().toISOString();
-      await keepAlive(async () => {
-        for (let i = 0; i < fresh.length; i += SIGNAL_CONCURRENCY) {
-          await Promise.all(fresh.slice(i, i + SIGNAL_CONCURRENCY).map((orderId) =>
-            wf.orderChanged({ connectionId: input.connectionId, storeHash: c.destination.storeHash, orderId }, { reason: 'poll', at })));
-        }
-      });
-      return { signalled: fresh.length, ...pageCursor(orders), more: orders.length === POLL_PAGE };
+    const c = await runtime.storeConnection(input.connectionId);
+    const bc = await runtime.bigcommerce(c);
+    const orders = await bc.listOrders({ ...(input.since ? { minDateModified: input.since } : {}), page: input.page, limit: POLL_PAGE });
+    const fresh = freshOrders(orders, input);
+    const wf = workflows();
+    const at = new Date().toISOString();
+    await keepAlive(async () => {
+      for (let i = 0; i < fresh.length; i += SIGNAL_CONCURRENCY) {
+        await Promise.all(fresh.slice(i, i + SIGNAL_CONCURRENCY).map((orderId) =>
+          wf.orderChanged({ connectionId: input.connectionId, storeHash: c.destination.storeHash, orderId }, { reason: 'poll', at })));
+      }
     });
+    return { signalled: fresh.length, ...pageCursor(orders), more: orders.length === POLL_PAGE };
   }
 
   /** What the store workflow needs from the connection's configuration. */
@@ -122,19 +115,17 @@ export function storeActivities(deps: ActivityDeps, runtime = new ConnectionRunt
 
   /** A changed store customer → its FreshBooks client, if an order already tied the two (never creates one). */
   async function alignClient(input: { connectionId: string; customerId: number }): Promise<boolean> {
-    return translated(async () => {
-      const clientId = await map.get(input.connectionId, 'client', `customer:${input.customerId}`);
-      if (clientId === null) return false;
-      const c = await runtime.storeConnection(input.connectionId);
-      const customer = await (await runtime.bigcommerce(c)).customer(input.customerId);
-      if (!customer) return false;
-      const phone = String(customer.phone ?? '');
-      await runtime.freshbooksWriter(c).updateClient(clientId, {
-        email: String(customer.email ?? ''), fname: String(customer.first_name ?? ''), lname: String(customer.last_name ?? ''),
-        organization: String(customer.company ?? ''), ...(phone ? { phone } : {}),
-      });
-      return true;
+    const clientId = await map.get(input.connectionId, 'client', `customer:${input.customerId}`);
+    if (clientId === null) return false;
+    const c = await runtime.storeConnection(input.connectionId);
+    const customer = await (await runtime.bigcommerce(c)).customer(input.customerId);
+    if (!customer) return false;
+    const phone = String(customer.phone ?? '');
+    await runtime.freshbooksWriter(c).updateClient(clientId, {
+      email: String(customer.email ?? ''), fname: String(customer.first_name ?? ''), lname: String(customer.last_name ?? ''),
+      organization: String(customer.company ?? ''), ...(phone ? { phone } : {}),
     });
+    return true;
   }
 
   return { ensureStoreHooks, removeStoreHooks, pollStoreOrders, loadStorePlan, alignClient };

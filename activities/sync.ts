@@ -1,13 +1,13 @@
 import { FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../common/freshbooks-entities';
 import { recordVersion } from '../mapping/freshbooks';
 import type { LedgerEntry } from '../db/delivery-ledger';
-import type { ChangeBatchInput, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan, SnapshotResult } from '../workflows/types';
+import type { ChangeBatchInput, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan, SnapshotResult } from '../contracts/sync';
 import { batchKeyOf } from './destinations/bigquery-writes';
 import { snapshotPlan } from './destinations/plan';
 import { ConnectionRuntime, type Connection, type DestinationConfig } from './connection-runtime';
 import type { Destination } from './destinations/types';
 import type { ActivityDeps } from './deps';
-import { SchemaMismatchError, translated } from './failures';
+import { SchemaMismatchError } from './failure-casting';
 import { keepAlive } from './heartbeat';
 import { filterDateFor } from './sync-window';
 
@@ -69,7 +69,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
   }
 
   async function prepareDestination(connectionId: string): Promise<void> {
-    await translated(() => keepAlive(async () => { await readyDestination(await runtime.connection(connectionId)); }));
+    await keepAlive(async () => { await readyDestination(await runtime.connection(connectionId)); });
   }
 
   /**
@@ -109,7 +109,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
    * per table per day). A retry re-reads the same pages; the writes are idempotent.
    */
   async function syncPages(input: SyncPagesInput): Promise<SyncPagesResult> {
-    return translated(() => keepAlive(async () => {
+    return keepAlive(async () => {
       const spec = FRESHBOOKS_ENTITIES[input.entity];
       if (input.pass === 'deleted' && !spec.softDeletes) return { nextPage: null, pagesRead: 0, records: 0, delivered: 0, rows: 0 };
       const c = await runtime.connection(input.connectionId);
@@ -140,7 +140,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
         force: input.force, ...(input.window ? { window: input.window } : {}), bulk: input.mode === 'full' || !!input.force,
       });
       return { nextPage, pagesRead, ...out, ...(total === undefined ? {} : { total }), ...(shifted ? { shifted } : {}) };
-    }));
+    });
   }
 
   /**
@@ -148,7 +148,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
    * FreshBooks sent its events does not matter, and delivered through the ledger like a poll would.
    */
   async function deliverChanges(input: ChangeBatchInput): Promise<SyncPagesResult> {
-    return translated(() => keepAlive(async () => {
+    return keepAlive(async () => {
       const c = await runtime.connection(input.connectionId);
       const fb = runtime.freshbooks(c);
       const dest = await readyDestination(c);
@@ -178,7 +178,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
         if (out.batchKey) keys.push(out.batchKey);
       }
       return { ...total, ...(keys.length ? { batchKey: keys.join(',') } : {}) };
-    }));
+    });
   }
 
   /**
@@ -186,7 +186,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
    * it differs from the set last sent (one ledger entry per table holds its fingerprint), replaced.
    */
   async function refreshSnapshots(input: { connectionId: string; runKey: string; entities: FreshBooksEntity[] }): Promise<SnapshotResult[]> {
-    return translated(() => keepAlive(async () => {
+    return keepAlive(async () => {
       const c = await runtime.connection(input.connectionId);
       const fb = runtime.freshbooks(c);
       const dest = await readyDestination(c);
@@ -209,38 +209,36 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
         results.push({ entity, records: records.length, rows, replaced: todo.length > 0 });
       }
       return results;
-    }));
+    });
   }
 
   async function redeliverRecord(input: { connectionId: string; runKey: string; entity: FreshBooksEntity; recordId: string }): Promise<SyncPagesResult> {
-    return translated(async () => {
-      const c = await runtime.connection(input.connectionId);
-      const record = await runtime.freshbooks(c).get(input.entity, input.recordId);
-      if (!record) return { nextPage: null, pagesRead: 1, records: 0, delivered: 0, rows: 0 };
-      const out = await deliverRecords(c, await readyDestination(c), input.entity, [record], { force: true, bulk: false, salt: ['redeliver', input.runKey] });
-      return { nextPage: null, pagesRead: 1, ...out };
-    });
+    const c = await runtime.connection(input.connectionId);
+    const record = await runtime.freshbooks(c).get(input.entity, input.recordId);
+    if (!record) return { nextPage: null, pagesRead: 1, records: 0, delivered: 0, rows: 0 };
+    const out = await deliverRecords(c, await readyDestination(c), input.entity, [record], { force: true, bulk: false, salt: ['redeliver', input.runKey] });
+    return { nextPage: null, pagesRead: 1, ...out };
   }
 
   /** Empties the destination and forgets what was delivered, so the following full run re-sends all. */
   async function resetDestination(connectionId: string): Promise<void> {
-    await translated(() => keepAlive(async () => {
+    await keepAlive(async () => {
       const c = await runtime.connection(connectionId);
       await (await runtime.destination(c)).reset();
       await deps.ledger.forget(connectionId);
       prepared.delete(connectionId);
-    }));
+    });
   }
 
   /** The explicit "update the table schema" action after a mismatch. Returns the tables changed. */
   async function updateDestinationSchema(connectionId: string): Promise<string[]> {
-    return translated(() => keepAlive(async () => {
+    return keepAlive(async () => {
       const c = await runtime.connection(connectionId);
       const changed = await (await runtime.destination(c)).updateSchema();
       await deps.connections.mergeStatusDetail(connectionId, { schemaMismatch: null, schemaUpdatedAt: new Date().toISOString() });
       prepared.delete(connectionId);
       return changed;
-    }));
+    });
   }
 
   async function recordSyncRun(connectionId: string, run: RunSummary): Promise<void> {

@@ -1,10 +1,9 @@
 import { FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../common/freshbooks-entities';
 import { FreshBooksApiError, type FreshBooksCallback } from '../connectors/freshbooks';
 import { WebhookCallbackStore } from '../db/webhook-callbacks';
-import type { WebhookCheck } from '../workflows/types';
+import type { WebhookCheck } from '../contracts/sync';
 import { ConnectionRuntime } from './connection-runtime';
 import type { ActivityDeps } from './deps';
-import { translated } from './failures';
 
 /** A callback this young may still be waiting for FreshBooks' verify post; older, it is re-registered. */
 const VERIFY_GRACE_MS = 2 * 60_000;
@@ -29,76 +28,70 @@ export function webhookActivities(deps: ActivityDeps, runtime = new ConnectionRu
   const store = new WebhookCallbackStore(deps.db, deps.credentials);
 
   async function ensureWebhooks(connectionId: string): Promise<WebhookCheck> {
-    return translated(async () => {
-      const c = await runtime.connection(connectionId);
-      const api = runtime.callbacks(c);
-      const uri = freshbooksCallbackUri(deps.config.publicUrl, connectionId);
-      const wanted = c.settings.webhooks === false ? [] : webhookEvents(c.settings.entities);
-      const remote = await api.list(uri);
-      const local = new Map((await store.list(connectionId)).map((l) => [l.callbackId, l]));
-      const report: { event: string; callbackId?: number; state: string }[] = [];
-      const reRegistered: { event: string; reason: string }[] = [];
-      let registered = 0;
-      const keep = new Set<number>();
+    const c = await runtime.connection(connectionId);
+    const api = runtime.callbacks(c);
+    const uri = freshbooksCallbackUri(deps.config.publicUrl, connectionId);
+    const wanted = c.settings.webhooks === false ? [] : webhookEvents(c.settings.entities);
+    const remote = await api.list(uri);
+    const local = new Map((await store.list(connectionId)).map((l) => [l.callbackId, l]));
+    const report: { event: string; callbackId?: number; state: string }[] = [];
+    const reRegistered: { event: string; reason: string }[] = [];
+    let registered = 0;
+    const keep = new Set<number>();
 
-      for (const event of wanted) {
-        const mine = remote.filter((r) => r.event === event);
-        let chosen = mine.find((r) => r.verified && local.get(r.callbackId)?.verified);
-        for (const r of mine) {
-          if (chosen) break;
-          if (!r.verified && local.get(r.callbackId)?.hasPendingVerifier && (await confirm(connectionId, api, r.callbackId)) === 'verified') chosen = r;
-        }
-        const waiting = chosen ? undefined : mine.find((r) => !r.verified && isRecent(local.get(r.callbackId)?.createdAt));
-        if (chosen || waiting) {
-          const cb = (chosen ?? waiting)!;
-          keep.add(cb.callbackId);
-          await store.recordRegistered(connectionId, cb.callbackId, event, uri);
-          report.push({ event, callbackId: cb.callbackId, state: chosen ? 'verified' : 'awaiting_verification' });
-          continue;
-        }
-        // Nothing usable: FreshBooks lost it, never verified it, or we no longer hold its verifier.
-        const reason = mine.length === 0 ? 'missing' : mine.some((r) => r.verified) ? 'verifier_unknown' : 'unverified';
-        if (mine.length > 0 || [...local.values()].some((l) => l.event === event)) reRegistered.push({ event, reason });
-        const created = await api.register(event, uri);
-        registered += 1;
-        keep.add(created.callbackId);
-        await store.recordRegistered(connectionId, created.callbackId, event, uri);
-        report.push({ event, callbackId: created.callbackId, state: 'awaiting_verification' });
+    for (const event of wanted) {
+      const mine = remote.filter((r) => r.event === event);
+      let chosen = mine.find((r) => r.verified && local.get(r.callbackId)?.verified);
+      for (const r of mine) {
+        if (chosen) break;
+        if (!r.verified && local.get(r.callbackId)?.hasPendingVerifier && (await confirm(connectionId, api, r.callbackId)) === 'verified') chosen = r;
       }
+      const waiting = chosen ? undefined : mine.find((r) => !r.verified && isRecent(local.get(r.callbackId)?.createdAt));
+      if (chosen || waiting) {
+        const cb = (chosen ?? waiting)!;
+        keep.add(cb.callbackId);
+        await store.recordRegistered(connectionId, cb.callbackId, event, uri);
+        report.push({ event, callbackId: cb.callbackId, state: chosen ? 'verified' : 'awaiting_verification' });
+        continue;
+      }
+      // Nothing usable: FreshBooks lost it, never verified it, or we no longer hold its verifier.
+      const reason = mine.length === 0 ? 'missing' : mine.some((r) => r.verified) ? 'verifier_unknown' : 'unverified';
+      if (mine.length > 0 || [...local.values()].some((l) => l.event === event)) reRegistered.push({ event, reason });
+      const created = await api.register(event, uri);
+      registered += 1;
+      keep.add(created.callbackId);
+      await store.recordRegistered(connectionId, created.callbackId, event, uri);
+      report.push({ event, callbackId: created.callbackId, state: 'awaiting_verification' });
+    }
 
-      for (const r of remote) if (!keep.has(r.callbackId)) await removeCallback(connectionId, api, r);
-      for (const l of local.values()) if (!keep.has(l.callbackId)) await store.remove(connectionId, l.callbackId);
+    for (const r of remote) if (!keep.has(r.callbackId)) await removeCallback(connectionId, api, r);
+    for (const l of local.values()) if (!keep.has(l.callbackId)) await store.remove(connectionId, l.callbackId);
 
-      const verified = report.filter((r) => r.state === 'verified').length;
-      await deps.connections.mergeStatusDetail(connectionId, {
-        webhooks: { checkedAt: new Date().toISOString(), uri, callbacks: report, ...(reRegistered.length ? { reRegistered } : {}) },
-      });
-      return { wanted: wanted.length, verified, registered, awaitingVerification: report.length - verified };
+    const verified = report.filter((r) => r.state === 'verified').length;
+    await deps.connections.mergeStatusDetail(connectionId, {
+      webhooks: { checkedAt: new Date().toISOString(), uri, callbacks: report, ...(reRegistered.length ? { reRegistered } : {}) },
     });
+    return { wanted: wanted.length, verified, registered, awaitingVerification: report.length - verified };
   }
 
   /** Sends back verifiers FreshBooks posted; returns the callbacks now verified. */
   async function confirmWebhooks(input: { connectionId: string; callbackIds: number[] }): Promise<number[]> {
-    return translated(async () => {
-      const c = await runtime.connection(input.connectionId);
-      const api = runtime.callbacks(c);
-      const done: number[] = [];
-      for (const id of input.callbackIds) if ((await confirm(input.connectionId, api, id)) === 'verified') done.push(id);
-      return done;
-    });
+    const c = await runtime.connection(input.connectionId);
+    const api = runtime.callbacks(c);
+    const done: number[] = [];
+    for (const id of input.callbackIds) if ((await confirm(input.connectionId, api, id)) === 'verified') done.push(id);
+    return done;
   }
 
   /** Removes every callback of a deleted connection at FreshBooks and here. */
   async function removeWebhooks(connectionId: string): Promise<number> {
-    return translated(async () => {
-      const c = await deps.connections.getIncludingDeleted(connectionId);
-      if (!c) return 0;
-      const api = runtime.callbacks(c);
-      const remote = await api.list(freshbooksCallbackUri(deps.config.publicUrl, connectionId));
-      for (const r of remote) await removeCallback(connectionId, api, r);
-      for (const l of await store.list(connectionId)) await store.remove(connectionId, l.callbackId);
-      return remote.length;
-    });
+    const c = await deps.connections.getIncludingDeleted(connectionId);
+    if (!c) return 0;
+    const api = runtime.callbacks(c);
+    const remote = await api.list(freshbooksCallbackUri(deps.config.publicUrl, connectionId));
+    for (const r of remote) await removeCallback(connectionId, api, r);
+    for (const l of await store.list(connectionId)) await store.remove(connectionId, l.callbackId);
+    return remote.length;
   }
 
   async function confirm(connectionId: string, api: ReturnType<ConnectionRuntime['callbacks']>, callbackId: number): Promise<'verified' | 'refused' | 'no_verifier'> {

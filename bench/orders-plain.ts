@@ -14,7 +14,7 @@
  * `PLAIN_RESULT {json}` line on stdout) so its process layout matches the worker's.
  */
 import { OrderSteps } from '../activities/order-steps';
-import { blankOutcome, OrderLedger } from '../workflows/order-pass';
+import { blankOutcome, OrderLedger } from '../domain/order-pass';
 import { POLL_PAGE } from '../activities/store';
 import { BigCommerceClient, StoreThrottle } from '../connectors/bigcommerce';
 import { FreshBooksWriter } from '../connectors/freshbooks';
@@ -64,7 +64,7 @@ export interface OrdersPlainResult {
 type Timer = <T>(step: string, fn: () => Promise<T>) => Promise<T>;
 
 /**
- * The order workflow's pass (workflows/order-pass.ts, which the store sweep runs too) with OrderSteps
+ * The order workflow's pass (domain/order-pass.ts, which the store sweep runs too) with OrderSteps
  * called directly: the same calls in the same order, with no Temporal and no lease in between.
  */
 export async function workOrder(steps: OrderSteps, orderId: number, timed: Timer = (_step, fn) => fn()): Promise<OrderOutcome> {

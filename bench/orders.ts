@@ -38,7 +38,7 @@ import { createBigCommerceSandbox, DEFAULT_STORE_HASH, DEFAULT_TOKEN, type BigCo
 import { createFreshBooksSandbox, type FreshBooksSandbox } from '../sandbox/freshbooks';
 import { startPostgres, startTemporal } from '../scripts/dev-stack';
 import { adminCall, authorizeThroughSandbox, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type LocalService, type Sandboxes } from '../scripts/local-service';
-import { storeWorkflowId } from '../workflows/ids';
+import { storeWorkflowId } from '../contracts/ids';
 import { WORKER_NODE_FLAGS } from '../workers/workflow-bundle';
 import { Prng } from '../sandbox/freshbooks/prng';
 import type { OrdersPlainInput, OrdersPlainResult } from './orders-plain';

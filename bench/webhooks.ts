@@ -32,7 +32,7 @@ import { signFreshBooksWebhook } from '../connectors/freshbooks';
 import type { PowerBiSandboxState, RowsPostedEvent } from '../sandbox/powerbi';
 import { freePort, startPostgres, startTemporal } from '../scripts/dev-stack';
 import { adminCall, authorizeThroughSandbox, sandboxEnv, SANDBOX_POWERBI, startSandboxes, type Sandboxes } from '../scripts/local-service';
-import type { ConnectionWorkflowStatus } from '../workflows/connection';
+import type { ConnectionWorkflowStatus } from '../contracts/connection';
 import { WORKER_NODE_FLAGS, writeWorkflowBundle } from '../workers/workflow-bundle';
 import { cpuByRole, diffCpu, MemorySampler } from './proc';
 import { alive, Cleanup, describeQuantiles, fmtMs, machineBusySec, quantiles, sdkChatter, spawnNode, stopProcess, waitHttpOk, type Quantiles } from './webhooks-procs';

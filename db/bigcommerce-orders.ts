@@ -1,45 +1,9 @@
+import type { OrderEvent, OrderOutcome, OrderPayment, OrderRefund, OrderState } from '../contracts/order';
 import type { Db } from './pool';
 import { inTransaction } from './transaction';
 
-/** Where a BigCommerce order stands in FreshBooks. */
-export type OrderState = 'skipped' | 'invoiced' | 'needs_attention' | 'failed';
-
-export interface OrderPayment {
-  transactionId: string;
-  paymentId: number;
-  amount: string;
-  method: string;
-}
-
-export interface OrderRefund {
-  refundId: number;
-  creditNoteId: number;
-  amount: string;
-}
-
-export interface OrderOutcome {
-  orderId: number;
-  state: OrderState;
-  reason?: string;
-  statusId?: number;
-  invoiceId?: number;
-  clientId?: number;
-  invoiceNumber?: string;
-  invoiceStatus?: string;
-  total?: string;
-  currency?: string;
-  payments: OrderPayment[];
-  refunds: OrderRefund[];
-  /** Things a person must look at (an order marked refunded with no refund record, totals that do not add up). */
-  flags: string[];
-  error?: string;
-  passes: number;
-}
-
-export interface OrderEvent {
-  kind: string;
-  detail: Record<string, unknown>;
-}
+// What an order workflow returns and the sweep records is a contract (contracts/order.ts); kept reachable from here too.
+export type { OrderEvent, OrderOutcome, OrderPayment, OrderRefund, OrderState } from '../contracts/order';
 
 export interface OrderRow extends OrderOutcome {
   connectionId: string;

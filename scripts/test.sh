@@ -7,4 +7,6 @@ cd "$ROOT"
 bash scripts/install-tools.sh
 source .tools/env
 npx tsc --noEmit -p .
+# Import rules (.dependency-cruiser.cjs): no cycles, nothing imports upward.
+npm run --silent check:deps
 exec npx tsx scripts/with-stack.ts node --import tsx --test --test-concurrency=1 --test-timeout=600000 "$@" test/unit/*.test.ts test/integration/*.test.ts test/replay/*.test.ts

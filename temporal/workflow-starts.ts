@@ -1,19 +1,22 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
-import type { connectionWorkflow } from '../workflows/connection';
 import {
-  requestSyncSignal, redeliverSignal, pauseSignal, stopSignal, statusQuery, webhookChangesSignal, webhookVerifierSignal,
-  checkWebhooksSignal, maintenanceSignal, type ConnectionWorkflowStatus,
-} from '../workflows/connection';
-import type { credentialWorkflow } from '../workflows/credential';
-import { requestRefreshUpdate, reauthorizedSignal } from '../workflows/credential';
-import { connectionWorkflowId, credentialWorkflowId, orderWorkflowId, storeWorkflowId } from '../workflows/ids';
-import { orderChangedSignal, orderStatusQuery, type OrderWorkflowStatus, type orderWorkflow } from '../workflows/order';
-import type { OrderHint, OrderWorkflowInput } from '../workflows/order-types';
+  checkWebhooksSignal, maintenanceSignal, pauseSignal, redeliverSignal, requestSyncSignal, statusQuery, stopSignal, webhookChangesSignal,
+  webhookVerifierSignal, type ConnectionWorkflowStatus,
+} from '../contracts/connection';
+import { reauthorizedSignal, requestRefreshUpdate, type RefreshResult } from '../contracts/credential';
+import { connectionWorkflowId, credentialWorkflowId, orderWorkflowId, storeWorkflowId } from '../contracts/ids';
+import { orderChangedSignal, orderStatusQuery, type OrderHint, type OrderWorkflowInput, type OrderWorkflowStatus } from '../contracts/order';
 import {
-  customerChangedSignal, storePlanChangedSignal, storeStatusQuery, storeStopSignal, storeSyncSignal, type StoreCursor, type StoreWorkflowStatus, type storeWorkflow,
-} from '../workflows/store';
-import type { MaintenanceRequest, RedeliverRequest, RefreshResult, SyncRequest, WebhookChange } from '../workflows/types';
+  customerChangedSignal, storePlanChangedSignal, storeStatusQuery, storeStopSignal, storeSyncSignal, type StoreCursor, type StoreWorkflowStatus,
+} from '../contracts/store';
+import type { MaintenanceRequest, RedeliverRequest, SyncRequest, WebhookChange } from '../contracts/sync';
+import type { WorkflowTypes } from '../contracts/workflow-types';
+
+type ConnectionWorkflow = WorkflowTypes['connectionWorkflow'];
+type CredentialWorkflow = WorkflowTypes['credentialWorkflow'];
+type OrderWorkflow = WorkflowTypes['orderWorkflow'];
+type StoreWorkflow = WorkflowTypes['storeWorkflow'];
 
 /**
  * Every way the service starts or talks to its workflows, with their deterministic ids. Each start is
@@ -53,7 +56,7 @@ export class Workflows {
 
   private async signalConnection<A extends unknown[]>(connectionId: string, signal: SignalDefinition<A>, signalArgs: A): Promise<void> {
     // The options type splits on whether the signal takes arguments; both shapes are the same at runtime.
-    await this.client.workflow.signalWithStart<typeof connectionWorkflow, unknown[]>('connectionWorkflow', {
+    await this.client.workflow.signalWithStart<ConnectionWorkflow, unknown[]>('connectionWorkflow', {
       workflowId: connectionWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId }],
       signal: signal as SignalDefinition<unknown[]>, signalArgs,
     });
@@ -62,14 +65,14 @@ export class Workflows {
   /** A BigCommerce store connection's workflow (`store/<id>`): sweep now. */
   async storeSync(connectionId: string): Promise<void> {
     const cursor = await this.retireLegacyStoreRun(connectionId);
-    await this.client.workflow.signalWithStart<typeof storeWorkflow, []>('storeWorkflow', {
+    await this.client.workflow.signalWithStart<StoreWorkflow, []>('storeWorkflow', {
       workflowId: storeWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId, ...(cursor ? { cursor } : {}) }],
       signal: storeSyncSignal, signalArgs: [],
     });
   }
 
   async customerChanged(connectionId: string, customerId: number): Promise<void> {
-    await this.client.workflow.signalWithStart<typeof storeWorkflow, [number]>('storeWorkflow', {
+    await this.client.workflow.signalWithStart<StoreWorkflow, [number]>('storeWorkflow', {
       workflowId: storeWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId }],
       signal: customerChangedSignal, signalArgs: [customerId],
     });
@@ -102,7 +105,7 @@ export class Workflows {
 
   /** The webhook and poll path for orders: start `order/<store>/<id>` if it is not running, and tell it to look. */
   async orderChanged(order: OrderWorkflowInput, hint: OrderHint): Promise<void> {
-    await this.client.workflow.signalWithStart<typeof orderWorkflow, [OrderHint]>('orderWorkflow', {
+    await this.client.workflow.signalWithStart<OrderWorkflow, [OrderHint]>('orderWorkflow', {
       workflowId: orderWorkflowId(order.storeHash, order.orderId), taskQueue: this.taskQueue, args: [order],
       signal: orderChangedSignal, signalArgs: [{ ...hint, connectionId: order.connectionId }],
     });
@@ -144,7 +147,7 @@ export class Workflows {
   }
 
   async ensureCredential(credentialId: string): Promise<void> {
-    await this.client.workflow.start<typeof credentialWorkflow>('credentialWorkflow', {
+    await this.client.workflow.start<CredentialWorkflow>('credentialWorkflow', {
       workflowId: credentialWorkflowId(credentialId), taskQueue: this.taskQueue, args: [{ credentialId }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
@@ -152,7 +155,7 @@ export class Workflows {
 
   /** Asks the grant's single writer for a token newer than `staleVersion`, starting it if needed. */
   async requestGrantRefresh(credentialId: string, staleVersion: number): Promise<RefreshResult> {
-    const start = new WithStartWorkflowOperation<typeof credentialWorkflow>('credentialWorkflow', {
+    const start = new WithStartWorkflowOperation<CredentialWorkflow>('credentialWorkflow', {
       workflowId: credentialWorkflowId(credentialId), taskQueue: this.taskQueue, args: [{ credentialId }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
@@ -160,7 +163,7 @@ export class Workflows {
   }
 
   async grantReauthorized(credentialId: string): Promise<void> {
-    await this.client.workflow.signalWithStart<typeof credentialWorkflow, []>('credentialWorkflow', {
+    await this.client.workflow.signalWithStart<CredentialWorkflow, []>('credentialWorkflow', {
       workflowId: credentialWorkflowId(credentialId), taskQueue: this.taskQueue, args: [{ credentialId }],
       signal: reauthorizedSignal, signalArgs: [],
     });

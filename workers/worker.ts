@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { AppConfig } from '../common/config';
 import { createActivities, type ActivityDeps } from '../activities';
+import { castFailures } from '../activities/failure-casting';
 import { createDataConverter } from '../temporal/data-converter';
 
 export interface WorkerHandle {
@@ -27,6 +28,8 @@ export async function createWorker(config: AppConfig, deps: ActivityDeps, extra:
     maxCachedWorkflows: 200,
     shutdownGraceTime: '20s',
     ...extra,
+    // Every activity's connector errors become the failure types workflows act on, whatever else a caller adds.
+    interceptors: { ...extra.interceptors, activity: [castFailures, ...(extra.interceptors?.activity ?? [])] },
   });
   return { worker, connection };
 }

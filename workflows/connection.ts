@@ -1,87 +1,18 @@
 import {
-  allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, patched, proxyActivities, setHandler, uuid4, workflowInfo,
-  ApplicationFailure, ActivityFailure,
+  allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
-import type { Activities } from '../activities';
-import { MAX_PASS_READS, noteRead, readWhole, startReading, type PassReading } from './pass-reading';
+import type { Activities } from '../contracts/activities';
+import {
+  checkWebhooksSignal, maintenanceSignal, pauseSignal, redeliverSignal, requestSyncSignal, statusQuery, stopSignal, webhookChangesSignal,
+  webhookVerifierSignal, type ConnectionState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus, type RunPosition,
+} from '../contracts/connection';
+import { NON_RETRYABLE_FAILURES, type FailureType } from '../contracts/failures';
 import type {
-  EntityRunStats, MaintenanceRequest, RedeliverRequest, RunSummary, SyncPagesResult, SyncPass, SyncPlan, SyncRequest, WebhookChange,
-} from './types';
-
-/**
- * One long-running workflow per connection: wait for the (jittered) poll timer or a request, read
- * each entity's changes page batch by page batch, deliver them, remember the cursor. A full
- * reconciliation runs periodically to catch deletes and anything the incremental filter missed.
- * Records never enter history: activities take ids and cursors and return counts.
- */
-export const requestSyncSignal = defineSignal<[SyncRequest]>('requestSync');
-export const redeliverSignal = defineSignal<[RedeliverRequest]>('redeliver');
-export const pauseSignal = defineSignal<[paused: boolean]>('pause');
-export const stopSignal = defineSignal('stop');
-/** A verified FreshBooks webhook: ids only. Bursts coalesce per record before anything is fetched. */
-export const webhookChangesSignal = defineSignal<[WebhookChange[]]>('webhookChanges');
-/** FreshBooks posted a callback's verifier (stored sealed by the API); confirm it. */
-export const webhookVerifierSignal = defineSignal<[callbackId: number]>('webhookVerifier');
-export const checkWebhooksSignal = defineSignal('checkWebhooks');
-export const maintenanceSignal = defineSignal<[MaintenanceRequest]>('maintenance');
-export const statusQuery = defineQuery<ConnectionWorkflowStatus>('status');
-
-export interface StreamCursor {
-  since?: string;
-}
-
-/** Where an unfinished run stands, so continue-as-new or a new worker picks up at the same page. */
-interface RunPosition {
-  summary: RunSummary;
-  entityIndex: number;
-  passIndex: number;
-  page: number;
-  maxUpdatedAt?: string;
-  /** What the current pass's pages reported so far (pass-reading.ts). */
-  reading?: PassReading;
-}
-
-export interface ConnectionState {
-  cursors: Partial<Record<FreshBooksEntity, StreamCursor>>;
-  lastFullSyncAt?: number;
-  lastRun?: RunSummary;
-  pending: SyncRequest[];
-  redeliveries: RedeliverRequest[];
-  position?: RunPosition;
-  paused: boolean;
-  consecutiveFailures: number;
-  /** Webhook changes not yet delivered, one per record (later events for a record replace earlier ones). */
-  changes: Record<string, WebhookChange>;
-  verifications: number[];
-  webhookCheckDue: boolean;
-  maintenance: MaintenanceRequest[];
-  webhookStats: WebhookStats;
-}
-
-export interface WebhookStats {
-  received: number;
-  delivered: number;
-  batches: number;
-  lastBatchAt?: string;
-  lastError?: string;
-}
-
-export interface ConnectionWorkflowInput {
-  connectionId: string;
-  state?: ConnectionState;
-}
-
-export interface ConnectionWorkflowStatus {
-  connectionId: string;
-  phase: 'waiting' | 'syncing' | 'paused' | 'needs_reauth' | 'backing_off' | 'schema_mismatch';
-  cursors: ConnectionState['cursors'];
-  lastRun?: RunSummary;
-  currentRun?: { summary: RunSummary; entity?: FreshBooksEntity; page: number };
-  nextPollAt?: string;
-  consecutiveFailures: number;
-  webhooks: WebhookStats & { pending: number };
-}
+  EntityRunStats, MaintenanceRequest, RedeliverRequest, RunSummary, SyncPagesResult, SyncPass, SyncPlan, SyncRequest,
+} from '../contracts/sync';
+import { describeFailure } from './activity-failure';
+import { MAX_PASS_READS, noteRead, readWhole, startReading } from './pass-reading';
 
 const PAGES_PER_ACTIVITY = 10;
 /** Webhook changes fetched and delivered per activity. */
@@ -89,17 +20,23 @@ const CHANGES_PER_ACTIVITY = 500;
 const MAX_HISTORY_EVENTS = 1_500;
 
 /** Failures only a person can clear (re-authorize, align the schema): wait for them, don't back off and retry. */
-const STOPPING_FAILURES = ['NeedsReauth', 'SchemaMismatch'];
+const STOPPING_FAILURES: readonly string[] = ['NeedsReauth', 'SchemaMismatch'] satisfies FailureType[];
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '30s',
   retry: {
     initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 8,
-    nonRetryableErrorTypes: [...STOPPING_FAILURES, 'InvalidServiceAccountKey', 'SchemaConflict', 'ConnectionNotFound', 'DestinationRejected', 'DestinationAuth'],
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
   },
 });
 
+/**
+ * One long-running workflow per connection: wait for the (jittered) poll timer or a request, read
+ * each entity's changes page batch by page batch, deliver them, remember the cursor. A full
+ * reconciliation runs periodically to catch deletes and anything the incremental filter missed.
+ * Records never enter history: activities take ids and cursors and return counts.
+ */
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<void> {
   const { connectionId } = input;
   const state: ConnectionState = { ...freshState(), ...input.state };
@@ -418,10 +355,4 @@ function isFullDue(state: ConnectionState, plan: SyncPlan): boolean {
 /** ±10% so connections created together do not poll together. Math.random is seeded per run: replay-safe. */
 function jittered(ms: number): number {
   return Math.round(ms * (0.9 + Math.random() * 0.2));
-}
-
-function describeFailure(err: unknown): { type?: string; message: string } {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) return { type: cause.type ?? undefined, message: cause.message };
-  return { message: err instanceof Error ? err.message : String(err) };
 }

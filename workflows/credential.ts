@@ -1,18 +1,9 @@
 import {
-  allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, workflowInfo,
+  allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../contracts/activities';
+import { grantStateQuery, reauthorizedSignal, requestRefreshUpdate, type CredentialWorkflowInput } from '../contracts/credential';
 import { renewalDueIn } from './token-renewal';
-import type { RefreshResult } from './types';
-
-/**
- * The single writer of one FreshBooks OAuth grant. FreshBooks refresh tokens are single-use: two
- * refreshes racing leave the connection dead, so every refresh goes through here. Callers that got a
- * 401 ask with the version they used; asks for an old version are answered without a new refresh.
- */
-export const requestRefreshUpdate = defineUpdate<RefreshResult, [staleVersion: number]>('requestRefresh');
-export const reauthorizedSignal = defineSignal('reauthorized');
-export const grantStateQuery = defineQuery<RefreshResult>('grantState');
 
 const MAX_HISTORY = 1_000;
 
@@ -21,7 +12,12 @@ const { readGrantState, refreshFreshBooksGrant } = proxyActivities<Activities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
-export async function credentialWorkflow(input: { credentialId: string }): Promise<void> {
+/**
+ * The single writer of one FreshBooks OAuth grant. FreshBooks refresh tokens are single-use: two
+ * refreshes racing leave the connection dead, so every refresh goes through here. Callers that got a
+ * 401 ask with the version they used; asks for an old version are answered without a new refresh.
+ */
+export async function credentialWorkflow(input: CredentialWorkflowInput): Promise<void> {
   const { credentialId } = input;
   let grant = await readGrantState(credentialId);
   let obtainedAt = Date.now();

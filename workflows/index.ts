@@ -1,4 +1,11 @@
-export { connectionWorkflow } from './connection';
-export { credentialWorkflow } from './credential';
-export { orderWorkflow } from './order';
-export { storeWorkflow } from './store';
+import type { WorkflowTypes } from '../contracts/workflow-types';
+import { connectionWorkflow } from './connection';
+import { credentialWorkflow } from './credential';
+import { orderWorkflow } from './order';
+import { storeWorkflow } from './store';
+
+export { connectionWorkflow, credentialWorkflow, orderWorkflow, storeWorkflow };
+
+/** Fails to compile if a workflow's name or signature drifts from what its starters use (contracts/workflow-types.ts). */
+type Checked = Implements<WorkflowTypes, { connectionWorkflow: typeof connectionWorkflow; credentialWorkflow: typeof credentialWorkflow; orderWorkflow: typeof orderWorkflow; storeWorkflow: typeof storeWorkflow }>;
+type Implements<Contract, T extends Contract> = T;

@@ -1,10 +1,22 @@
-import {
-  ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { OrderOutcome } from '../db/bigcommerce-orders';
-import { blankOutcome, OrderLedger, type OrderCalls } from './order-pass';
-import type { OrderHint, OrderWorkflowInput } from './order-types';
+import { condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../contracts/activities';
+import { NON_RETRYABLE_FAILURES, type FailureType } from '../contracts/failures';
+import { orderChangedSignal, orderStatusQuery, type OrderOutcome, type OrderWorkflowInput, type OrderWorkflowStatus } from '../contracts/order';
+import { blankOutcome, OrderLedger, type OrderCalls } from '../domain/order-pass';
+import { describeFailure } from './activity-failure';
+
+/** How long a finished order waits for more events before the run ends. */
+const LINGER_MS = 60_000;
+/** After the activity retries are spent, the order is tried again on this schedule until it succeeds. */
+const FAILURE_BACKOFF_MS = [60_000, 5 * 60_000, 30 * 60_000, 2 * 3_600_000, 6 * 3_600_000];
+/** Failures only a person can clear: retrying on a timer would give the same answer. */
+const NEEDS_PERSON: readonly string[] = ['OrderRefused', 'FreshBooksRejected', 'SourceRejected', 'SourceAuth', 'ConnectionNotFound'] satisfies FailureType[];
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+});
 
 /**
  * `order/<store>/<orderId>`: one paid BigCommerce order becomes exactly one FreshBooks invoice (its
@@ -14,27 +26,6 @@ import type { OrderHint, OrderWorkflowInput } from './order-types';
  * lingers a little to absorb bursts of duplicate events, then ends; the next event starts a new run,
  * which resumes from the saved outcome.
  */
-export const orderChangedSignal = defineSignal<[OrderHint]>('orderChanged');
-export const orderStatusQuery = defineQuery<OrderWorkflowStatus>('orderStatus');
-
-export interface OrderWorkflowStatus extends OrderOutcome {
-  phase: 'working' | 'waiting' | 'backing_off';
-  hints: number;
-}
-
-/** How long a finished order waits for more events before the run ends. */
-const LINGER_MS = 60_000;
-/** After the activity retries are spent, the order is tried again on this schedule until it succeeds. */
-const FAILURE_BACKOFF_MS = [60_000, 5 * 60_000, 30 * 60_000, 2 * 3_600_000, 6 * 3_600_000];
-/** Failures only a person can clear: retrying on a timer would give the same answer. */
-const NEEDS_PERSON = ['OrderRefused', 'FreshBooksRejected', 'SourceRejected', 'SourceAuth', 'ConnectionNotFound'];
-
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '5m',
-  heartbeatTimeout: '15s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: [...NEEDS_PERSON, 'NeedsReauth'] },
-});
-
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOutcome> {
   const { connectionId, orderId, carried } = input;
   const ref = { connectionId, orderId };
@@ -94,10 +85,4 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof orderWorkflow>({ ...input, carried: { pending, forget, hints, failures } });
   }
   return ledger.outcome;
-}
-
-function describeFailure(err: unknown): { type?: string; message: string } {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) return { ...(cause.type ? { type: cause.type } : {}), message: cause.message };
-  return { message: err instanceof Error ? err.message : String(err) };
 }

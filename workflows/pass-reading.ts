@@ -1,22 +1,13 @@
-import type { SyncPagesResult } from './types';
+import type { PassReading } from '../contracts/connection';
+import type { SyncPagesResult } from '../contracts/sync';
 
 /**
  * FreshBooks pages by offset. A record that leaves the list (a soft delete, a restore) while a pass is
  * being read moves every later record back across the page boundaries, and the records that slid onto
  * pages already read are never seen; one that joins it moves them forward. A pass spans several
  * activities, so what its pages reported travels in the workflow position: the first page's `total`,
- * every later page compared with it, and the items read against it at the end.
+ * every later page compared with it, and the items read against it at the end (a PassReading).
  */
-export interface PassReading {
-  /** `total` of the pass's first page. */
-  total?: number;
-  items: number;
-  shifted: boolean;
-  /** 1 for the first read of the pass. */
-  reads: number;
-  /** Began at page 1 (a run resumed by older code may not have), so `items` can be held against `total`. */
-  fromStart: boolean;
-}
 
 /** Reads of one pass before the run gives up on it and reports it incomplete. */
 export const MAX_PASS_READS = 3;

@@ -1,8 +1,20 @@
+import { condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../contracts/activities';
+import { NON_RETRYABLE_FAILURES } from '../contracts/failures';
 import {
-  ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, patched, proxyActivities, setHandler, workflowInfo,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { HookCheck } from './order-types';
+  customerChangedSignal, legacyStopSignal, storePlanChangedSignal, storeStatusQuery, storeStopSignal, storeSyncSignal,
+  type StoreWorkflowInput, type StoreWorkflowStatus,
+} from '../contracts/store';
+import { describeFailure } from './activity-failure';
+
+/** Runs that began before the sweep worked orders itself replay the old sweep. */
+const SWEEP_WORKS_ORDERS = 'sweep-works-orders';
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 6, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+});
 
 /**
  * `store/<id>` of a BigCommerce store connection: keeps the store's hooks in place (BigCommerce deactivates
@@ -12,55 +24,6 @@ import type { HookCheck } from './order-types';
  * of passes, not thousands of workflows) and hands what it cannot finish to the order's own workflow,
  * which webhooks start too. This history records, page by page, what became of each order swept.
  */
-export const storeSyncSignal = defineSignal('storeSync');
-export const storeStopSignal = defineSignal('storeStop');
-/** Runs started under the old id (`connection/<id>`, before 2026-11-22) are stopped by this name. */
-export const legacyStopSignal = defineSignal('stop');
-/** Paused or resumed (the connection's status in Postgres says which): read the plan again now. */
-export const storePlanChangedSignal = defineSignal('storePlanChanged');
-/** A store customer changed: bring its FreshBooks client (if it has one) in line. */
-export const customerChangedSignal = defineSignal<[customerId: number]>('customerChanged');
-export const storeStatusQuery = defineQuery<StoreWorkflowStatus>('storeStatus');
-
-export interface StoreCursor {
-  since?: string;
-  seenAtSince: number[];
-}
-
-export interface StoreWorkflowInput {
-  connectionId: string;
-  cursor?: StoreCursor;
-  polls?: number;
-  /** What the previous run had acknowledged and not yet acted on, carried through continue-as-new. */
-  carried?: StoreCarried;
-}
-
-export interface StoreCarried {
-  syncRequested: boolean;
-  customers: number[];
-  nextSweepAt: number;
-}
-
-export interface StoreWorkflowStatus {
-  connectionId: string;
-  phase: 'polling' | 'waiting' | 'paused';
-  cursor: StoreCursor;
-  polls: number;
-  lastPoll?: { at: string; signalled: number; worked?: number; pages?: number };
-  hooks?: HookCheck & { error?: string };
-  lastError?: string;
-  clientsAligned: number;
-}
-
-/** Runs that began before the sweep worked orders itself replay the old sweep. */
-const SWEEP_WORKS_ORDERS = 'sweep-works-orders';
-
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '10m',
-  heartbeatTimeout: '30s',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 6, nonRetryableErrorTypes: ['SourceAuth', 'SourceRejected', 'ConnectionNotFound'] },
-});
-
 export async function storeWorkflow(input: StoreWorkflowInput): Promise<void> {
   const { connectionId } = input;
   const status: StoreWorkflowStatus = { connectionId, phase: 'polling', cursor: input.cursor ?? { seenAtSince: [] }, polls: input.polls ?? 0, clientsAligned: 0 };
@@ -95,7 +58,7 @@ export async function storeWorkflow(input: StoreWorkflowInput): Promise<void> {
         try {
           if (await acts.alignClient({ connectionId, customerId: id })) status.clientsAligned++;
         } catch (err) {
-          status.lastError = message(err);
+          status.lastError = describeFailure(err).message;
         }
       }
     }
@@ -107,13 +70,13 @@ export async function storeWorkflow(input: StoreWorkflowInput): Promise<void> {
         status.hooks = await acts.ensureStoreHooks(connectionId);
       } catch (err) {
         // Polling still finds every order; the hooks are tried again at the next sweep.
-        status.hooks = { scopes: [], created: 0, reactivated: 0, updated: 0, error: message(err) };
+        status.hooks = { scopes: [], created: 0, reactivated: 0, updated: 0, error: describeFailure(err).message };
       }
       try {
         await sweep(plan.backfillSince);
         delete status.lastError;
       } catch (err) {
-        status.lastError = message(err);
+        status.lastError = describeFailure(err).message;
       }
     }
     status.phase = active ? 'waiting' : 'paused';
@@ -177,9 +140,4 @@ export async function storeWorkflow(input: StoreWorkflowInput): Promise<void> {
     status.polls++;
     status.lastPoll = { at: new Date().toISOString(), signalled };
   }
-}
-
-function message(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure || cause instanceof Error ? cause.message : String(err);
 }

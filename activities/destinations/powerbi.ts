@@ -5,7 +5,7 @@ import {
   POWERBI_DIMENSION_ENTITIES, POWERBI_TABLES, compareSchema, datasetDefinition, describeMismatch, mapToPowerBi, powerBiTablesFor, tombstoneFor,
   type PowerBiRow, type PowerBiTableKey,
 } from '../../mapping/powerbi';
-import { SchemaMismatchError } from '../failures';
+import { SchemaMismatchError } from '../failure-casting';
 import type { Destination, RecordBatch } from './types';
 
 export interface PowerBiDestinationConfig {

@@ -2,7 +2,7 @@ import { Router, json } from 'express';
 import { z } from 'zod';
 import type { BigCommerceOrderStore } from '../../db/bigcommerce-orders';
 import type { Workflows } from '../../temporal/workflow-starts';
-import { orderWorkflowId } from '../../workflows/ids';
+import { orderWorkflowId } from '../../contracts/ids';
 import type { ConnectionService } from '../connection-service';
 import { asyncRoute, HttpError, parseBody } from '../http-errors';
 import { positiveId } from '../request-guards';

@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startHarness, EMULATOR_PROJECT, type Harness } from '../support/harness';
 import { authorizeFreshBooks, createBigQueryConnection, emulatorWarehouse, waitForRuns } from '../support/flows';
 import { CredentialStore, type FreshBooksGrantSecret } from '../../db/credentials';
-import { connectionWorkflowId, credentialWorkflowId } from '../../workflows/ids';
+import { connectionWorkflowId, credentialWorkflowId } from '../../contracts/ids';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { EncryptionCodec } from '../../temporal/encryption-codec';
 

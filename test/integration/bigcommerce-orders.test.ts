@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from '../support/harness';
 import { createStoreConnection, decodedHistory, eventually, invoicesNumbered, orderOutcome } from '../support/flows';
-import { orderWorkflowId, storeWorkflowId } from '../../workflows/ids';
+import { orderWorkflowId, storeWorkflowId } from '../../contracts/ids';
 import { DEFAULT_STORE_HASH as STORE, DEFAULT_TOKEN, type OrderSpec } from '../../sandbox/bigcommerce';
 
 /**

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from '../support/harness';
 import { createStoreConnection, eventually, invoicesNumbered, orderOutcome } from '../support/flows';
-import { connectionWorkflowId, orderWorkflowId, storeWorkflowId } from '../../workflows/ids';
+import { connectionWorkflowId, orderWorkflowId, storeWorkflowId } from '../../contracts/ids';
 import { DEFAULT_TOKEN } from '../../sandbox/bigcommerce';
 
 /** A store of its own: order workflow ids (`order/<store>/<id>`) are global to the shared Temporal namespace. */

@@ -10,8 +10,8 @@ import { installWorkerRuntime } from '../../workers/runtime';
 import { workflowBundle } from '../support/harness';
 import { eventually } from '../support/flows';
 import type { OrderEvent, OrderOutcome } from '../../db/bigcommerce-orders';
-import { orderChangedSignal, orderStatusQuery } from '../../workflows/order';
-import { customerChangedSignal, storeSyncSignal } from '../../workflows/store';
+import { orderChangedSignal, orderStatusQuery } from '../../contracts/order';
+import { customerChangedSignal, storeSyncSignal } from '../../contracts/store';
 
 /**
  * Whatever a workflow acknowledged (a signal, a pending change) survives continue-as-new. A Temporal dev

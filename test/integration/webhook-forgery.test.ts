@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { signFreshBooksWebhook } from '../../connectors/freshbooks';
-import { connectionWorkflowId } from '../../workflows/ids';
+import { connectionWorkflowId } from '../../contracts/ids';
 import { startHarness, type Harness } from '../support/harness';
 import { createPowerBiConnection, createStoreConnection, eventually, powerBiRows, waitForRuns } from '../support/flows';
 

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { signFreshBooksWebhook } from '../../connectors/freshbooks';
-import { connectionWorkflowId } from '../../workflows/ids';
+import { connectionWorkflowId } from '../../contracts/ids';
 import { datasetDefinition } from '../../mapping/powerbi';
 import { SANDBOX_POWERBI } from '../../scripts/local-service';
 import { startHarness, type Harness } from '../support/harness';

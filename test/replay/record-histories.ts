@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startHarness, stopOwnStack, type Harness } from '../support/harness';
 import { createBigQueryConnection, createPowerBiConnection, createStoreConnection, eventually, orderOutcome, powerBiRows, waitForRuns } from '../support/flows';
 import { DEFAULT_STORE_HASH } from '../../sandbox/bigcommerce';
-import { connectionWorkflowId, credentialWorkflowId, orderWorkflowId, storeWorkflowId } from '../../workflows/ids';
+import { connectionWorkflowId, credentialWorkflowId, orderWorkflowId, storeWorkflowId } from '../../contracts/ids';
 import { REPLAY_PAYLOAD_KEYS } from './fixture-keys';
 
 /**

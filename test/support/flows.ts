@@ -2,7 +2,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { EncryptionCodec } from '../../temporal/encryption-codec';
 import type { Harness } from './harness';
 import { EMULATOR_PROJECT } from './harness';
-import type { ConnectionWorkflowStatus } from '../../workflows/connection';
+import type { ConnectionWorkflowStatus } from '../../contracts/connection';
 import { BigQueryWarehouse } from '../../connectors/bigquery';
 import { authorizeThroughSandbox, SANDBOX_POWERBI } from '../../scripts/local-service';
 import { DEFAULT_STORE_HASH, DEFAULT_TOKEN } from '../../sandbox/bigcommerce';

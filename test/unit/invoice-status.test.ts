@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { INVOICE_STATUS } from '../../common/freshbooks-entities';
 import { mapRecord } from '../../mapping/freshbooks';
 import { mapToPowerBi } from '../../mapping/powerbi';
-import { blankOutcome, OrderLedger, type OrderCalls } from '../../workflows/order-pass';
+import { blankOutcome, OrderLedger, type OrderCalls } from '../../domain/order-pass';
 
 /** reference/freshbooks.md §3.1: "0 disputed (Classic only), 1 draft, 2 sent, 3 viewed, 4 paid, 5 auto-paid, 6 retry, 7 failed, 8 partial". */
 const REFERENCE: Record<number, string> = { 0: 'disputed', 1: 'draft', 2: 'sent', 3: 'viewed', 4: 'paid', 5: 'auto-paid', 6: 'retry', 7: 'failed', 8: 'partial' };

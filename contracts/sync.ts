@@ -1,3 +1,4 @@
+/** What the connection workflow and its activities exchange: ids, cursors and counts, never records. */
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
 
 export type SyncMode = 'incremental' | 'full';
@@ -87,12 +88,6 @@ export interface RunSummary {
   finishedAt?: string;
   entities: Partial<Record<FreshBooksEntity, EntityRunStats>>;
   error?: string;
-}
-
-export interface RefreshResult {
-  version: number;
-  expiresAt: number;
-  needsReauth: boolean;
 }
 
 /** A FreshBooks webhook, as the workflow keeps it: ids only, never the signed body. */

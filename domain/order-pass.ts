@@ -1,6 +1,5 @@
 import { INVOICE_STATUS } from '../common/freshbooks-entities';
-import type { OrderEvent, OrderOutcome } from '../db/bigcommerce-orders';
-import type { CaptureToRecord, InvoiceRef, OrderReading, RefundToApply } from './order-types';
+import type { CaptureToRecord, InvoiceRef, OrderEvent, OrderOutcome, OrderReading, RefundToApply } from '../contracts/order';
 
 /**
  * What one look at an order does, written once for the two places that do it: the order workflow

@@ -1,0 +1,92 @@
+/** How the service talks to a connection's workflow (`connection/<id>`): its messages, input and status. */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { FreshBooksEntity } from '../common/freshbooks-entities';
+import type { MaintenanceRequest, RedeliverRequest, RunSummary, SyncRequest, WebhookChange } from './sync';
+
+// The names below are what running workflows and their histories know these by: never rename them.
+export const requestSyncSignal = defineSignal<[SyncRequest]>('requestSync');
+export const redeliverSignal = defineSignal<[RedeliverRequest]>('redeliver');
+export const pauseSignal = defineSignal<[paused: boolean]>('pause');
+export const stopSignal = defineSignal('stop');
+/** A verified FreshBooks webhook: ids only. Bursts coalesce per record before anything is fetched. */
+export const webhookChangesSignal = defineSignal<[WebhookChange[]]>('webhookChanges');
+/** FreshBooks posted a callback's verifier (stored sealed by the API); confirm it. */
+export const webhookVerifierSignal = defineSignal<[callbackId: number]>('webhookVerifier');
+export const checkWebhooksSignal = defineSignal('checkWebhooks');
+export const maintenanceSignal = defineSignal<[MaintenanceRequest]>('maintenance');
+export const statusQuery = defineQuery<ConnectionWorkflowStatus>('status');
+
+export interface StreamCursor {
+  since?: string;
+}
+
+/**
+ * What the pages of the pass being read reported so far. FreshBooks pages by offset: a record that
+ * leaves or joins the list while a pass is read moves the later ones across page boundaries
+ * (workflows/pass-reading.ts). A pass spans several activities, so this travels in the run's position.
+ */
+export interface PassReading {
+  /** `total` of the pass's first page. */
+  total?: number;
+  items: number;
+  shifted: boolean;
+  /** 1 for the first read of the pass. */
+  reads: number;
+  /** Began at page 1 (a run resumed by older code may not have), so `items` can be held against `total`. */
+  fromStart: boolean;
+}
+
+/** Where an unfinished run stands, so continue-as-new or a new worker picks up at the same page. */
+export interface RunPosition {
+  summary: RunSummary;
+  entityIndex: number;
+  passIndex: number;
+  page: number;
+  maxUpdatedAt?: string;
+  /** What the current pass's pages reported so far. */
+  reading?: PassReading;
+}
+
+export interface ConnectionState {
+  cursors: Partial<Record<FreshBooksEntity, StreamCursor>>;
+  lastFullSyncAt?: number;
+  lastRun?: RunSummary;
+  pending: SyncRequest[];
+  redeliveries: RedeliverRequest[];
+  position?: RunPosition;
+  paused: boolean;
+  consecutiveFailures: number;
+  /** Webhook changes not yet delivered, one per record (later events for a record replace earlier ones). */
+  changes: Record<string, WebhookChange>;
+  verifications: number[];
+  webhookCheckDue: boolean;
+  maintenance: MaintenanceRequest[];
+  webhookStats: WebhookStats;
+}
+
+export interface WebhookStats {
+  received: number;
+  delivered: number;
+  batches: number;
+  lastBatchAt?: string;
+  lastError?: string;
+}
+
+export interface ConnectionWorkflowInput {
+  connectionId: string;
+  /** The state a previous run handed over through continue-as-new. */
+  state?: ConnectionState;
+}
+
+export interface ConnectionWorkflowStatus {
+  connectionId: string;
+  phase: 'waiting' | 'syncing' | 'paused' | 'needs_reauth' | 'backing_off' | 'schema_mismatch';
+  cursors: ConnectionState['cursors'];
+  lastRun?: RunSummary;
+  currentRun?: { summary: RunSummary; entity?: FreshBooksEntity; page: number };
+  nextPollAt?: string;
+  consecutiveFailures: number;
+  webhooks: WebhookStats & { pending: number };
+}
+
+export type ConnectionWorkflow = (input: ConnectionWorkflowInput) => Promise<void>;
