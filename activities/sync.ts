@@ -2,10 +2,10 @@ import { FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../common/freshbooks
 import { recordVersion } from '../mapping/freshbooks';
 import type { LedgerEntry } from '../db/delivery-ledger';
 import type { ChangeBatchInput, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan, SnapshotResult } from '../workflows/types';
-import { batchKeyOf } from './destinations/bigquery-writes';
-import { snapshotPlan } from './destinations/plan';
+import { batchKeyOf } from '../destinations/bigquery/writes';
+import { snapshotPlan } from '../destinations/plan';
 import { ConnectionRuntime, type Connection, type DestinationConfig } from './connection-runtime';
-import type { Destination } from './destinations/types';
+import type { Destination } from '../destinations/types';
 import type { ActivityDeps } from './deps';
 import { SchemaMismatchError, translated } from './failures';
 import { keepAlive } from './heartbeat';
