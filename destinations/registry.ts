@@ -4,7 +4,7 @@ import type { CredentialStore } from '../db/credentials';
 import { bigQuery } from './bigquery';
 import { destinationTypeOf, type DestinationType } from './kinds';
 import { powerBi } from './powerbi';
-import type { Destination, DestinationEnv, DestinationModule, DestinationOpener } from './types';
+import type { Destination, DestinationEnv, DestinationErrorClass, DestinationModule, DestinationOpener } from './types';
 
 /**
  * Every destination type, one line each. `satisfies` keeps each module's own input and config types
@@ -65,4 +65,13 @@ export function destinationOpeners(env: DestinationEnv): (config: DestinationCon
     return open;
   }
   return (config) => openerFor(config.type)(config);
+}
+
+/** How Temporal should treat an error from a destination's API; undefined for errors no destination knows. */
+export function classifyDestinationError(err: unknown): DestinationErrorClass | undefined {
+  for (const m of Object.values(DESTINATIONS)) {
+    const c = m.classifyError(err);
+    if (c) return c;
+  }
+  return undefined;
 }

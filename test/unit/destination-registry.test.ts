@@ -8,7 +8,7 @@ import { PowerBiAuthError, PowerBiRateLimitedError, PowerBiRequestError, PowerBi
 import { readsFreshBooksWebhooks } from '../../db/webhook-connection-kinds';
 import { DESTINATION_TYPES, destinationTypeOf } from '../../destinations/kinds';
 import { snapshotPlan } from '../../destinations/plan';
-import { DESTINATIONS, destinationInput, destinationOfKind } from '../../destinations/registry';
+import { DESTINATIONS, classifyDestinationError, destinationInput, destinationOfKind } from '../../destinations/registry';
 import { ALL_FRESHBOOKS_ENTITIES } from '../../common/freshbooks-entities';
 
 describe('destination registry', () => {
@@ -72,6 +72,7 @@ describe('destination registry', () => {
       const classes = DESTINATION_TYPES.map((t) => DESTINATIONS[t].classifyError(err)).filter((c) => c !== undefined);
       assert.equal(classes.length, 1, `exactly one destination claims ${String(err)}`);
       const c = classes[0]!;
+      assert.deepEqual(classifyDestinationError(err), c);
       const f = toActivityFailure(err);
       assert.ok(f instanceof ApplicationFailure);
       assert.equal(c.type, f.type);
