@@ -2,10 +2,11 @@
  * The import rules `npm test` checks (`npm run check:deps`), type-only imports included: a
  * cycle through types still ties the modules' changes together. The layers, bottom up (README "Layout"):
  * common/; contracts/ (what workflows, activities and callers exchange); domain/ (deterministic rules
- * both sides run); then workflows/, activities/, temporal/, db/, api/, workers/. connectors/ and
+ * both sides run); then workflows/, destinations/ (one folder per destination type), activities/,
+ * temporal/, db/, api/, workers/. connectors/ and
  * mapping/ stand beside them on common/ alone. Nothing imports upward.
  */
-const OURS = '^(activities|api|bench|common|connectors|contracts|db|domain|mapping|sandbox|scripts|temporal|test|workers|workflows)/';
+const OURS = '^(activities|api|bench|common|connectors|contracts|db|destinations|domain|mapping|sandbox|scripts|temporal|test|workers|workflows)/';
 /** Safe in workflow code and outside it alike: the define* functions, failure classes, types. */
 const WORKFLOW_SAFE_NPM = '^node_modules/@temporalio/(workflow|common)/';
 
@@ -75,6 +76,13 @@ module.exports = {
       to: { path: '^workflows/' },
     },
     {
+      name: 'destinations-import-below-them',
+      comment: 'A destination is its config, check, adapter and classifier over connectors/, mapping/ and db/; activities and workers use it, never the reverse.',
+      severity: 'error',
+      from: { path: '^destinations/' },
+      to: { path: OURS, pathNot: '^(destinations|contracts|common|connectors|mapping|db)/' },
+    },
+    {
       name: 'activities-do-not-import-workflows-api-or-workers',
       severity: 'error',
       from: { path: '^activities/' },
@@ -83,19 +91,19 @@ module.exports = {
     {
       name: 'api-does-not-import-activities-or-workers',
       comment:
-        'Known exceptions, to go when destinations get a home of their own (issue 11): the connection service ' +
-        'reads the destination and store config types from activities/.',
+        'Known exception, to go with the service layer (issue 11): the connection service reads the store ' +
+        'config type from activities/connection-runtime.ts.',
       severity: 'error',
       from: { path: '^api/' },
       to: {
         path: '^(activities|workers|workflows)/',
-        pathNot: '^activities/(destinations/bigquery-writes|destinations/powerbi|connection-runtime)\\.ts$',
+        pathNot: '^activities/connection-runtime\\.ts$',
       },
     },
     {
       name: 'production-code-does-not-import-test-code',
       severity: 'error',
-      from: { path: '^(activities|api|common|connectors|contracts|db|domain|mapping|temporal|workers|workflows)/' },
+      from: { path: '^(activities|api|common|connectors|contracts|db|destinations|domain|mapping|temporal|workers|workflows)/' },
       to: { path: '^(test|sandbox|bench|scripts)/' },
     },
   ],

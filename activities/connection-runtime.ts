@@ -1,19 +1,15 @@
 import { getClient } from '@temporalio/activity';
 import { BigCommerceClient } from '../connectors/bigcommerce';
 import { FreshBooksCallbacks, FreshBooksClient, FreshBooksWriter, type TokenSource } from '../connectors/freshbooks';
-import { ServiceAccountTokenProvider, parseServiceAccountKey } from '../connectors/google';
-import { BigQueryWarehouse } from '../connectors/bigquery';
 import type { ConnectionRecord } from '../db/connections';
-import type { BigCommerceStoreSecret, FreshBooksGrantSecret, ServiceAccountSecret } from '../db/credentials';
+import type { BigCommerceStoreSecret, FreshBooksGrantSecret } from '../db/credentials';
+import { destinationOpeners, type DestinationConfig } from '../destinations/registry';
+import type { Destination } from '../destinations/types';
 import { Workflows } from '../temporal/workflow-starts';
-import { BigQueryDestination } from './destinations/bigquery';
-import type { BigQueryDestinationConfig } from './destinations/bigquery-writes';
-import { PowerBiDestination, PowerBiSessions, type PowerBiDestinationConfig } from './destinations/powerbi';
-import type { Destination } from './destinations/types';
 import type { ActivityDeps } from './deps';
 import { failure, needsReauth } from './failure-casting';
 
-export type DestinationConfig = BigQueryDestinationConfig | PowerBiDestinationConfig;
+export type { DestinationConfig };
 export type Connection = ConnectionRecord<DestinationConfig>;
 
 /** A bigcommerce_freshbooks connection's store: the token, hook secret and client secret are sealed under `credentialId`. */
@@ -29,12 +25,10 @@ export type StoreConnection = ConnectionRecord<BigCommerceStoreConfig>;
  * store on use; a 401 is handed to the grant's credential workflow, never refreshed here.
  */
 export class ConnectionRuntime {
-  private readonly tokenProviders = new Map<string, { version: number; provider: ServiceAccountTokenProvider }>();
-  private readonly knownColumns = new Map<string, Set<string>>();
-  private readonly powerbi: PowerBiSessions;
+  private readonly openDestination: (config: DestinationConfig) => Promise<Destination>;
 
   constructor(private readonly deps: ActivityDeps) {
-    this.powerbi = new PowerBiSessions({ ...deps.config.powerbi, credentials: deps.credentials, pacer: deps.powerbiPacer });
+    this.openDestination = destinationOpeners(deps);
   }
 
   async connection(connectionId: string): Promise<Connection> {
@@ -83,19 +77,9 @@ export class ConnectionRuntime {
     });
   }
 
+  /** The connection's destination adapter, opened by its type's module (which keeps that type's caches). */
   async destination(c: Connection): Promise<Destination> {
-    const d = c.destination;
-    if (d.type === 'powerbi') return PowerBiDestination.create(d, this.powerbi);
-    return new BigQueryDestination(await this.warehouse(d), d, this.knownColumns);
-  }
-
-  async warehouse(d: BigQueryDestinationConfig): Promise<BigQueryWarehouse> {
-    const tokens = await this.serviceAccountTokens(d.credentialId);
-    return new BigQueryWarehouse({
-      target: { projectId: d.projectId, datasetId: d.datasetId, location: d.location },
-      apiEndpoint: this.deps.config.google.bigqueryEndpoint,
-      tokens,
-    });
+    return this.openDestination(c.destination);
   }
 
   /** Read once per client (an activity), not per page; a 401 asks the grant's workflow for a newer
@@ -118,16 +102,5 @@ export class ConnectionRuntime {
         if (result.needsReauth) throw needsReauth('FreshBooks rejected the refresh token; the connection must be re-authorized');
       },
     };
-  }
-
-  /** One token provider per key version, so its cached token is reused across activities. */
-  private async serviceAccountTokens(credentialId: string): Promise<ServiceAccountTokenProvider> {
-    const cred = await this.deps.credentials.get<ServiceAccountSecret>(credentialId);
-    if (!cred) throw new Error(`service account credential ${credentialId} not found`);
-    const cached = this.tokenProviders.get(credentialId);
-    if (cached && cached.version === cred.version) return cached.provider;
-    const provider = new ServiceAccountTokenProvider({ key: parseServiceAccountKey(cred.secret.keyJson), tokenUrl: this.deps.config.google.tokenUrl });
-    this.tokenProviders.set(credentialId, { version: cred.version, provider });
-    return provider;
   }
 }

@@ -4,7 +4,7 @@ import type { Activities } from '../contracts/activities';
 import { FAILURES, isFailureType, type FailureType } from '../contracts/failures';
 import { BigCommerceApiError, BigCommerceRateLimitedError } from '../connectors/bigcommerce';
 import { FreshBooksApiError, FreshBooksInvalidGrantError, FreshBooksRateLimitedError } from '../connectors/freshbooks';
-import { PowerBiAuthError, PowerBiRateLimitedError, PowerBiRequestError } from '../connectors/powerbi';
+import { classifyDestinationError } from '../destinations/registry';
 
 /**
  * Turns connector errors into Temporal failures with a type the workflows can act on (contracts/failures.ts),
@@ -21,24 +21,15 @@ export function needsReauth(message: string): ApplicationFailure {
   return failure('NeedsReauth', message);
 }
 
-/** The destination's schema differs from the one we write; nothing is written until a person acts. */
-export class SchemaMismatchError extends Error {
-  override name = 'SchemaMismatch';
-  constructor(message: string, readonly mismatches: unknown[]) {
-    super(message);
-  }
-}
+export { SchemaMismatchError } from '../destinations/errors';
 
 export function castFailure(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof FreshBooksInvalidGrantError) return needsReauth('FreshBooks rejected the refresh token; the connection must be re-authorized');
   if (err instanceof FreshBooksRateLimitedError) return failure('RateLimited', err.message, err.retryAfterMs);
-  // Power BI: wrong secret / tenant setting off / SP not in the workspace, and rejected payloads, need a
-  // person; throttling just needs time (the client already honoured Retry-After up to its cap).
-  if (err instanceof PowerBiAuthError) return failure('DestinationAuth', err.message);
-  if (err instanceof PowerBiRequestError && (err.status === 401 || err.status === 403)) return failure('DestinationAuth', err.message);
-  if (err instanceof PowerBiRequestError) return failure('DestinationRejected', err.message);
-  if (err instanceof PowerBiRateLimitedError) return failure('RateLimited', err.message, err.retryAfterMs);
+  // Each destination classifies its own errors (destinations/<type>/errors.ts).
+  const destination = classifyDestinationError(err);
+  if (destination && err instanceof Error) return failure(destination.type, err.message, destination.retryAfterMs);
   // BigCommerce: a refused token or scope needs a person; its quota just needs the window to refill.
   if (err instanceof BigCommerceRateLimitedError) return failure('RateLimited', err.message, err.retryAfterMs);
   if (err instanceof BigCommerceApiError && (err.status === 401 || err.status === 403)) return failure('SourceAuth', err.message);

@@ -2,12 +2,12 @@ import { FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../common/freshbooks
 import { recordVersion } from '../mapping/freshbooks';
 import type { LedgerEntry } from '../db/delivery-ledger';
 import type { ChangeBatchInput, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan, SnapshotResult } from '../contracts/sync';
-import { batchKeyOf } from './destinations/bigquery-writes';
-import { snapshotPlan } from './destinations/plan';
+import { batchKeyOf } from '../destinations/bigquery/writes';
+import { snapshotPlan } from '../destinations/plan';
 import { ConnectionRuntime, type Connection, type DestinationConfig } from './connection-runtime';
-import type { Destination } from './destinations/types';
+import type { Destination } from '../destinations/types';
 import type { ActivityDeps } from './deps';
-import { SchemaMismatchError } from './failure-casting';
+import { SchemaMismatchError } from '../destinations/errors';
 import { keepAlive } from './heartbeat';
 import { filterDateFor } from './sync-window';
 

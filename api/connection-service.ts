@@ -3,17 +3,13 @@ import { z } from 'zod';
 import type { AppConfig } from '../common/config';
 import { ALL_FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../common/freshbooks-entities';
 import { buildAuthorizeUrl, exchangeCode, fetchIdentity, type FreshBooksIdentity } from '../connectors/freshbooks';
-import { parseServiceAccountKey, InvalidServiceAccountKeyError } from '../connectors/google';
-import { TABLES, type TableKey } from '../mapping/freshbooks';
 import { StoreAlreadyConnectedError, type ConnectionRecord, type ConnectionStore } from '../db/connections';
-import type { CredentialStore, FreshBooksGrantSecret, ServiceAccountSecret } from '../db/credentials';
+import type { CredentialStore, FreshBooksGrantSecret } from '../db/credentials';
 import type { AuthorizationStore, OAuthStateStore } from '../db/oauth';
 import type { Workflows } from '../temporal/workflow-starts';
-import type { BigQueryDestinationConfig } from '../activities/destinations/bigquery-writes';
-import type { PowerBiDestinationConfig } from '../activities/destinations/powerbi';
-import { PowerBiAuthError, PowerBiTokenProvider } from '../connectors/powerbi';
+import { destinationInput, destinationModule, destinationOfKind, sealDestination, type DestinationConfig, type DestinationInput } from '../destinations/registry';
+import { DestinationInputError } from '../destinations/types';
 import type { ConnectionKind } from '../db/connections';
-import type { PowerBiServicePrincipalSecret } from '../db/credentials';
 import { BigCommerceApiError, BigCommerceClient } from '../connectors/bigcommerce';
 import type { BigCommerceStoreSecret } from '../db/credentials';
 import type { BigCommerceStoreConfig } from '../activities/connection-runtime';
@@ -26,38 +22,6 @@ const STORE_REFUSALS: Record<string, string> = {
   webhooks: 'its BigCommerce hooks are checked at every sweep; POST /api/connections/:id/sync sweeps now',
 };
 
-const tableKeys = Object.keys(TABLES) as [TableKey, ...TableKey[]];
-const bqIdent = /^[A-Za-z_][A-Za-z0-9_]{0,1023}$/;
-
-export const bigQueryDestinationInput = z.object({
-  type: z.literal('bigquery'),
-  projectId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id'),
-  datasetId: z.string().regex(bqIdent, 'must be letters, digits and underscores'),
-  location: z.string().min(2).default('US'),
-  tables: z.partialRecord(z.enum(tableKeys), z.string().regex(bqIdent, 'must be letters, digits and underscores')).default({}),
-  serviceAccountKey: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
-}).strict();
-
-const uuid = z.uuid('must be a GUID');
-
-export const powerBiDestinationInput = z.object({
-  type: z.literal('powerbi'),
-  tenantId: z.union([uuid, z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'must be a tenant GUID or domain')]),
-  clientId: uuid,
-  clientSecret: z.string().min(1),
-  /** Workspace (group) id; the service principal must be a Member or Admin of it. */
-  workspaceId: uuid,
-  datasetName: z.string().min(1).max(100).default('FreshBooks'),
-  /** basicFIFO silently drops the oldest rows past 200,000 per table; None keeps up to 5,000,000. */
-  retentionPolicy: z.enum(['None', 'basicFIFO']).default('None'),
-}).strict();
-
-/** What each destination syncs unless told otherwise: Power BI gets the tables its dashboards use. */
-const DEFAULT_ENTITIES: Record<'bigquery' | 'powerbi', FreshBooksEntity[]> = {
-  bigquery: ALL_FRESHBOOKS_ENTITIES,
-  powerbi: ['invoices', 'payments', 'expenses', 'bills', 'clients', 'accounts'],
-};
-
 export const connectionSettingsInput = z.object({
   pollIntervalSec: z.number().int().min(30).max(7 * 86_400).default(900),
   entities: z.array(z.enum(ALL_FRESHBOOKS_ENTITIES as [FreshBooksEntity, ...FreshBooksEntity[]])).min(1).optional(),
@@ -68,7 +32,7 @@ export const connectionSettingsInput = z.object({
 export const createConnectionsInput = z.object({
   authorizationId: z.string().min(1),
   businessIds: z.array(z.number().int().positive()).min(1),
-  destination: z.discriminatedUnion('type', [bigQueryDestinationInput, powerBiDestinationInput]),
+  destination: destinationInput,
   settings: connectionSettingsInput.default({ pollIntervalSec: 900, reconcileEveryHours: 24, webhooks: true }),
 }).strict();
 
@@ -158,7 +122,7 @@ export class ConnectionService {
       return b;
     });
     const { kind, destination } = await this.sealDestination(input.destination);
-    const settings = { ...input.settings, entities: input.settings.entities ?? DEFAULT_ENTITIES[input.destination.type] };
+    const settings = { ...input.settings, entities: input.settings.entities ?? [...destinationModule(input.destination.type).traits.defaultEntities] };
     const ids: string[] = [];
     for (const b of chosen) {
       const id = `conn_${randomUUID()}`;
@@ -231,40 +195,19 @@ export class ConnectionService {
   }
 
   /** Checks the destination's secret against the real system, then seals it; only its id is kept in the connection. */
-  private async sealDestination(input: z.infer<typeof createConnectionsInput>['destination']): Promise<{ kind: ConnectionKind; destination: BigQueryDestinationConfig | PowerBiDestinationConfig }> {
-    if (input.type === 'powerbi') {
-      const { clientSecret, ...rest } = input;
-      await this.checkServicePrincipal(input);
-      const credentialId = await this.d.credentials.create<PowerBiServicePrincipalSecret>('powerbi_service_principal', { clientSecret }, { tenantId: input.tenantId, clientId: input.clientId });
-      return { kind: 'freshbooks_powerbi', destination: { ...rest, credentialId } };
-    }
-    const { serviceAccountKey, ...dest } = input;
-    let keyJson: string;
+  private async sealDestination(input: DestinationInput): Promise<{ kind: ConnectionKind; destination: DestinationConfig }> {
     try {
-      keyJson = JSON.stringify(parseServiceAccountKey(serviceAccountKey));
+      return await sealDestination(input, this.d);
     } catch (err) {
-      if (err instanceof InvalidServiceAccountKeyError) throw new HttpError(400, 'invalid request', [{ field: 'destination.serviceAccountKey', message: err.message }]);
+      if (err instanceof DestinationInputError) throw new HttpError(400, 'invalid request', [{ field: `destination.${err.field}`, message: err.message }]);
       throw err;
-    }
-    const keyMeta = JSON.parse(keyJson) as { client_email: string };
-    const credentialId = await this.d.credentials.create<ServiceAccountSecret>('google_service_account', { keyJson }, { clientEmail: keyMeta.client_email });
-    return { kind: 'freshbooks_bigquery', destination: { ...dest, credentialId } };
-  }
-
-  /** "Add your credentials, ping your real systems": a token request names the wrong field before anything is stored. */
-  private async checkServicePrincipal(input: { tenantId: string; clientId: string; clientSecret: string }): Promise<void> {
-    try {
-      await new PowerBiTokenProvider({ authorityUrl: this.d.config.powerbi.authorityUrl, ...input }).token();
-    } catch (err) {
-      if (!(err instanceof PowerBiAuthError)) throw err;
-      throw new HttpError(400, 'invalid request', [{ field: `destination.${err.credentialField}`, message: err.message }]);
     }
   }
 
   /** A connection whose destination cannot update rows: the only kind that needs rebuild / update-schema. */
   async appendOnly(id: string): Promise<ConnectionRecord> {
     const c = await this.get(id);
-    if (c.kind !== 'freshbooks_powerbi') throw new HttpError(400, `connection ${id} writes to a destination that keeps every version; use /redeliver instead`);
+    if (!destinationOfKind(c.kind)?.traits.appendOnly) throw new HttpError(400, `connection ${id} writes to a destination that keeps every version; use /redeliver instead`);
     return c;
   }
 

@@ -4,7 +4,7 @@ import { FreshBooksClient, TokenBucketBudget, type FreshBooksClientOptions } fro
 import { BigQueryWarehouse } from '../connectors/bigquery';
 import { ServiceAccountTokenProvider, parseServiceAccountKey } from '../connectors/google';
 import { mapRecord, TABLES, type TableKey } from '../mapping/freshbooks';
-import { batchKeyOf, prepareBigQuery, writeRows, type BigQueryDestinationConfig } from '../activities/destinations/bigquery-writes';
+import { batchKeyOf, prepareBigQuery, writeRows, type BigQueryDestinationConfig } from '../destinations/bigquery/writes';
 
 /**
  * The backfill without Temporal and without the Postgres ledger: the same FreshBooks client, the same

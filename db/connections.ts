@@ -1,6 +1,8 @@
+import type { DestinationKind } from '../contracts/destination-kinds';
 import type { Db } from './pool';
 
-export type ConnectionKind = 'freshbooks_bigquery' | 'freshbooks_powerbi' | 'bigcommerce_freshbooks';
+/** FreshBooks feeding one of the registry's destinations, or a BigCommerce store feeding FreshBooks. */
+export type ConnectionKind = DestinationKind | 'bigcommerce_freshbooks';
 export type ConnectionStatus = 'active' | 'needs_reauth' | 'paused' | 'deleted';
 
 /** A connection's FreshBooks side: the business, and the grant that reaches it. */

@@ -1,17 +1,14 @@
-import type { FreshBooksEntity } from '../../common/freshbooks-entities';
 import type { WarehouseRow } from '../../common/warehouse-types';
 import type { BigQueryWarehouse } from '../../connectors/bigquery';
 import { mapRecord, type TableKey } from '../../mapping/freshbooks';
-import { prepareBigQuery, writeRows, type BigQueryDestinationConfig } from './bigquery-writes';
-import type { Destination, RecordBatch } from './types';
+import type { Destination, RecordBatch } from '../types';
+import { prepareBigQuery, writeRows, type BigQueryDestinationConfig } from './writes';
 
 /**
  * BigQuery keeps every version (append-only tables plus latest views), so every entity is a change
  * stream and "rebuild" is never needed: the views already show current state.
  */
 export class BigQueryDestination implements Destination {
-  readonly snapshotEntities: readonly FreshBooksEntity[] = [];
-
   constructor(
     private readonly wh: BigQueryWarehouse,
     private readonly config: BigQueryDestinationConfig,

@@ -2,11 +2,11 @@ import type { FreshBooksEntity } from '../../common/freshbooks-entities';
 import { DatasetPacer, PowerBiClient, PowerBiRequestError, PowerBiTokenProvider } from '../../connectors/powerbi';
 import type { CredentialStore, PowerBiServicePrincipalSecret } from '../../db/credentials';
 import {
-  POWERBI_DIMENSION_ENTITIES, POWERBI_TABLES, compareSchema, datasetDefinition, describeMismatch, mapToPowerBi, powerBiTablesFor, tombstoneFor,
+  POWERBI_TABLES, compareSchema, datasetDefinition, describeMismatch, mapToPowerBi, powerBiTablesFor, tombstoneFor,
   type PowerBiRow, type PowerBiTableKey,
 } from '../../mapping/powerbi';
-import { SchemaMismatchError } from '../failure-casting';
-import type { Destination, RecordBatch } from './types';
+import { SchemaMismatchError } from '../errors';
+import type { Destination, RecordBatch } from '../types';
 
 export interface PowerBiDestinationConfig {
   type: 'powerbi';
@@ -70,8 +70,6 @@ const datasetKey = (d: PowerBiDestinationConfig) => `${d.workspaceId}/${d.datase
  * reports keep the latest; clients and the chart of accounts are replaced whole as dimension tables.
  */
 export class PowerBiDestination implements Destination {
-  readonly snapshotEntities = POWERBI_DIMENSION_ENTITIES;
-
   constructor(private readonly d: PowerBiDestinationConfig, private readonly api: PowerBiClient, private readonly sessions: PowerBiSessions) {}
 
   static async create(d: PowerBiDestinationConfig, sessions: PowerBiSessions): Promise<PowerBiDestination> {

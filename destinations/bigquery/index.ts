@@ -1,0 +1,18 @@
+import { ALL_FRESHBOOKS_ENTITIES } from '../../common/freshbooks-entities';
+import type { DestinationModule } from '../types';
+import { classifyBigQueryError } from './errors';
+import { bigQueryDestinationInput, sealBigQuery } from './input';
+import { bigQueryOpener } from './opener';
+import type { BigQueryDestinationConfig } from './writes';
+
+/** BigQuery keeps every version (tables plus latest views): every entity is a change stream, and nothing needs a rebuild. */
+export const bigQuery: DestinationModule<'bigquery', typeof bigQueryDestinationInput, BigQueryDestinationConfig> = {
+  type: 'bigquery',
+  kind: 'freshbooks_bigquery',
+  credentialKind: 'google_service_account',
+  input: bigQueryDestinationInput,
+  seal: sealBigQuery,
+  opener: bigQueryOpener,
+  traits: { appendOnly: false, snapshotEntities: [], defaultEntities: ALL_FRESHBOOKS_ENTITIES },
+  classifyError: classifyBigQueryError,
+};

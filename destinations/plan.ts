@@ -1,0 +1,13 @@
+import type { FreshBooksEntity } from '../common/freshbooks-entities';
+import type { DestinationType } from './kinds';
+import { destinationModule } from './registry';
+
+/**
+ * Which of a connection's entities travel as changes and which as whole-table snapshots, as the
+ * destination's traits say (Power BI push tables cannot update a row, so its dimension tables are
+ * replaced whole; everything else is a stream of versions).
+ */
+export function snapshotPlan(destinationType: DestinationType, entities: FreshBooksEntity[]): { changes: FreshBooksEntity[]; snapshots: FreshBooksEntity[] } {
+  const snapshots = new Set<FreshBooksEntity>(destinationModule(destinationType).traits.snapshotEntities);
+  return { changes: entities.filter((e) => !snapshots.has(e)), snapshots: entities.filter((e) => snapshots.has(e)) };
+}

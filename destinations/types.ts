@@ -1,0 +1,111 @@
+import type { z } from 'zod';
+import type { AppConfig } from '../common/config';
+import type { FreshBooksEntity } from '../common/freshbooks-entities';
+import type { DatasetPacer } from '../connectors/powerbi';
+import type { CredentialKind, CredentialStore } from '../db/credentials';
+import type { DestinationType } from '../contracts/destination-kinds';
+import type { FailureType } from '../contracts/failures';
+
+/** Records of one entity that the ledger says are not delivered yet, and how to write them. */
+export interface RecordBatch {
+  entity: FreshBooksEntity;
+  records: Record<string, unknown>[];
+  /** Records FreshBooks reported deleted and can no longer return (hard deletes). */
+  tombstones: { recordId: string; deletedAt: string }[];
+  /** Deterministic id of this batch: load-job id suffix, `_batch_id` / `BatchId` column. */
+  batchKey: string;
+  /** A backfill or re-delivery: prefer bulk paths over low-latency ones. */
+  bulk: boolean;
+  source: { accountId: string; businessId: number };
+}
+
+/** How a connection's rows reach their destination. One implementation per destination type. */
+export interface Destination {
+  /** Creates or checks what the destination needs (dataset, tables, schema) before any write. */
+  prepare(): Promise<void>;
+  /** Writes a batch; returns the number of rows written. Must be safe to repeat with the same batch. */
+  deliver(batch: RecordBatch): Promise<number>;
+  /** Replaces a whole table; called for the entities in the module's `traits.snapshotEntities`. */
+  replaceSnapshot(entity: FreshBooksEntity, records: Record<string, unknown>[], batch: Omit<RecordBatch, 'entity' | 'records' | 'tombstones'>): Promise<number>;
+  /** Empties every table so the next full run re-sends current state (corrections on append-only stores). */
+  reset(): Promise<void>;
+  /** Brings the destination's schema to the expected one; what a person asks for after a mismatch. */
+  updateSchema(): Promise<string[]>;
+}
+
+/** What a destination is like, which the plan, the API and the workflow ask instead of naming types. */
+export interface DestinationTraits {
+  /**
+   * Rows cannot be updated in place: corrections need a rebuild (empty and re-send), and a schema
+   * mismatch needs the explicit update-schema action. Destinations that keep every version say false.
+   */
+  appendOnly: boolean;
+  /**
+   * Entities kept as whole-table snapshots (dimension tables) rather than appended changes; they are
+   * re-sent on a schedule by `replaceSnapshot`. Empty for destinations that can hold versions of all.
+   */
+  snapshotEntities: readonly FreshBooksEntity[];
+  /** What a new connection syncs unless told which entities. */
+  defaultEntities: readonly FreshBooksEntity[];
+}
+
+/** How an error from a destination's API should be treated by Temporal: its failure type, and whether a retry can help. */
+export interface DestinationErrorClass {
+  type: FailureType;
+  /** Must agree with FAILURES[type].retryable (contracts/failures.ts). */
+  retryable: boolean;
+  /** For a retryable error that said when to come back (Retry-After). */
+  retryAfterMs?: number;
+}
+
+/** An input field the destination's real system refused at the on-entry check; the API answers 400 naming it. */
+export class DestinationInputError extends Error {
+  override name = 'DestinationInputError';
+  /** `field` is relative to the destination object, e.g. `clientSecret`. */
+  constructor(readonly field: string, message: string) {
+    super(message);
+  }
+}
+
+/** What sealing a destination's input needs: where its real system is, and a sealer for its secret. */
+export interface SealDeps {
+  config: AppConfig;
+  /** Seals the secret under the module's `credentialKind`; returns the credential id the config keeps. */
+  sealSecret<S>(secret: S, metadata: Record<string, unknown>): Promise<string>;
+}
+
+/** What a worker process shares with every adapter it opens (clients' rate limits, caches' stores). */
+export interface DestinationEnv {
+  config: AppConfig;
+  credentials: CredentialStore;
+  /** Power BI's per-dataset limits (5 pending, 120 posts a minute), shared by this process's activities. */
+  powerbiPacer: DatasetPacer;
+}
+
+/** Opens adapters for stored configs; holds what outlives one activity (tokens, dataset ids, known columns). */
+export type DestinationOpener<Config> = (config: Config) => Promise<Destination>;
+
+/**
+ * One destination type, whole: its API input, the check and sealing done on entry, the adapter that
+ * writes, its traits and how its errors are classified. `registry.ts` lists one per type.
+ */
+export interface DestinationModule<T extends DestinationType, Schema extends z.ZodObject<z.core.$ZodLooseShape, z.core.$ZodObjectConfig>, Config> {
+  type: T;
+  /** The connection kind its connections have. */
+  kind: `freshbooks_${T}`;
+  /** The kind its sealed secret is stored under. */
+  credentialKind: CredentialKind;
+  /** The `destination` object of the create-connections request. */
+  input: Schema;
+  /**
+   * "Add your credentials, ping your real systems": checks the input against the real system, seals its
+   * secret, and returns what the connection stores (the secret's credential id, never the secret).
+   * Throws DestinationInputError naming a refused field.
+   */
+  seal(input: z.output<Schema> & { type: T }, deps: SealDeps): Promise<Config>;
+  /** Called once per worker runtime; the opener it returns is called per activity. */
+  opener(env: DestinationEnv): DestinationOpener<Config>;
+  traits: DestinationTraits;
+  /** Classifies this destination's API errors; undefined for errors it does not know. */
+  classifyError(err: unknown): DestinationErrorClass | undefined;
+}
