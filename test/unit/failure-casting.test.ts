@@ -5,6 +5,7 @@ import type { ActivityExecuteInput } from '@temporalio/worker';
 import { castFailures } from '../../activities/failure-casting';
 import { OrderRefusedError } from '../../activities/order-steps';
 import { BigCommerceApiError, BigCommerceRateLimitedError } from '../../connectors/bigcommerce';
+import { SchemaConflictError } from '../../connectors/bigquery';
 import { FreshBooksApiError } from '../../connectors/freshbooks';
 import { PowerBiRequestError } from '../../connectors/powerbi';
 import { FAILURES, NON_RETRYABLE_FAILURES } from '../../contracts/failures';
@@ -37,6 +38,10 @@ describe('the activity interceptor that casts connector errors', () => {
     assert.deepEqual([limited.type, limited.nonRetryable, limited.nextRetryDelay], ['RateLimited', false, 1000]);
     const refused = await castTo('ensureInvoice', new OrderRefusedError('totals do not add up'));
     assert.deepEqual([refused.type, refused.nonRetryable], ['OrderRefused', true]);
+    // A BigQuery column of another type waits for a person; it used to be retried (its error's name is
+    // 'SchemaConflictError', which no failure type matched).
+    const conflict = await castTo('syncPages', new SchemaConflictError('invoices', 'amount', 'STRING', 'NUMERIC'));
+    assert.deepEqual([conflict.type, conflict.nonRetryable], ['SchemaConflict', true]);
   });
 
   test('activities that never cast for themselves are cast too (one place for all)', async () => {
