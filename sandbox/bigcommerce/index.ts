@@ -9,14 +9,13 @@
  *
  * See state.ts for the state API and options, seed.ts for what a fresh store contains.
  */
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { MESSAGES, v3Error } from './errors';
 import { send, storeGate, versionOf } from './gate';
 import { v2Routes } from './routes-v2';
 import { v3Routes } from './routes-v3';
 import { BigCommerceSandboxState, type BigCommerceSandboxOptions } from './state';
+import { listenOnLoopback } from '../kit/listen';
 
 export {
   BigCommerceSandboxState,
@@ -71,22 +70,8 @@ export function createBigCommerceSandbox(opts: BigCommerceSandboxOptions = {}): 
     app,
     state,
     async listen(port = 0): Promise<RunningBigCommerceSandbox> {
-      const server = app.listen(port, '127.0.0.1');
-      await once(server, 'listening');
-      const bound = (server.address() as AddressInfo).port;
-      const url = `http://127.0.0.1:${bound}`;
-      return {
-        url,
-        apiBase: url,
-        port: bound,
-        close: async () => {
-          state.shutdown();
-          const closed = new Promise<void>((done) => server.close(() => done()));
-          // Keep-alive sockets of clients would otherwise hold close() open.
-          server.closeAllConnections();
-          await closed;
-        },
-      };
+      const { url, port: bound, close } = await listenOnLoopback(app, port, { onClose: () => state.shutdown() });
+      return { url, apiBase: url, port: bound, close };
     },
   };
 }

@@ -9,7 +9,6 @@
  *
  * See routes-control.ts for the `/_sandbox/` control API and state.ts for the same operations as methods.
  */
-import type { AddressInfo } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { accountingErrorBody } from './errors';
 import { recordRequests } from './gate';
@@ -18,6 +17,7 @@ import { authRoutes } from './routes-auth';
 import { controlRoutes } from './routes-control';
 import { eventsRoutes } from './routes-events';
 import { SandboxState, type FreshBooksSandboxOptions } from './state';
+import { listenOnLoopback } from '../kit/listen';
 
 export { SandboxState, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, type FreshBooksSandboxOptions, type SandboxStatsSnapshot } from './state';
 export type { SeedScale, SeedCounts } from './seed';
@@ -66,22 +66,9 @@ export function createFreshBooksSandbox(opts: FreshBooksSandboxOptions = {}): Fr
   return {
     app,
     state,
-    listen(port = 0): Promise<RunningSandbox> {
-      return new Promise((resolve, reject) => {
-        const server = app.listen(port, '127.0.0.1');
-        server.once('error', reject);
-        server.once('listening', () => {
-          const { port: bound } = server.address() as AddressInfo;
-          resolve({
-            url: `http://127.0.0.1:${bound}`,
-            close: () =>
-              new Promise<void>((done, fail) => {
-                server.close((closeErr) => (closeErr ? fail(closeErr) : done()));
-                server.closeAllConnections();
-              }),
-          });
-        });
-      });
+    async listen(port = 0): Promise<RunningSandbox> {
+      const { url, close } = await listenOnLoopback(app, port);
+      return { url, close };
     },
   };
 }

@@ -9,13 +9,12 @@
  *   const { url, tokenUrl, close } = await sb.listen();
  *   // BigQueryWarehouse({ apiEndpoint: url, tokens: new ServiceAccountTokenProvider({ key, tokenUrl }) })
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { getDataset, getJob, getTable, insertAll, insertDataset, insertTable, patchTable, rejectQuery, uploadJob, type ApiRequest } from './bigquery-api';
 import { googleError, oauthError, type Reply } from './google-errors';
 import { GoogleSandboxState, type FaultScope, type FaultSpec } from './state';
 import { exchangeToken, scopeAllows } from './token-endpoint';
+import { listenOnLoopback } from '../kit/listen';
 
 export { GoogleSandboxState, type FaultSpec, type FaultScope, type SandboxStats } from './state';
 export { generateTestServiceAccountKey, type TestServiceAccountKey } from './test-keys';
@@ -126,26 +125,10 @@ export function createGoogleSandbox(opts: GoogleSandboxOptions = {}): GoogleSand
   return {
     app,
     state,
-    listen: (port = 0) =>
-      new Promise<RunningGoogleSandbox>((resolve, reject) => {
-        const server: Server = app.listen(port, '127.0.0.1', (err?: Error) => {
-          if (err) return reject(err);
-          const actual = (server.address() as AddressInfo).port;
-          const url = `http://127.0.0.1:${actual}`;
-          resolve({
-            url,
-            tokenUrl: `${url}/token`,
-            port: actual,
-            close: () =>
-              new Promise<void>((done) => {
-                server.close(() => done());
-                // Keep-alive sockets from HTTP clients would otherwise hold close() open.
-                server.closeAllConnections();
-              }),
-          });
-        });
-        server.keepAliveTimeout = 30_000;
-      }),
+    listen: async (port = 0) => {
+      const { url, port: bound, close } = await listenOnLoopback(app, port, { keepAliveTimeoutMs: 30_000 });
+      return { url, tokenUrl: `${url}/token`, port: bound, close };
+    },
   };
 }
 

@@ -8,13 +8,12 @@
  *   const { authorityUrl, apiBase, close } = await sb.listen();
  *   // PowerBiTokenProvider({ authorityUrl, tenantId, clientId, clientSecret }); PowerBiClient({ apiBase, groupId, tokens })
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import type { PowerBiLimits } from './limits';
 import { apiRoutes } from './routes-api';
 import { tokenRoutes } from './routes-token';
 import { PowerBiSandboxState, type RowsPostedEvent } from './state';
+import { listenOnLoopback } from '../kit/listen';
 
 export {
   PowerBiSandboxState,
@@ -80,26 +79,9 @@ export function createPowerBiSandbox(opts: PowerBiSandboxOptions = {}): PowerBiS
   return {
     app,
     state,
-    listen: (port = 0) =>
-      new Promise<RunningPowerBiSandbox>((resolve, reject) => {
-        const server: Server = app.listen(port, '127.0.0.1');
-        server.once('error', reject);
-        server.once('listening', () => {
-          const actual = (server.address() as AddressInfo).port;
-          const url = `http://127.0.0.1:${actual}`;
-          resolve({
-            url,
-            authorityUrl: url,
-            apiBase: `${url}/v1.0/myorg`,
-            port: actual,
-            close: () =>
-              new Promise<void>((done) => {
-                server.close(() => done());
-                // Keep-alive sockets from HTTP clients would otherwise hold close() open.
-                server.closeAllConnections();
-              }),
-          });
-        });
-      }),
+    listen: async (port = 0) => {
+      const { url, port: bound, close } = await listenOnLoopback(app, port);
+      return { url, authorityUrl: url, apiBase: `${url}/v1.0/myorg`, port: bound, close };
+    },
   };
 }
