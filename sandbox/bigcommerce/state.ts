@@ -25,6 +25,7 @@ import type { TxEvent, Address, CustomerAddress, CustomerRec, OrderRec, ProductR
 import { toCents } from './format';
 import { v2Order, v3Customer, v3Hook, v3Product, v3Refund, v3Transaction } from './render';
 import { seedStore } from './seed';
+import { FaultQueue } from '../kit/faults';
 
 export interface StoreAccountOptions {
   hash: string;
@@ -152,7 +153,7 @@ export interface ProductSpec {
 export class BigCommerceSandboxState {
   readonly stores = new Map<string, Store>();
   readonly hub: HookHub;
-  readonly faults: FaultSpec[] = [];
+  private readonly faults = new FaultQueue<FaultSpec>();
   private latency?: { ms: number; scope?: string };
   readonly stats: BigCommerceSandboxStats = { total: 0, requests: {}, byStatus: {}, rateLimited: 0, unauthorized: 0, faultsInjected: 0 };
   onRequest?: (info: RequestInfo) => void;
@@ -208,7 +209,7 @@ export class BigCommerceSandboxState {
   // ---- requests, faults ----
 
   injectFaults(faults: FaultSpec[]): void {
-    for (const f of faults) if (f.count > 0) this.faults.push({ ...f });
+    this.faults.add(...faults);
   }
 
   /** A slow store: every API request (matching `scope`, as in FaultSpec) is answered `ms` later. */
@@ -217,7 +218,7 @@ export class BigCommerceSandboxState {
   }
 
   clearFaults(): void {
-    this.faults.length = 0;
+    this.faults.clear();
     this.latency = undefined;
   }
 
@@ -228,12 +229,8 @@ export class BigCommerceSandboxState {
 
   /** The first queued fault matching this request, consumed. `subPath` is the path after `/stores/{hash}`. */
   takeFault(subPath: string): FaultSpec | undefined {
-    const idx = this.faults.findIndex((f) => f.count > 0 && matchesScope(f.scope, subPath));
-    if (idx < 0) return undefined;
-    const f = this.faults[idx]!;
-    f.count--;
-    if (f.count === 0) this.faults.splice(idx, 1);
-    this.stats.faultsInjected++;
+    const f = this.faults.take((x) => matchesScope(x.scope, subPath));
+    if (f) this.stats.faultsInjected++;
     return f;
   }
 

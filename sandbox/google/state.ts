@@ -5,6 +5,7 @@
  */
 import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { SandboxField } from './value-check';
+import { FaultQueue } from '../kit/faults';
 
 export type FaultScope = 'bigquery' | 'token' | 'insertAll' | 'load' | 'jobs.get' | 'tables' | 'datasets';
 
@@ -96,7 +97,7 @@ export class GoogleSandboxState {
   readonly tokens = new Map<string, IssuedToken>();
   readonly datasets = new Map<string, SandboxDataset>();
   readonly jobs = new Map<string, SandboxJob>();
-  readonly faults: FaultSpec[] = [];
+  private readonly faults = new FaultQueue<FaultSpec>();
   /** Decoded header and claims of the last assertion presented to /token (for tests asserting JWT contents). */
   lastAssertion: { header: Record<string, unknown>; claims: Record<string, unknown> } | undefined;
   readonly stats: SandboxStats = {
@@ -138,22 +139,18 @@ export class GoogleSandboxState {
   }
 
   injectFaults(spec: FaultSpec): void {
-    if (spec.count > 0) this.faults.push({ ...spec });
+    this.faults.add(spec);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
   }
 
   /** Takes the next queued fault matching this call, if any. */
   takeFault(scope: FaultScope, when: NonNullable<FaultSpec['when']>): FaultSpec | undefined {
-    const idx = this.faults.findIndex(
-      (f) =>
-        (f.when ?? 'before') === when &&
-        f.count > 0 &&
-        ((f.scope ?? 'bigquery') === scope || ((f.scope ?? 'bigquery') === 'bigquery' && scope !== 'token')),
-    );
-    if (idx === -1) return undefined;
-    const fault = this.faults[idx]!;
-    fault.count--;
-    if (fault.count === 0) this.faults.splice(idx, 1);
-    this.stats.faultsInjected++;
+    const fault = this.faults.take((f) =>
+      (f.when ?? 'before') === when && ((f.scope ?? 'bigquery') === scope || ((f.scope ?? 'bigquery') === 'bigquery' && scope !== 'token')));
+    if (fault) this.stats.faultsInjected++;
     return fault;
   }
 

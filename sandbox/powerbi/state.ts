@@ -6,6 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { canonicalDataType, parseDatasetDefinition } from './definition';
 import { DEFAULT_LIMITS, RollingWindow, type PowerBiLimits } from './limits';
+import { FaultQueue } from '../kit/faults';
 
 export type FaultScope = 'token' | 'rows' | 'api';
 
@@ -103,7 +104,7 @@ export class PowerBiSandboxState {
   readonly tokens = new Map<string, IssuedToken>();
   /** Insertion order = creation order, which is also the order GET datasets lists them in. */
   readonly datasetMap = new Map<string, PbiDataset>();
-  readonly faults: FaultSpec[] = [];
+  private readonly faults = new FaultQueue<FaultSpec>();
   readonly limits: PowerBiLimits;
   readonly stats: PowerBiSandboxStats = {
     tokensIssued: 0,
@@ -167,17 +168,14 @@ export class PowerBiSandboxState {
   }
 
   injectFaults(faults: FaultSpec[]): void {
-    for (const f of faults) if (f.count > 0) this.faults.push({ ...f });
+    this.faults.add(...faults);
   }
 
   /** Takes the first queued fault among `scopes`, in that order of preference. */
   takeFault(...scopes: FaultScope[]): FaultSpec | undefined {
     for (const scope of scopes) {
-      const idx = this.faults.findIndex((f) => f.scope === scope && f.count > 0);
-      if (idx === -1) continue;
-      const fault = this.faults[idx]!;
-      fault.count--;
-      if (fault.count === 0) this.faults.splice(idx, 1);
+      const fault = this.faults.take((f) => f.scope === scope);
+      if (!fault) continue;
       this.stats.faultsInjected++;
       return fault;
     }

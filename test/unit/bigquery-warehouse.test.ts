@@ -43,7 +43,7 @@ before(async () => {
 after(() => running.close());
 beforeEach(() => {
   sleeps = [];
-  sandbox.state.faults.length = 0;
+  sandbox.state.clearFaults();
   sandbox.state.jobPendingPolls = 0;
 });
 
