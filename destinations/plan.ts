@@ -1,5 +1,5 @@
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
-import type { DestinationType } from './kinds';
+import type { DestinationType } from '../contracts/destination-kinds';
 import { destinationModule } from './registry';
 
 /**
