@@ -1,7 +1,7 @@
 import { getClient } from '@temporalio/activity';
 import { BigCommerceClient } from '../connectors/bigcommerce';
 import { FreshBooksCallbacks, FreshBooksClient, FreshBooksWriter, type TokenSource } from '../connectors/freshbooks';
-import { STORE_KIND, type ConnectionRecord, type FreshBooksConnection, type StoreConnection } from '../db/connections';
+import { isStoreConnection, type ConnectionRecord, type FreshBooksConnection, type StoreConnection } from '../db/connections';
 import type { BigCommerceStoreSecret, FreshBooksGrantSecret } from '../db/credentials';
 import { destinationOpeners, type DestinationConfig } from '../destinations/registry';
 import type { Destination } from '../destinations/types';
@@ -26,7 +26,7 @@ export class ConnectionRuntime {
 
   async connection(connectionId: string): Promise<Connection> {
     const c = await this.deps.connections.get<DestinationConfig>(connectionId);
-    if (!c || c.kind === STORE_KIND) throw failure('ConnectionNotFound', `connection ${connectionId} not found`);
+    if (!c || isStoreConnection(c)) throw failure('ConnectionNotFound', `connection ${connectionId} not found`);
     return c;
   }
 
@@ -47,7 +47,7 @@ export class ConnectionRuntime {
 
   async storeConnection(connectionId: string): Promise<StoreConnection> {
     const c = await this.deps.connections.get(connectionId);
-    if (!c || c.kind !== STORE_KIND) throw failure('ConnectionNotFound', `store connection ${connectionId} not found`);
+    if (!c || !isStoreConnection(c)) throw failure('ConnectionNotFound', `store connection ${connectionId} not found`);
     return c;
   }
 

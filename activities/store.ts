@@ -4,7 +4,7 @@ import { BigCommerceRecordMap } from '../db/bigcommerce-orders';
 import { Workflows } from '../temporal/workflow-starts';
 import type { HookCheck, StorePollInput, StorePollResult } from '../contracts/store';
 import { ConnectionRuntime } from './connection-runtime';
-import { STORE_KIND } from '../db/connections';
+import { isStoreConnection } from '../db/connections';
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './heartbeat';
 
@@ -79,7 +79,7 @@ export function storeActivities(deps: ActivityDeps, runtime = new ConnectionRunt
 
   async function removeStoreHooks(connectionId: string): Promise<number> {
     const c = await deps.connections.getIncludingDeleted(connectionId);
-    if (!c || c.kind !== STORE_KIND) return 0;
+    if (!c || !isStoreConnection(c)) return 0;
     const bc = await runtime.bigcommerce(c);
     const destination = bigcommerceHookUri(deps.config.publicUrl, connectionId);
     const mine = (await bc.hooks()).filter((h) => h.destination === destination);
