@@ -3,10 +3,10 @@
  * cycle through types still ties the modules' changes together. The layers, bottom up (README "Layout"):
  * common/; contracts/ (what workflows, activities and callers exchange); domain/ (deterministic rules
  * both sides run); then workflows/, destinations/ (one folder per destination type), activities/,
- * temporal/, db/, api/, workers/. connectors/ and
+ * temporal/, db/, services/ (what routes call), api/, workers/. connectors/ and
  * mapping/ stand beside them on common/ alone. Nothing imports upward.
  */
-const OURS = '^(activities|api|bench|common|connectors|contracts|db|destinations|domain|mapping|sandbox|scripts|temporal|test|workers|workflows)/';
+const OURS = '^(activities|api|bench|common|connectors|contracts|db|destinations|domain|mapping|sandbox|scripts|services|temporal|test|workers|workflows)/';
 /** Safe in workflow code and outside it alike: the define* functions, failure classes, types. */
 const WORKFLOW_SAFE_NPM = '^node_modules/@temporalio/(workflow|common)/';
 
@@ -89,21 +89,29 @@ module.exports = {
       to: { path: '^(workflows|api|workers)/' },
     },
     {
+      name: 'services-import-below-them',
+      comment: 'services/ is what routes call: connections, authorizations, webhook intake, over db/, destinations/, connectors/ and the workflow gateway (temporal/).',
+      severity: 'error',
+      from: { path: '^services/' },
+      to: { path: OURS, pathNot: '^(services|contracts|common|db|destinations|connectors|mapping|temporal)/' },
+    },
+    {
+      name: 'nothing-below-imports-services',
+      comment: 'Only api/ (and the processes and tools above it) call services; activities reach the same stores directly.',
+      severity: 'error',
+      from: { path: '^(activities|common|connectors|contracts|db|destinations|domain|mapping|temporal|workflows)/' },
+      to: { path: '^services/' },
+    },
+    {
       name: 'api-does-not-import-activities-or-workers',
-      comment:
-        'Known exception, to go with the service layer (issue 11): the connection service reads the store ' +
-        'config type from activities/connection-runtime.ts.',
       severity: 'error',
       from: { path: '^api/' },
-      to: {
-        path: '^(activities|workers|workflows)/',
-        pathNot: '^activities/connection-runtime\\.ts$',
-      },
+      to: { path: '^(activities|workers|workflows)/' },
     },
     {
       name: 'production-code-does-not-import-test-code',
       severity: 'error',
-      from: { path: '^(activities|api|common|connectors|contracts|db|destinations|domain|mapping|temporal|workers|workflows)/' },
+      from: { path: '^(activities|api|common|connectors|contracts|db|destinations|domain|mapping|services|temporal|workers|workflows)/' },
       to: { path: '^(test|sandbox|bench|scripts)/' },
     },
   ],

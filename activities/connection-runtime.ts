@@ -1,7 +1,7 @@
 import { getClient } from '@temporalio/activity';
 import { BigCommerceClient } from '../connectors/bigcommerce';
 import { FreshBooksCallbacks, FreshBooksClient, FreshBooksWriter, type TokenSource } from '../connectors/freshbooks';
-import type { ConnectionRecord } from '../db/connections';
+import { isStoreConnection, type ConnectionRecord, type FreshBooksConnection, type StoreConnection } from '../db/connections';
 import type { BigCommerceStoreSecret, FreshBooksGrantSecret } from '../db/credentials';
 import { destinationOpeners, type DestinationConfig } from '../destinations/registry';
 import type { Destination } from '../destinations/types';
@@ -9,16 +9,9 @@ import { Workflows } from '../temporal/workflow-starts';
 import type { ActivityDeps } from './deps';
 import { failure, needsReauth } from './failure-casting';
 
-export type { DestinationConfig };
-export type Connection = ConnectionRecord<DestinationConfig>;
-
-/** A bigcommerce_freshbooks connection's store: the token, hook secret and client secret are sealed under `credentialId`. */
-export interface BigCommerceStoreConfig {
-  type: 'bigcommerce';
-  storeHash: string;
-  credentialId: string;
-}
-export type StoreConnection = ConnectionRecord<BigCommerceStoreConfig>;
+export type { DestinationConfig, StoreConnection };
+/** A connection fed by FreshBooks, its destination's config typed by its kind. */
+export type Connection = FreshBooksConnection<DestinationConfig>;
 
 /**
  * Builds the API clients an activity needs for a connection. Tokens are read from the encrypted
@@ -33,7 +26,7 @@ export class ConnectionRuntime {
 
   async connection(connectionId: string): Promise<Connection> {
     const c = await this.deps.connections.get<DestinationConfig>(connectionId);
-    if (!c) throw failure('ConnectionNotFound', `connection ${connectionId} not found`);
+    if (!c || isStoreConnection(c)) throw failure('ConnectionNotFound', `connection ${connectionId} not found`);
     return c;
   }
 
@@ -45,7 +38,7 @@ export class ConnectionRuntime {
   }
 
   /** Writes into the connection's FreshBooks business (BigCommerce orders → invoices). */
-  freshbooksWriter(c: ConnectionRecord<unknown>): FreshBooksWriter {
+  freshbooksWriter(c: ConnectionRecord): FreshBooksWriter {
     return new FreshBooksWriter({
       apiBase: this.deps.config.freshbooks.apiBase, accountId: c.freshbooks.accountId, tokens: this.grantTokens(c.freshbooks.grantId),
       budget: this.deps.freshbooksBudget, budgetKey: c.freshbooks.accountId,
@@ -53,8 +46,8 @@ export class ConnectionRuntime {
   }
 
   async storeConnection(connectionId: string): Promise<StoreConnection> {
-    const c = await this.deps.connections.get<BigCommerceStoreConfig>(connectionId);
-    if (!c || c.kind !== 'bigcommerce_freshbooks') throw failure('ConnectionNotFound', `store connection ${connectionId} not found`);
+    const c = await this.deps.connections.get(connectionId);
+    if (!c || !isStoreConnection(c)) throw failure('ConnectionNotFound', `store connection ${connectionId} not found`);
     return c;
   }
 
@@ -70,7 +63,7 @@ export class ConnectionRuntime {
     return cred.secret;
   }
 
-  callbacks(c: ConnectionRecord<unknown>): FreshBooksCallbacks {
+  callbacks(c: ConnectionRecord): FreshBooksCallbacks {
     return new FreshBooksCallbacks({
       apiBase: this.deps.config.freshbooks.apiBase, accountId: c.freshbooks.accountId, tokens: this.grantTokens(c.freshbooks.grantId),
       budget: this.deps.freshbooksBudget,

@@ -3,7 +3,8 @@ import { HOOK_SECRET_HEADER, type BcHook } from '../connectors/bigcommerce';
 import { BigCommerceRecordMap } from '../db/bigcommerce-orders';
 import { Workflows } from '../temporal/workflow-starts';
 import type { HookCheck, StorePollInput, StorePollResult } from '../contracts/store';
-import { ConnectionRuntime, type BigCommerceStoreConfig } from './connection-runtime';
+import { ConnectionRuntime } from './connection-runtime';
+import { isStoreConnection } from '../db/connections';
 import type { ActivityDeps } from './deps';
 import { keepAlive } from './heartbeat';
 
@@ -77,8 +78,8 @@ export function storeActivities(deps: ActivityDeps, runtime = new ConnectionRunt
   }
 
   async function removeStoreHooks(connectionId: string): Promise<number> {
-    const c = await deps.connections.getIncludingDeleted<BigCommerceStoreConfig>(connectionId);
-    if (!c || c.kind !== 'bigcommerce_freshbooks') return 0;
+    const c = await deps.connections.getIncludingDeleted(connectionId);
+    if (!c || !isStoreConnection(c)) return 0;
     const bc = await runtime.bigcommerce(c);
     const destination = bigcommerceHookUri(deps.config.publicUrl, connectionId);
     const mine = (await bc.hooks()).filter((h) => h.destination === destination);

@@ -5,6 +5,8 @@ import type { ChangeBatchInput, RunSummary, SyncPagesInput, SyncPagesResult, Syn
 import { batchKeyOf } from '../destinations/bigquery/writes';
 import { snapshotPlan } from '../destinations/plan';
 import { ConnectionRuntime, type Connection, type DestinationConfig } from './connection-runtime';
+import { isStoreConnection } from '../db/connections';
+import { failure } from './failure-casting';
 import type { Destination } from '../destinations/types';
 import type { ActivityDeps } from './deps';
 import { SchemaMismatchError } from '../destinations/errors';
@@ -37,6 +39,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
 
   async function loadSyncPlan(connectionId: string): Promise<SyncPlan> {
     const c = await deps.connections.get<DestinationConfig>(connectionId);
+    if (c && isStoreConnection(c)) throw failure('ConnectionNotFound', `connection ${connectionId} is a store; it has no sync plan`);
     if (!c) return { status: 'deleted', entities: [], snapshots: [], webhooks: false, pollIntervalSec: 3600, reconcileEveryHours: 24 };
     const wanted = c.settings.entities.filter((e): e is FreshBooksEntity => e in FRESHBOOKS_ENTITIES);
     const { changes, snapshots } = snapshotPlan(c.destination.type, wanted);

@@ -10,18 +10,21 @@ import type { Db } from '../db/pool';
 import { SyncRunStore } from '../db/sync-runs';
 import type { Workflows } from '../temporal/workflow-starts';
 import { requireAdmin } from './admin-auth';
-import { ConnectionService } from './connection-service';
 import { errorHandler } from './http-errors';
 import { codecRoutes } from './routes/codec';
 import { connectionRoutes } from './routes/connections';
 import { freshbooksOAuthRoutes } from './routes/freshbooks-oauth';
 import { freshbooksWebhookRoutes } from './routes/freshbooks-webhooks';
 import { WebhookCallbackStore } from '../db/webhook-callbacks';
-import { WebhookVerifierCache } from './webhook-verifiers';
+import { WebhookVerifierCache } from '../services/webhook-verifiers';
 import { BigCommerceOrderStore } from '../db/bigcommerce-orders';
 import { bigcommerceWebhookRoutes } from './routes/bigcommerce-webhooks';
 import { orderRoutes } from './routes/orders';
-import { StoreHookSecrets } from './store-hook-secrets';
+import { StoreHookSecrets } from '../services/store-hook-secrets';
+import { AuthorizationService } from '../services/authorizations';
+import { ConnectionService } from '../services/connections';
+import { StoreOrders } from '../services/store-orders';
+import { FreshBooksWebhookIntake, StoreWebhookIntake } from '../services/webhook-intake';
 import { AUTHORIZATION_ID, bodyOfType, CONNECTION_ID, paramMatching, positiveId, RECORD_ID, wellFormedUrl } from './request-guards';
 
 export interface ApiDeps {
@@ -39,10 +42,12 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   const credentials = new CredentialStore(db, config.credentialKeys);
   const callbacks = new WebhookCallbackStore(db, credentials);
   const storeSecrets = new StoreHookSecrets(connections, credentials);
+  const authorizations = new AuthorizationService({
+    config, workflows, connections, credentials, states: new OAuthStateStore(db), authorizations: new AuthorizationStore(db),
+  });
   const service = new ConnectionService({
-    config, workflows, connections, credentials,
-    states: new OAuthStateStore(db),
-    authorizations: new AuthorizationStore(db),
+    config, workflows, connections, credentials, authorizations, callbacks,
+    runs: new SyncRunStore(db), ledger: new DeliveryLedger(db),
     // A deleted store connection's deliveries are 404 at once, not when its cache entry ages out.
     removed: (id) => storeSecrets.forget(id),
     statusChanged: (id) => storeSecrets.forget(id),
@@ -70,12 +75,12 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
-  app.use('/oauth/freshbooks', freshbooksOAuthRoutes(service));
-  app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ cache: new WebhookVerifierCache(connections, callbacks), callbacks, workflows, logger }));
-  app.use('/webhooks/bigcommerce', bigcommerceWebhookRoutes({ secrets: storeSecrets, workflows, logger }));
+  app.use('/oauth/freshbooks', freshbooksOAuthRoutes(authorizations));
+  app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ intake: new FreshBooksWebhookIntake({ cache: new WebhookVerifierCache(connections, callbacks), callbacks, workflows }), logger }));
+  app.use('/webhooks/bigcommerce', bigcommerceWebhookRoutes({ intake: new StoreWebhookIntake({ secrets: storeSecrets, workflows }), logger }));
   app.use('/codec', codecRoutes(config.payloadKeys, config.codec));
-  app.use('/api', admin, connectionRoutes(service, workflows, new SyncRunStore(db), new DeliveryLedger(db), callbacks));
-  app.use('/api', admin, orderRoutes(service, workflows, new BigCommerceOrderStore(db)));
+  app.use('/api', admin, connectionRoutes(service, authorizations));
+  app.use('/api', admin, orderRoutes(new StoreOrders(service, workflows, new BigCommerceOrderStore(db))));
   app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });
   app.use(errorHandler(logger));
   return app;

@@ -2,11 +2,9 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { FreshBooksApiError, FreshBooksInvalidGrantError, FreshBooksNetworkError, FreshBooksRateLimitedError } from '../connectors/freshbooks';
 
-export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly details?: unknown) {
-    super(message);
-  }
-}
+import { HttpError } from '../services/http-error';
+
+export { HttpError };
 
 /** Deeper than any request of ours nests; walking deeper is work an attacker chose for us. */
 const MAX_DEPTH = 32;

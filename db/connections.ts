@@ -1,8 +1,11 @@
-import type { DestinationKind } from '../contracts/destination-kinds';
+import type { DestinationKind, DestinationType } from '../contracts/destination-kinds';
 import type { Db } from './pool';
 
+/** A BigCommerce store feeding a FreshBooks business. */
+export const STORE_KIND = 'bigcommerce_freshbooks';
+export type StoreKind = typeof STORE_KIND;
 /** FreshBooks feeding one of the registry's destinations, or a BigCommerce store feeding FreshBooks. */
-export type ConnectionKind = DestinationKind | 'bigcommerce_freshbooks';
+export type ConnectionKind = DestinationKind | StoreKind;
 export type ConnectionStatus = 'active' | 'needs_reauth' | 'paused' | 'deleted';
 
 /** A connection's FreshBooks side: the business, and the grant that reaches it. */
@@ -26,25 +29,50 @@ export interface ConnectionSettings {
   webhooks?: boolean;
 }
 
-export interface ConnectionRecord<D = Record<string, unknown>> {
+/** A bigcommerce_freshbooks connection's store: the token, hook secret and client secret are sealed under `credentialId`. */
+export interface BigCommerceStoreConfig {
+  type: 'bigcommerce';
+  storeHash: string;
+  credentialId: string;
+}
+
+/**
+ * A destination's stored config as db/ knows it: its type. The rest is its module's (destinations/
+ * registry.ts `DestinationConfig`), which callers that load destinations pass as `D`.
+ */
+export type DestinationConfigShape = { [T in DestinationType]: { type: T } }[DestinationType];
+
+interface ConnectionBase {
   id: string;
-  kind: ConnectionKind;
   /**
    * The FreshBooks business, whichever way data moves: read from for a warehouse or dataset, written to
-   * (the destination) for bigcommerce_freshbooks. Stored in the `source` column, named for the first kinds.
+   * for a store connection. Stored in the `source` column, named for the first kinds.
    */
   freshbooks: FreshBooksSide;
-  /**
-   * The other side: a warehouse or dataset, or for bigcommerce_freshbooks the store that feeds FreshBooks
-   * (stored in the `destination` column, whichever way data moves).
-   */
-  destination: D;
   settings: ConnectionSettings;
   status: ConnectionStatus;
   statusDetail: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
 }
+
+/** FreshBooks feeding a destination: one member per destination type, whose `destination` is D's config of that type. */
+export type FreshBooksConnection<D extends DestinationConfigShape = DestinationConfigShape> = {
+  [T in DestinationType]: ConnectionBase & { kind: `freshbooks_${T}`; destination: Extract<D, { type: T }> };
+}[DestinationType];
+
+/** A BigCommerce store feeding FreshBooks; the store is kept in the `destination` column, whichever way data moves. */
+export interface StoreConnection extends ConnectionBase {
+  kind: StoreKind;
+  destination: BigCommerceStoreConfig;
+}
+
+/** A connection, told apart by `kind`. */
+export type ConnectionRecord<D extends DestinationConfigShape = DestinationConfigShape> = FreshBooksConnection<D> | StoreConnection;
+
+/** What `create` stores: the kind decides what `destination` holds. */
+export type NewConnection = Pick<ConnectionBase, 'id' | 'freshbooks' | 'settings'> &
+  ({ kind: DestinationKind; destination: DestinationConfigShape } | { kind: StoreKind; destination: BigCommerceStoreConfig });
 
 const UNIQUE_VIOLATION = '23505';
 const ONE_LIVE_STORE_INDEX = 'connections_one_live_store';
@@ -58,30 +86,31 @@ export class StoreAlreadyConnectedError extends Error {
 
 const COLUMNS = 'id, kind, source, destination, settings, status, status_detail, created_at, updated_at';
 
-interface Row {
+interface Columns {
   id: string;
-  kind: ConnectionKind;
   source: FreshBooksSide;
-  destination: Record<string, unknown>;
   settings: ConnectionSettings;
   status: ConnectionStatus;
   status_detail: Record<string, unknown>;
   created_at: Date;
   updated_at: Date;
 }
+/** A row as written by `create`: its `kind` column says what its `destination` column holds. */
+type Row<D extends DestinationConfigShape> = Columns & Pick<ConnectionRecord<D>, 'kind' | 'destination'>;
 
-function toRecord<D>(r: Row): ConnectionRecord<D> {
-  return {
-    id: r.id, kind: r.kind, freshbooks: r.source, destination: r.destination as D, settings: r.settings,
+function toRecord<D extends DestinationConfigShape>(r: Row<D>): ConnectionRecord<D> {
+  const common: ConnectionBase = {
+    id: r.id, freshbooks: r.source, settings: r.settings,
     status: r.status, statusDetail: r.status_detail, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
   };
+  return { ...common, kind: r.kind, destination: r.destination } as ConnectionRecord<D>;
 }
 
 export class ConnectionStore {
   constructor(private readonly db: Db) {}
 
   /** Throws StoreAlreadyConnectedError when the store already has a live connection (migration 005's index). */
-  async create(c: Pick<ConnectionRecord, 'id' | 'kind' | 'freshbooks' | 'destination' | 'settings'>): Promise<void> {
+  async create(c: NewConnection): Promise<void> {
     try {
       await this.db.query(
         'INSERT INTO connections (id, kind, source, destination, settings) VALUES ($1, $2, $3, $4, $5)',
@@ -94,14 +123,14 @@ export class ConnectionStore {
     }
   }
 
-  async get<D = Record<string, unknown>>(id: string): Promise<ConnectionRecord<D> | null> {
-    const { rows } = await this.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE id = $1 AND status <> 'deleted'`, [id]);
+  async get<D extends DestinationConfigShape = DestinationConfigShape>(id: string): Promise<ConnectionRecord<D> | null> {
+    const { rows } = await this.db.query<Row<D>>(`SELECT ${COLUMNS} FROM connections WHERE id = $1 AND status <> 'deleted'`, [id]);
     return rows[0] ? toRecord<D>(rows[0]) : null;
   }
 
   /** Also a deleted connection: its clean-up (callbacks at FreshBooks) runs after the delete. */
-  async getIncludingDeleted<D = Record<string, unknown>>(id: string): Promise<ConnectionRecord<D> | null> {
-    const { rows } = await this.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE id = $1`, [id]);
+  async getIncludingDeleted<D extends DestinationConfigShape = DestinationConfigShape>(id: string): Promise<ConnectionRecord<D> | null> {
+    const { rows } = await this.db.query<Row<D>>(`SELECT ${COLUMNS} FROM connections WHERE id = $1`, [id]);
     return rows[0] ? toRecord<D>(rows[0]) : null;
   }
 
@@ -114,12 +143,12 @@ export class ConnectionStore {
   /** The live store connection for a BigCommerce store hash (a store feeds one FreshBooks business). */
   async findByStore(storeHash: string): Promise<string | null> {
     const { rows } = await this.db.query<{ id: string }>(
-      `SELECT id FROM connections WHERE kind = 'bigcommerce_freshbooks' AND destination->>'storeHash' = $1 AND status <> 'deleted'`, [storeHash]);
+      `SELECT id FROM connections WHERE kind = $2 AND destination->>'storeHash' = $1 AND status <> 'deleted'`, [storeHash, STORE_KIND]);
     return rows[0]?.id ?? null;
   }
 
   async list(): Promise<ConnectionRecord[]> {
-    const { rows } = await this.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE status <> 'deleted' ORDER BY created_at`);
+    const { rows } = await this.db.query<Row<DestinationConfigShape>>(`SELECT ${COLUMNS} FROM connections WHERE status <> 'deleted' ORDER BY created_at`);
     return rows.map((r) => toRecord(r));
   }
 
@@ -146,4 +175,9 @@ export class ConnectionStore {
     );
     return rows.map((r) => r.id);
   }
+}
+
+/** The one test of a connection's family; narrowing on it types `destination`. */
+export function isStoreConnection<D extends DestinationConfigShape>(c: ConnectionRecord<D>): c is StoreConnection {
+  return c.kind === STORE_KIND;
 }

@@ -1,11 +1,9 @@
 import { Router, json } from 'express';
 import { z } from 'zod';
 import { ALL_FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../../common/freshbooks-entities';
-import type { DeliveryLedger } from '../../db/delivery-ledger';
-import type { SyncRunStore } from '../../db/sync-runs';
-import type { WebhookCallbackStore } from '../../db/webhook-callbacks';
-import type { Workflows } from '../../temporal/workflow-starts';
-import { ConnectionService, createConnectionsInput, createStoreConnectionInput } from '../connection-service';
+import type { ConnectionRecord } from '../../db/connections';
+import type { AuthorizationService } from '../../services/authorizations';
+import { createConnectionsInput, createStoreConnectionInput, type ConnectionService } from '../../services/connections';
 import { asyncRoute, HttpError, parseBody } from '../http-errors';
 
 const entityEnum = z.enum(ALL_FRESHBOOKS_ENTITIES as [FreshBooksEntity, ...FreshBooksEntity[]]);
@@ -17,18 +15,22 @@ const redeliverInput = z.union([
   z.object({ entity: entityEnum, from: isoTime, to: isoTime.optional() }).strict(),
 ]);
 
-/** Admin API over connections: list, inspect, sync now, re-deliver, pause, delete. */
-export function connectionRoutes(service: ConnectionService, workflows: Workflows, runs: SyncRunStore, ledger: DeliveryLedger, callbacks: WebhookCallbackStore): Router {
+/**
+ * Admin API over connections: list, inspect, sync now, re-deliver, pause, delete. Bodies the service
+ * reads lazily are parsed only once the connection is known to take them, so an unknown connection is
+ * a 404 and a store's sync ignores a FreshBooks body.
+ */
+export function connectionRoutes(service: ConnectionService, authorizations: AuthorizationService): Router {
   const r = Router();
   r.use(json({ limit: '256kb' }));
 
   r.get('/freshbooks/authorizations/:id', asyncRoute(async (req, res) => {
-    res.json(await service.getAuthorization(String(req.params.id)));
+    res.json(await authorizations.get(String(req.params.id)));
   }));
 
   r.post('/freshbooks/authorizations', asyncRoute(async (req, res) => {
     const body = parseBody(authorizationInput, req.body);
-    res.status(201).json(await service.startFreshBooksAuthorization(body));
+    res.status(201).json(await authorizations.start(body));
   }));
 
   r.post('/connections', asyncRoute(async (req, res) => {
@@ -45,63 +47,45 @@ export function connectionRoutes(service: ConnectionService, workflows: Workflow
   }));
 
   r.get('/connections/:id', asyncRoute(async (req, res) => {
-    const c = await service.get(String(req.params.id));
-    if (c.kind === 'bigcommerce_freshbooks') {
-      res.json({ ...publicView(c), workflow: await workflows.storeStatus(c.id) });
-      return;
-    }
-    const [workflow, recentRuns, delivered, hooks] = await Promise.all([workflows.connectionStatus(c.id), runs.recent(c.id), ledger.counts(c.id), callbacks.list(c.id)]);
-    // Which callbacks exist and whether FreshBooks verified them; never the verifiers.
-    const webhookCallbacks = hooks.map(({ callbackId, event, uri, verified, updatedAt }) => ({ callbackId, event, uri, verified, updatedAt }));
-    res.json({ ...publicView(c), workflow, recentRuns, delivered, webhookCallbacks });
+    const { connection, details } = await service.inspect(String(req.params.id));
+    res.json({ ...publicView(connection), ...details });
   }));
 
   r.get('/connections/:id/records/:entity/:recordId', asyncRoute(async (req, res) => {
-    const c = await service.get(String(req.params.id));
-    const entity = entityEnum.safeParse(req.params.entity);
-    if (!entity.success) throw new HttpError(400, `unknown entity ${String(req.params.entity)}`);
-    const entry = await ledger.get(c.id, entity.data, String(req.params.recordId));
-    if (!entry) throw new HttpError(404, 'record not delivered by this connection');
-    res.json({ connectionId: c.id, entity: entity.data, recordId: req.params.recordId, ...entry });
+    const recordId = String(req.params.recordId);
+    const { connectionId, entity, entry } = await service.deliveredRecord(String(req.params.id), () => {
+      const entity = entityEnum.safeParse(req.params.entity);
+      if (!entity.success) throw new HttpError(400, `unknown entity ${String(req.params.entity)}`);
+      return entity.data;
+    }, recordId);
+    res.json({ connectionId, entity, recordId: req.params.recordId, ...entry });
   }));
 
   r.post('/connections/:id/sync', asyncRoute(async (req, res) => {
-    const c = await service.get(String(req.params.id));
-    if (c.kind === 'bigcommerce_freshbooks') {
-      await workflows.storeSync(c.id);
-      res.status(202).json({ accepted: true, mode: 'sweep' });
-      return;
-    }
-    const { mode } = parseBody(syncInput, req.body);
-    await workflows.requestSync(c.id, { mode, reason: 'manual' });
+    const mode = await service.sync(String(req.params.id), () => parseBody(syncInput, req.body).mode);
     res.status(202).json({ accepted: true, mode });
   }));
 
   r.post('/connections/:id/redeliver', asyncRoute(async (req, res) => {
-    const c = await service.freshBooksFed(String(req.params.id), 'redeliver');
-    const body = parseBody(redeliverInput, req.body);
-    await workflows.redeliver(c.id, body);
+    const body = await service.redeliver(String(req.params.id), () => parseBody(redeliverInput, req.body));
     res.status(202).json({ accepted: true, ...body });
   }));
 
   /** Checks the FreshBooks callbacks now: registers missing ones, re-registers unverified ones. */
   r.post('/connections/:id/webhooks', asyncRoute(async (req, res) => {
-    const c = await service.freshBooksFed(String(req.params.id), 'webhooks');
-    await workflows.checkWebhooks(c.id);
+    await service.checkWebhooks(String(req.params.id));
     res.status(202).json({ accepted: true });
   }));
 
   /** Append-only destinations (Power BI): delete every row and push current state again. */
   r.post('/connections/:id/rebuild', asyncRoute(async (req, res) => {
-    const c = await service.appendOnly(String(req.params.id));
-    await workflows.maintain(c.id, { action: 'rebuild' });
+    await service.maintain(String(req.params.id), 'rebuild');
     res.status(202).json({ accepted: true, action: 'rebuild' });
   }));
 
   /** After a reported schema mismatch: make the destination's tables match ours, then rebuild. */
   r.post('/connections/:id/update-schema', asyncRoute(async (req, res) => {
-    const c = await service.appendOnly(String(req.params.id));
-    await workflows.maintain(c.id, { action: 'update_schema' });
+    await service.maintain(String(req.params.id), 'update_schema');
     res.status(202).json({ accepted: true, action: 'update_schema' });
   }));
 
@@ -124,6 +108,6 @@ export function connectionRoutes(service: ConnectionService, workflows: Workflow
 }
 
 /** Configuration as the API shows it: ids and settings, never secrets (there are none in these rows). */
-function publicView(c: Awaited<ReturnType<ConnectionService['get']>>) {
+function publicView(c: ConnectionRecord) {
   return { id: c.id, kind: c.kind, status: c.status, statusDetail: c.statusDetail, source: c.freshbooks, destination: c.destination, settings: c.settings, createdAt: c.createdAt };
 }

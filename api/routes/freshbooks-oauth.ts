@@ -1,12 +1,12 @@
 import { Router } from 'express';
-import type { ConnectionService } from '../connection-service';
+import type { AuthorizationService } from '../../services/authorizations';
 import { asyncRoute, HttpError } from '../http-errors';
 
 const STATE = /^[A-Za-z0-9_-]{16,128}$/;
 const CODE = /^[\x21-\x7e]{1,512}$/;
 
 /** The redirect target registered with FreshBooks (HTTPS, no query string, in production). */
-export function freshbooksOAuthRoutes(service: ConnectionService): Router {
+export function freshbooksOAuthRoutes(authorizations: AuthorizationService): Router {
   const r = Router();
   r.get('/callback', asyncRoute(async (req, res) => {
     const code = typeof req.query.code === 'string' ? req.query.code : '';
@@ -16,7 +16,7 @@ export function freshbooksOAuthRoutes(service: ConnectionService): Router {
     // Ours are base64url (OAuthStateStore); FreshBooks' codes are short printable tokens. Anything else
     // is refused before it is looked up or sent to FreshBooks.
     if (!STATE.test(state) || !CODE.test(code)) throw new HttpError(400, 'malformed code or state');
-    const result = await service.completeFreshBooksAuthorization(code, state);
+    const result = await authorizations.complete(code, state);
     res.json({
       ...result,
       next: result.reauthorized.length > 0

@@ -1,9 +1,6 @@
 import { Router, json } from 'express';
 import { z } from 'zod';
-import type { BigCommerceOrderStore } from '../../db/bigcommerce-orders';
-import type { Workflows } from '../../temporal/workflow-starts';
-import { orderWorkflowId } from '../../contracts/ids';
-import type { ConnectionService } from '../connection-service';
+import type { StoreOrders } from '../../services/store-orders';
 import { asyncRoute, HttpError, parseBody } from '../http-errors';
 import { positiveId } from '../request-guards';
 
@@ -23,39 +20,27 @@ function orderIdOf(raw: unknown): number {
 }
 
 /**
- * A store connection's orders: where each stands in FreshBooks (invoice, payments, refunds, skips and
- * why), the steps that led there, and a retry for one that failed or needs another look.
+ * A store connection's orders. Query and order id are parsed once the connection is known to be a
+ * store, so any other connection is a 404 whatever the rest of the request says.
  */
-export function orderRoutes(service: ConnectionService, workflows: Workflows, orders: BigCommerceOrderStore): Router {
+export function orderRoutes(orders: StoreOrders): Router {
   const r = Router();
   r.use(json({ limit: '16kb' }));
 
   r.get('/connections/:id/orders', asyncRoute(async (req, res) => {
-    const c = await service.store(String(req.params.id));
-    const q = parseBody(listQuery, req.query);
-    const [rows, counts] = await Promise.all([
-      orders.list(c.id, { ...(q.state ? { state: q.state } : {}), ...(q.after !== undefined ? { afterOrderId: q.after } : {}), ...(q.limit ? { limit: q.limit } : {}) }),
-      orders.counts(c.id),
-    ]);
-    res.json({ connectionId: c.id, counts, orders: rows.map(({ connectionId: _c, ...o }) => o) });
+    res.json(await orders.list(String(req.params.id), () => {
+      const q = parseBody(listQuery, req.query);
+      return { ...(q.state ? { state: q.state } : {}), ...(q.after !== undefined ? { afterOrderId: q.after } : {}), ...(q.limit ? { limit: q.limit } : {}) };
+    }));
   }));
 
   r.get('/connections/:id/orders/:orderId', asyncRoute(async (req, res) => {
-    const c = await service.store(String(req.params.id));
-    const orderId = orderIdOf(req.params.orderId);
-    const [row, events, workflow] = await Promise.all([
-      orders.get(c.id, orderId), orders.events(c.id, orderId), workflows.orderStatus(c.destination.storeHash, orderId),
-    ]);
-    if (!row && !workflow) throw new HttpError(404, `order ${orderId} has not been seen by this connection`);
-    const { connectionId: _c, ...order } = row ?? { connectionId: c.id };
-    res.json({ connectionId: c.id, orderId, workflowId: orderWorkflowId(c.destination.storeHash, orderId), ...order, events, workflow });
+    res.json(await orders.get(String(req.params.id), () => orderIdOf(req.params.orderId)));
   }));
 
   /** Look at the order again from scratch: nothing remembered is trusted, every write is looked up first. */
   r.post('/connections/:id/orders/:orderId/retry', asyncRoute(async (req, res) => {
-    const c = await service.store(String(req.params.id));
-    const orderId = orderIdOf(req.params.orderId);
-    await workflows.orderChanged({ connectionId: c.id, storeHash: c.destination.storeHash, orderId }, { reason: 'retry', at: new Date().toISOString() });
+    const orderId = await orders.retry(String(req.params.id), () => orderIdOf(req.params.orderId));
     res.status(202).json({ accepted: true, orderId });
   }));
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BoundedCache } from '../../api/bounded-cache';
+import { BoundedCache } from '../../services/bounded-cache';
 
 /** The per-connection cache both webhook routes key by an id from an unauthenticated URL. */
 describe('BoundedCache', () => {

@@ -1,4 +1,4 @@
-import type { ConnectionStore } from '../db/connections';
+import { isStoreConnection, type ConnectionStore } from '../db/connections';
 import type { BigCommerceStoreSecret, CredentialStore } from '../db/credentials';
 import { BoundedCache, CONNECTION_CACHE_LIMITS } from './bounded-cache';
 
@@ -36,8 +36,8 @@ export class StoreHookSecrets {
   }
 
   private async load(connectionId: string): Promise<StoreHookEntry> {
-    const c = await this.connections.get<{ storeHash: string; credentialId: string }>(connectionId);
-    if (!c || c.kind !== 'bigcommerce_freshbooks') return { exists: false };
+    const c = await this.connections.get(connectionId);
+    if (!c || !isStoreConnection(c)) return { exists: false };
     const cred = await this.credentials.get<BigCommerceStoreSecret>(c.destination.credentialId);
     return {
       exists: true, storeHash: c.destination.storeHash, ...(c.status === 'paused' ? { paused: true } : {}),
