@@ -9,4 +9,6 @@ source .tools/env
 npx tsc --noEmit -p .
 # Import rules (.dependency-cruiser.cjs): no cycles, nothing imports upward.
 npm run --silent check:deps
-exec npx tsx scripts/with-stack.ts node --import tsx --test --test-concurrency=1 --test-timeout=600000 "$@" test/unit/*.test.ts test/integration/*.test.ts test/replay/*.test.ts
+# Unit tests mirror the source (test/unit/<folder>/); each simulator's self-tests sit beside it.
+shopt -s globstar nullglob
+exec npx tsx scripts/with-stack.ts node --import tsx --test --test-concurrency=1 --test-timeout=600000 "$@" test/unit/**/*.test.ts sandbox/**/*.test.ts test/integration/*.test.ts test/replay/*.test.ts

@@ -8,7 +8,7 @@
  * `JSON.stringify` looks close but is not the same: it uses no spaces after separators, keeps non-ASCII and
  * DEL raw, and a plain `URLSearchParams` walk keeps repeated keys that a Python dict folds together.
  *
- * Test vectors come from real Python: test/unit/vectors/freshbooks_webhook_vectors.py.
+ * Test vectors come from real Python: test/unit/connectors/vectors/freshbooks_webhook_vectors.py.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 

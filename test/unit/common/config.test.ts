@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig, ConfigError } from '../../../common/config';
+import { generateKeySpec } from '../../../common/crypto';
+
+const valid = {
+  DATABASE_URL: 'postgres://u:p@localhost:5432/db',
+  CREDENTIAL_KEYS: generateKeySpec('k1'),
+  PAYLOAD_KEYS: generateKeySpec('p1'),
+  ADMIN_TOKEN: 'a'.repeat(32),
+  FRESHBOOKS_CLIENT_ID: 'id',
+  FRESHBOOKS_CLIENT_SECRET: 'secret',
+};
+
+test('a valid environment loads with defaults', () => {
+  const c = loadConfig(valid);
+  assert.equal(c.freshbooks.apiBase, 'https://api.freshbooks.com');
+  assert.equal(c.freshbooks.redirectUri, 'http://127.0.0.1:8080/oauth/freshbooks/callback');
+  assert.equal(c.temporal.address, '127.0.0.1:7233');
+});
+
+test('invalid configuration fails naming every bad field, without echoing secrets', () => {
+  const env = { ...valid, DATABASE_URL: 'mysql://x', ADMIN_TOKEN: 'short', CREDENTIAL_KEYS: 'k1:AAAA', FRESHBOOKS_CLIENT_ID: undefined };
+  assert.throws(() => loadConfig(env), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    for (const field of ['DATABASE_URL', 'ADMIN_TOKEN', 'CREDENTIAL_KEYS', 'FRESHBOOKS_CLIENT_ID']) assert.match(err.message, new RegExp(field));
+    assert.doesNotMatch(err.message, /short/);
+    return true;
+  });
+});
+
+test('the codec token is optional, at least 24 characters, and never the admin token', () => {
+  assert.equal(loadConfig(valid).codec.token, undefined);
+  assert.equal(loadConfig({ ...valid, CODEC_TOKEN: '' }).codec.token, undefined, 'empty is unset, as docker compose passes it');
+  assert.equal(loadConfig({ ...valid, CODEC_TOKEN: 'c'.repeat(32) }).codec.token, 'c'.repeat(32));
+  for (const CODEC_TOKEN of [valid.ADMIN_TOKEN, 'short']) {
+    assert.throws(() => loadConfig({ ...valid, CODEC_TOKEN }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /CODEC_TOKEN/);
+      assert.ok(!err.message.includes(valid.ADMIN_TOKEN), 'the token is not echoed');
+      return true;
+    });
+  }
+});
+
+test('Temporal UI origins are exact http(s) origins', () => {
+  assert.deepEqual(loadConfig(valid).codec.allowedOrigins, []);
+  assert.deepEqual(loadConfig({ ...valid, TEMPORAL_UI_ORIGINS: 'http://127.0.0.1:8233, https://temporal.example.com' }).codec.allowedOrigins,
+    ['http://127.0.0.1:8233', 'https://temporal.example.com']);
+  for (const TEMPORAL_UI_ORIGINS of ['*', 'http://127.0.0.1:8233/', 'https://temporal.example.com/ui', 'file:///tmp']) {
+    assert.throws(() => loadConfig({ ...valid, TEMPORAL_UI_ORIGINS }), /TEMPORAL_UI_ORIGINS/, TEMPORAL_UI_ORIGINS);
+  }
+});

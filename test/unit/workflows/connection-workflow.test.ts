@@ -1,0 +1,251 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { ConnectionActivities } from '../../../contracts/activities';
+import {
+  checkWebhooksSignal, pauseSignal, statusQuery, webhookChangesSignal, type ConnectionWorkflowInput, type ConnectionWorkflowStatus,
+} from '../../../contracts/connection';
+import type { RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan } from '../../../contracts/sync';
+import type { connectionWorkflow } from '../../../workflows';
+import { bundleWorkflows } from '../../../workers/workflow-bundle';
+import { installWorkerRuntime } from '../../../workers/runtime';
+
+/**
+ * The connection workflow's decisions on Temporal's time-skipping test server (a real server whose
+ * clock jumps to the next timer): when it polls, which mode a run takes, how it backs off, what it
+ * waits for, and what continue-as-new keeps. The activities are stubs: they are this test's boundary.
+ */
+
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundleWithSourceMap;
+let queues = 0;
+
+before(async () => {
+  const path = process.env.TEMPORAL_TEST_SERVER;
+  assert.ok(path, 'TEMPORAL_TEST_SERVER is not set: run scripts/install-tools.sh and source .tools/env');
+  installWorkerRuntime('error');
+  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  workflowBundle = await bundleWorkflows();
+});
+
+after(async () => { await env?.teardown(); });
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+/** Activity stubs that answer from a plan the test controls and note every call and recorded run. */
+class Stub {
+  plan: SyncPlan = { status: 'active', entities: ['invoices'], snapshots: [], webhooks: false, pollIntervalSec: 600, reconcileEveryHours: 24 };
+  calls: string[] = [];
+  runs: RunSummary[] = [];
+  pagesPerPass = 1;
+  syncPages: (input: SyncPagesInput) => Promise<SyncPagesResult> = async (input) => ({
+    nextPage: input.startPage + input.maxPages <= this.pagesPerPass ? input.startPage + input.maxPages : null, pagesRead: 1, records: 1, delivered: 1, rows: 1,
+    maxUpdatedAt: '2026-11-01T00:00:00Z',
+  });
+
+  activities(): ConnectionActivities {
+    const note = <T>(name: string, value: T) => { this.calls.push(name); return value; };
+    return {
+      loadSyncPlan: async () => note('loadSyncPlan', { ...this.plan }),
+      prepareDestination: async () => note('prepareDestination', undefined),
+      syncPages: async (input) => { note('syncPages', 0); return this.syncPages(input); },
+      deliverChanges: async ({ changes }) => note('deliverChanges', { nextPage: null, pagesRead: 0, records: changes.length, delivered: changes.length, rows: changes.length }),
+      refreshSnapshots: async () => note('refreshSnapshots', []),
+      redeliverRecord: async () => note('redeliverRecord', { nextPage: null, pagesRead: 0, records: 1, delivered: 1, rows: 1 }),
+      resetDestination: async () => note('resetDestination', undefined),
+      updateDestinationSchema: async () => note('updateDestinationSchema', []),
+      recordSyncRun: async (_id, run) => { this.runs.push(run); note('recordSyncRun', undefined); },
+      ensureWebhooks: async () => note('ensureWebhooks', { wanted: 0, verified: 0, registered: 0, awaitingVerification: 0 }),
+      confirmWebhooks: async ({ callbackIds }) => note('confirmWebhooks', callbackIds),
+      removeWebhooks: async () => note('removeWebhooks', 0),
+    };
+  }
+}
+
+type Handle = WorkflowHandle<typeof connectionWorkflow>;
+
+/** Starts a connection workflow on a worker with the stubs, runs `body`, then terminates the workflow. */
+async function withConnection(stub: Stub, body: (wf: Handle) => Promise<void>, input: Partial<ConnectionWorkflowInput> = {}): Promise<void> {
+  const taskQueue = `connection-test-${++queues}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: stub.activities() });
+  await worker.runUntil(async () => {
+    const wf = await env.client.workflow.start<typeof connectionWorkflow>('connectionWorkflow', {
+      taskQueue, workflowId: `connection/${taskQueue}`, args: [{ connectionId: taskQueue, ...input }],
+    });
+    try {
+      await body(wf);
+    } finally {
+      await wf.terminate('test over').catch(() => undefined);
+    }
+  });
+}
+
+/** Waits (in real time; the server's clock only jumps on env.sleep) until `check` holds. */
+async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
+  for (let i = 0; i < 600; i++) {
+    const value = await check();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const status = (wf: Handle): Promise<ConnectionWorkflowStatus> => wf.query(statusQuery);
+const nextPollIn = async (wf: Handle) => Date.parse((await until('a poll timer', async () => (await status(wf)).nextPollAt))) - await env.currentTimeMs();
+
+test('the poll timer fires after the poll interval (±10%) and runs an incremental', async () => {
+  const stub = new Stub();
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    assert.deepEqual([stub.runs[0]!.mode, stub.runs[0]!.reason], ['full', 'initial']);
+    const wait = await nextPollIn(wf);
+    assert.ok(wait >= 540_000 && wait <= 660_000, `poll in ${wait} ms`);
+    await env.sleep(wait - 5_000);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(stub.runs.length, 1, 'no run before the timer');
+    await env.sleep(10_000);
+    await until('the scheduled run', () => stub.runs.length === 2);
+    assert.deepEqual([stub.runs[1]!.mode, stub.runs[1]!.reason], ['incremental', 'schedule']);
+  });
+});
+
+test('a scheduled run is full once reconcileEveryHours has passed since the last full one', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, pollIntervalSec: 3600, reconcileEveryHours: 1.5 };
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    await env.sleep(await nextPollIn(wf) + 1_000); // ~1 h after the full run: not yet due
+    await until('the first scheduled run', () => stub.runs.length === 2);
+    await env.sleep(await nextPollIn(wf) + 1_000); // ~2 h: due
+    await until('the second scheduled run', () => stub.runs.length === 3);
+    assert.deepEqual(stub.runs.map((r) => r.mode), ['full', 'incremental', 'full']);
+  });
+});
+
+test('after failures it backs off longer each time, and the status counts them', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, pollIntervalSec: 10 };
+  stub.syncPages = async () => { throw ApplicationFailure.nonRetryable('destination refused the rows', 'DestinationRejected'); };
+  await withConnection(stub, async (wf) => {
+    await until('the first failure', () => stub.runs.length === 1);
+    const s = await until('backing off', async () => { const s = await status(wf); return s.phase === 'backing_off' && s; });
+    assert.equal(s.consecutiveFailures, 1);
+    assert.match(s.lastRun?.error ?? '', /destination refused/);
+    // Failures come at ~0, ~2 min 10 s (2 min back-off) and ~6 min 20 s (4 min); the fourth not before ~14 min.
+    await env.sleep(3 * MIN);
+    await until('the second failure', () => stub.runs.length === 2);
+    await env.sleep(5 * MIN);
+    await until('the third failure', () => stub.runs.length === 3);
+    assert.equal((await until('3 failures counted', async () => { const s = await status(wf); return s.consecutiveFailures === 3 && s; })).consecutiveFailures, 3);
+    const started = stub.runs.map((r) => Date.parse(r.startedAt));
+    const [gap1, gap2] = [started[1]! - started[0]!, started[2]! - started[1]!];
+    // 2 min, then 4 min, plus a ~10 s poll each time.
+    assert.ok(gap1 >= 2 * MIN && gap1 < 3 * MIN, `first gap ${gap1}`);
+    assert.ok(gap2 >= 4 * MIN && gap2 < 5 * MIN, `second gap ${gap2}`);
+  });
+});
+
+test('a schema mismatch shows in the phase and is tried again only once per poll, not in a loop', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, pollIntervalSec: 600 };
+  stub.syncPages = async () => { throw ApplicationFailure.nonRetryable('the table has other columns', 'SchemaMismatch'); };
+  await withConnection(stub, async (wf) => {
+    await until('the failed run', () => stub.runs.length === 1);
+    await until('schema_mismatch', async () => (await status(wf)).phase === 'schema_mismatch');
+    await env.sleep(3 * HOUR);
+    await new Promise((r) => setTimeout(r, 500));
+    const s = await status(wf);
+    assert.equal(s.phase, 'schema_mismatch', 'stays until someone aligns the schema');
+    // One attempt per ~10 min poll: at most 3 h / 9 min of them, never a hot loop.
+    assert.ok(stub.runs.length >= 2 && stub.runs.length <= 21, `${stub.runs.length} attempts in 3 h`);
+  });
+});
+
+test('needing re-authorization stops the runs until the plan is active again', async () => {
+  const stub = new Stub();
+  stub.syncPages = async () => {
+    stub.plan.status = 'needs_reauth'; // what the real activity does: marks the connection
+    throw ApplicationFailure.nonRetryable('FreshBooks refused the token', 'NeedsReauth');
+  };
+  await withConnection(stub, async (wf) => {
+    await until('the failed run', () => stub.runs.length === 1);
+    await until('needs_reauth', async () => (await status(wf)).phase === 'needs_reauth');
+    const loads = stub.calls.filter((c) => c === 'loadSyncPlan').length;
+    await env.sleep(3 * HOUR);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await status(wf)).phase, 'needs_reauth');
+    assert.equal(stub.calls.filter((c) => c === 'syncPages').length, 1, 'no run reads FreshBooks meanwhile');
+    const polls = stub.calls.filter((c) => c === 'loadSyncPlan').length - loads;
+    assert.ok(polls <= 2 * 21, `${polls} plan loads in 3 h: one or two per poll`);
+  });
+});
+
+test('paused, scheduled runs stop; resumed, they start again', async () => {
+  const stub = new Stub();
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    await wf.signal(pauseSignal, true);
+    // A pause does not cut the wait short: the timer fires, finds it paused and waits another interval.
+    await env.sleep(2 * HOUR);
+    await until('paused', async () => (await status(wf)).phase === 'paused');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(stub.runs.length, 1, 'no run while paused');
+    await wf.signal(pauseSignal, false);
+    await env.sleep(await nextPollIn(wf) + 1_000);
+    await until('a scheduled run after resuming', () => stub.runs.length === 2);
+    assert.equal(stub.runs[1]!.reason, 'schedule');
+  });
+});
+
+test('a webhook change is delivered between the page batches of a long run', async () => {
+  const stub = new Stub();
+  stub.pagesPerPass = 40; // four syncPages calls of 10 pages for the first pass
+  let release!: () => void;
+  const held = new Promise<void>((r) => { release = r; });
+  const plain = stub.syncPages;
+  stub.syncPages = async (input) => {
+    if (input.startPage === 11 && input.pass === 'changes') await held;
+    return plain(input);
+  };
+  await withConnection(stub, async (wf) => {
+    setTimeout(release, 40_000).unref(); // never leave the activity (and the worker's shutdown) hanging
+    await until('the second page batch', () => stub.calls.filter((c) => c === 'syncPages').length === 2);
+    await wf.signal(webhookChangesSignal, [{ entity: 'invoices', recordId: '7', deleted: false, receivedAt: new Date().toISOString() }]);
+    release();
+    await until('the run', () => stub.runs.length === 1);
+    const syncs = stub.calls.flatMap((c, i) => (c === 'syncPages' ? [i] : []));
+    const delivered = stub.calls.indexOf('deliverChanges');
+    assert.ok(delivered > syncs[1]! && delivered < syncs[2]!, `calls: ${stub.calls.join(' ')}`);
+    assert.equal((await status(wf)).webhooks.delivered, 1);
+  });
+});
+
+test('everything the status shows survives continue-as-new', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 6 * 3600 };
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    await wf.signal(webhookChangesSignal, [{ entity: 'invoices', recordId: '7', deleted: false, receivedAt: new Date().toISOString() }]);
+    await until('the change delivered', async () => (await status(wf)).webhooks.batches === 1);
+    stub.syncPages = async () => { throw ApplicationFailure.nonRetryable('the table has other columns', 'SchemaMismatch'); };
+    await wf.signal('requestSync', { mode: 'incremental', reason: 'manual' });
+    await until('schema_mismatch', async () => { const s = await status(wf); return s.phase === 'schema_mismatch' && s.nextPollAt; });
+    const before = await status(wf);
+    const { runId } = await wf.describe();
+    // Each callback check is a few events: enough of them cross the lowered history threshold.
+    for (let i = 0; i < 40 && (await wf.describe()).runId === runId; i++) {
+      const checks = stub.calls.filter((c) => c === 'ensureWebhooks').length;
+      await wf.signal(checkWebhooksSignal);
+      await until('the check', () => stub.calls.filter((c) => c === 'ensureWebhooks').length > checks);
+    }
+    await until('continued as new', async () => (await wf.describe()).runId !== runId);
+    const after = await until('the new run answers', async () => { try { return await status(wf); } catch { return undefined; } });
+    assert.deepEqual(after, before);
+    assert.equal(before.consecutiveFailures, 1);
+    assert.ok(before.cursors.invoices?.since && before.lastRun?.error && before.webhooks.delivered === 1);
+  }, { maxHistoryEvents: 120 });
+});
