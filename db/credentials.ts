@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { openJson, sealJson, keyIdOf, type KeyRing } from '../common/crypto';
 import type { Db } from './pool';
 
-export type CredentialKind = 'freshbooks_oauth' | 'google_service_account' | 'freshbooks_webhook_verifier' | 'powerbi_service_principal' | 'bigcommerce_store';
+export type CredentialKind = 'freshbooks_oauth' | 'google_service_account' | 'freshbooks_webhook_verifier' | 'powerbi_service_principal' | 'bigcommerce_store' | 'postgres_warehouse_url';
 export type CredentialStatus = 'active' | 'needs_reauth' | 'revoked';
 
 export interface FreshBooksGrantSecret {
@@ -16,6 +16,11 @@ export interface FreshBooksGrantSecret {
 
 export interface ServiceAccountSecret {
   keyJson: string;
+}
+
+/** A Postgres warehouse's connection URL: it holds the role's password. */
+export interface PostgresWarehouseSecret {
+  url: string;
 }
 
 export interface CredentialRecord<S> {

@@ -4,6 +4,7 @@ import type { CredentialStore } from '../db/credentials';
 import { bigQuery } from './bigquery';
 import { destinationTypeOf, type DestinationType } from '../contracts/destination-kinds';
 import { powerBi } from './powerbi';
+import { postgres } from './postgres';
 import type { Destination, DestinationEnv, DestinationErrorClass, DestinationModule, DestinationOpener } from './types';
 
 /**
@@ -14,6 +15,7 @@ import type { Destination, DestinationEnv, DestinationErrorClass, DestinationMod
 export const DESTINATIONS = {
   bigquery: bigQuery,
   powerbi: powerBi,
+  postgres,
 } satisfies { [T in DestinationType]: DestinationModule<T, any, any> };
 
 type Modules = typeof DESTINATIONS;

@@ -17,4 +17,4 @@ export {
 export { mapRecord, recordVersion, type MapContext, type MappedRow, type RecordVersion } from './map-record';
 export { inferExtraColumns, sanitiseColumnName } from './extra-columns';
 export { MAX_INSERT_ID_LENGTH } from './insert-id';
-export { latestViewSql } from './latest-view';
+export { latestViewSql, latestViewSqlPostgres } from './latest-view';

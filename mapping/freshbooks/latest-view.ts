@@ -81,3 +81,47 @@ function quoteTable(name: string): string {
   if (bare.includes('`') || bare.trim() === '') throw new Error(`bad table name: ${name}`);
   return `\`${bare}\``;
 }
+
+/**
+ * The same view for Postgres: the same partition and the same order, as `DISTINCT ON`, which keeps the
+ * first row of each partition in that order and needs no `_rn` column to hide (Postgres has no
+ * `* EXCEPT`). Two dialect differences are spelled out so the pick is BigQuery's: Postgres sorts NULL
+ * first in a DESC order where BigQuery sorts it last (`NULLS LAST`), and compares text by the
+ * database's collation where BigQuery compares bytes (`COLLATE "C"` on the `_version` tie-break).
+ *
+ * `t.*` is expanded when the view is created: after a column is appended to a table the view must be
+ * created again (`CREATE OR REPLACE VIEW` accepts columns added at the end). `fq` returns a quoted,
+ * schema-qualified name.
+ */
+export function latestViewSqlPostgres(spec: TableSpec, fq: (table: TableKey) => string): string {
+  return spec.parent ? latestLinesSqlPostgres(spec, fq) : distinctOn(spec.keyColumns, recordOrder(spec), 't', `${fq(spec.key)} AS t`, 't.*');
+}
+
+/** Lines of the parent's latest version only (as latestLinesSql), then one row per line key. */
+function latestLinesSqlPostgres(spec: TableSpec, fq: (table: TableKey) => string): string {
+  const link = spec.parent!;
+  const parent = TABLES[link.table];
+  const parentLatest = distinctOn(parent.keyColumns, recordOrder(parent), 'pt', `${fq(parent.key)} AS pt`, 'pt._version');
+  return distinctOn(spec.keyColumns, ['_synced_at DESC', '_version DESC'], 'l', `${fq(spec.key)} AS l`, 'l.*', [
+    `WHERE l.${pgIdent(link.carried.version)} IN (`,
+    ...parentLatest.split('\n').map((line) => `  ${line}`),
+    ')',
+  ]);
+}
+
+function distinctOn(partition: readonly string[], order: readonly string[], alias: string, from: string, select: string, where: string[] = []): string {
+  const cols = partition.map((c) => `${alias}.${pgIdent(c)}`).join(', ');
+  const by = order.map((o) => `${alias}.${pgOrderTerm(o)}`).join(', ');
+  return [`SELECT DISTINCT ON (${cols}) ${select}`, `FROM ${from}`, ...where, `ORDER BY ${cols}, ${by}`].join('\n');
+}
+
+/** `col DESC` in BigQuery's order: NULLs last, text ids compared as bytes. */
+function pgOrderTerm(term: string): string {
+  const [column, direction] = term.split(' ');
+  const collate = column === '_version' ? ' COLLATE "C"' : '';
+  return `${pgIdent(column!)}${collate} ${direction} NULLS LAST`;
+}
+
+function pgIdent(name: string): string {
+  return `"${ident(name)}"`;
+}

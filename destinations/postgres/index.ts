@@ -1,0 +1,20 @@
+import { ALL_FRESHBOOKS_ENTITIES } from '../../common/freshbooks-entities';
+import type { DestinationModule } from '../types';
+import type { PostgresDestinationConfig } from './config';
+import { classifyPostgresError } from './errors';
+import { postgresDestinationInput, sealPostgres } from './input';
+import { postgresOpener } from './opener';
+
+/** A Postgres warehouse keeps every version (tables plus latest views), as BigQuery does. */
+export const postgres: DestinationModule<'postgres', typeof postgresDestinationInput, PostgresDestinationConfig> = {
+  type: 'postgres',
+  kind: 'freshbooks_postgres',
+  credentialKind: 'postgres_warehouse_url',
+  input: postgresDestinationInput,
+  seal: sealPostgres,
+  opener: postgresOpener,
+  traits: { appendOnly: false, snapshotEntities: [], defaultEntities: ALL_FRESHBOOKS_ENTITIES },
+  classifyError: classifyPostgresError,
+};
+
+export { latestViewName, tableName, type PostgresDestinationConfig } from './config';
