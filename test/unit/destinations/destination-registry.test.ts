@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { castFailure } from '../../../activities/failure-casting';
 import { SchemaConflictError } from '../../../connectors/bigquery';
 import { InvalidServiceAccountKeyError } from '../../../connectors/google';
+import { PostgresWarehouseError } from '../../../connectors/postgres-warehouse';
 import { PowerBiAuthError, PowerBiRateLimitedError, PowerBiRequestError, PowerBiUnavailableError } from '../../../connectors/powerbi';
 import { readsFreshBooksWebhooks } from '../../../db/webhook-connection-kinds';
 import { DESTINATION_TYPES, destinationTypeOf } from '../../../contracts/destination-kinds';
@@ -30,12 +31,14 @@ describe('destination registry', () => {
   it('only destination kinds receive FreshBooks webhooks', () => {
     assert.equal(readsFreshBooksWebhooks('freshbooks_bigquery'), true);
     assert.equal(readsFreshBooksWebhooks('freshbooks_powerbi'), true);
+    assert.equal(readsFreshBooksWebhooks('freshbooks_postgres'), true);
     assert.equal(readsFreshBooksWebhooks('bigcommerce_freshbooks'), false);
   });
 
   it('plans snapshots from traits: Power BI replaces clients and accounts whole, BigQuery streams everything', () => {
     const wanted = ['invoices', 'clients', 'accounts', 'payments'] as const;
     assert.deepEqual(snapshotPlan('bigquery', [...wanted]), { changes: [...wanted], snapshots: [] });
+    assert.deepEqual(snapshotPlan('postgres', [...wanted]), { changes: [...wanted], snapshots: [] });
     assert.deepEqual(snapshotPlan('powerbi', [...wanted]), { changes: ['invoices', 'payments'], snapshots: ['clients', 'accounts'] });
   });
 
@@ -43,6 +46,8 @@ describe('destination registry', () => {
     assert.deepEqual(DESTINATIONS.bigquery.traits.defaultEntities, ALL_FRESHBOOKS_ENTITIES);
     assert.deepEqual(DESTINATIONS.powerbi.traits.defaultEntities, ['invoices', 'payments', 'expenses', 'bills', 'clients', 'accounts']);
     assert.equal(DESTINATIONS.bigquery.traits.appendOnly, false);
+    assert.deepEqual(DESTINATIONS.postgres.traits.defaultEntities, ALL_FRESHBOOKS_ENTITIES);
+    assert.equal(DESTINATIONS.postgres.traits.appendOnly, false);
     assert.equal(DESTINATIONS.powerbi.traits.appendOnly, true);
   });
 
@@ -55,6 +60,13 @@ describe('destination registry', () => {
       workspaceId: '00000000-0000-4000-8000-000000000002',
     });
     assert.equal('datasetName' in pbi && pbi.datasetName, 'FreshBooks');
+    const pg = destinationInput.parse({ type: 'postgres', url: 'postgres://u:p@db.example:5432/wh' });
+    assert.equal('schema' in pg && pg.schema, 'freshbooks');
+    for (const bad of [{ url: 'mysql://u:p@h/db' }, { url: 'postgres://u:p@h' }, { url: 'not a url' }, { url: 'postgres://u:p@h/db', schema: 'Has-Caps' }, { url: 'postgres://u:p@h/db', extra: 1 }]) {
+      const parsed = destinationInput.safeParse({ type: 'postgres', ...bad });
+      assert.equal(parsed.success, false, JSON.stringify(bad));
+      assert.ok(!JSON.stringify(parsed.error?.issues).includes('u:p@'), 'messages never quote the URL');
+    }
     assert.equal(destinationInput.safeParse({ type: 'tableau' }).success, false);
     assert.equal(destinationInput.safeParse({ type: 'powerbi', projectId: 'my-project-1' }).success, false);
   });
@@ -67,6 +79,10 @@ describe('destination registry', () => {
       new PowerBiRateLimitedError('throttled', 250),
       new PowerBiRateLimitedError('throttled', 30_000),
       new InvalidServiceAccountKeyError('no private_key'),
+      new PostgresWarehouseError('auth', 'password authentication failed'),
+      new PostgresWarehouseError('permission', 'permission denied for schema freshbooks'),
+      new PostgresWarehouseError('schema_conflict', 'amount is text'),
+      new PostgresWarehouseError('rejected', 'invalid input syntax for type bigint'),
     ];
     for (const err of cases) {
       const classes = DESTINATION_TYPES.map((t) => DESTINATIONS[t].classifyError(err)).filter((c) => c !== undefined);
@@ -81,6 +97,12 @@ describe('destination registry', () => {
     }
     // Transient errors are the connectors' and the retry policy's business, not a classification.
     for (const t of DESTINATION_TYPES) assert.equal(DESTINATIONS[t].classifyError(new PowerBiUnavailableError('503', 503)), undefined);
+    // Connection refused, timeouts, deadlocks: the activity's retry policy, with the scrubbed message.
+    for (const reason of ['unreachable', 'other'] as const) {
+      const err = new PostgresWarehouseError(reason, 'connect ECONNREFUSED');
+      for (const t of DESTINATION_TYPES) assert.equal(DESTINATIONS[t].classifyError(err), undefined);
+      assert.equal(castFailure(err), err);
+    }
   });
 
   it('classifies a BigQuery column type conflict as needing a person', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { TABLES, TABLE_KEYS, latestViewSql, type TableKey } from '../../../mapping/freshbooks';
+import { TABLES, TABLE_KEYS, latestViewSql, latestViewSqlPostgres, type TableKey } from '../../../mapping/freshbooks';
 
 const fq = (t: TableKey) => `my-project.finance.freshbooks_${t}`;
 
@@ -75,3 +75,27 @@ describe('latestViewSql', () => {
     assert.throws(() => latestViewSql(TABLES.items, () => 'p.d.x` UNION ALL SELECT 1 --'));
   });
 });
+
+describe('latestViewSqlPostgres', () => {
+  const pq = (t: TableKey) => `"finance"."freshbooks_${t}"`;
+  for (const key of TABLE_KEYS) {
+    test(`${key}: the same partition and order as BigQuery's view, NULLs last, versions compared as bytes`, () => {
+      const spec = TABLES[key];
+      const sql = latestViewSqlPostgres(spec, pq);
+      const bq = latestViewSql(spec, fq);
+      const alias = spec.parent ? 'l' : 't';
+      const partition = spec.keyColumns.map((c) => `${alias}."${c}"`).join(', ');
+      assert.ok(sql.startsWith(`SELECT DISTINCT ON (${partition}) ${alias}.*`), sql);
+      const bqOrder = bq.match(new RegExp(`PARTITION BY ${spec.keyColumns.map((c) => `${alias}\\.${c}`).join(', ')} ORDER BY ([^)]*)\\)`))![1]!;
+      const pgOrder = bqOrder.split(', ').map((term) => {
+        const [col, dir] = term.split(' ');
+        const [a, name] = col!.split('.');
+        return `${a}."${name}"${name === '_version' ? ' COLLATE "C"' : ''} ${dir} NULLS LAST`;
+      }).join(', ');
+      assert.ok(sql.endsWith(`ORDER BY ${partition}, ${pgOrder}`), `${sql}\n--- expected order ${pgOrder}`);
+      assert.ok(!sql.includes('`') && !sql.includes(';'));
+      if (spec.parent) assert.ok(sql.includes(`WHERE l."${spec.parent.carried.version}" IN (`));
+    });
+  }
+});
+
