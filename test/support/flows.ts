@@ -1,7 +1,7 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { EncryptionCodec } from '../../temporal/encryption-codec';
 import type { Harness } from './harness';
-import { EMULATOR_PROJECT } from './harness';
+import { EMULATOR_PROJECT, freshDatabase, infrastructure } from './harness';
 import type { ConnectionWorkflowStatus } from '../../contracts/connection';
 import { BigQueryWarehouse } from '../../connectors/bigquery';
 import { authorizeThroughSandbox, SANDBOX_POWERBI } from '../../scripts/local-service';
@@ -17,6 +17,28 @@ export async function createBigQueryConnection(h: Harness, opts: { datasetId: st
       authorizationId: auth.authorizationId,
       businessIds: [business.businessId],
       destination: { type: 'bigquery', projectId: EMULATOR_PROJECT, datasetId: opts.datasetId, location: 'US', serviceAccountKey: h.serviceAccountKeyJson },
+      // Polling tests: webhooks would deliver the same changes first and hide what polling did.
+      settings: { pollIntervalSec: 3600, reconcileEveryHours: 24, webhooks: false, ...opts.settings },
+    },
+  });
+  if (res.status !== 201) throw new Error(`create connection failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { connectionId: res.body.connectionIds[0], accountId: business.accountId, grantId: auth.grantId };
+}
+
+/** A database of its own on the test Postgres server, for a Postgres-warehouse connection to fill. */
+export async function warehouseDatabaseUrl(): Promise<string> {
+  return freshDatabase((await infrastructure()).databaseUrl);
+}
+
+/** A FreshBooks → Postgres warehouse connection through the admin API. */
+export async function createPostgresConnection(h: Harness, opts: { url: string; schema?: string; businessIndex?: number; settings?: Record<string, unknown> }): Promise<{ connectionId: string; accountId: string; grantId: string }> {
+  const auth = await authorizeFreshBooks(h);
+  const business = auth.businesses[opts.businessIndex ?? 0];
+  const res = await h.admin('/api/connections', {
+    body: {
+      authorizationId: auth.authorizationId,
+      businessIds: [business.businessId],
+      destination: { type: 'postgres', url: opts.url, ...(opts.schema ? { schema: opts.schema } : {}) },
       // Polling tests: webhooks would deliver the same changes first and hide what polling did.
       settings: { pollIntervalSec: 3600, reconcileEveryHours: 24, webhooks: false, ...opts.settings },
     },

@@ -1,4 +1,5 @@
 import { TABLES, type TableKey } from '../../mapping/freshbooks';
+import type { Pool } from 'pg';
 import type { BigQueryWarehouse } from '../../connectors/bigquery';
 import type { AccountTotals } from '../../sandbox/freshbooks';
 import { EMULATOR_PROJECT } from './harness';
@@ -37,6 +38,27 @@ export async function warehouseFigures(wh: BigQueryWarehouse, datasetId: string,
     for (const r of rows) amounts[r.cur] = normaliseMoney(String(r.total));
   }
   return { count: Number(counts.n), distinctKeys: Number(counts.k), amounts };
+}
+
+/** The same figures from a Postgres warehouse's `_latest` view. */
+export async function postgresFigures(pool: Pool, schema: string, key: TableKey, amountColumn?: string): Promise<WarehouseFigures> {
+  const v = `"${schema}"."${TABLES[key].defaultName}_latest"`;
+  const keys = TABLES[key].keyColumns.map((c) => `"${c}"`).join(', ');
+  const { rows: [counts] } = await pool.query<{ n: number; k: number }>(`SELECT count(*)::int AS n, count(DISTINCT (${keys}))::int AS k FROM ${v}`);
+  const amounts: Record<string, string> = {};
+  if (amountColumn) {
+    const { rows } = await pool.query<{ cur: string; total: string }>(
+      `SELECT "${amountColumn}_currency" AS cur, sum("${amountColumn}")::text AS total FROM ${v} GROUP BY 1 ORDER BY 1`);
+    for (const r of rows) amounts[r.cur] = normaliseMoney(String(r.total));
+  }
+  return { count: counts!.n, distinctKeys: counts!.k, amounts };
+}
+
+/** Versions a Postgres warehouse's raw table holds more than once (never any: `_version` is unique there). */
+export async function postgresRepeatedVersions(pool: Pool, schema: string, key: TableKey): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT (count(*) - count(DISTINCT "_version"))::int AS n FROM "${schema}"."${TABLES[key].defaultName}"`);
+  return rows[0]!.n;
 }
 
 export function normaliseMoney(v: string): string {
