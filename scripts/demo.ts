@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { BigQueryWarehouse } from '../connectors/bigquery';
 import { TABLES, type TableKey } from '../mapping/freshbooks';
 import { POWERBI_TABLES } from '../mapping/powerbi';
@@ -10,10 +11,29 @@ import { adminCall, authorizeThroughSandbox, SANDBOX_POWERBI } from './local-ser
  * Quick start: the whole service on embedded defaults, a seeded FreshBooks sandbox account with two
  * businesses, the BigQuery emulator, one demo FreshBooks → BigQuery connection per business, and a
  * FreshBooks → Power BI connection (Power BI sandbox) fed by webhooks, and the BigCommerce sandbox store
- * feeding the first business: its paid orders become invoices with payments.
+ * feeding the first business: its paid orders become invoices with payments. The first business also
+ * feeds a Postgres warehouse: database `freshbooks_warehouse` on the embedded Postgres, schema
+ * `freshbooks`, so `psql` shows FreshBooks data at once.
  */
 const PROJECT = EMULATOR_PROJECT;
 const DATASET = (accountId: string) => `freshbooks_${accountId.toLowerCase()}`;
+const WAREHOUSE_DB = 'freshbooks_warehouse';
+const WAREHOUSE_SCHEMA = 'freshbooks';
+
+/** The demo's warehouse: its own database next to the service's, on the same embedded server. */
+async function warehouseUrl(serviceDatabaseUrl: string): Promise<string> {
+  const admin = new Client({ connectionString: serviceDatabaseUrl });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [WAREHOUSE_DB]);
+    if (!rowCount) await admin.query(`CREATE DATABASE ${WAREHOUSE_DB}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serviceDatabaseUrl);
+  url.pathname = `/${WAREHOUSE_DB}`;
+  return url.toString();
+}
 
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
 
@@ -64,6 +84,18 @@ async function show({ stack, sandboxes, service, env }: Demo, secretsFile: strin
   connections.push({ id: pbi.body.connectionIds[0], accountId: first.accountId, name: `${first.name} (Power BI)` });
   log(`  connection ${pbi.body.connectionIds[0]}: "${first.name}" → Power BI workspace ${workspaceId}, dataset "FreshBooks"`);
 
+  const pgUrl = await warehouseUrl(stack.databaseUrl);
+  const pgConn = await admin('/api/connections', {
+    body: {
+      authorizationId: auth.authorizationId, businessIds: [first.businessId],
+      destination: { type: 'postgres', url: pgUrl, schema: WAREHOUSE_SCHEMA },
+      settings: { pollIntervalSec: 60, reconcileEveryHours: 24 },
+    },
+  });
+  if (pgConn.status !== 201) throw new Error(`creating the demo Postgres warehouse connection failed: ${JSON.stringify(pgConn.body)}`);
+  connections.push({ id: pgConn.body.connectionIds[0], accountId: first.accountId, name: `${first.name} (Postgres)` });
+  log(`  connection ${pgConn.body.connectionIds[0]}: "${first.name}" → Postgres database ${WAREHOUSE_DB}, schema ${WAREHOUSE_SCHEMA}`);
+
   log('First sync (full backfill):');
   for (;;) {
     const states = await Promise.all(connections.map(async (c) => ({ c, s: (await admin(`/api/connections/${c.id}`)).body })));
@@ -78,13 +110,24 @@ async function show({ stack, sandboxes, service, env }: Demo, secretsFile: strin
   }
 
   log(`\nSummary (${((Date.now() - started) / 1000).toFixed(1)} s since start):`);
-  for (const c of connections.filter((x) => !x.name.endsWith('(Power BI)'))) {
+  for (const c of connections.filter((x) => !x.name.endsWith('(Power BI)') && !x.name.endsWith('(Postgres)'))) {
     const wh = new BigQueryWarehouse({ target: { projectId: PROJECT, datasetId: DATASET(c.accountId), location: 'US' }, apiEndpoint: stack.bigqueryEmulatorUrl, tokens: { getAccessToken: async () => 'emulator' } });
     log(`  ${c.name} → ${PROJECT}.${DATASET(c.accountId)} (rows in the *_latest views)`);
     for (const key of Object.keys(TABLES) as TableKey[]) {
       const [row] = await wh.query<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${PROJECT}.${DATASET(c.accountId)}.${TABLES[key].defaultName}_latest\``);
       log(`    ${TABLES[key].defaultName.padEnd(32)} ${String(row?.n ?? 0).padStart(9)}`);
     }
+  }
+  const pg = new Client({ connectionString: pgUrl });
+  await pg.connect();
+  try {
+    log(`  ${first.name} → Postgres ${WAREHOUSE_DB}, schema ${WAREHOUSE_SCHEMA} (rows in the *_latest views)`);
+    for (const key of Object.keys(TABLES) as TableKey[]) {
+      const { rows } = await pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${WAREHOUSE_SCHEMA}"."${TABLES[key].defaultName}_latest"`);
+      log(`    ${TABLES[key].defaultName.padEnd(32)} ${String(rows[0]?.n ?? 0).padStart(9)}`);
+    }
+  } finally {
+    await pg.end();
   }
   log('  Power BI dataset "FreshBooks" (rows; fact tables keep one row per record version)');
   for (const t of Object.values(POWERBI_TABLES)) {
@@ -144,6 +187,7 @@ Where to look next:
   Secrets            ${secretsFile}  (credential/payload keys, the admin and codec tokens, generated for this machine)
   BigQuery emulator  ${stack.bigqueryEmulatorUrl}  (project ${PROJECT})
   Postgres           ${stack.databaseUrl}  (embedded; its data directory is removed on stop)
+  Warehouse (psql)   psql "${pgUrl}" -c 'SELECT invoice_number, status, amount, amount_currency FROM ${WAREHOUSE_SCHEMA}.freshbooks_invoices_latest LIMIT 10'
   Try: curl -H "Authorization: Bearer $(grep ADMIN_TOKEN ${secretsFile} | cut -d= -f2)" ${service.apiUrl}/api/connections/${connections[0]?.id}
        curl -H "Authorization: Bearer $(grep ADMIN_TOKEN ${secretsFile} | cut -d= -f2)" ${service.apiUrl}/api/connections/${storeId}/orders/${placed.id}
 Polling every ~60 s. Ctrl-C stops everything.`);
