@@ -15,7 +15,13 @@ export interface AccessCheck {
  */
 export async function checkWarehouseAccess(url: string, schema: string, opts: { connectTimeoutMs: number }): Promise<AccessCheck | null> {
   const scrub = scrubber(url);
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: opts.connectTimeoutMs, statement_timeout: opts.connectTimeoutMs, query_timeout: opts.connectTimeoutMs * 2 });
+  let client: Client;
+  try {
+    client = new Client({ connectionString: url, connectionTimeoutMillis: opts.connectTimeoutMs, statement_timeout: opts.connectTimeoutMs, query_timeout: opts.connectTimeoutMs * 2 });
+  } catch (err) {
+    // pg parses the URL here (and would read files it names): a URL it cannot take names the field.
+    return { field: 'url', message: `not usable: ${warehouseError(err, scrub).message}` };
+  }
   // An error after connect (the server going away) is reported on the pending query; without a
   // listener it would take down the process.
   client.on('error', () => undefined);

@@ -193,6 +193,8 @@ describe('FreshBooks → Postgres warehouse (real Temporal, Postgres, FreshBooks
       { name: 'no such database', destination: { url: at((u) => { u.pathname = '/no_such_db'; }) }, field: 'destination.url' },
       { name: 'may not create the schema', destination: { url: at((u) => { u.username = 'it_reader'; u.password = 'reader-Secret-42'; }), schema: 'fb_new' }, field: 'destination.schema', secret: 'reader-Secret-42' },
       { name: 'may not create in the schema', destination: { url: at((u) => { u.username = 'it_reader'; u.password = 'reader-Secret-42'; }), schema: 'fb_locked' }, field: 'destination.schema', secret: 'reader-Secret-42' },
+      { name: 'names a file on the worker', destination: { url: `${url}?sslmode=verify-full&sslrootcert=/etc/passwd` }, field: 'destination.url' },
+      { name: 'bad percent-encoding', destination: { url: at((u) => { u.username = '%zz'; u.password = 'Pct-Secret-77'; }) }, field: 'destination.url', secret: 'Pct-Secret-77' },
       { name: 'not a postgres URL', destination: { url: 'mysql://u:Pw-Not-Echoed@h/db' }, field: 'destination.url', secret: 'Pw-Not-Echoed' },
       { name: 'bad schema name', destination: { url, schema: 'Robert"); DROP' }, field: 'destination.schema' },
     ];

@@ -62,7 +62,7 @@ describe('destination registry', () => {
     assert.equal('datasetName' in pbi && pbi.datasetName, 'FreshBooks');
     const pg = destinationInput.parse({ type: 'postgres', url: 'postgres://u:p@db.example:5432/wh' });
     assert.equal('schema' in pg && pg.schema, 'freshbooks');
-    for (const bad of [{ url: 'mysql://u:p@h/db' }, { url: 'postgres://u:p@h' }, { url: 'not a url' }, { url: 'postgres://u:p@h/db', schema: 'Has-Caps' }, { url: 'postgres://u:p@h/db', extra: 1 }]) {
+    for (const bad of [{ url: 'mysql://u:p@h/db' }, { url: 'postgres://u:p@h' }, { url: 'not a url' }, { url: 'postgres://u:p@h/db', schema: 'Has-Caps' }, { url: 'postgres://u:p@h/db', extra: 1 }, { url: 'postgres://u:p@h/db?sslkey=/etc/shadow' }, { url: `postgres://u:p@h/${'d'.repeat(5000)}` }]) {
       const parsed = destinationInput.safeParse({ type: 'postgres', ...bad });
       assert.equal(parsed.success, false, JSON.stringify(bad));
       assert.ok(!JSON.stringify(parsed.error?.issues).includes('u:p@'), 'messages never quote the URL');
