@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Pool, PoolClient } from 'pg';
@@ -14,13 +15,32 @@ export const BATCHES_TABLE = '_ml_batches';
 const MAX_PARAMS = 65_535;
 const COPY_CHUNK_ROWS = 2_000;
 
+export interface TableSpecPg {
+  name: string;
+  columns: ColumnSpec[];
+  /** Unique across the table's rows: the row version. */
+  uniqueColumn: string;
+  /** The record key, indexed with `_synced_at` for the views' sort. */
+  indexColumns: string[];
+}
+
+export interface ViewSpec {
+  name: string;
+  /** The view's SELECT, reading `table` as `alias.*`: it must show every column of the table. */
+  sql: string;
+  table: string;
+}
+
+/** How long DDL waits for a lock (readers of a view, writers of a table) before giving up until the retry. */
+const DDL_LOCK_TIMEOUT_MS = 10_000;
+
 export interface TableWrite {
   table: string;
   /** Every column the rows may carry, catalogue and extra; missing ones are appended NULLABLE first. */
   columns: ColumnSpec[];
   rows: Record<string, unknown>[];
   /** The table's view, created again in the same transaction when a column is appended (`t.*` is fixed at creation). */
-  view?: { name: string; sql: string };
+  view?: ViewSpec;
 }
 
 export interface BatchWrite {
@@ -77,20 +97,32 @@ export class PostgresWarehouse {
   /**
    * Creates the schema (if absent) and the batches table, then each table (growing only) and view, in
    * one transaction under a lock on the schema, so two workers preparing at once do not race on
-   * `CREATE … IF NOT EXISTS` (which Postgres does not make atomic).
+   * `CREATE … IF NOT EXISTS` (which Postgres does not make atomic). What already stands is left alone:
+   * replacing a view or building an index locks out readers and writers, and this runs every few
+   * minutes while people query the views, so only a missing index or a view whose SQL or columns
+   * changed is (re)made, and no lock is waited for past `lock_timeout` (the next attempt retries).
    */
-  async prepare(tables: { name: string; columns: ColumnSpec[]; uniqueColumn: string; indexColumns: string[] }[], views: { name: string; sql: string }[]): Promise<void> {
+  async prepare(tables: TableSpecPg[], views: ViewSpec[]): Promise<void> {
     await this.transaction(async (c) => {
+      await c.query(`SET LOCAL lock_timeout = ${DDL_LOCK_TIMEOUT_MS}`);
       await this.lockSchema(c);
       await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${this.fq(BATCHES_TABLE)} (
         batch_key text PRIMARY KEY, table_name text NOT NULL, rows integer NOT NULL, committed_at timestamptz NOT NULL DEFAULT now())`);
-      for (const t of tables) await this.ensureTable(c, t);
-      for (const v of views) await c.query(`CREATE OR REPLACE VIEW ${this.fq(v.name)} AS\n${v.sql}`);
+      const { rows: idx } = await c.query<{ indexname: string }>('SELECT indexname FROM pg_indexes WHERE schemaname = $1', [this.schema]);
+      const indexes = new Set(idx.map((r) => r.indexname));
+      const widths = new Map<string, number>();
+      for (const t of tables) widths.set(t.name, await this.ensureTable(c, t, indexes));
+      const current = await this.viewStates(c);
+      for (const v of views) {
+        const state = current.get(v.name);
+        if (state && state.note === viewNote(v.sql) && state.columns === widths.get(v.table)) continue;
+        await this.replaceView(c, v);
+      }
     }, 'prepare');
   }
 
-  private async ensureTable(c: PoolClient, t: { name: string; columns: ColumnSpec[]; uniqueColumn: string; indexColumns: string[] }): Promise<void> {
+  private async ensureTable(c: PoolClient, t: TableSpecPg, indexes: Set<string>): Promise<number> {
     const existing = await this.columnTypes(c, t.name);
     if (existing.size === 0) {
       const cols = t.columns.map((col) => `${quoteIdent(col.name)} ${pgType(col.type)}`).join(',\n  ');
@@ -104,10 +136,28 @@ export class PostgresWarehouse {
       await this.addColumns(c, t.name, t.columns.filter((col) => !existing.has(col.name)));
     }
     // Unique per version: a version written again (a retried page whose records changed, a re-delivery)
-    // is never a second row; index names are per table, schemas may hold other tables.
-    await c.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(`${t.name}_version_key`.slice(0, 63))} ON ${this.fq(t.name)} (${quoteIdent(t.uniqueColumn)})`);
-    await c.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(`${t.name}_latest_idx`.slice(0, 63))} ON ${this.fq(t.name)} (${t.indexColumns.map(quoteIdent).join(', ')}, "_synced_at" DESC)`);
-    this.known.set(this.cacheKey(t.name), new Set([...existing.keys(), ...t.columns.map((col) => col.name)]));
+    // is never a second row. Index names are per table: the schema may hold other tables.
+    const unique = `${t.name}_version_key`.slice(0, 63);
+    if (!indexes.has(unique)) await c.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(unique)} ON ${this.fq(t.name)} (${quoteIdent(t.uniqueColumn)})`);
+    const latest = `${t.name}_latest_idx`.slice(0, 63);
+    if (!indexes.has(latest)) await c.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(latest)} ON ${this.fq(t.name)} (${t.indexColumns.map(quoteIdent).join(', ')}, "_synced_at" DESC)`);
+    const names = new Set([...existing.keys(), ...t.columns.map((col) => col.name)]);
+    this.known.set(this.cacheKey(t.name), names);
+    return names.size;
+  }
+
+  /** Each view of the schema: the note we left on it (which SQL made it) and how many columns it has. */
+  private async viewStates(c: PoolClient): Promise<Map<string, { note: string | null; columns: number }>> {
+    const { rows } = await c.query<{ name: string; note: string | null; columns: number }>(
+      `SELECT v.relname AS name, obj_description(v.oid, 'pg_class') AS note,
+              (SELECT count(*)::int FROM pg_attribute a WHERE a.attrelid = v.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+         FROM pg_class v JOIN pg_namespace n ON n.oid = v.relnamespace WHERE n.nspname = $1 AND v.relkind = 'v'`, [this.schema]);
+    return new Map(rows.map((r) => [r.name, { note: r.note, columns: r.columns }]));
+  }
+
+  private async replaceView(c: PoolClient, v: ViewSpec): Promise<void> {
+    await c.query(`CREATE OR REPLACE VIEW ${this.fq(v.name)} AS\n${v.sql}`);
+    await c.query(`COMMENT ON VIEW ${this.fq(v.name)} IS '${viewNote(v.sql)}'`);
   }
 
   private async addColumns(c: PoolClient, table: string, columns: ColumnSpec[]): Promise<void> {
@@ -131,7 +181,10 @@ export class PostgresWarehouse {
     const result = await this.transaction(async (c) => {
       const missing = await this.missingColumns(batch.writes);
       // DDL takes the schema lock before any table lock, so two batches growing tables cannot deadlock.
-      if (missing.size > 0) await this.lockSchema(c);
+      if (missing.size > 0) {
+        await c.query(`SET LOCAL lock_timeout = ${DDL_LOCK_TIMEOUT_MS}`);
+        await this.lockSchema(c);
+      }
       const claimed = await c.query(
         `INSERT INTO ${this.fq(BATCHES_TABLE)} (batch_key, table_name, rows) VALUES ($1, $2, 0) ON CONFLICT (batch_key) DO NOTHING RETURNING batch_key`,
         [batch.batchKey, batch.label]);
@@ -146,7 +199,7 @@ export class PostgresWarehouse {
         if (add.length > 0) {
           const existing = await this.columnTypes(c, w.table);
           await this.addColumns(c, w.table, add.filter((col) => !existing.has(col.name)));
-          if (w.view) await c.query(`CREATE OR REPLACE VIEW ${this.fq(w.view.name)} AS\n${w.view.sql}`);
+          if (w.view) await this.replaceView(c, w.view);
           grown.set(w.table, new Set([...existing.keys(), ...w.columns.map((col) => col.name)]));
         }
         const rows = uniqueBy(w.rows, '_version');
@@ -263,6 +316,11 @@ export class PostgresWarehouse {
  */
 function onConflict(): string {
   return 'ON CONFLICT ("_version") DO UPDATE SET "_synced_at" = EXCLUDED."_synced_at", "_batch_id" = EXCLUDED."_batch_id" WHERE t."_synced_at" < EXCLUDED."_synced_at"';
+}
+
+/** What we leave on a view: which SQL made it, so an unchanged view is not replaced. */
+function viewNote(sql: string): string {
+  return `ml-connector ${createHash('sha256').update(sql).digest('hex').slice(0, 16)}`;
 }
 
 /** The last row of each key: one statement may not touch a conflicting row twice. */

@@ -18,7 +18,7 @@ export class PostgresDestination implements Destination {
   async prepare(): Promise<void> {
     await this.wh.prepare(
       TABLE_KEYS.map((key) => ({ name: tableName(key), columns: TABLES[key].columns, uniqueColumn: '_version', indexColumns: TABLES[key].keyColumns })),
-      TABLE_KEYS.map((key) => ({ name: latestViewName(key), sql: this.viewSql(key) })),
+      TABLE_KEYS.map((key) => ({ name: latestViewName(key), sql: this.viewSql(key), table: tableName(key) })),
     );
   }
 
@@ -44,7 +44,7 @@ export class PostgresDestination implements Destination {
       // FreshBooks fields the catalogue does not know yet become NULLABLE columns, as on BigQuery.
       columns: [...TABLES[key].columns, ...inferExtraColumns(key, rows)],
       rows: rows.map((r) => r.json),
-      view: { name: latestViewName(key), sql: this.viewSql(key) },
+      view: { name: latestViewName(key), sql: this.viewSql(key), table: tableName(key) },
     }));
     if (writes.length === 0) return 0;
     const out = await this.wh.writeBatch({ batchKey: batch.batchKey, label: tableName(entityTableFor(batch.entity).key), writes, bulk: batch.bulk });

@@ -110,7 +110,7 @@ describe('Postgres warehouse against a real Postgres', () => {
 
   test('a column the batch carries and the table lacks is appended NULLABLE, and its view shows it', async () => {
     const wh = warehouse('t_grow');
-    const view = { name: 'things_latest', sql: `SELECT DISTINCT ON (t.id) t.* FROM "t_grow"."things" AS t ORDER BY t.id, t._synced_at DESC` };
+    const view = { name: 'things_latest', sql: `SELECT DISTINCT ON (t.id) t.* FROM "t_grow"."things" AS t ORDER BY t.id, t._synced_at DESC`, table: 'things' };
     await wh.prepare([{ name: 'things', columns: COLUMNS, uniqueColumn: '_version', indexColumns: ['account_id', 'id'] }], [view]);
     const extra: ColumnSpec = { name: 'late_field', type: 'INT64', mode: 'NULLABLE' };
     await wh.writeBatch({ batchKey: 'g', label: 'things', bulk: true, writes: [{ table: 'things', columns: [...COLUMNS, extra], rows: [row(1, 'v1', '2027-01-01T00:00:00Z', { late_field: 7 })], view }] });
@@ -132,7 +132,17 @@ describe('Postgres warehouse against a real Postgres', () => {
     const wh = warehouse('freshbooks');
     const dest = new PostgresDestination(wh);
     await dest.prepare();
-    await dest.prepare();
+    // A reader in the middle of a long query: preparing again replaces nothing, so it waits for nothing.
+    const reader = await pool.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query('SELECT count(*) FROM freshbooks.freshbooks_invoices_latest');
+      await reader.query('LOCK TABLE freshbooks.freshbooks_invoices IN ROW EXCLUSIVE MODE');
+      await dest.prepare();
+      await reader.query('COMMIT');
+    } finally {
+      reader.release();
+    }
     for (const key of TABLE_KEYS) {
       const { rows } = await pool.query<{ column_name: string; data_type: string }>(
         'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position', ['freshbooks', TABLES[key].defaultName]);
