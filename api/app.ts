@@ -44,6 +44,7 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   const storeSecrets = new StoreHookSecrets(connections, credentials);
   const authorizations = new AuthorizationService({
     config, workflows, connections, credentials, states: new OAuthStateStore(db), authorizations: new AuthorizationStore(db),
+    resumeReauthorized: (ids): Promise<void> => service.reauthorized(ids),
   });
   const service = new ConnectionService({
     config, workflows, connections, credentials, authorizations, callbacks,

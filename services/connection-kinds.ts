@@ -26,6 +26,8 @@ export interface ConnectionBehaviour {
   setPaused(paused: boolean): Promise<void>;
   /** After the row is marked deleted: the workflow cleans up and ends. */
   stop(): Promise<void>;
+  /** After its grant was authorized again and the row set active: catch up on what waited. */
+  reauthorized(): Promise<void>;
   /** The connection as FreshBooks-fed, or 409 saying why `action` does not apply. */
   freshBooksFed(action: string): FreshBooksConnection;
   /** The connection whose destination cannot update rows (rebuild, update-schema), or 400. */
@@ -65,6 +67,7 @@ function freshBooksBehaviour(c: FreshBooksConnection, d: ConnectionKindDeps): Co
     // Paused in its workflow: requests and webhook changes queue there.
     setPaused: (paused) => d.workflows.pauseConnection(c.id, paused),
     stop: () => d.workflows.stopConnection(c.id),
+    reauthorized: () => d.workflows.requestSync(c.id, { mode: 'incremental', reason: 'manual' }),
     freshBooksFed: () => c,
     appendOnly() {
       if (!destinationOfKind(c.kind)?.traits.appendOnly) throw new HttpError(400, `connection ${c.id} writes to a destination that keeps every version; use /redeliver instead`);
@@ -101,6 +104,8 @@ function storeBehaviour(c: StoreConnection, d: ConnectionKindDeps): ConnectionBe
       if (!paused) await d.workflows.storeSync(c.id);
     },
     stop: () => d.workflows.stopStore(c.id),
+    // Orders that failed on the dead grant are found again by the sweep, which re-reads the plan.
+    reauthorized: () => d.workflows.storeSync(c.id),
     freshBooksFed(action) {
       throw new HttpError(409, `connection ${c.id} is a BigCommerce store: ${STORE_REFUSALS[action] ?? `${action} applies to FreshBooks connections only`}`);
     },

@@ -192,6 +192,11 @@ export class ConnectionService {
     await this.behaviour(c).stop();
   }
 
+  /** Each connection on a grant authorized again resumes the way its kind does. */
+  async reauthorized(ids: string[]): Promise<void> {
+    for (const id of ids) await this.behaviour(await this.get(id)).reauthorized();
+  }
+
   /** A store connection, or 404 (order routes exist only for these). */
   async store(id: string): Promise<StoreConnection> {
     return this.behaviour(await this.get(id)).store();
