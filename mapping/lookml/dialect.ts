@@ -15,6 +15,11 @@ export interface Dialect {
   column(alias: string, name: string): string;
   /** An expression as text, for building composite keys. */
   asText(expr: string): string;
+  /**
+   * Texts joined, NULL if any part is NULL: an unmatched outer join must give a NULL key, or Looker
+   * counts every unmatched row as one record. (Postgres' CONCAT skips NULLs; its `||` does not.)
+   */
+  joinText(parts: readonly string[]): string;
 }
 
 /** Every view of the catalogue is `<raw table>_latest` in both warehouses (mapping/freshbooks/latest-view.ts). */
@@ -49,6 +54,7 @@ export function dialectOf(w: WarehouseLocation): Dialect {
       relation: (name) => `\`${project(w.projectId)}.${plain(w.datasetId)}.${plain(name)}\``,
       column: (alias, name) => `${alias}.${BIGQUERY_RESERVED.has(plain(name).toLowerCase()) ? `\`${name}\`` : name}`,
       asText: (expr) => `CAST(${expr} AS STRING)`,
+      joinText: (parts) => `CONCAT(${parts.join(', ')})`,
     };
   }
   // Postgres folds unquoted names to lower case and reserves more words (user, order, ...): quote all.
@@ -56,5 +62,6 @@ export function dialectOf(w: WarehouseLocation): Dialect {
     relation: (name) => `"${plain(w.schema)}"."${plain(name)}"`,
     column: (alias, name) => `${alias}."${plain(name)}"`,
     asText: (expr) => `CAST(${expr} AS TEXT)`,
+    joinText: (parts) => parts.join(' || '),
   };
 }

@@ -27,7 +27,7 @@ export const RELATIONSHIPS: readonly Relationship[] = [
   { from: 'payments', on: [['invoiceid', 'id']], to: 'invoices' },
   { from: 'payments', on: [['clientid', 'id']], to: 'clients' },
   { from: 'expenses', on: [['categoryid', 'id']], to: 'expense_categories' },
-  { from: 'expenses', on: [['accountid', 'id']], to: 'accounts' },
+  { from: 'expenses', on: [['accountid', 'id']], to: 'accounts', description: 'the account FreshBooks names on the expense, where it names one' },
   { from: 'expenses', on: [['clientid', 'id']], to: 'clients' },
   { from: 'bills', on: [['vendorid', 'id']], to: 'bill_vendors' },
   { from: 'bill_lines', on: [['bill_id', 'id']], to: 'bills' },

@@ -95,7 +95,7 @@ export function viewFor(spec: TableSpec, tableName: string, d: Dialect): LookmlV
   body.push(block('dimension', PRIMARY_KEY, [
     bare('primary_key', 'yes'), bare('hidden', 'yes'), bare('type', 'string'),
     str('description', `${spec.keyColumns.join(' + ')}: one row per ${spec.key.replace(/s$/, '')}`),
-    sql('sql', `CONCAT(${keyParts.flatMap((p, i) => (i === 0 ? [p] : ["'|'", p])).join(', ')})`),
+    sql('sql', d.joinText(keyParts.flatMap((p, i) => (i === 0 ? [p] : ["'|'", p])))),
   ]));
   fields.push(PRIMARY_KEY);
 

@@ -75,7 +75,7 @@ const fieldsOf = (v: ParsedView): ParsedField[] => [...(v.dimensions ?? []), ...
  */
 export function fieldSql(p: ParsedProject, viewName: string, sqlText: string, aggregate?: (v: ParsedView, f: ParsedField) => string, depth = 0): string {
   if (depth > 10) throw new Error(`${viewName}: reference cycle in ${sqlText}`);
-  return sqlText.replace(/\$\{([a-z_][a-z0-9_]*)(?:\.([a-z_][a-z0-9_]*))?\}/g, (_, a: string, b: string | undefined) => {
+  return sqlText.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:\.([a-z_][a-z0-9_]*))?\}/g, (_, a: string, b: string | undefined) => {
     if (a === 'TABLE' && b === undefined) return viewName;
     const [vName, fName] = b === undefined ? [viewName, a] : [a, b];
     const v = p.views.get(vName);
@@ -108,6 +108,7 @@ export function exploreSelectSql(p: ParsedProject, e: ParsedExplore, limit = 50)
     ...(v.dimension_groups ?? []).map((g) => `${fieldSql(p, v.name, g.sql!)} AS ${ident(v.name, g.name)}`),
   ]);
   const [base, ...joined] = views;
+  if (columns.some((c) => c.includes('${'))) throw new Error(`${e.name}: a reference was left unsubstituted`);
   const joins = (e.joins ?? []).map((j, i) => {
     if ((j.type ?? 'left_outer') !== 'left_outer') throw new Error(`join ${j.name}: only left_outer joins are generated`);
     return `LEFT JOIN ${joined[i]!.sql_table_name} AS ${j.name} ON ${fieldSql(p, e.name, j.sql_on)}`;
