@@ -149,7 +149,7 @@ export function viewFor(spec: TableSpec, tableName: string, d: Dialect): LookmlV
     // totals row or a query that still spans currencies gets NULL rather than a meaningless mix.
     body.push(block('measure', total, [
       bare('type', 'number'),
-      str('label', `Total ${humanise(m)}`),
+      str('label', `Sum of ${humanise(m)}`),
       str('description', `Sum of ${m} in its currency (${currency}); empty where rows of more than one currency would be added`),
       list('required_fields', [currency]),
       bare('value_format_name', 'decimal_2'),
