@@ -4,6 +4,7 @@ import type { DeliveryLedger } from '../db/delivery-ledger';
 import type { SyncRunStore } from '../db/sync-runs';
 import type { WebhookCallbackStore } from '../db/webhook-callbacks';
 import { destinationOfKind } from '../destinations/registry';
+import type { WarehouseLocation } from '../mapping/lookml';
 import type { Workflows } from '../temporal/workflow-starts';
 import { HttpError } from './http-error';
 
@@ -34,6 +35,8 @@ export interface ConnectionBehaviour {
   appendOnly(): FreshBooksConnection;
   /** The connection as a store (order routes), or 404. */
   store(): StoreConnection;
+  /** Where the connection's warehouse tables are (generated LookML), or 400 for destinations SQL cannot read. */
+  warehouse(): WarehouseLocation;
 }
 
 export interface ConnectionKindDeps {
@@ -76,6 +79,12 @@ function freshBooksBehaviour(c: FreshBooksConnection, d: ConnectionKindDeps): Co
     store() {
       throw new HttpError(404, `connection ${c.id} has no BigCommerce store`);
     },
+    warehouse() {
+      const m = destinationOfKind(c.kind);
+      if (!m?.sqlWarehouse) throw new HttpError(400, `connection ${c.id} delivers to ${c.destination.type}, which is not a SQL warehouse; LookML needs BigQuery or Postgres`);
+      // The module is the one of this connection's kind, so its config is this connection's destination.
+      return (m.sqlWarehouse as (config: typeof c.destination) => WarehouseLocation)(c.destination);
+    },
   };
 }
 
@@ -113,5 +122,8 @@ function storeBehaviour(c: StoreConnection, d: ConnectionKindDeps): ConnectionBe
       throw new HttpError(400, `connection ${c.id} writes to a destination that keeps every version; use /redeliver instead`);
     },
     store: () => c,
+    warehouse() {
+      throw new HttpError(400, `connection ${c.id} feeds FreshBooks from a BigCommerce store; it has no warehouse to model`);
+    },
   };
 }

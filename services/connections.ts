@@ -202,6 +202,11 @@ export class ConnectionService {
     return this.behaviour(await this.get(id)).store();
   }
 
+  /** Where a warehouse connection's tables are; 404 for unknown ids, 400 for destinations that are not warehouses. */
+  async warehouse(id: string) {
+    return this.behaviour(await this.get(id)).warehouse();
+  }
+
   private async freshBooksFed(id: string, action: string): Promise<FreshBooksConnection> {
     return this.behaviour(await this.get(id)).freshBooksFed(action);
   }
