@@ -20,6 +20,8 @@ import { WebhookVerifierCache } from '../services/webhook-verifiers';
 import { BigCommerceOrderStore } from '../db/bigcommerce-orders';
 import { bigcommerceWebhookRoutes } from './routes/bigcommerce-webhooks';
 import { orderRoutes } from './routes/orders';
+import { lookmlRoutes } from './routes/lookml';
+import { LookmlService } from '../services/lookml';
 import { StoreHookSecrets } from '../services/store-hook-secrets';
 import { AuthorizationService } from '../services/authorizations';
 import { ConnectionService } from '../services/connections';
@@ -44,6 +46,7 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   const storeSecrets = new StoreHookSecrets(connections, credentials);
   const authorizations = new AuthorizationService({
     config, workflows, connections, credentials, states: new OAuthStateStore(db), authorizations: new AuthorizationStore(db),
+    resumeReauthorized: (ids): Promise<void> => service.reauthorized(ids),
   });
   const service = new ConnectionService({
     config, workflows, connections, credentials, authorizations, callbacks,
@@ -80,6 +83,7 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   app.use('/webhooks/bigcommerce', bigcommerceWebhookRoutes({ intake: new StoreWebhookIntake({ secrets: storeSecrets, workflows }), logger }));
   app.use('/codec', codecRoutes(config.payloadKeys, config.codec));
   app.use('/api', admin, connectionRoutes(service, authorizations));
+  app.use('/api', admin, lookmlRoutes(new LookmlService(service)));
   app.use('/api', admin, orderRoutes(new StoreOrders(service, workflows, new BigCommerceOrderStore(db))));
   app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });
   app.use(errorHandler(logger));

@@ -5,6 +5,7 @@ import type { DatasetPacer } from '../connectors/powerbi';
 import type { CredentialKind, CredentialStore } from '../db/credentials';
 import type { DestinationType } from '../contracts/destination-kinds';
 import type { FailureType } from '../contracts/failures';
+import type { WarehouseLocation } from '../mapping/lookml';
 
 /** Records of one entity that the ledger says are not delivered yet, and how to write them. */
 export interface RecordBatch {
@@ -106,6 +107,11 @@ export interface DestinationModule<T extends DestinationType, Schema extends z.Z
   /** Called once per worker runtime; the opener it returns is called per activity. */
   opener(env: DestinationEnv): DestinationOpener<Config>;
   traits: DestinationTraits;
+  /**
+   * Warehouses only (absent for Power BI): where a connection's tables are, for SQL tools reading them
+   * (the generated LookML). The `_latest` views are named after the tables (mapping/lookml/dialect.ts).
+   */
+  sqlWarehouse?(config: Config): WarehouseLocation;
   /** Classifies this destination's API errors; undefined for errors it does not know. */
   classifyError(err: unknown): DestinationErrorClass | undefined;
 }

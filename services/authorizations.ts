@@ -13,6 +13,8 @@ export interface AuthorizationServiceDeps {
   states: OAuthStateStore;
   authorizations: AuthorizationStore;
   workflows: Workflows;
+  /** Resumes the connections a re-authorization set active; each kind resumes its own way (connection-kinds.ts). */
+  resumeReauthorized(connectionIds: string[]): Promise<void>;
 }
 
 export type Business = FreshBooksIdentity['businesses'][number];
@@ -48,7 +50,7 @@ export class AuthorizationService {
       await this.d.credentials.replace(grantId, secret, metadata);
       reauthorized = await this.d.connections.setStatusByGrant(grantId, 'active', { reauthorizedAt: new Date().toISOString() });
       await this.d.workflows.grantReauthorized(grantId);
-      for (const id of reauthorized) await this.d.workflows.requestSync(id, { mode: 'incremental', reason: 'manual' });
+      await this.d.resumeReauthorized(reauthorized);
     } else {
       grantId = await this.d.credentials.create('freshbooks_oauth', secret, metadata);
       await this.d.workflows.ensureCredential(grantId);

@@ -4,6 +4,7 @@ import type { DeliveryLedger } from '../db/delivery-ledger';
 import type { SyncRunStore } from '../db/sync-runs';
 import type { WebhookCallbackStore } from '../db/webhook-callbacks';
 import { destinationOfKind } from '../destinations/registry';
+import type { WarehouseLocation } from '../mapping/lookml';
 import type { Workflows } from '../temporal/workflow-starts';
 import { HttpError } from './http-error';
 
@@ -26,12 +27,16 @@ export interface ConnectionBehaviour {
   setPaused(paused: boolean): Promise<void>;
   /** After the row is marked deleted: the workflow cleans up and ends. */
   stop(): Promise<void>;
+  /** After its grant was authorized again and the row set active: catch up on what waited. */
+  reauthorized(): Promise<void>;
   /** The connection as FreshBooks-fed, or 409 saying why `action` does not apply. */
   freshBooksFed(action: string): FreshBooksConnection;
   /** The connection whose destination cannot update rows (rebuild, update-schema), or 400. */
   appendOnly(): FreshBooksConnection;
   /** The connection as a store (order routes), or 404. */
   store(): StoreConnection;
+  /** Where the connection's warehouse tables are (generated LookML), or 400 for destinations SQL cannot read. */
+  warehouse(): WarehouseLocation;
 }
 
 export interface ConnectionKindDeps {
@@ -65,6 +70,7 @@ function freshBooksBehaviour(c: FreshBooksConnection, d: ConnectionKindDeps): Co
     // Paused in its workflow: requests and webhook changes queue there.
     setPaused: (paused) => d.workflows.pauseConnection(c.id, paused),
     stop: () => d.workflows.stopConnection(c.id),
+    reauthorized: () => d.workflows.requestSync(c.id, { mode: 'incremental', reason: 'manual' }),
     freshBooksFed: () => c,
     appendOnly() {
       if (!destinationOfKind(c.kind)?.traits.appendOnly) throw new HttpError(400, `connection ${c.id} writes to a destination that keeps every version; use /redeliver instead`);
@@ -72,6 +78,12 @@ function freshBooksBehaviour(c: FreshBooksConnection, d: ConnectionKindDeps): Co
     },
     store() {
       throw new HttpError(404, `connection ${c.id} has no BigCommerce store`);
+    },
+    warehouse() {
+      const m = destinationOfKind(c.kind);
+      if (!m?.sqlWarehouse) throw new HttpError(400, `connection ${c.id} delivers to ${c.destination.type}, which is not a SQL warehouse; LookML needs BigQuery or Postgres`);
+      // The module is the one of this connection's kind, so its config is this connection's destination.
+      return (m.sqlWarehouse as (config: typeof c.destination) => WarehouseLocation)(c.destination);
     },
   };
 }
@@ -101,6 +113,8 @@ function storeBehaviour(c: StoreConnection, d: ConnectionKindDeps): ConnectionBe
       if (!paused) await d.workflows.storeSync(c.id);
     },
     stop: () => d.workflows.stopStore(c.id),
+    // Orders that failed on the dead grant are found again by the sweep, which re-reads the plan.
+    reauthorized: () => d.workflows.storeSync(c.id),
     freshBooksFed(action) {
       throw new HttpError(409, `connection ${c.id} is a BigCommerce store: ${STORE_REFUSALS[action] ?? `${action} applies to FreshBooks connections only`}`);
     },
@@ -108,5 +122,8 @@ function storeBehaviour(c: StoreConnection, d: ConnectionKindDeps): ConnectionBe
       throw new HttpError(400, `connection ${c.id} writes to a destination that keeps every version; use /redeliver instead`);
     },
     store: () => c,
+    warehouse() {
+      throw new HttpError(400, `connection ${c.id} feeds FreshBooks from a BigCommerce store; it has no warehouse to model`);
+    },
   };
 }

@@ -192,9 +192,19 @@ export class ConnectionService {
     await this.behaviour(c).stop();
   }
 
+  /** Each connection on a grant authorized again resumes the way its kind does. */
+  async reauthorized(ids: string[]): Promise<void> {
+    for (const id of ids) await this.behaviour(await this.get(id)).reauthorized();
+  }
+
   /** A store connection, or 404 (order routes exist only for these). */
   async store(id: string): Promise<StoreConnection> {
     return this.behaviour(await this.get(id)).store();
+  }
+
+  /** Where a warehouse connection's tables are; 404 for unknown ids, 400 for destinations that are not warehouses. */
+  async warehouse(id: string) {
+    return this.behaviour(await this.get(id)).warehouse();
   }
 
   private async freshBooksFed(id: string, action: string): Promise<FreshBooksConnection> {

@@ -3,7 +3,8 @@ import type { DestinationModule } from '../types';
 import { classifyBigQueryError } from './errors';
 import { bigQueryDestinationInput, sealBigQuery } from './input';
 import { bigQueryOpener } from './opener';
-import type { BigQueryDestinationConfig } from './writes';
+import { TABLE_KEYS } from '../../mapping/freshbooks';
+import { tableName, type BigQueryDestinationConfig } from './writes';
 
 /** BigQuery keeps every version (tables plus latest views): every entity is a change stream, and nothing needs a rebuild. */
 export const bigQuery: DestinationModule<'bigquery', typeof bigQueryDestinationInput, BigQueryDestinationConfig> = {
@@ -15,4 +16,5 @@ export const bigQuery: DestinationModule<'bigquery', typeof bigQueryDestinationI
   opener: bigQueryOpener,
   traits: { appendOnly: false, snapshotEntities: [], defaultEntities: ALL_FRESHBOOKS_ENTITIES },
   classifyError: classifyBigQueryError,
+  sqlWarehouse: (d) => ({ dialect: 'bigquery', projectId: d.projectId, datasetId: d.datasetId, tables: Object.fromEntries(TABLE_KEYS.map((k) => [k, tableName(d, k)])) }),
 };

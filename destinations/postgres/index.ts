@@ -1,6 +1,7 @@
 import { ALL_FRESHBOOKS_ENTITIES } from '../../common/freshbooks-entities';
 import type { DestinationModule } from '../types';
-import type { PostgresDestinationConfig } from './config';
+import { TABLE_KEYS } from '../../mapping/freshbooks';
+import { tableName, type PostgresDestinationConfig } from './config';
 import { classifyPostgresError } from './errors';
 import { postgresDestinationInput, sealPostgres } from './input';
 import { postgresOpener } from './opener';
@@ -15,6 +16,7 @@ export const postgres: DestinationModule<'postgres', typeof postgresDestinationI
   opener: postgresOpener,
   traits: { appendOnly: false, snapshotEntities: [], defaultEntities: ALL_FRESHBOOKS_ENTITIES },
   classifyError: classifyPostgresError,
+  sqlWarehouse: (d) => ({ dialect: 'postgres', schema: d.schema, tables: Object.fromEntries(TABLE_KEYS.map((k) => [k, tableName(k)])) }),
 };
 
 export { latestViewName, tableName, type PostgresDestinationConfig } from './config';

@@ -79,6 +79,18 @@ describe('connection routes on a store connection', () => {
     assert.equal((await h.admin(`/api/connections/${conn.connectionId}/resume`, { method: 'POST' })).status, 202, 'resuming twice is no error');
   });
 
+  test('re-authorizing the grant resumes the store by sweeping it, and starts no FreshBooks connection workflow', async () => {
+    const before = await polls();
+    const start = await h.admin('/api/freshbooks/authorizations', { body: { reauthorizeGrantId: conn.grantId } });
+    assert.equal(start.status, 201);
+    const callback = (await fetch(start.body.authorizeUrl, { redirect: 'manual' })).headers.get('location')!;
+    const done = await (await fetch(callback)).json() as { reauthorized: string[] };
+    assert.deepEqual(done.reauthorized, [conn.connectionId]);
+    assert.equal((await h.admin(`/api/connections/${conn.connectionId}`)).body.status, 'active');
+    await eventually('a sweep after re-authorization', async () => (await polls()) > before || undefined, 60_000);
+    assert.equal(await exists(connectionWorkflowId(conn.connectionId)), null, 'no FreshBooks connection workflow under the store connection id');
+  });
+
   test('a store workflow still running under the old id (connection/<id>) is retired by the next sync, without removing hooks', async () => {
     const legacy = await h.client.workflow.start('storeWorkflow', {
       workflowId: connectionWorkflowId(conn.connectionId), taskQueue: h.env.TEMPORAL_TASK_QUEUE!, args: [{ connectionId: conn.connectionId }],

@@ -63,6 +63,17 @@ describe('FreshBooks → Postgres warehouse (real Temporal, Postgres, FreshBooks
     const password = new URL(url).password;
     assert.ok(!JSON.stringify(view.body).includes(`:${password}@`), 'the URL is not shown');
     assert.equal(view.body.destination?.schema ?? view.body.connection?.destination?.schema, 'freshbooks');
+
+    // The generated LookML names this schema's `_latest` views (and raw tables, for its datagroup) in the
+    // Postgres dialect, and every relation it names exists here.
+    const lookml = await h.admin(`/api/connections/${connectionId}/lookml`);
+    assert.equal(lookml.status, 200);
+    const text = Object.values(lookml.body.files as Record<string, string>).join('\n');
+    const relations = new Set([...text.matchAll(/"freshbooks"\."([a-z_]+)"/g)].map((m) => m[1]!));
+    for (const k of TABLE_KEYS) assert.ok(relations.has(`${TABLES[k].defaultName}_latest`), `${k}: its view is modelled`);
+    const known = new Set(TABLE_KEYS.flatMap((k) => [TABLES[k].defaultName, `${TABLES[k].defaultName}_latest`]));
+    for (const r of relations) assert.ok(known.has(r), `${r} is one of ours`);
+    for (const r of relations) await wh.query(`SELECT * FROM "freshbooks"."${r}" LIMIT 1`);
   });
 
   test('a batch whose warehouse commit landed but whose ledger write was lost is found "already in" by the retry', async () => {
