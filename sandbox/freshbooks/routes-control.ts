@@ -18,7 +18,7 @@
  *   GET    /_sandbox/webhooks/deliveries
  */
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import type { FreshBooksEntity } from '../../common/freshbooks-entities';
+import type { CoreFreshBooksEntity as FreshBooksEntity } from '../../common/freshbooks-entities';
 import { SandboxError } from './errors';
 import type { FaultPlan } from './faults';
 import type { SandboxState } from './state';

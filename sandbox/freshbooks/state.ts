@@ -2,7 +2,7 @@
  * Everything a sandbox holds, behind one object: the HTTP routes use it, and tests call the same methods
  * directly (`state.create(...)`, `state.injectFaults(...)`) instead of going through `/_sandbox/`.
  */
-import { FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../../common/freshbooks-entities';
+import { FRESHBOOKS_ENTITIES, type CoreFreshBooksEntity as FreshBooksEntity } from '../../common/freshbooks-entities';
 import { SandboxClock } from './clock';
 import { FaultState, RequestStats, type FaultPlan } from './faults';
 import { SANDBOX_MEMBERSHIPS, SANDBOX_USER, type Membership, type SandboxUser } from './identity';

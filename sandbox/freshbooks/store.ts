@@ -2,7 +2,7 @@
  * The sandbox's accounts and every read and write on them. HTTP routes and `state` methods both come here,
  * so the control API and the FreshBooks API can never disagree about a record.
  */
-import { ALL_FRESHBOOKS_ENTITIES, FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../../common/freshbooks-entities';
+import { CORE_FRESHBOOKS_ENTITIES as ALL_FRESHBOOKS_ENTITIES, FRESHBOOKS_ENTITIES, type CoreFreshBooksEntity as FreshBooksEntity } from '../../common/freshbooks-entities';
 import { toNaiveSec, type SandboxClock } from './clock';
 import { SandboxError } from './errors';
 import { Table, type AccountData, type BaseRec, type RecByEntity, type VisState } from './model';
