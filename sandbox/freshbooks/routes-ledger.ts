@@ -49,7 +49,9 @@ export function ledgerRoutes(state: SandboxState): Router {
       }
     };
     r.get(base, handle((req, accountId) => {
-      const page = state.ledger.list(accountId, spec.entity, params(req));
+      const p = params(req);
+      state.listPageRequested({ accountId, entity: spec.entity, page: Math.max(1, Number(p.get('page')) || 1), params: p });
+      const page = state.ledger.list(accountId, spec.entity, p);
       return { [spec.listKey]: page.items, page: page.page, pages: page.pages, per_page: page.per_page, total: page.total };
     }));
     r.get(`${base}/:id`, handle((req, accountId) => {
@@ -77,7 +79,9 @@ export function ledgerRoutes(state: SandboxState): Router {
       }
     };
     r.get(`/${spec.service}/business/:businessId/${spec.path}`, handle((req, accountId) => {
-      const page = state.ledger.list(accountId, spec.entity, params(req));
+      const p = params(req);
+      state.listPageRequested({ accountId, entity: spec.entity, page: Math.max(1, Number(p.get('page')) || 1), params: p });
+      const page = state.ledger.list(accountId, spec.entity, p);
       return { [spec.listKey]: page.items, meta: { page: page.page, pages: page.pages, per_page: page.per_page, total: page.total } };
     }));
     r.get(`/${spec.service}/business/:businessId/${spec.singlePath}/:id`, handle((req, accountId) => {

@@ -60,7 +60,7 @@ export interface SandboxStatsSnapshot {
 
 export interface ListPageRequest {
   accountId: string;
-  entity: FreshBooksEntity;
+  entity: FreshBooksEntity | LedgerEntity;
   page: number;
   params: URLSearchParams;
 }
