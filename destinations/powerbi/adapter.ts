@@ -121,6 +121,9 @@ export class PowerBiDestination implements Destination {
   /**
    * An opt-in entity's tables (ledger, time tracking) are added to a dataset that predates them, on its first
    * delivery: adding a table leaves the others' rows alone. One that exists is left to the schema check.
+   * Datasets created since these tables exist have them from the start. [unverified] that PutTable adds a
+   * table missing from a push dataset (the docs say it "updates" one; the Power BI sandbox answers 404), so a
+   * refusal here surfaces as the entity's delivery error rather than a silent skip.
    */
   private async ensureOptInTables(entity: FreshBooksEntity): Promise<void> {
     const wanted = powerBiTablesFor(entity).filter((t) => !POWERBI_CORE_TABLE_KEYS.includes(t.name));
