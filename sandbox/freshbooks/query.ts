@@ -28,7 +28,7 @@ function positiveIntOrZero(raw: string): number | undefined {
   return /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : undefined;
 }
 
-/** What list parsing needs to know about a resource outside the shared catalogue (credit notes). */
+/** What list parsing needs to know about a resource outside the sandbox's core tables (credit notes, ledger, time tracking). */
 export type ListSpec = Pick<FreshBooksEntitySpec, 'idField' | 'singleKey' | 'updatedField'>;
 
 export function parseListQuery(entity: FreshBooksEntity | ListSpec, params: URLSearchParams): ListQuery {

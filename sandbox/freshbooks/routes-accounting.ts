@@ -144,7 +144,7 @@ export function accountingRoutes(state: SandboxState): Router {
     });
   }
 
-  // Credit notes: not in the shared catalogue; shape and envelope key per credit-notes.ts (mostly [unverified]).
+  // Credit notes: kept outside the sandbox's core tables (the connector reads them as an opt-in entity); shape and envelope key per credit-notes.ts (mostly [unverified]).
   {
     const base = `/accounting/account/:accountId/${CREDIT_NOTE_SPEC.path}`;
     const key = CREDIT_NOTE_SPEC.singleKey;

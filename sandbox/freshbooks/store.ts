@@ -184,7 +184,7 @@ export class SandboxStore {
     return this.setVisState(accountId, entity, id, 0, opts);
   }
 
-  // ---- credit notes (credit-notes.ts; not in the shared entity catalogue) ----------------------------------
+  // ---- credit notes (credit-notes.ts; outside the core tables, read by the connector as an opt-in entity) ----------------------------------
 
   private readonly creditNoteTables = new Map<string, Table<CreditNoteRec>>();
 
