@@ -32,8 +32,8 @@ export class ConnectionRuntime {
 
   freshbooks(c: Connection): FreshBooksClient {
     return new FreshBooksClient({
-      apiBase: this.deps.config.freshbooks.apiBase, accountId: c.freshbooks.accountId, tokens: this.grantTokens(c.freshbooks.grantId),
-      budget: this.deps.freshbooksBudget, budgetKey: c.freshbooks.accountId,
+      apiBase: this.deps.config.freshbooks.apiBase, accountId: c.freshbooks.accountId, businessId: c.freshbooks.businessId,
+      tokens: this.grantTokens(c.freshbooks.grantId), budget: this.deps.freshbooksBudget, budgetKey: c.freshbooks.accountId,
     });
   }
 

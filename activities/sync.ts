@@ -11,7 +11,7 @@ import type { Destination } from '../destinations/types';
 import type { ActivityDeps } from './deps';
 import { SchemaMismatchError } from '../destinations/errors';
 import { keepAlive } from './heartbeat';
-import { filterDateFor } from './sync-window';
+import { incrementalFilterFor } from './sync-window';
 
 const PREPARE_TTL_MS = 10 * 60_000;
 const GETS_IN_FLIGHT = 8;
@@ -119,7 +119,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
       const fb = runtime.freshbooks(c);
       // The deleted pass is never filtered by date: a soft delete need not change `updated`, so a record
       // deleted long after its last edit would stay out of every filtered window (the ledger drops re-sends).
-      const updatedMin = spec.incremental && input.since && input.pass === 'changes' ? filterDateFor(input.since, spec.updatedZone) : undefined;
+      const filter = input.pass === 'changes' ? incrementalFilterFor(spec, input.since) : {};
 
       const records: Record<string, unknown>[] = [];
       let page = input.startPage;
@@ -128,7 +128,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
       let total: number | undefined;
       let shifted = false;
       for (;;) {
-        const res = await fb.listPage(input.entity, { page, perPage: 100, updatedMin, visState: input.pass === 'deleted' ? 1 : undefined });
+        const res = await fb.listPage(input.entity, { page, perPage: 100, ...filter, visState: input.pass === 'deleted' ? 1 : undefined });
         records.push(...res.items);
         pagesRead += 1;
         total ??= res.total;

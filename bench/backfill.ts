@@ -25,7 +25,7 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
-import { ALL_FRESHBOOKS_ENTITIES } from '../common/freshbooks-entities';
+import { CORE_FRESHBOOKS_ENTITIES } from '../common/freshbooks-entities';
 import { BigQueryWarehouse } from '../connectors/bigquery';
 import { TABLES, type TableKey } from '../mapping/freshbooks';
 import type { AccountTotals } from '../sandbox/freshbooks';
@@ -241,9 +241,9 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   const auth = await authorizeThroughSandbox(service.apiUrl, env.ADMIN_TOKEN!);
   const business = auth.businesses[0]!;
   const totals = sb.fb.state.totals(business.accountId);
-  const records = ALL_FRESHBOOKS_ENTITIES.reduce((n, e) => n + totals.entities[e].count, 0);
+  const records = CORE_FRESHBOOKS_ENTITIES.reduce((n, e) => n + totals.entities[e].count, 0);
   const lineRows = totals.entities.invoice_lines.count + totals.entities.bill_lines.count;
-  log(`source: business ${business.businessId} (account ${business.accountId}): ${ALL_FRESHBOOKS_ENTITIES.map((e) => `${e}=${fmt(totals.entities[e].count)}`).join(' ')}`);
+  log(`source: business ${business.businessId} (account ${business.accountId}): ${CORE_FRESHBOOKS_ENTITIES.map((e) => `${e}=${fmt(totals.entities[e].count)}`).join(' ')}`);
   log(`source: ${fmt(records)} records (parents), + ${fmt(totals.entities.invoice_lines.count)} invoice lines + ${fmt(totals.entities.bill_lines.count)} bill lines = ${fmt(records + lineRows)} warehouse rows`);
 
   const roles = [
@@ -316,7 +316,7 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
     projectId: PROJECT,
     datasetId: DATASET_PLAIN,
     location: LOCATION,
-    entities: ALL_FRESHBOOKS_ENTITIES,
+    entities: [...CORE_FRESHBOOKS_ENTITIES],
     ...(opts.plainPagesPerBatch ? { pagesPerBatch: opts.plainPagesPerBatch } : {}),
   };
   const plainRoles = roles.filter((r) => r.name !== 'worker');

@@ -1,5 +1,6 @@
 /**
- * Read-only FreshBooks accounting client for one account.
+ * Read-only FreshBooks client for one business: accounting lists by account id, project-like lists (time
+ * entries, projects, services) by business id, each in its own envelope (entity catalogue: common/).
  *
  * What it handles so callers don't have to (reference/freshbooks.md §4, §6, §9):
  * - paging: `per_page` is capped at 100 server-side, so callers loop on `pages`, never on "short page";
@@ -24,6 +25,8 @@ export type { RequestBudget } from './budget';
 export interface FreshBooksClientOptions {
   apiBase: string;
   accountId: string;
+  /** Needed for project-like entities (`/<service>/business/{businessId}/…`). */
+  businessId?: number;
   tokens: TokenSource;
   budget?: RequestBudget;
   /** Budget key; defaults to the account id so all workers reading one account share a pace. */
@@ -44,6 +47,8 @@ export interface ListQuery {
   perPage?: number;
   /** `search[updated_min]`, "YYYY-MM-DD": whole days, inclusive, in the record's zone (§9.5). */
   updatedMin?: string;
+  /** Bare `updated_since=<ISO UTC>` of project-like lists (time entries), e.g. "2020-10-17T13:14:07". */
+  updatedSince?: string;
   /** 0 active, 1 deleted, 2 archived. Omitted = FreshBooks' default (0 and 2; deleted hidden). */
   visState?: 0 | 1 | 2;
 }
@@ -58,6 +63,7 @@ export interface ListPage {
 
 const MAX_PER_PAGE = 100;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?$/;
 
 const PageNumbers = z.object({
   page: z.coerce.number().int(),
@@ -67,15 +73,19 @@ const PageNumbers = z.object({
 });
 const RecordArray = z.array(z.record(z.string(), z.unknown()));
 const ResultEnvelope = z.object({ response: z.object({ result: z.record(z.string(), z.unknown()) }) });
+/** Project-like replies: the list and `meta` at the top level. */
+const ProjectEnvelope = z.object({ meta: PageNumbers.partial({ per_page: true }) }).loose();
 
 export class FreshBooksClient {
   readonly accountId: string;
+  readonly businessId: number | undefined;
   private readonly apiBase: string;
   private readonly policy: GetJsonPolicy;
 
   constructor(opts: FreshBooksClientOptions) {
     this.apiBase = trimBase(opts.apiBase);
     this.accountId = opts.accountId;
+    this.businessId = opts.businessId;
     this.policy = retryPolicy({ ...opts, budgetKey: opts.budgetKey ?? opts.accountId, label: opts.accountId });
   }
 
@@ -91,10 +101,24 @@ export class FreshBooksClient {
       if (!DATE_RE.test(q.updatedMin)) throw new RangeError(`updatedMin must be YYYY-MM-DD, got ${q.updatedMin}`);
       params.set('search[updated_min]', q.updatedMin);
     }
+    if (q.updatedSince !== undefined) {
+      if (!ISO_RE.test(q.updatedSince)) throw new RangeError(`updatedSince must be an ISO date-time, got ${q.updatedSince}`);
+      params.set('updated_since', q.updatedSince);
+    }
     if (q.visState !== undefined) params.set('search[vis_state]', String(q.visState));
-    for (const inc of spec.includes) params.append('include[]', inc);
+    // Accounting includes are `include[]=x`; project-like ones are bare `x=true` (§4).
+    for (const inc of spec.includes) {
+      if (spec.envelope === 'accounting') params.append('include[]', inc);
+      else params.set(inc, 'true');
+    }
 
-    const body = await this.getJson(`${this.accountPath()}/${spec.path}?${params.toString()}`);
+    const body = await this.getJson(`${this.basePath(entity)}/${spec.path}?${params.toString()}`);
+    const page = spec.envelope === 'accounting' ? this.accountingPage(entity, body) : this.projectPage(entity, body);
+    return page;
+  }
+
+  private accountingPage(entity: FreshBooksEntity, body: unknown): ListPage {
+    const spec = FRESHBOOKS_ENTITIES[entity];
     const result = ResultEnvelope.safeParse(body);
     if (!result.success) throw this.shapeError(entity, 'list envelope');
     const r = result.data.response.result;
@@ -110,6 +134,16 @@ export class FreshBooksClient {
     };
   }
 
+  private projectPage(entity: FreshBooksEntity, body: unknown): ListPage {
+    const spec = FRESHBOOKS_ENTITIES[entity];
+    const env = ProjectEnvelope.safeParse(body);
+    if (!env.success) throw this.shapeError(entity, 'meta');
+    const items = RecordArray.safeParse((body as Record<string, unknown>)[spec.listKey] ?? []);
+    if (!items.success) throw this.shapeError(entity, spec.listKey);
+    const meta = env.data.meta;
+    return { items: items.data, page: meta.page, pages: meta.pages, perPage: meta.per_page ?? items.data.length, total: meta.total };
+  }
+
   /** Every page from `page` 1 to `pages`, as FreshBooks reports it on each reply. */
   async *listAll(entity: FreshBooksEntity, q: Omit<ListQuery, 'page'> = {}): AsyncGenerator<ListPage> {
     for (let page = 1; ; page++) {
@@ -123,23 +157,31 @@ export class FreshBooksClient {
   async get(entity: FreshBooksEntity, id: number | string): Promise<Record<string, unknown> | null> {
     const spec = FRESHBOOKS_ENTITIES[entity];
     const params = new URLSearchParams();
-    for (const inc of spec.includes) params.append('include[]', inc);
+    for (const inc of spec.includes) {
+      if (spec.envelope === 'accounting') params.append('include[]', inc);
+      else params.set(inc, 'true');
+    }
     const qs = params.toString();
     let body: unknown;
     try {
-      body = await this.getJson(`${this.accountPath()}/${spec.path}/${encodeURIComponent(String(id))}${qs ? `?${qs}` : ''}`);
+      body = await this.getJson(`${this.basePath(entity)}/${spec.singlePath ?? spec.path}/${encodeURIComponent(String(id))}${qs ? `?${qs}` : ''}`);
     } catch (err) {
       if (err instanceof FreshBooksApiError && (err.status === 404 || err.errno === 1012)) return null;
       throw err;
     }
-    const result = ResultEnvelope.safeParse(body);
-    const record = result.success ? result.data.response.result[spec.singleKey] : undefined;
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) throw this.shapeError(entity, `result.${spec.singleKey}`);
-    return record as Record<string, unknown>;
+    const holder = spec.envelope === 'accounting' ? resultOf(body) : body;
+    const keys = [spec.singleKey, ...(spec.singleKeyAliases ?? [])];
+    const record = isRecord(holder) ? keys.map((k) => holder[k]).find(isRecord) : undefined;
+    if (!record) throw this.shapeError(entity, `${spec.envelope === 'accounting' ? 'result.' : ''}${spec.singleKey}`);
+    return record;
   }
 
-  private accountPath(): string {
-    return `${this.apiBase}/accounting/account/${encodeURIComponent(this.accountId)}`;
+  /** `/accounting/account/{accountId}` or `/<service>/business/{businessId}`, by the entity's namespace. */
+  private basePath(entity: FreshBooksEntity): string {
+    const ns = FRESHBOOKS_ENTITIES[entity].namespace;
+    if (ns.kind === 'account') return `${this.apiBase}/accounting/account/${encodeURIComponent(this.accountId)}`;
+    if (this.businessId === undefined) throw new RangeError(`FreshBooks ${entity} are read by business id, and this client has none`);
+    return `${this.apiBase}/${ns.service}/business/${encodeURIComponent(String(this.businessId))}`;
   }
 
   private shapeError(entity: FreshBooksEntity, where: string): FreshBooksApiError {
@@ -149,4 +191,13 @@ export class FreshBooksClient {
   private getJson(url: string): Promise<unknown> {
     return getFreshBooksJson(url, this.policy);
   }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function resultOf(body: unknown): unknown {
+  const r = ResultEnvelope.safeParse(body);
+  return r.success ? r.data.response.result : undefined;
 }

@@ -2,7 +2,7 @@ import type { FreshBooksEntity } from '../../common/freshbooks-entities';
 import { DatasetPacer, PowerBiClient, PowerBiRequestError, PowerBiTokenProvider } from '../../connectors/powerbi';
 import type { CredentialStore, PowerBiServicePrincipalSecret } from '../../db/credentials';
 import {
-  POWERBI_TABLES, compareSchema, datasetDefinition, describeMismatch, mapToPowerBi, powerBiTablesFor, tombstoneFor,
+  POWERBI_CORE_TABLE_KEYS, POWERBI_TABLES, compareSchema, datasetDefinition, describeMismatch, expectedTables, mapToPowerBi, powerBiTablesFor, tombstoneFor,
   type PowerBiRow, type PowerBiTableKey,
 } from '../../mapping/powerbi';
 import { SchemaMismatchError } from '../errors';
@@ -79,11 +79,12 @@ export class PowerBiDestination implements Destination {
   /** Looks the dataset up by name (creating one only when none exists) and checks its tables. */
   async prepare(): Promise<void> {
     const datasetId = await this.datasetId();
-    const mismatches = compareSchema(Object.values(POWERBI_TABLES), await this.api.getTables(datasetId));
+    const mismatches = compareSchema(undefined, await this.api.getTables(datasetId));
     if (mismatches.length > 0) throw new SchemaMismatchError(`Power BI dataset "${this.d.datasetName}" does not match: ${describeMismatch(mismatches)}`, mismatches);
   }
 
   async deliver(batch: RecordBatch): Promise<number> {
+    await this.ensureOptInTables(batch.entity);
     const ctx = { ...batch.source, syncedAt: new Date().toISOString(), batchId: batch.batchKey };
     const rows: PowerBiRow[] = [
       ...batch.records.flatMap((r) => mapToPowerBi(batch.entity, r, ctx)),
@@ -94,6 +95,7 @@ export class PowerBiDestination implements Destination {
 
   async replaceSnapshot(entity: FreshBooksEntity, records: Record<string, unknown>[], batch: Omit<RecordBatch, 'entity' | 'records' | 'tombstones'>): Promise<number> {
     const ctx = { ...batch.source, syncedAt: new Date().toISOString(), batchId: batch.batchKey };
+    await this.ensureOptInTables(entity);
     const rows = records.flatMap((r) => mapToPowerBi(entity, r, ctx));
     const datasetId = await this.datasetId();
     // Delete-all then re-post: readers briefly see a partial table, the price of one row per key.
@@ -103,17 +105,34 @@ export class PowerBiDestination implements Destination {
 
   async reset(): Promise<void> {
     const datasetId = await this.datasetId();
-    for (const table of Object.values(POWERBI_TABLES)) await this.api.deleteRows(datasetId, table.name);
+    for (const table of expectedTables(await this.api.getTables(datasetId))) await this.api.deleteRows(datasetId, table.name);
   }
 
   async updateSchema(): Promise<string[]> {
     const datasetId = await this.datasetId();
-    const mismatches = compareSchema(Object.values(POWERBI_TABLES), await this.api.getTables(datasetId));
+    const mismatches = compareSchema(undefined, await this.api.getTables(datasetId));
     for (const m of mismatches) {
       const spec = POWERBI_TABLES[m.table as PowerBiTableKey];
       await this.api.putTable(datasetId, { name: spec.name, columns: spec.columns.map((c) => ({ name: c.name, dataType: c.dataType })) });
     }
     return mismatches.map((m) => m.table);
+  }
+
+  /**
+   * An opt-in entity's tables (ledger, time tracking) are added to a dataset that predates them, on its first
+   * delivery: adding a table leaves the others' rows alone. One that exists is left to the schema check.
+   * Datasets created since these tables exist have them from the start. [unverified] that PutTable adds a
+   * table missing from a push dataset (the docs say it "updates" one; the Power BI sandbox answers 404), so a
+   * refusal here surfaces as the entity's delivery error rather than a silent skip.
+   */
+  private async ensureOptInTables(entity: FreshBooksEntity): Promise<void> {
+    const wanted = powerBiTablesFor(entity).filter((t) => !POWERBI_CORE_TABLE_KEYS.includes(t.name));
+    if (wanted.length === 0) return;
+    const datasetId = await this.datasetId();
+    const present = new Set((await this.api.getTables(datasetId)).map((t) => t.name));
+    for (const spec of wanted) {
+      if (!present.has(spec.name)) await this.api.putTable(datasetId, { name: spec.name, columns: spec.columns.map((c) => ({ name: c.name, dataType: c.dataType })) });
+    }
   }
 
   private async post(rows: PowerBiRow[]): Promise<number> {

@@ -12,7 +12,10 @@ import { toBool, toDate, toInt64, toJsonText, toMoney, toStringValue, toTimestam
 interface FieldBase {
   /** Column written. */
   column: string;
-  /** Source key(s) in the FreshBooks record; the first one present wins (FreshBooks spells some ids two ways). */
+  /**
+   * Source key(s) in the FreshBooks record; the first one present wins (FreshBooks spells some ids two ways).
+   * A dotted key reads inside a nested object (`account.accountid` of a ledger line).
+   */
   from: string | readonly string[];
   description?: string;
 }
@@ -73,9 +76,20 @@ export function fieldColumns(field: FieldSpec): ColumnSpec[] {
 /** The source value: the first listed key that the record has (null counts as present). */
 function sourceValue(field: FieldSpec, record: Record<string, unknown>): unknown {
   for (const key of sourceKeys(field)) {
-    if (Object.prototype.hasOwnProperty.call(record, key)) return record[key];
+    const [found, value] = lookup(record, key);
+    if (found) return value;
   }
   return undefined;
+}
+
+/** `a.b` walks into nested objects; a missing step (or a null parent) means "not present". */
+function lookup(record: Record<string, unknown>, key: string): [boolean, unknown] {
+  if (Object.prototype.hasOwnProperty.call(record, key)) return [true, record[key]];
+  const dot = key.indexOf('.');
+  if (dot <= 0) return [false, undefined];
+  const head = record[key.slice(0, dot)];
+  if (typeof head !== 'object' || head === null || Array.isArray(head)) return [false, undefined];
+  return lookup(head as Record<string, unknown>, key.slice(dot + 1));
 }
 
 /** Column name -> value pairs for one field of one record, in fieldColumns order. */

@@ -7,6 +7,7 @@
  *   can be traced to the FreshBooks docs. Foreign keys keep FreshBooks' spelling (customerid, vendorid).
  * - The record's own id is always `id` (whatever FreshBooks calls it: vendorid, categoryid, accountid).
  * - Money: `<name>` NUMERIC (exact decimal text) + `<name>_currency` STRING.
+ * - Nested FreshBooks objects (a ledger line's account, sub_account, entry) are flattened by dotted sources.
  * - Timestamps: `<name>` TIMESTAMP in UTC + `<name minus _at>_raw` STRING exactly as sent; the last-modified
  *   field is always `updated_at` / `updated_raw` (FreshBooks' `updated` or `updated_at`).
  * - Status codes: `status` STRING (readable) + `status_code` INT64.
@@ -31,7 +32,14 @@ export type TableKey =
   | 'clients'
   | 'items'
   | 'expense_categories'
-  | 'accounts';
+  | 'accounts'
+  | 'journal_entry_details'
+  | 'credit_notes'
+  | 'credit_note_lines'
+  | 'other_incomes'
+  | 'projects'
+  | 'services'
+  | 'time_entries';
 
 export interface JoinColumn {
   /** Column in this (line) table. */
@@ -370,6 +378,121 @@ const accounts = entityTable('accounts', [
   ts('created_at', 'created_at', NY),
 ]);
 
+// ---- the general ledger, time tracking, and what revenue reconciles with (opt-in entities) ----------
+/**
+ * One row per general-ledger line. FreshBooks gives each line its own id (`id` = `detailid`, NODE
+ * JournalEntryDetail fixture), so the key is (account_id, id); the entry it belongs to is `entryid`.
+ * Exactly one of debit / credit is set; both keep their currency. `account`, `sub_account` and `entry` are
+ * nested objects in FreshBooks, flattened here (dotted sources); raw_json keeps them whole.
+ */
+const journalEntryDetails = entityTable(
+  'journal_entry_details',
+  [
+    int('id', ['id', 'detailid']),
+    int('entryid', ['entry.entryid', 'entry.id'], 'The journal entry this line belongs to: its lines balance'),
+    ...strs('name', 'description'),
+    str('detail_type', 'detail_type', 'What posted the line: sales, payment, expense, journal, ...'),
+    date('user_entered_date'),
+    money('debit', 'debit', 'Set on debit lines, else null'),
+    money('credit', 'credit', 'Set on credit lines, else null'),
+    money('balance', 'balance', 'Running balance of the sub-account after this line'),
+    str('currency_code', ['currency_code', 'debit.code', 'credit.code', 'balance.code'], 'Currency of the line'),
+    int('accountid', ['account.accountid', 'account.id'], 'Chart-of-accounts account (accounts.id)'),
+    str('account_name', 'account.account_name'),
+    str('account_number', 'account.account_number'),
+    str('account_type', 'account.account_type'),
+    int('sub_accountid', ['sub_account.sub_accountid', 'sub_account.id'], 'Sub-account (accounts.sub_accounts[].sub_accountid)'),
+    str('account_sub_name', 'sub_account.account_sub_name'),
+    str('account_sub_number', 'sub_account.account_sub_number'),
+    int('clientid', 'entry.clientid'),
+    int('invoiceid', 'entry.invoiceid'),
+    int('paymentid', 'entry.paymentid'),
+    int('expenseid', 'entry.expenseid'),
+    int('creditid', 'entry.creditid', 'Credit note that posted the line'),
+    int('incomeid', 'entry.incomeid', 'Other income that posted the line'),
+    int('categoryid', 'entry.categoryid'),
+  ],
+  ['accounting_systemid', 'detailid'],
+);
+
+const creditNotes = entityTable(
+  'credit_notes',
+  [
+    int('id', ['id', 'creditid']),
+    str('credit_number'),
+    int('clientid'),
+    str('credit_type', 'credit_type', 'goodwill, overpayment, prepayment'),
+    date('create_date'),
+    str('currency_code'),
+    money('amount', 'amount', 'Credit note total'),
+    money('paid'),
+    ...strs('status', 'display_status', 'payment_status', 'payment_type', 'dispute_status', 'last_order_status'),
+    ...ints('sentid', 'ext_archive'),
+    ...strs('organization', 'current_organization', 'fname', 'lname', 'email'),
+    ...strs('street', 'street2', 'city', 'province', 'country'),
+    str('code', 'code', 'Postal code'),
+    ...strs('notes', 'description', 'terms', 'template', 'language', 'vat_name', 'vat_number'),
+  ],
+  ['accounting_systemid'],
+);
+
+const creditNoteLines = lineTable('credit_note_lines', 'credit_notes', 'credit_note', ['lineid', 'taskno'], [
+  int('taskno'),
+  ...strs('name', 'description'),
+  dec('qty'),
+  money('unit_cost'),
+  money('amount'),
+  str('tax_name1', 'taxName1'),
+  dec('tax_percent1', 'taxAmount1', 'FreshBooks taxAmount1: a tax percent, not money'),
+  str('tax_name2', 'taxName2'),
+  dec('tax_percent2', 'taxAmount2', 'FreshBooks taxAmount2: a tax percent, not money'),
+  bool('compounded_tax'),
+], ['creditid']);
+
+const otherIncomes = entityTable('other_incomes', [
+  int('id', ['incomeid', 'id']),
+  money('amount'),
+  ...strs('category_name', 'source', 'payment_type', 'note'),
+  date('date'),
+  json('taxes'),
+  ts('created_at', 'created_at', NY),
+]);
+
+/** Project-like timestamps are ISO UTC, sometimes without the `Z` (reference §4). */
+const projects = entityTable('projects', [
+  int('id'),
+  ...strs('title', 'description'),
+  date('due_date'),
+  int('client_id'),
+  ...bools('internal', 'active', 'complete', 'sample'),
+  dec('budget'),
+  dec('fixed_price', 'fixed_price', 'In the business currency (FreshBooks sends no currency on projects)'),
+  dec('rate', 'rate', 'In the business currency (FreshBooks sends no currency on projects)'),
+  dec('billed_amount', 'billed_amount', 'In the business currency (FreshBooks sends no currency on projects)'),
+  ...strs('billing_method', 'project_type', 'billed_status'),
+  ...ints('project_manager_id', 'retainer_id', 'group_id'),
+  int('logged_duration', 'logged_duration', 'Seconds'),
+  dec('expense_markup'),
+  json('services'),
+  ts('created_at', 'created_at', 'UTC'),
+]);
+
+// `business_id` repeats the owner column of the same name.
+const services = entityTable('services', [int('id'), str('name'), bool('billable')], ['business_id']);
+
+const timeEntries = entityTable('time_entries', [
+  int('id'),
+  int('identity_id', 'identity_id', 'Team member who logged the time'),
+  ...ints('client_id', 'project_id', 'service_id', 'task_id', 'retainer_id'),
+  ts('started_at', 'started_at', 'UTC'),
+  int('duration', 'duration', 'Seconds'),
+  str('note'),
+  ...bools('is_logged', 'active', 'billable', 'billed', 'internal'),
+  ...strs('pending_client', 'pending_project', 'pending_task'),
+  json('timer'),
+  ts('created_at', 'created_at', 'UTC'),
+], ['business_id']);
+
 export const TABLES: Readonly<Record<TableKey, TableSpec>> = {
   invoices,
   invoice_lines: invoiceLines,
@@ -382,13 +505,20 @@ export const TABLES: Readonly<Record<TableKey, TableSpec>> = {
   items,
   expense_categories: expenseCategories,
   accounts,
+  journal_entry_details: journalEntryDetails,
+  credit_notes: creditNotes,
+  credit_note_lines: creditNoteLines,
+  other_incomes: otherIncomes,
+  projects,
+  services,
+  time_entries: timeEntries,
 };
 
 export const TABLE_KEYS = Object.keys(TABLES) as TableKey[];
 
 /** The table holding the records of an entity (not its lines). */
 export function entityTableFor(entity: FreshBooksEntity): TableSpec {
-  return TABLES[entity];
+  return TABLES[entity satisfies TableKey];
 }
 
 /** Line tables fed from an entity's records (invoice_lines for invoices, bill_lines for bills). */

@@ -2,6 +2,7 @@
 export {
   POWERBI_TABLES,
   POWERBI_TABLE_KEYS,
+  POWERBI_CORE_TABLE_KEYS,
   POWERBI_FACT_ENTITIES,
   POWERBI_DIMENSION_ENTITIES,
   powerBiTablesFor,
@@ -11,5 +12,5 @@ export {
   type PowerBiDataType,
 } from './tables';
 export { mapToPowerBi, tombstoneFor, type PowerBiMapContext, type PowerBiRow } from './map-record';
-export { datasetDefinition, compareSchema, describeMismatch, type ActualTable, type PowerBiDatasetDefinition, type SchemaMismatch } from './schema';
+export { datasetDefinition, compareSchema, expectedTables, describeMismatch, type ActualTable, type PowerBiDatasetDefinition, type SchemaMismatch } from './schema';
 export { POWERBI_MAX_STRING_LENGTH, truncateForPowerBi, toPowerBiValue } from './values';

@@ -42,6 +42,12 @@ const TRANSACTION_PREFIX: Record<PowerBiTableKey, string> = {
   BillPayments: 'bill_payment',
   Clients: 'client',
   ChartOfAccounts: 'account',
+  GeneralLedger: 'journal_entry_detail',
+  CreditNotes: 'credit_note',
+  OtherIncome: 'other_income',
+  TimeEntries: 'time_entry',
+  Projects: 'project',
+  Services: 'service',
 };
 
 /**
@@ -237,7 +243,7 @@ function firstId(record: Record<string, unknown>, keys: readonly string[]): stri
   return null;
 }
 
-/** A row's currency: its currency_code, else the code on its amount, else its parent's. */
+/** A row's currency: its currency_code, else the code on its amount (a ledger line's debit / credit), else its parent's. */
 function rowCurrency(item: Record<string, unknown>, fallback: string | null): string | null {
-  return currencyOf(item) ?? toMoney(item.amount, fallback).currency ?? fallback;
+  return currencyOf(item) ?? toMoney(item.amount, null).currency ?? toMoney(item.debit, null).currency ?? toMoney(item.credit, null).currency ?? fallback;
 }

@@ -30,7 +30,7 @@
 import type { FreshBooksEntity } from '../../common/freshbooks-entities';
 import type { PowerBiColumn, PowerBiDataType } from '../../common/powerbi-columns';
 import { EXPENSE_STATUS, INVOICE_STATUS, statusName } from '../freshbooks/status';
-import { isPlainObject, toInt64 } from '../freshbooks/values';
+import { isPlainObject, toInt64, toTimestamp } from '../freshbooks/values';
 import { dateAtMidnightUtc } from './values';
 
 export type { PowerBiColumn, PowerBiDataType } from '../../common/powerbi-columns';
@@ -43,7 +43,13 @@ export type PowerBiTableKey =
   | 'Bills'
   | 'BillPayments'
   | 'Clients'
-  | 'ChartOfAccounts';
+  | 'ChartOfAccounts'
+  | 'GeneralLedger'
+  | 'CreditNotes'
+  | 'OtherIncome'
+  | 'TimeEntries'
+  | 'Projects'
+  | 'Services';
 
 export interface PowerBiTableSpec {
   name: PowerBiTableKey;
@@ -99,6 +105,12 @@ const ref = (name: string, key: string): Field =>
     const id = toInt64(s.item[key]);
     return id === 0 ? null : id;
   });
+/** A value inside a nested object (`account.accountid` of a ledger line). */
+const nested = (name: string, dataType: PowerBiDataType, path: string): Field =>
+  field(name, dataType, (s) => path.split('.').reduce<unknown>((v, k) => (isPlainObject(v) ? v[k] : undefined), s.item));
+/** Project-like timestamps: ISO UTC, with or without `Z`. */
+const utc = (name: string, key: string): Field => field(name, 'DateTime', (s) => toTimestamp(s.item[key], 'UTC'));
+const bool = (name: string, key: string): Field => field(name, 'Boolean', item(key));
 const meta = (name: string, dataType: PowerBiDataType, pick: (m: RowMeta) => unknown): Field => field(name, dataType, (s) => pick(s.meta));
 const currency = meta('Currency', 'String', (m) => m.currency);
 /** Readable status for a numeric code (a name sent as text is kept), plus the code. */
@@ -276,6 +288,104 @@ const DEFS: Record<PowerBiTableKey, TableDef> = {
     ...SYNC,
     meta('BusinessId', 'Int64', (m) => m.businessId),
   ]),
+
+  // ---- opt-in entities (created in the dataset when a connection first delivers them) ----------------
+  /** One row per ledger-line version. Debit or Credit is set; both are in Currency. */
+  GeneralLedger: fact('GeneralLedger', 'journal_entry_details', [
+    recordIdField('DetailId'),
+    nested('EntryId', 'Int64', 'entry.entryid'),
+    day('Date', 'user_entered_date'),
+    str('Name', 'name'),
+    str('Description', 'description'),
+    str('DetailType', 'detail_type'),
+    // ChartOfAccounts' key: the sub-account the line posts to, else its account.
+    field('AccountKey', 'String', (s) => {
+      const sub = s.item.sub_account;
+      const acct = s.item.account;
+      const subId = isPlainObject(sub) ? toInt64(sub.sub_accountid ?? sub.id) : null;
+      const acctId = isPlainObject(acct) ? toInt64(acct.accountid ?? acct.id) : null;
+      return subId !== null ? `sub_account:${subId}` : acctId !== null ? `account:${acctId}` : null;
+    }),
+    // "Ledger" because AccountId names the FreshBooks account (the owner) on every fact table.
+    nested('LedgerAccountId', 'Int64', 'account.accountid'),
+    nested('LedgerAccountName', 'String', 'account.account_name'),
+    nested('LedgerAccountNumber', 'String', 'account.account_number'),
+    nested('LedgerAccountType', 'String', 'account.account_type'),
+    nested('SubAccountId', 'Int64', 'sub_account.sub_accountid'),
+    nested('SubAccountName', 'String', 'sub_account.account_sub_name'),
+    dbl('Debit', 'debit'),
+    dbl('Credit', 'credit'),
+    dbl('Balance', 'balance'),
+    currency,
+    nested('ClientId', 'Int64', 'entry.clientid'),
+    nested('InvoiceId', 'Int64', 'entry.invoiceid'),
+    nested('PaymentId', 'Int64', 'entry.paymentid'),
+    nested('ExpenseId', 'Int64', 'entry.expenseid'),
+    nested('CreditNoteId', 'Int64', 'entry.creditid'),
+    nested('OtherIncomeId', 'Int64', 'entry.incomeid'),
+  ]),
+  CreditNotes: fact('CreditNotes', 'credit_notes', [
+    recordIdField('CreditNoteId'),
+    str('CreditNumber', 'credit_number'),
+    ref('ClientId', 'clientid'),
+    field('ClientName', 'String', displayName),
+    str('CreditType', 'credit_type'),
+    day('IssueDate', 'create_date'),
+    dbl('Amount', 'amount'),
+    dbl('Paid', 'paid'),
+    currency,
+    str('Status', 'status'),
+    str('PaymentStatus', 'payment_status'),
+  ]),
+  OtherIncome: fact('OtherIncome', 'other_incomes', [
+    recordIdField('OtherIncomeId'),
+    day('Date', 'date'),
+    dbl('Amount', 'amount'),
+    currency,
+    str('CategoryName', 'category_name'),
+    str('Source', 'source'),
+    str('PaymentType', 'payment_type'),
+    str('Note', 'note'),
+  ]),
+  TimeEntries: fact('TimeEntries', 'time_entries', [
+    recordIdField('TimeEntryId'),
+    ref('ProjectId', 'project_id'),
+    ref('ClientId', 'client_id'),
+    ref('ServiceId', 'service_id'),
+    utc('StartedAt', 'started_at'),
+    int('DurationSeconds', 'duration'),
+    field('Hours', 'Double', (s) => {
+      const secs = toInt64(s.item.duration);
+      return typeof secs === 'number' ? secs / 3600 : null;
+    }),
+    str('Note', 'note'),
+    bool('Billable', 'billable'),
+    bool('Billed', 'billed'),
+  ]),
+  /** Dimensions for time entries: one row per project / service, replaced whole. */
+  Projects: dimension('Projects', 'projects', [
+    recordIdField('ProjectId'),
+    str('Title', 'title'),
+    ref('ClientId', 'client_id'),
+    str('ProjectType', 'project_type'),
+    str('BillingMethod', 'billing_method'),
+    dbl('FixedPrice', 'fixed_price'),
+    dbl('Rate', 'rate'),
+    bool('Active', 'active'),
+    bool('Complete', 'complete'),
+    utc('CreatedAt', 'created_at'),
+    UPDATED,
+    ...SYNC,
+    ...OWNER,
+  ]),
+  Services: dimension('Services', 'services', [
+    recordIdField('ServiceId'),
+    str('Name', 'name'),
+    bool('Billable', 'billable'),
+    ...FLAGS,
+    ...SYNC,
+    ...OWNER,
+  ]),
 };
 
 export const POWERBI_TABLES: Readonly<Record<PowerBiTableKey, PowerBiTableSpec>> = Object.fromEntries(
@@ -284,10 +394,17 @@ export const POWERBI_TABLES: Readonly<Record<PowerBiTableKey, PowerBiTableSpec>>
 
 export const POWERBI_TABLE_KEYS = Object.keys(DEFS) as PowerBiTableKey[];
 
+/**
+ * The tables every dataset has (created with it, checked before every write). The others belong to opt-in
+ * entities: a dataset made before they existed gets each one added when a connection first delivers it
+ * (adding a table leaves the others' rows alone), so existing datasets never show a schema mismatch for them.
+ */
+export const POWERBI_CORE_TABLE_KEYS: readonly PowerBiTableKey[] = ['Invoices', 'InvoiceLines', 'Payments', 'Expenses', 'Bills', 'BillPayments', 'Clients', 'ChartOfAccounts'];
+
 /** Entities whose Power BI tables are append-only facts. */
-export const POWERBI_FACT_ENTITIES: readonly FreshBooksEntity[] = ['invoices', 'payments', 'expenses', 'bills'];
+export const POWERBI_FACT_ENTITIES: readonly FreshBooksEntity[] = ['invoices', 'payments', 'expenses', 'bills', 'journal_entry_details', 'credit_notes', 'other_incomes', 'time_entries'];
 /** Entities whose Power BI tables are dimensions, replaced whole on a schedule. */
-export const POWERBI_DIMENSION_ENTITIES: readonly FreshBooksEntity[] = ['clients', 'accounts'];
+export const POWERBI_DIMENSION_ENTITIES: readonly FreshBooksEntity[] = ['clients', 'accounts', 'projects', 'services'];
 
 /** Tables fed from an entity's records, the record's own table first ([] when it has none). */
 export function powerBiTablesFor(entity: FreshBooksEntity): PowerBiTableSpec[] {

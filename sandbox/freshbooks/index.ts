@@ -13,6 +13,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { accountingErrorBody } from './errors';
 import { recordRequests } from './gate';
 import { accountingRoutes } from './routes-accounting';
+import { ledgerRoutes } from './routes-ledger';
 import { authRoutes } from './routes-auth';
 import { controlRoutes } from './routes-control';
 import { eventsRoutes } from './routes-events';
@@ -48,6 +49,7 @@ export function createFreshBooksSandbox(opts: FreshBooksSandboxOptions = {}): Fr
   app.use(recordRequests(state));
   app.use(controlRoutes(state));
   app.use(authRoutes(state));
+  app.use(ledgerRoutes(state));
   app.use(accountingRoutes(state));
   app.use(eventsRoutes(state));
 

@@ -6,7 +6,7 @@
  * Ids are per account and start at the same numbers in every account on purpose: a warehouse key that
  * forgets account_id collides in the sandbox the way it would in production.
  */
-import type { FreshBooksEntity } from '../../common/freshbooks-entities';
+import type { CoreFreshBooksEntity as FreshBooksEntity } from '../../common/freshbooks-entities';
 
 export type VisState = 0 | 1 | 2;
 

@@ -6,7 +6,7 @@
  * Side effects FreshBooks has and the sandbox reproduces: a payment settles its invoice (paid, outstanding,
  * status) and touches it; changing an invoice's lines re-settles it.
  */
-import type { FreshBooksEntity } from '../../common/freshbooks-entities';
+import type { CoreFreshBooksEntity as FreshBooksEntity } from '../../common/freshbooks-entities';
 import { dateToDay } from './clock';
 import { SandboxError } from './errors';
 import { percentMilli, settleInvoice } from './doc-arithmetic';

@@ -6,7 +6,7 @@
  * - `search[vis_state]` 0/1/2; by default 0 and 2 (deleted hidden);
  * - id ascending unless `sort=<field>_asc|_desc` names the id or updated field (other sorts are ignored).
  */
-import { FRESHBOOKS_ENTITIES, type FreshBooksEntity, type FreshBooksEntitySpec } from '../../common/freshbooks-entities';
+import { FRESHBOOKS_ENTITIES, type CoreFreshBooksEntity as FreshBooksEntity, type FreshBooksEntitySpec } from '../../common/freshbooks-entities';
 import { dateToDay } from './clock';
 import { SandboxError } from './errors';
 import type { BaseRec, Table } from './model';
@@ -28,7 +28,7 @@ function positiveIntOrZero(raw: string): number | undefined {
   return /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : undefined;
 }
 
-/** What list parsing needs to know about a resource outside the shared catalogue (credit notes). */
+/** What list parsing needs to know about a resource outside the sandbox's core tables (credit notes, ledger, time tracking). */
 export type ListSpec = Pick<FreshBooksEntitySpec, 'idField' | 'singleKey' | 'updatedField'>;
 
 export function parseListQuery(entity: FreshBooksEntity | ListSpec, params: URLSearchParams): ListQuery {

@@ -4,7 +4,7 @@
  * bill/vendor `created_at`/`updated_at` (§4). Money as `{amount:"12.50", code}` strings; invoice-line and item
  * quantities and tax percents as strings (§7, §9.12). Bill line `quantity` is a number, as in the Node SDK.
  */
-import type { FreshBooksEntity } from '../../common/freshbooks-entities';
+import type { CoreFreshBooksEntity as FreshBooksEntity } from '../../common/freshbooks-entities';
 import { dayToDate, formatWall } from './clock';
 import {
   billPaid,

@@ -10,7 +10,7 @@
  * look-up filters (search.ts). Credit notes live at `credit_notes/credit_notes` (credit-notes.ts).
  */
 import express, { type Request, type Response, Router } from 'express';
-import { ALL_FRESHBOOKS_ENTITIES, FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../../common/freshbooks-entities';
+import { CORE_FRESHBOOKS_ENTITIES as ALL_FRESHBOOKS_ENTITIES, FRESHBOOKS_ENTITIES, type CoreFreshBooksEntity as FreshBooksEntity } from '../../common/freshbooks-entities';
 import { CREDIT_NOTE_SPEC } from './credit-notes';
 import { accountingErrorBody, SandboxError } from './errors';
 import { passGate } from './gate';
@@ -144,7 +144,7 @@ export function accountingRoutes(state: SandboxState): Router {
     });
   }
 
-  // Credit notes: not in the shared catalogue; shape and envelope key per credit-notes.ts (mostly [unverified]).
+  // Credit notes: kept outside the sandbox's core tables (the connector reads them as an opt-in entity); shape and envelope key per credit-notes.ts (mostly [unverified]).
   {
     const base = `/accounting/account/:accountId/${CREDIT_NOTE_SPEC.path}`;
     const key = CREDIT_NOTE_SPEC.singleKey;

@@ -16,13 +16,17 @@
  *   DELETE /_sandbox/accounts/:accountId/:entity/:id  soft delete (vis_state 1)
  *   POST   /_sandbox/accounts/:accountId/:entity/:id/{delete|archive|restore} [{keepUpdated: true}: `updated` unchanged]
  *   GET    /_sandbox/webhooks/deliveries
+ *   GET    /_sandbox/ledger-totals?accountId=           ledger, credit notes, other income, time tracking
+ * The record routes also take the ledger and time-tracking entities (`journal_entry_details` read only,
+ * `other_incomes`, `services`, `projects`, `time_entries`) and `credit_notes`.
  */
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import type { FreshBooksEntity } from '../../common/freshbooks-entities';
+import type { CoreFreshBooksEntity as FreshBooksEntity } from '../../common/freshbooks-entities';
 import { SandboxError } from './errors';
 import type { FaultPlan } from './faults';
 import type { SandboxState } from './state';
 import { resolveEntity } from './store';
+import { LEDGER_ENTITIES, type LedgerEntity } from './ledger';
 
 type Handler = (req: Request, res: Response) => unknown;
 
@@ -48,6 +52,15 @@ function entityParam(req: Request): FreshBooksEntity {
   const e = resolveEntity(String(req.params.entity));
   if (!e) throw new SandboxError(404, 1012, `Unknown entity ${String(req.params.entity)}.`, 'entity');
   return e;
+}
+
+/** Entities outside the core catalogue, handled by their own stores. */
+type OtherEntity = LedgerEntity | 'credit_notes';
+
+function otherEntity(req: Request): OtherEntity | undefined {
+  const name = String(req.params.entity);
+  if (name === 'credit_notes') return name;
+  return (LEDGER_ENTITIES as readonly string[]).includes(name) ? (name as LedgerEntity) : undefined;
 }
 
 function idParam(req: Request): number {
@@ -113,17 +126,45 @@ export function controlRoutes(state: SandboxState): Router {
 
   r.get('/_sandbox/webhooks/deliveries', handle(() => ({ deliveries: state.webhooks.deliveries })));
 
+  r.get('/_sandbox/ledger-totals', handle((req) => {
+    const accountId = typeof req.query.accountId === 'string' ? req.query.accountId : undefined;
+    if (accountId) return state.ledgerTotals(accountId);
+    return Object.fromEntries(state.accountIds().map((a) => [a, state.ledgerTotals(a)]));
+  }));
+
   const rec = '/_sandbox/accounts/:accountId/:entity';
-  r.post(rec, handle((req) => state.create(String(req.params.accountId), entityParam(req), bodyObject(req))));
+  r.post(rec, handle((req) => {
+    const accountId = String(req.params.accountId);
+    const other = otherEntity(req);
+    if (other === 'credit_notes') return state.createCreditNote(accountId, bodyObject(req));
+    if (other) return state.ledger.create(accountId, other, bodyObject(req));
+    return state.create(accountId, entityParam(req), bodyObject(req));
+  }));
   r.get(`${rec}/:id`, handle((req) => {
-    const out = state.get(String(req.params.accountId), entityParam(req), idParam(req));
+    const accountId = String(req.params.accountId);
+    const other = otherEntity(req);
+    const out = other === 'credit_notes' ? state.getCreditNote(accountId, idParam(req))
+      : other ? state.ledger.get(accountId, other, idParam(req))
+      : state.get(accountId, entityParam(req), idParam(req));
     if (!out) throw new SandboxError(404, 1012, 'Record not found.', 'id');
     return out;
   }));
-  const update = handle((req) => state.update(String(req.params.accountId), entityParam(req), idParam(req), bodyObject(req)));
+  const update = handle((req) => {
+    const accountId = String(req.params.accountId);
+    const other = otherEntity(req);
+    if (other === 'credit_notes') return state.updateCreditNote(accountId, idParam(req), bodyObject(req));
+    if (other) return state.ledger.update(accountId, other, idParam(req), bodyObject(req));
+    return state.update(accountId, entityParam(req), idParam(req), bodyObject(req));
+  });
   r.put(`${rec}/:id`, update);
   r.patch(`${rec}/:id`, update);
-  r.delete(`${rec}/:id`, handle((req) => state.delete(String(req.params.accountId), entityParam(req), idParam(req))));
+  r.delete(`${rec}/:id`, handle((req) => {
+    const accountId = String(req.params.accountId);
+    const other = otherEntity(req);
+    if (other === 'credit_notes') return state.updateCreditNote(accountId, idParam(req), { vis_state: 1 });
+    if (other) return state.ledger.delete(accountId, other, idParam(req));
+    return state.delete(String(req.params.accountId), entityParam(req), idParam(req));
+  }));
   r.post(`${rec}/:id/:action`, handle((req) => {
     const [accountId, entity, id] = [String(req.params.accountId), entityParam(req), idParam(req)];
     const opts = { keepUpdated: bodyObject(req).keepUpdated === true };

@@ -4,7 +4,7 @@
  * bill payments, a chart of accounts, and a sprinkling of deleted and archived records. Same seed + same
  * anchor time = same account. Big scales (100k+ invoices) take a second or two and stay compact (model.ts).
  */
-import type { FreshBooksEntity } from '../../common/freshbooks-entities';
+import type { CoreFreshBooksEntity as FreshBooksEntity } from '../../common/freshbooks-entities';
 import { FIRST_IDS, newTables, type AccountData, type BillLineRec, type Business, type InvoiceLineRec, type PaymentRec, type VisState } from './model';
 import { billTotals, invoiceTotals, settleInvoice } from './doc-arithmetic';
 import type { TaxTable } from './money';

@@ -2,13 +2,15 @@
  * Everything a sandbox holds, behind one object: the HTTP routes use it, and tests call the same methods
  * directly (`state.create(...)`, `state.injectFaults(...)`) instead of going through `/_sandbox/`.
  */
-import { FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../../common/freshbooks-entities';
+import { FRESHBOOKS_ENTITIES, type CoreFreshBooksEntity as FreshBooksEntity } from '../../common/freshbooks-entities';
 import { SandboxClock } from './clock';
 import { FaultState, RequestStats, type FaultPlan } from './faults';
 import { SANDBOX_MEMBERSHIPS, SANDBOX_USER, type Membership, type SandboxUser } from './identity';
 import type { VisState } from './model';
 import { TaxTable } from './money';
 import { CREDIT_NOTE_SPEC } from './credit-notes';
+import type { LedgerEntity, LedgerTotals } from './ledger';
+import { LedgerStore, type LedgerListResult } from './ledger-store';
 import { InvoiceNumbering } from './numbering';
 import { Prng } from './prng';
 import { halfCounts, resolveCounts, seedAccount, type SeedCounts, type SeedScale } from './seed';
@@ -58,7 +60,7 @@ export interface SandboxStatsSnapshot {
 
 export interface ListPageRequest {
   accountId: string;
-  entity: FreshBooksEntity;
+  entity: FreshBooksEntity | LedgerEntity;
   page: number;
   params: URLSearchParams;
 }
@@ -79,6 +81,8 @@ export class SandboxState {
   readonly user: SandboxUser = SANDBOX_USER;
   readonly memberships: readonly Membership[] = SANDBOX_MEMBERSHIPS;
   readonly counts: { primary: SeedCounts; secondary: SeedCounts };
+  /** Journal entry details, other income, services, projects and time entries (ledger.ts). */
+  readonly ledger: LedgerStore;
   private readonly listPageHooks = new Set<ListPageHook>();
 
   constructor(opts: FreshBooksSandboxOptions = {}) {
@@ -102,6 +106,12 @@ export class SandboxState {
       const account = seedAccount(m.business, i === 0 ? primary : this.counts.secondary, { rng, taxes, anchorMs });
       this.store.accounts.set(m.business.accountId, account);
     });
+    // After the core seed, on streams of their own: the core records stay what they always were.
+    this.ledger = new LedgerStore(
+      (accountId) => this.store.account(accountId), (accountId) => this.store.creditNotes(accountId).rows,
+      this.clock, taxes, opts.seed ?? 1, this.user.identityId,
+    );
+    for (const accountId of this.accountIds()) this.ledger.seedAccount(accountId, anchorMs);
 
     this.webhooks = new WebhookHub(
       () => this.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
@@ -192,6 +202,17 @@ export class SandboxState {
   /** Change the overlap window of numberless invoice creates (see `invoiceNumberRaceWindowMs`). */
   setInvoiceNumberRaceWindow(ms: number): void {
     this.invoiceNumbering.raceWindowMs = Math.max(0, ms);
+  }
+
+  // ---- ledger and time tracking (ledger-store.ts) ------------------------------------------------------
+
+  listLedger(accountId: string, entity: LedgerEntity, params: URLSearchParams | Record<string, string> = {}): LedgerListResult {
+    return this.ledger.list(accountId, entity, params instanceof URLSearchParams ? params : new URLSearchParams(params));
+  }
+
+  /** Ground truth of the ledger and time-tracking records (posts the journal if nothing has read it yet). */
+  ledgerTotals(accountId: string): LedgerTotals {
+    return this.ledger.totals(accountId);
   }
 
   listCreditNotes(accountId: string, params: URLSearchParams | Record<string, string> = {}): ListResult {

@@ -2,7 +2,7 @@
  * The sandbox's accounts and every read and write on them. HTTP routes and `state` methods both come here,
  * so the control API and the FreshBooks API can never disagree about a record.
  */
-import { ALL_FRESHBOOKS_ENTITIES, FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../../common/freshbooks-entities';
+import { CORE_FRESHBOOKS_ENTITIES as ALL_FRESHBOOKS_ENTITIES, FRESHBOOKS_ENTITIES, type CoreFreshBooksEntity as FreshBooksEntity } from '../../common/freshbooks-entities';
 import { toNaiveSec, type SandboxClock } from './clock';
 import { SandboxError } from './errors';
 import { Table, type AccountData, type BaseRec, type RecByEntity, type VisState } from './model';
@@ -184,7 +184,7 @@ export class SandboxStore {
     return this.setVisState(accountId, entity, id, 0, opts);
   }
 
-  // ---- credit notes (credit-notes.ts; not in the shared entity catalogue) ----------------------------------
+  // ---- credit notes (credit-notes.ts; outside the core tables, read by the connector as an opt-in entity) ----------------------------------
 
   private readonly creditNoteTables = new Map<string, Table<CreditNoteRec>>();
 

@@ -3,7 +3,7 @@
  * main amount sums to per currency, computed with the same arithmetic the renderers use (doc-arithmetic.ts). A
  * warehouse that holds the same rows must produce the same numbers to the cent.
  */
-import { ALL_FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../../common/freshbooks-entities';
+import { CORE_FRESHBOOKS_ENTITIES as ALL_FRESHBOOKS_ENTITIES, type CoreFreshBooksEntity as FreshBooksEntity } from '../../common/freshbooks-entities';
 import { billTotals, invoiceTotals } from './doc-arithmetic';
 import type { AccountData } from './model';
 import { centsToString, lineCents, type TaxTable } from './money';

@@ -10,7 +10,7 @@ import { readsFreshBooksWebhooks } from '../../../db/webhook-connection-kinds';
 import { DESTINATION_TYPES, destinationTypeOf } from '../../../contracts/destination-kinds';
 import { snapshotPlan } from '../../../destinations/plan';
 import { DESTINATIONS, classifyDestinationError, destinationInput, destinationOfKind } from '../../../destinations/registry';
-import { ALL_FRESHBOOKS_ENTITIES } from '../../../common/freshbooks-entities';
+import { CORE_FRESHBOOKS_ENTITIES } from '../../../common/freshbooks-entities';
 
 describe('destination registry', () => {
   it('has one module per type, each making its own connection kind and credential kind', () => {
@@ -40,10 +40,16 @@ describe('destination registry', () => {
     assert.deepEqual(snapshotPlan('bigquery', [...wanted]), { changes: [...wanted], snapshots: [] });
     assert.deepEqual(snapshotPlan('postgres', [...wanted]), { changes: [...wanted], snapshots: [] });
     assert.deepEqual(snapshotPlan('powerbi', [...wanted]), { changes: ['invoices', 'payments'], snapshots: ['clients', 'accounts'] });
+    // Opted-in time tracking: projects and services are dimensions there too; ledger lines are facts.
+    assert.deepEqual(snapshotPlan('powerbi', ['time_entries', 'projects', 'services', 'journal_entry_details']), {
+      changes: ['time_entries', 'journal_entry_details'], snapshots: ['projects', 'services'],
+    });
   });
 
   it('keeps the defaults and the rebuild rule per destination', () => {
-    assert.deepEqual(DESTINATIONS.bigquery.traits.defaultEntities, ALL_FRESHBOOKS_ENTITIES);
+    // The ledger and time tracking are opt-in: new connections get the nine core entities.
+    assert.deepEqual(DESTINATIONS.bigquery.traits.defaultEntities, CORE_FRESHBOOKS_ENTITIES);
+    assert.equal(CORE_FRESHBOOKS_ENTITIES.length, 9);
     assert.deepEqual(DESTINATIONS.powerbi.traits.defaultEntities, ['invoices', 'payments', 'expenses', 'bills', 'clients', 'accounts']);
     assert.equal(DESTINATIONS.bigquery.traits.appendOnly, false);
     assert.deepEqual(DESTINATIONS.postgres.traits.defaultEntities, ALL_FRESHBOOKS_ENTITIES);

@@ -6,9 +6,10 @@ import { TABLES, TABLE_KEYS, entityTableFor, lineTablesFor } from '../../../mapp
 const columnNames = (key: keyof typeof TABLES) => TABLES[key].columns.map((c) => c.name);
 
 describe('table catalogue', () => {
-  test('covers the eleven warehouse tables, each keyed by its own name', () => {
+  test('covers the eighteen warehouse tables, each keyed by its own name', () => {
     assert.deepEqual([...TABLE_KEYS].sort(), [
-      'accounts', 'bill_lines', 'bill_vendors', 'bills', 'clients', 'expense_categories', 'expenses', 'invoice_lines', 'invoices', 'items', 'payments',
+      'accounts', 'bill_lines', 'bill_vendors', 'bills', 'clients', 'credit_note_lines', 'credit_notes', 'expense_categories', 'expenses',
+      'invoice_lines', 'invoices', 'items', 'journal_entry_details', 'other_incomes', 'payments', 'projects', 'services', 'time_entries',
     ]);
     for (const key of TABLE_KEYS) assert.equal(TABLES[key].key, key);
   });
@@ -17,7 +18,9 @@ describe('table catalogue', () => {
     for (const entity of ALL_FRESHBOOKS_ENTITIES) assert.equal(entityTableFor(entity).entity, entity);
     assert.deepEqual(lineTablesFor('invoices').map((t) => t.key), ['invoice_lines']);
     assert.deepEqual(lineTablesFor('bills').map((t) => t.key), ['bill_lines']);
+    assert.deepEqual(lineTablesFor('credit_notes').map((t) => t.key), ['credit_note_lines']);
     assert.deepEqual(lineTablesFor('payments'), []);
+    assert.deepEqual(lineTablesFor('journal_entry_details'), []);
   });
 
   for (const key of TABLE_KEYS) {

@@ -328,8 +328,8 @@ describe('mapToPowerBi: other entities', () => {
     assert.deepEqual(powerBiTablesFor('invoices').map((t) => t.name), ['Invoices', 'InvoiceLines']);
     assert.deepEqual(powerBiTablesFor('bills').map((t) => t.name), ['Bills', 'BillPayments']);
     assert.deepEqual(powerBiTablesFor('expense_categories'), []);
-    assert.deepEqual([...POWERBI_FACT_ENTITIES].sort(), ['bills', 'expenses', 'invoices', 'payments']);
-    assert.deepEqual([...POWERBI_DIMENSION_ENTITIES].sort(), ['accounts', 'clients']);
+    assert.deepEqual([...POWERBI_FACT_ENTITIES].sort(), ['bills', 'credit_notes', 'expenses', 'invoices', 'journal_entry_details', 'other_incomes', 'payments', 'time_entries']);
+    assert.deepEqual([...POWERBI_DIMENSION_ENTITIES].sort(), ['accounts', 'clients', 'projects', 'services']);
     for (const t of Object.values(POWERBI_TABLES)) {
       assert.equal(t.kind === 'fact', POWERBI_FACT_ENTITIES.includes(t.entity), t.name);
     }
@@ -370,7 +370,10 @@ describe('datasetDefinition', () => {
     const def = datasetDefinition('FreshBooks');
     assert.equal(def.name, 'FreshBooks');
     assert.equal(def.defaultMode, 'Push');
-    assert.deepEqual(def.tables.map((t) => t.name).sort(), ['BillPayments', 'Bills', 'ChartOfAccounts', 'Clients', 'Expenses', 'InvoiceLines', 'Invoices', 'Payments']);
+    assert.deepEqual(def.tables.map((t) => t.name).sort(), [
+      'BillPayments', 'Bills', 'ChartOfAccounts', 'Clients', 'CreditNotes', 'Expenses', 'GeneralLedger', 'InvoiceLines', 'Invoices', 'OtherIncome', 'Payments',
+      'Projects', 'Services', 'TimeEntries',
+    ]);
     assert.ok(def.tables.length <= 75);
     for (const t of def.tables) {
       assert.match(t.name, /^[A-Z][A-Za-z0-9]{0,99}$/);
