@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { openJson, sealJson, keyIdOf, type KeyRing } from '../common/crypto';
 import type { Db } from './pool';
 
-export type CredentialKind = 'freshbooks_oauth' | 'google_service_account' | 'freshbooks_webhook_verifier' | 'powerbi_service_principal' | 'bigcommerce_store';
+export type CredentialKind = 'freshbooks_oauth' | 'google_service_account' | 'freshbooks_webhook_verifier' | 'powerbi_service_principal' | 'bigcommerce_store' | 'looker_api_key';
 export type CredentialStatus = 'active' | 'needs_reauth' | 'revoked';
 
 export interface FreshBooksGrantSecret {
@@ -16,6 +16,11 @@ export interface FreshBooksGrantSecret {
 
 export interface ServiceAccountSecret {
   keyJson: string;
+}
+
+/** A Looker API key's secret half; the client id is kept in the connection's config. */
+export interface LookerApiKeySecret {
+  clientSecret: string;
 }
 
 export interface CredentialRecord<S> {

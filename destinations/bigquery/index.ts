@@ -1,4 +1,5 @@
 import { ALL_FRESHBOOKS_ENTITIES } from '../../common/freshbooks-entities';
+import { lookerAfterDelivery } from '../looker-block';
 import type { DestinationModule } from '../types';
 import { classifyBigQueryError } from './errors';
 import { bigQueryDestinationInput, sealBigQuery } from './input';
@@ -14,5 +15,6 @@ export const bigQuery: DestinationModule<'bigquery', typeof bigQueryDestinationI
   seal: sealBigQuery,
   opener: bigQueryOpener,
   traits: { appendOnly: false, snapshotEntities: [], defaultEntities: ALL_FRESHBOOKS_ENTITIES },
+  afterDelivery: lookerAfterDelivery,
   classifyError: classifyBigQueryError,
 };
