@@ -99,12 +99,15 @@ export interface AnnounceStatus {
   lastError?: string;
 }
 
-/** The status's view of the announcement state, under the name the API shows it by. */
-export function announceStatus(a: AnnounceState | undefined): Pick<ConnectionWorkflowStatus, 'looker'> {
+/**
+ * The status's view of the announcement state, under the name the API shows it by. An announcement
+ * in flight is still pending: it is owed until Looker has accepted it.
+ */
+export function announceStatus(a: AnnounceState | undefined, inFlight: boolean): Pick<ConnectionWorkflowStatus, 'looker'> {
   if (!a) return {};
   return {
     looker: {
-      pending: a.pending,
+      pending: a.pending || inFlight,
       ...(a.lastAnnouncedAt !== undefined ? { lastTriggeredAt: new Date(a.lastAnnouncedAt).toISOString() } : {}),
       ...(a.lastError !== undefined ? { lastError: a.lastError } : {}),
     },

@@ -64,7 +64,7 @@ export class Connection {
       nextPollAt: state.nextPollAt ? new Date(state.nextPollAt).toISOString() : undefined,
       consecutiveFailures: state.consecutiveFailures,
       webhooks: { ...state.webhookStats, pending: Object.keys(state.changes).length },
-      ...announceStatus(state.announce),
+      ...announceStatus(state.announce, this.announcing),
     };
   }
 

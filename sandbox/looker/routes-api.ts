@@ -67,7 +67,7 @@ export function apiRoutes(state: LookerSandboxState): Router {
     res.json(state.datagroups());
   });
 
-  r.patch('/datagroups/:id', fault('patch'), authed, express.json({ limit: '64kb', strict: false, type: () => true }), (req: Request, res: Response) => {
+  r.patch('/datagroups/:id', fault('patch'), authed, express.json({ limit: '64kb', strict: false, type: () => true }), async (req: Request, res: Response) => {
     state.stats.patches++;
     const group = state.datagroup(String(req.params.id));
     if (!group) {
@@ -95,10 +95,16 @@ export function apiRoutes(state: LookerSandboxState): Router {
     const staleBefore = typeof body.stale_before === 'number' ? body.stale_before : undefined;
     if (triggeredAt !== undefined) group.triggered_at = triggeredAt;
     if (staleBefore !== undefined) group.stale_before = staleBefore;
-    state.triggers.push({
+    const trigger = {
       datagroupId: group.id, model: group.model_name, name: group.name, receivedAtMs: state.receivedAt(),
       ...(triggeredAt !== undefined ? { triggeredAt } : {}), ...(staleBefore !== undefined ? { staleBefore } : {}),
-    });
+    };
+    state.triggers.push(trigger);
+    try {
+      await state.onTrigger?.(trigger);
+    } catch {
+      // An observer's failure is the observer's business; Looker still accepted the trigger.
+    }
     res.json(group);
   });
 

@@ -46,6 +46,11 @@ export class LookerSandboxState {
   outageUntilMs = 0;
   /** Added to the real clock to give Looker's own clock ("now" on the Looker host), in ms. */
   skewMs = 0;
+  /**
+   * Awaited before an accepted trigger is answered: a test can look at the warehouse at the moment
+   * Looker would start rebuilding from it.
+   */
+  onTrigger?: (t: RecordedTrigger) => Promise<void> | void;
   readonly stats = { logins: 0, loginRejections: 0, unauthorized: 0, patches: 0, rejectedPatches: 0, queryCredentials: 0 };
 
   constructor(private readonly realNow: () => number, readonly tokenTtlSec: number) {}
