@@ -79,9 +79,9 @@ export const lookerAfterDelivery: AfterDeliveryHook<{ looker?: LookerBlockConfig
   windowSec: (config) => config.looker?.windowSec,
   announcer(env: DestinationEnv) {
     const clients = new Map<string, { version: number; client: LookerClient }>();
-    async function clientFor(block: LookerBlockConfig): Promise<LookerClient> {
+    async function clientFor(block: LookerBlockConfig): Promise<LookerClient | undefined> {
       const cred = await env.credentials.get<LookerApiKeySecret>(block.credentialId);
-      if (!cred) throw new LookerLoginRefusedError(0);
+      if (!cred) return undefined;
       const key = `${block.credentialId}|${block.baseUrl}|${block.clientId}`;
       const cached = clients.get(key);
       if (cached && cached.version === cred.version) return cached.client;
@@ -94,6 +94,7 @@ export const lookerAfterDelivery: AfterDeliveryHook<{ looker?: LookerBlockConfig
       if (!block) return { ok: true, announced: 0 };
       try {
         const client = await clientFor(block);
+        if (!client) return { ok: false, error: `the Looker API key (credential ${block.credentialId}) is missing` };
         // In order, stopping at the first failure: a retry re-triggers the earlier ones, which is harmless.
         for (const g of block.datagroups) await client.triggerDatagroup(g.id);
         return { ok: true, announced: block.datagroups.length };
