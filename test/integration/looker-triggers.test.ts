@@ -39,12 +39,15 @@ describe('Looker datagroup triggers after deliveries (real Temporal, Postgres, B
   };
   const triggers = () => looker.state.triggers.filter((t) => t.model === 'finance' && t.name === 'freshbooks_etl');
   const lookerStatus = async () => (await h.admin(`/api/connections/${connectionId}`)).body.workflow?.looker as { pending: boolean; lastTriggeredAt?: string; lastError?: string } | undefined;
-  /** Settled: nothing owed to Looker and every change visible, so no further trigger is coming. */
-  const settled = async (expectNotes: Map<number, string>) => eventually('all delivered and announced', async () => {
+  /**
+   * Settled: every change visible, a trigger since `changedAt` (the workflow has seen the delivery: rows
+   * can be visible a moment before it records them) and nothing owed, so no further trigger is coming.
+   */
+  const settled = async (expectNotes: Map<number, string>, changedAt: number) => eventually('all delivered and announced', async () => {
     const notes = await latestNotes([...expectNotes.keys()]);
     const all = [...expectNotes].every(([id, n]) => notes.get(id) === n);
     const s = await lookerStatus();
-    return all && s && !s.pending && !s.lastError ? s : undefined;
+    return all && s && !s.pending && !s.lastError && s.lastTriggeredAt && Date.parse(s.lastTriggeredAt) >= changedAt ? s : undefined;
   }, 120_000);
 
   before(async () => {
@@ -78,7 +81,7 @@ describe('Looker datagroup triggers after deliveries (real Temporal, Postgres, B
       return mine.length > 0 && mine.every((c) => c.verified) ? mine : undefined;
     }, 60_000);
     // The backfill changed rows too: its announcement comes first; start the tests from a quiet state.
-    await settled(new Map());
+    await settled(new Map(), 0);
   });
   after(async () => {
     await h?.close();
@@ -102,9 +105,10 @@ describe('Looker datagroup triggers after deliveries (real Temporal, Postgres, B
     const [inv] = liveInvoices();
     watched = [inv!.id];
     const before = triggers().length;
-    const notes = `looker webhook ${Date.now()}`;
+    const changedAt = Date.now();
+    const notes = `looker webhook ${changedAt}`;
     fb().update(accountId, 'invoices', inv!.id, { notes });
-    const s = await settled(new Map([[inv!.id, notes]]));
+    const s = await settled(new Map([[inv!.id, notes]]), changedAt);
     const mine = triggers().slice(before);
     assert.equal(mine.length, 1, `triggers: ${JSON.stringify(mine)}`);
     assert.equal(seenAtTrigger.get(mine[0]!)?.get(inv!.id), notes, 'the row was in the _latest view when Looker was told');
@@ -116,13 +120,14 @@ describe('Looker datagroup triggers after deliveries (real Temporal, Postgres, B
     assert.equal(invs.length, 10, 'the seeded account has ten live invoices');
     watched = invs.map((i) => i.id);
     const before = triggers().length;
+    const changedAt = Date.now();
     const expected = new Map<number, string>();
     for (const inv of invs) {
       const notes = `burst ${inv.id} ${Date.now()}`;
       expected.set(inv.id, notes);
       fb().update(accountId, 'invoices', inv.id, { notes });
     }
-    await settled(expected);
+    await settled(expected, changedAt);
     const mine = triggers().slice(before);
     assert.equal(mine.length, 1, `triggers: ${JSON.stringify(mine)}`);
     const seen = seenAtTrigger.get(mine[0]!)!;
@@ -133,6 +138,7 @@ describe('Looker datagroup triggers after deliveries (real Temporal, Postgres, B
     const [a, b] = liveInvoices();
     watched = [a!.id, b!.id];
     const before = triggers().length;
+    const changedAt = Date.now();
     looker.state.outageUntilMs = Date.now() + 60 * 60_000; // down until the test ends it
     const first = `outage a ${Date.now()}`;
     fb().update(accountId, 'invoices', a!.id, { notes: first });
@@ -146,7 +152,7 @@ describe('Looker datagroup triggers after deliveries (real Temporal, Postgres, B
     await eventually('second change delivered during the outage', async () => ((await latestNotes([b!.id])).get(b!.id) === second ? true : undefined), 60_000);
     assert.equal(triggers().length, before, 'nothing reached Looker while it was down');
     looker.state.outageUntilMs = 0;
-    await settled(new Map([[a!.id, first], [b!.id, second]]));
+    await settled(new Map([[a!.id, first], [b!.id, second]]), changedAt);
     const mine = triggers().slice(before);
     assert.equal(mine.length, 1, 'both changes owed one trigger, sent once Looker was back');
     const seen = seenAtTrigger.get(mine[0]!)!;
