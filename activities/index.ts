@@ -1,4 +1,5 @@
 import type { Activities } from '../contracts/activities';
+import { announceActivities } from './announce';
 import { ConnectionRuntime } from './connection-runtime';
 import type { ActivityDeps } from './deps';
 import { freshbooksGrantActivities } from './freshbooks-grant';
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps): Activities {
   return {
     ...freshbooksGrantActivities(deps), ...syncActivities(deps, runtime), ...webhookActivities(deps, runtime),
     ...orderActivities(deps, runtime), ...storeActivities(deps, runtime), ...storeSweepActivities(deps, runtime),
+    ...announceActivities(deps, runtime),
   };
 }
 

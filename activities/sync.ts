@@ -3,7 +3,7 @@ import { recordVersion } from '../mapping/freshbooks';
 import type { LedgerEntry } from '../db/delivery-ledger';
 import type { ChangeBatchInput, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan, SnapshotResult } from '../contracts/sync';
 import { batchKeyOf } from '../destinations/bigquery/writes';
-import { snapshotPlan } from '../destinations/plan';
+import { announcePlan, snapshotPlan } from '../destinations/plan';
 import { ConnectionRuntime, type Connection, type DestinationConfig } from './connection-runtime';
 import { isStoreConnection } from '../db/connections';
 import { failure } from './failure-casting';
@@ -43,7 +43,9 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
     if (!c) return { status: 'deleted', entities: [], snapshots: [], webhooks: false, pollIntervalSec: 3600, reconcileEveryHours: 24 };
     const wanted = c.settings.entities.filter((e): e is FreshBooksEntity => e in FRESHBOOKS_ENTITIES);
     const { changes, snapshots } = snapshotPlan(c.destination.type, wanted);
+    const announce = announcePlan(c.destination);
     return {
+      ...(announce ? { announce } : {}),
       status: c.status,
       entities: changes,
       snapshots,

@@ -7,7 +7,7 @@ import type { FreshBooksEntity } from '../common/freshbooks-entities';
 import type { RefreshResult } from './credential';
 import type { CaptureToRecord, InvoiceRef, OrderEvent, OrderOutcome, OrderReading, RefundToApply } from './order';
 import type { HookCheck, StorePollInput, StorePollResult, StoreSweepResult } from './store';
-import type { ChangeBatchInput, RunSummary, SnapshotResult, SyncPagesInput, SyncPagesResult, SyncPlan, WebhookCheck } from './sync';
+import type { AnnounceResult, ChangeBatchInput, RunSummary, SnapshotResult, SyncPagesInput, SyncPagesResult, SyncPlan, WebhookCheck } from './sync';
 
 /** The credential workflow's: the only code that rotates a FreshBooks refresh token. */
 export interface CredentialActivities {
@@ -29,6 +29,8 @@ export interface ConnectionActivities {
   ensureWebhooks(connectionId: string): Promise<WebhookCheck>;
   confirmWebhooks(input: { connectionId: string; callbackIds: number[] }): Promise<number[]>;
   removeWebhooks(connectionId: string): Promise<number>;
+  /** Tells the destination's after-delivery hook that committed rows changed (Looker: triggers the datagroups). */
+  announceDelivery(connectionId: string): Promise<AnnounceResult>;
 }
 
 export interface OrderRef {

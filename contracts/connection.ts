@@ -69,6 +69,49 @@ export interface ConnectionState {
   webhookCheckDue: boolean;
   maintenance: MaintenanceRequest[];
   webhookStats: WebhookStats;
+  /** Absent until a delivery first changed rows on a connection that announces deliveries. */
+  announce?: AnnounceState;
+}
+
+/**
+ * Announcing committed deliveries (a BI tool told to refresh): one announcement per window at most;
+ * deliveries that commit inside a window are announced when it ends. Carried through continue-as-new.
+ */
+export interface AnnounceState {
+  /** A delivery changed rows after the last announcement was sent. */
+  pending: boolean;
+  /** When the first unannounced delivery committed (epoch ms): its window ends `windowMs` later. */
+  pendingSince?: number;
+  windowMs: number;
+  /** When the last announcement succeeded (epoch ms). */
+  lastAnnouncedAt?: number;
+  lastError?: string;
+  /** Failed attempts since the last success: the retry backoff's exponent. */
+  failures: number;
+  /** Not before (epoch ms): after a failure, the backoff or the service's Retry-After. */
+  retryAt?: number;
+}
+
+/** What the status shows of announcements: Looker datagroup triggers are the one kind there is. */
+export interface AnnounceStatus {
+  lastTriggeredAt?: string;
+  pending: boolean;
+  lastError?: string;
+}
+
+/**
+ * The status's view of the announcement state, under the name the API shows it by. An announcement
+ * in flight is still pending: it is owed until Looker has accepted it.
+ */
+export function announceStatus(a: AnnounceState | undefined, inFlight: boolean): Pick<ConnectionWorkflowStatus, 'looker'> {
+  if (!a) return {};
+  return {
+    looker: {
+      pending: a.pending || inFlight,
+      ...(a.lastAnnouncedAt !== undefined ? { lastTriggeredAt: new Date(a.lastAnnouncedAt).toISOString() } : {}),
+      ...(a.lastError !== undefined ? { lastError: a.lastError } : {}),
+    },
+  };
 }
 
 export interface WebhookStats {
@@ -96,6 +139,8 @@ export interface ConnectionWorkflowStatus {
   nextPollAt?: string;
   consecutiveFailures: number;
   webhooks: WebhookStats & { pending: number };
+  /** Present once a delivery changed rows on a connection whose destination announces them. */
+  looker?: AnnounceStatus;
 }
 
 export type ConnectionWorkflow = (input: ConnectionWorkflowInput) => Promise<void>;

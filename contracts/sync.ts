@@ -34,7 +34,15 @@ export interface SyncPlan {
   webhooks: boolean;
   pollIntervalSec: number;
   reconcileEveryHours: number;
+  /**
+   * Present when the destination announces deliveries that changed rows once they have committed (a BI
+   * tool told to refresh): at most one announcement per window.
+   */
+  announce?: { windowSec: number };
 }
+
+/** What announcing came to; an error is reported, not thrown, so the workflow backs off on its own timer. */
+export type AnnounceResult = { ok: true; announced: number } | { ok: false; error: string; retryAfterMs?: number };
 
 export interface SyncPagesInput {
   connectionId: string;

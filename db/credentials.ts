@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { openJson, sealJson, keyIdOf, type KeyRing } from '../common/crypto';
 import type { Db } from './pool';
 
-export type CredentialKind = 'freshbooks_oauth' | 'google_service_account' | 'freshbooks_webhook_verifier' | 'powerbi_service_principal' | 'bigcommerce_store' | 'postgres_warehouse_url';
+export type CredentialKind = 'freshbooks_oauth' | 'google_service_account' | 'freshbooks_webhook_verifier' | 'powerbi_service_principal' | 'bigcommerce_store' | 'postgres_warehouse_url' | 'looker_api_key';
 export type CredentialStatus = 'active' | 'needs_reauth' | 'revoked';
 
 export interface FreshBooksGrantSecret {
@@ -21,6 +21,11 @@ export interface ServiceAccountSecret {
 /** A Postgres warehouse's connection URL: it holds the role's password. */
 export interface PostgresWarehouseSecret {
   url: string;
+}
+
+/** A Looker API key's secret half; the client id is kept in the connection's config. */
+export interface LookerApiKeySecret {
+  clientSecret: string;
 }
 
 export interface CredentialRecord<S> {

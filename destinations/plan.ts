@@ -1,6 +1,6 @@
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
 import type { DestinationType } from '../contracts/destination-kinds';
-import { destinationModule } from './registry';
+import { destinationModule, type DestinationConfig } from './registry';
 
 /**
  * Which of a connection's entities travel as changes and which as whole-table snapshots, as the
@@ -10,4 +10,14 @@ import { destinationModule } from './registry';
 export function snapshotPlan(destinationType: DestinationType, entities: FreshBooksEntity[]): { changes: FreshBooksEntity[]; snapshots: FreshBooksEntity[] } {
   const snapshots = new Set<FreshBooksEntity>(destinationModule(destinationType).traits.snapshotEntities);
   return { changes: entities.filter((e) => !snapshots.has(e)), snapshots: entities.filter((e) => snapshots.has(e)) };
+}
+
+/**
+ * Whether a connection announces committed deliveries, and at most how often: asked of its
+ * destination's after-delivery hook, so the workflow never names whom it tells.
+ */
+export function announcePlan(config: DestinationConfig): { windowSec: number } | undefined {
+  const hook = destinationModule(config.type).afterDelivery as { windowSec(c: DestinationConfig): number | undefined } | undefined;
+  const windowSec = hook?.windowSec(config);
+  return windowSec === undefined ? undefined : { windowSec };
 }

@@ -5,7 +5,7 @@ import { bigQuery } from './bigquery';
 import { destinationTypeOf, type DestinationType } from '../contracts/destination-kinds';
 import { powerBi } from './powerbi';
 import { postgres } from './postgres';
-import type { Destination, DestinationEnv, DestinationErrorClass, DestinationModule, DestinationOpener } from './types';
+import type { AnnounceOutcome, Destination, DestinationEnv, DestinationErrorClass, DestinationModule, DestinationOpener } from './types';
 
 /**
  * Every destination type, one line each. `satisfies` keeps each module's own input and config types
@@ -51,7 +51,11 @@ export async function sealDestination<T extends DestinationType>(
   deps: { config: AppConfig; credentials: Pick<CredentialStore, 'create'> },
 ): Promise<{ kind: `freshbooks_${T}`; destination: DestinationConfigOf<T> }> {
   const m = destinationModule(input.type);
-  const destination = await m.seal(input, { config: deps.config, sealSecret: (secret, metadata) => deps.credentials.create(m.credentialKind, secret, metadata) });
+  const destination = await m.seal(input, {
+    config: deps.config,
+    sealSecret: (secret, metadata) => deps.credentials.create(m.credentialKind, secret, metadata),
+    sealAs: (kind, secret, metadata) => deps.credentials.create(kind, secret, metadata),
+  });
   return { kind: m.kind, destination };
 }
 
@@ -76,4 +80,22 @@ export function classifyDestinationError(err: unknown): DestinationErrorClass | 
     if (c) return c;
   }
   return undefined;
+}
+
+/**
+ * Announces a committed delivery through the config's destination hook; each type's announcer (and its
+ * clients' tokens) is made once, on first use. Nothing to announce for types without a hook.
+ */
+export function destinationAnnouncers(env: DestinationEnv): (config: DestinationConfig) => Promise<AnnounceOutcome> {
+  const announcers = new Map<DestinationType, (config: never) => Promise<AnnounceOutcome>>();
+  return async (config) => {
+    const hook = destinationModule(config.type).afterDelivery as ModuleOf<typeof config.type>['afterDelivery'];
+    if (!hook) return { ok: true, announced: 0 };
+    let announce = announcers.get(config.type) as ((c: DestinationConfig) => Promise<AnnounceOutcome>) | undefined;
+    if (!announce) {
+      announce = (hook as { announcer(env: DestinationEnv): (c: DestinationConfig) => Promise<AnnounceOutcome> }).announcer(env);
+      announcers.set(config.type, announce);
+    }
+    return announce(config);
+  };
 }

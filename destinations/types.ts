@@ -73,6 +73,25 @@ export interface SealDeps {
   config: AppConfig;
   /** Seals the secret under the module's `credentialKind`; returns the credential id the config keeps. */
   sealSecret<S>(secret: S, metadata: Record<string, unknown>): Promise<string>;
+  /** Seals a secret of a block the destination carries (a Looker API key) under that block's own kind. */
+  sealAs<S>(kind: CredentialKind, secret: S, metadata: Record<string, unknown>): Promise<string>;
+}
+
+/** What telling them came to: an error is reported, never thrown, so announcing cannot fail a delivery. */
+export type AnnounceOutcome =
+  | { ok: true; announced: number }
+  | { ok: false; error: string; retryAfterMs?: number };
+
+/**
+ * "After a delivery that changed rows has committed, announce it": for tools that cache what they read
+ * from the destination (a BI tool's datagroups). The workflow asks the plan whether a connection has
+ * one and how often it may announce; it never knows whom it tells.
+ */
+export interface AfterDeliveryHook<Config> {
+  /** Seconds between announcements for this config; undefined when this config asks for none. */
+  windowSec(config: Config): number | undefined;
+  /** Called once per worker runtime; the function it returns announces for one config. */
+  announcer(env: DestinationEnv): (config: Config) => Promise<AnnounceOutcome>;
 }
 
 /** What a worker process shares with every adapter it opens (clients' rate limits, caches' stores). */
@@ -112,6 +131,8 @@ export interface DestinationModule<T extends DestinationType, Schema extends z.Z
    * (the generated LookML). The `_latest` views are named after the tables (mapping/lookml/dialect.ts).
    */
   sqlWarehouse?(config: Config): WarehouseLocation;
+  /** Present when this destination's connections can announce committed deliveries. */
+  afterDelivery?: AfterDeliveryHook<Config>;
   /** Classifies this destination's API errors; undefined for errors it does not know. */
   classifyError(err: unknown): DestinationErrorClass | undefined;
 }

@@ -7,6 +7,7 @@ import type {
   EntityRunStats, MaintenanceRequest, RedeliverRequest, RunSummary, SyncPagesResult, SyncPass, SyncPlan, SyncRequest,
 } from '../contracts/sync';
 import { describeFailure } from './activity-failure';
+import { noteDelivered } from './announce';
 import type { Connection } from './connection-state';
 import { MAX_PASS_READS, noteRead, readWhole, startReading } from './pass-reading';
 
@@ -52,8 +53,12 @@ export async function handleRealtime(conn: Connection, plan: SyncPlan): Promise<
       if (streamed.length > 0) {
         const res = await acts.deliverChanges({ connectionId, runKey: uuid4(), changes: streamed });
         state.webhookStats.delivered += res.delivered;
+        noteDelivered(conn, plan, res.delivered);
       }
-      if (snapshotted.length > 0) await acts.refreshSnapshots({ connectionId, runKey: uuid4(), entities: snapshotted });
+      if (snapshotted.length > 0) {
+        const replaced = await acts.refreshSnapshots({ connectionId, runKey: uuid4(), entities: snapshotted });
+        noteDelivered(conn, plan, replaced.reduce((n, r) => n + (r.replaced ? r.rows : 0), 0));
+      }
       state.webhookStats.batches += 1;
       state.webhookStats.lastBatchAt = new Date().toISOString();
       state.webhookStats.lastError = undefined;
@@ -86,7 +91,7 @@ export async function runMaintenance(conn: Connection, req: MaintenanceRequest):
   }
 }
 
-export async function runRedelivery(conn: Connection, req: RedeliverRequest): Promise<void> {
+export async function runRedelivery(conn: Connection, req: RedeliverRequest, plan: SyncPlan): Promise<void> {
   const { connectionId, state } = conn;
   const summary: RunSummary = { runKey: uuid4(), mode: 'incremental', reason: 'redeliver', startedAt: new Date().toISOString(), entities: {} };
   try {
@@ -94,6 +99,7 @@ export async function runRedelivery(conn: Connection, req: RedeliverRequest): Pr
     if (req.recordId) {
       const res = await acts.redeliverRecord({ connectionId, runKey: summary.runKey, entity: req.entity, recordId: req.recordId });
       addStats(summary, req.entity, res);
+      noteDelivered(conn, plan, res.delivered);
     } else {
       for (const pass of PASSES) {
         let page: number | null = 1;
@@ -103,6 +109,7 @@ export async function runRedelivery(conn: Connection, req: RedeliverRequest): Pr
             since: req.from, window: { from: req.from, to: req.to }, startPage: page, maxPages: PAGES_PER_ACTIVITY,
           });
           addStats(summary, req.entity, res);
+          noteDelivered(conn, plan, res.delivered);
           page = res.nextPage;
         }
       }
@@ -148,6 +155,7 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
           startPage: pos.page, maxPages: PAGES_PER_ACTIVITY, ...(reading.total === undefined ? {} : { expectTotal: reading.total }),
         });
         addStats(pos.summary, entity, res);
+        noteDelivered(conn, plan, res.delivered);
         if (res.maxUpdatedAt && (!pos.maxUpdatedAt || res.maxUpdatedAt > pos.maxUpdatedAt)) pos.maxUpdatedAt = res.maxUpdatedAt;
         noteRead(reading, res);
         pos.page = res.nextPage ?? 0;
@@ -173,6 +181,7 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
   if (plan.snapshots.length > 0) {
     for (const r of await acts.refreshSnapshots({ connectionId, runKey: pos.summary.runKey, entities: plan.snapshots })) {
       addStats(pos.summary, r.entity, { records: r.records, delivered: r.replaced ? r.records : 0, rows: r.rows, pagesRead: 0 });
+      noteDelivered(conn, plan, r.replaced ? r.rows : 0);
     }
   }
   pos.summary.finishedAt = new Date().toISOString();

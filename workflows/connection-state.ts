@@ -1,7 +1,7 @@
 import { setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   checkWebhooksSignal, maintenanceSignal, pauseSignal, redeliverSignal, requestSyncSignal, statusQuery, stopSignal, webhookChangesSignal,
-  webhookVerifierSignal, type ConnectionState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus,
+  webhookVerifierSignal, announceStatus, type ConnectionState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus,
 } from '../contracts/connection';
 
 const MAX_HISTORY_EVENTS = 1_500;
@@ -15,6 +15,8 @@ export class Connection {
   readonly connectionId: string;
   readonly state: ConnectionState;
   stopped = false;
+  /** An announcement is in flight (not carried: continue-as-new waits for it to end). */
+  announcing = false;
   /** Given only by tests, which cannot wait for thousands of events. */
   private readonly maxHistoryEvents?: number;
 
@@ -62,6 +64,7 @@ export class Connection {
       nextPollAt: state.nextPollAt ? new Date(state.nextPollAt).toISOString() : undefined,
       consecutiveFailures: state.consecutiveFailures,
       webhooks: { ...state.webhookStats, pending: Object.keys(state.changes).length },
+      ...announceStatus(state.announce, this.announcing),
     };
   }
 

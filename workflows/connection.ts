@@ -3,6 +3,7 @@ import type { ConnectionWorkflowInput } from '../contracts/connection';
 import type { FailureType } from '../contracts/failures';
 import type { SyncPlan } from '../contracts/sync';
 import { describeFailure } from './activity-failure';
+import { announceLoop } from './announce';
 import { acts, continueRun, handleRealtime, recordFailedRun, runMaintenance, runRedelivery, startRun } from './connection-run';
 import { Connection } from './connection-state';
 
@@ -20,6 +21,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   conn.registerHandlers();
   const { connectionId, state } = conn;
   let deleted = false;
+  // Beside the main loop: it only acts once a delivery marked an announcement pending.
+  void announceLoop(conn);
 
   while (!conn.stopped) {
     if (!state.position) {
@@ -45,7 +48,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       }
       const redeliver = state.redeliveries.shift();
       if (redeliver) {
-        await runRedelivery(conn, redeliver);
+        await runRedelivery(conn, redeliver, plan);
         continue;
       }
       const request = state.pending.shift();
@@ -85,7 +88,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     await acts.removeWebhooks(connectionId);
     return;
   }
-  await condition(allHandlersFinished);
+  // An announcement in flight finishes here, so the next run neither repeats nor loses it.
+  await condition(() => allHandlersFinished() && !conn.announcing);
   await continueAsNew<typeof connectionWorkflow>(conn.continuation());
 }
 

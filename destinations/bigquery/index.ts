@@ -1,4 +1,5 @@
 import { CORE_FRESHBOOKS_ENTITIES } from '../../common/freshbooks-entities';
+import { lookerAfterDelivery } from '../looker-block';
 import type { DestinationModule } from '../types';
 import { classifyBigQueryError } from './errors';
 import { bigQueryDestinationInput, sealBigQuery } from './input';
@@ -18,6 +19,7 @@ export const bigQuery: DestinationModule<'bigquery', typeof bigQueryDestinationI
   seal: sealBigQuery,
   opener: bigQueryOpener,
   traits: { appendOnly: false, snapshotEntities: [], defaultEntities: CORE_FRESHBOOKS_ENTITIES },
+  afterDelivery: lookerAfterDelivery,
   classifyError: classifyBigQueryError,
   sqlWarehouse: (d) => ({ dialect: 'bigquery', projectId: d.projectId, datasetId: d.datasetId, tables: Object.fromEntries(TABLE_KEYS.map((k) => [k, tableName(d, k)])) }),
 };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { BigQueryWarehouse } from '../../connectors/bigquery';
 import { TABLES, inferExtraColumns, latestViewSql, type TableKey } from '../../mapping/freshbooks';
 import type { ColumnSpec, WarehouseRow } from '../../common/warehouse-types';
+import type { LookerBlockConfig } from '../looker-block';
 
 export interface BigQueryDestinationConfig {
   type: 'bigquery';
@@ -12,6 +13,8 @@ export interface BigQueryDestinationConfig {
   tables: Partial<Record<TableKey, string>>;
   /** Service-account key credential. */
   credentialId: string;
+  /** Datagroups to trigger after deliveries commit. */
+  looker?: LookerBlockConfig;
 }
 
 /** Streaming is for small incremental batches; anything bigger goes through a load job. */

@@ -1,4 +1,5 @@
 import { TABLES, type TableKey } from '../../mapping/freshbooks';
+import type { LookerBlockConfig } from '../looker-block';
 
 /** What a Postgres-warehouse connection stores: the schema, and the sealed URL's credential id. */
 export interface PostgresDestinationConfig {
@@ -10,6 +11,8 @@ export interface PostgresDestinationConfig {
   /** Where it points, for people and tools reading the connection; never the password. */
   host: string;
   database: string;
+  /** Datagroups told when delivered rows have committed. */
+  looker?: LookerBlockConfig;
 }
 
 /** The same names as BigQuery's: the catalogue's table names, and `<table>_latest` for the views. */

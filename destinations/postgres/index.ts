@@ -1,4 +1,5 @@
 import { ALL_FRESHBOOKS_ENTITIES } from '../../common/freshbooks-entities';
+import { lookerAfterDelivery } from '../looker-block';
 import type { DestinationModule } from '../types';
 import { TABLE_KEYS } from '../../mapping/freshbooks';
 import { tableName, type PostgresDestinationConfig } from './config';
@@ -16,6 +17,7 @@ export const postgres: DestinationModule<'postgres', typeof postgresDestinationI
   opener: postgresOpener,
   traits: { appendOnly: false, snapshotEntities: [], defaultEntities: ALL_FRESHBOOKS_ENTITIES },
   classifyError: classifyPostgresError,
+  afterDelivery: lookerAfterDelivery,
   sqlWarehouse: (d) => ({ dialect: 'postgres', schema: d.schema, tables: Object.fromEntries(TABLE_KEYS.map((k) => [k, tableName(k)])) }),
 };
 

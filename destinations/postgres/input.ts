@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkWarehouseAccess } from '../../connectors/postgres-warehouse';
 import type { PostgresWarehouseSecret } from '../../db/credentials';
+import { checkLookerBlock, lookerBlockInput, sealLookerBlock } from '../looker-block';
 import { DestinationInputError, type SealDeps } from '../types';
 import type { PostgresDestinationConfig } from './config';
 
@@ -26,6 +27,7 @@ export const postgresDestinationInput = z.object({
     .refine((u) => !FILE_PARAMS.some((p) => postgresUrl(u)?.searchParams.has(p)), `must not name files (${FILE_PARAMS.join(', ')})`),
   /** Lowercase, so it needs no quoting in the SQL people write against it. */
   schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be lowercase letters, digits and underscores (at most 63)').default('freshbooks'),
+  looker: lookerBlockInput.optional(),
 }).strict();
 
 /**
@@ -35,10 +37,12 @@ export const postgresDestinationInput = z.object({
 export async function sealPostgres(input: z.output<typeof postgresDestinationInput>, deps: SealDeps): Promise<PostgresDestinationConfig> {
   const refused = await checkWarehouseAccess(input.url, input.schema, { connectTimeoutMs: CHECK_TIMEOUT_MS });
   if (refused) throw new DestinationInputError(refused.field, refused.message);
+  // Checked before anything is sealed, so a refused Looker block leaves nothing stored.
+  const looker = await checkLookerBlock(input.looker);
   const u = postgresUrl(input.url)!;
   const target = { host: u.port ? `${u.hostname}:${u.port}` : u.hostname, database: decoded(u.pathname.slice(1)) };
   const credentialId = await deps.sealSecret<PostgresWarehouseSecret>({ url: input.url }, { ...target, user: decoded(u.username) });
-  return { type: 'postgres', schema: input.schema, credentialId, ...target };
+  return { type: 'postgres', schema: input.schema, credentialId, ...target, ...(await sealLookerBlock(looker, deps)) };
 }
 
 function decoded(text: string): string {

@@ -10,7 +10,7 @@ import { readsFreshBooksWebhooks } from '../../../db/webhook-connection-kinds';
 import { DESTINATION_TYPES, destinationTypeOf } from '../../../contracts/destination-kinds';
 import { snapshotPlan } from '../../../destinations/plan';
 import { DESTINATIONS, classifyDestinationError, destinationInput, destinationOfKind } from '../../../destinations/registry';
-import { CORE_FRESHBOOKS_ENTITIES } from '../../../common/freshbooks-entities';
+import { ALL_FRESHBOOKS_ENTITIES, CORE_FRESHBOOKS_ENTITIES } from '../../../common/freshbooks-entities';
 
 describe('destination registry', () => {
   it('has one module per type, each making its own connection kind and credential kind', () => {

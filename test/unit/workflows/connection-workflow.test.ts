@@ -8,7 +8,7 @@ import type { ConnectionActivities } from '../../../contracts/activities';
 import {
   checkWebhooksSignal, pauseSignal, statusQuery, webhookChangesSignal, type ConnectionWorkflowInput, type ConnectionWorkflowStatus,
 } from '../../../contracts/connection';
-import type { RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan } from '../../../contracts/sync';
+import type { AnnounceResult, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan } from '../../../contracts/sync';
 import type { connectionWorkflow } from '../../../workflows';
 import { bundleWorkflows } from '../../../workers/workflow-bundle';
 import { installWorkerRuntime } from '../../../workers/runtime';
@@ -42,6 +42,7 @@ class Stub {
   calls: string[] = [];
   runs: RunSummary[] = [];
   pagesPerPass = 1;
+  announce: () => Promise<AnnounceResult> = async () => ({ ok: true, announced: 1 });
   syncPages: (input: SyncPagesInput) => Promise<SyncPagesResult> = async (input) => ({
     nextPage: input.startPage + input.maxPages <= this.pagesPerPass ? input.startPage + input.maxPages : null, pagesRead: 1, records: 1, delivered: 1, rows: 1,
     maxUpdatedAt: '2026-11-01T00:00:00Z',
@@ -62,6 +63,7 @@ class Stub {
       ensureWebhooks: async () => note('ensureWebhooks', { wanted: 0, verified: 0, registered: 0, awaitingVerification: 0 }),
       confirmWebhooks: async ({ callbackIds }) => note('confirmWebhooks', callbackIds),
       removeWebhooks: async () => note('removeWebhooks', 0),
+      announceDelivery: async () => { note('announceDelivery', 0); return this.announce(); },
     };
   }
 }
@@ -226,7 +228,8 @@ test('a webhook change is delivered between the page batches of a long run', asy
 
 test('everything the status shows survives continue-as-new', async () => {
   const stub = new Stub();
-  stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 6 * 3600 };
+  // A day-long window keeps the announcement pending, so the status shows it owed on both sides.
+  stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 6 * 3600, announce: { windowSec: 86_400 } };
   await withConnection(stub, async (wf) => {
     await until('the initial run', () => stub.runs.length === 1);
     await wf.signal(webhookChangesSignal, [{ entity: 'invoices', recordId: '7', deleted: false, receivedAt: new Date().toISOString() }]);
@@ -247,5 +250,65 @@ test('everything the status shows survives continue-as-new', async () => {
     assert.deepEqual(after, before);
     assert.equal(before.consecutiveFailures, 1);
     assert.ok(before.cursors.invoices?.since && before.lastRun?.error && before.webhooks.delivered === 1);
+    assert.deepEqual(before.looker, { pending: true });
   }, { maxHistoryEvents: 120 });
+});
+
+const change = (recordId: string) => [{ entity: 'invoices' as const, recordId, deleted: false, receivedAt: new Date().toISOString() }];
+const announcements = (stub: Stub) => stub.calls.filter((c) => c === 'announceDelivery').length;
+/** Lets the worker act on what the last env.sleep made due before the test looks. */
+const settle = () => new Promise((r) => setTimeout(r, 300));
+
+test('a burst of deliveries is one announcement at the end of its window; a later change gets its own window', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 6 * 3600, announce: { windowSec: 60 } };
+  const plain = stub.syncPages;
+  stub.syncPages = async (input) => ({ ...(await plain(input)), delivered: 0 }); // the initial run changes nothing
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    assert.equal((await status(wf)).looker, undefined, 'nothing changed, nothing owed');
+    for (let i = 0; i < 10; i++) await wf.signal(webhookChangesSignal, change(String(i)));
+    await until('ten changes delivered', async () => (await status(wf)).webhooks.delivered === 10);
+    assert.equal((await status(wf)).looker?.pending, true);
+    await env.sleep(50_000);
+    await settle();
+    assert.equal(announcements(stub), 0, 'not before the window ends');
+    await env.sleep(11_000);
+    await until('one announcement', () => announcements(stub) === 1);
+    const s = await until('announced', async () => { const s = await status(wf); return !!s.looker?.lastTriggeredAt && s; });
+    assert.equal(s.looker?.pending, false);
+    await wf.signal(webhookChangesSignal, change('late'));
+    await until('the late change delivered', async () => (await status(wf)).webhooks.delivered === 11);
+    await env.sleep(30_000);
+    await settle();
+    assert.equal(announcements(stub), 1, 'a window after the last one at the earliest');
+    await env.sleep(31_000);
+    await until('the second announcement', () => announcements(stub) === 2);
+  });
+});
+
+test('failed announcements back off without holding up deliveries, and the status shows the error until one succeeds', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 6 * 3600, announce: { windowSec: 5 } };
+  let failing = true;
+  stub.announce = async () => (failing ? { ok: false, error: 'Looker answered PATCH /datagroups/{id} with HTTP 503', retryAfterMs: 20_000 } : { ok: true, announced: 1 });
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    await env.sleep(6_000);
+    await until('the first attempt', () => announcements(stub) === 1);
+    const s = await until('the error shown', async () => { const s = await status(wf); return !!s.looker?.lastError && s; });
+    assert.match(s.looker!.lastError!, /503/);
+    assert.equal(s.looker!.pending, true);
+    // Deliveries go on while Looker is down.
+    await wf.signal(webhookChangesSignal, change('during-outage'));
+    await until('delivered during the outage', async () => (await status(wf)).webhooks.delivered === 1);
+    await env.sleep(10_000);
+    await settle();
+    assert.equal(announcements(stub), 1, 'Retry-After (20 s) is honoured');
+    failing = false;
+    await env.sleep(11_000);
+    await until('the retry', () => announcements(stub) === 2);
+    const ok = await until('recovered', async () => { const s = await status(wf); return !!s.looker?.lastTriggeredAt && s; });
+    assert.deepEqual([ok.looker!.pending, ok.looker!.lastError], [false, undefined]);
+  });
 });
