@@ -4,6 +4,7 @@ import type { DeliveryLedger } from '../db/delivery-ledger';
 import type { SyncRunStore } from '../db/sync-runs';
 import type { WebhookCallbackStore } from '../db/webhook-callbacks';
 import { destinationOfKind } from '../destinations/registry';
+import { tablesOfEntities } from '../mapping/freshbooks';
 import type { WarehouseLocation } from '../mapping/lookml';
 import type { Workflows } from '../temporal/workflow-starts';
 import { HttpError } from './http-error';
@@ -83,7 +84,10 @@ function freshBooksBehaviour(c: FreshBooksConnection, d: ConnectionKindDeps): Co
       const m = destinationOfKind(c.kind);
       if (!m?.sqlWarehouse) throw new HttpError(400, `connection ${c.id} delivers to ${c.destination.type}, which is not a SQL warehouse; LookML needs BigQuery or Postgres`);
       // The module is the one of this connection's kind, so its config is this connection's destination.
-      return (m.sqlWarehouse as (config: typeof c.destination) => WarehouseLocation)(c.destination);
+      const where = (m.sqlWarehouse as (config: typeof c.destination) => WarehouseLocation)(c.destination);
+      // Only what this connection syncs: an explore over an entity it leaves out would always be empty.
+      const synced = new Set<string>(tablesOfEntities(c.settings.entities));
+      return { ...where, tables: Object.fromEntries(Object.entries(where.tables).filter(([key]) => synced.has(key))) };
     },
   };
 }

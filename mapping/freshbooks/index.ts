@@ -8,6 +8,7 @@ export {
   TABLE_KEYS,
   entityTableFor,
   lineTablesFor,
+  tablesOfEntities,
   type TableKey,
   type TableSpec,
   type ParentLink,

@@ -526,6 +526,11 @@ export function lineTablesFor(entity: FreshBooksEntity): TableSpec[] {
   return TABLE_KEYS.map((k) => TABLES[k]).filter((t) => t.entity === entity && t.parent !== undefined);
 }
 
+/** Every table an entity feeds: its own and its line tables. */
+export function tablesOfEntities(entities: readonly string[]): TableKey[] {
+  return TABLE_KEYS.filter((k) => entities.includes(TABLES[k].entity));
+}
+
 export function hasColumn(spec: TableSpec, name: string): boolean {
   return spec.columns.some((c) => c.name === name);
 }

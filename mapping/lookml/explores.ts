@@ -85,16 +85,27 @@ export function usable(r: Relationship): boolean {
   return hasColumns(r.from, ['account_id', ...r.on.map(([f]) => f)]) && hasColumns(r.to, ['account_id', ...r.on.map(([, t]) => t)]);
 }
 
-/** The explores the catalogue can serve now, with each join resolved from RELATIONSHIPS. */
-export function planExplores(explores: readonly ExploreSpec[] = EXPLORES, relationships: readonly Relationship[] = RELATIONSHIPS): PlannedExplore[] {
+const inCatalogue = (table: string): boolean => tableSpec(table) !== undefined;
+
+/**
+ * The explores the catalogue can serve now, with each join resolved from RELATIONSHIPS. `present` says
+ * which tables the warehouse has (a connection syncing some entities only): explores and joins over the
+ * others are left out, so the model never names a view that is not generated.
+ */
+export function planExplores(
+  explores: readonly ExploreSpec[] = EXPLORES,
+  relationships: readonly Relationship[] = RELATIONSHIPS,
+  present: (table: string) => boolean = inCatalogue,
+): PlannedExplore[] {
+  const has = (table: string) => inCatalogue(table) && present(table);
   const planned: PlannedExplore[] = [];
   for (const spec of explores) {
-    if (!tableSpec(spec.base)) continue;
+    if (!has(spec.base)) continue;
     const inExplore = [spec.base];
     const joins: PlannedJoin[] = [];
     for (const j of spec.joins) {
       const [table, via] = typeof j === 'string' ? [j, undefined] : [j.table, j.via];
-      if (!tableSpec(table) || (via !== undefined && !inExplore.includes(via))) continue;
+      if (!has(table) || (via !== undefined && !inExplore.includes(via))) continue;
       const join = resolve(table, via ? [via] : inExplore, relationships);
       if (!join) continue;
       joins.push(join);

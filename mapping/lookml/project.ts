@@ -31,7 +31,7 @@ export function generateLookml(where: WarehouseLocation, opts: LookmlOptions): L
   const d = dialectOf(where);
   const specs = (Object.values(TABLES) as TableSpec[]).filter((s) => where.tables[s.key] !== undefined);
   const views = specs.map((s) => viewFor(s, where.tables[s.key]!, d));
-  const explores = planExplores().filter((e) => specs.some((s) => s.key === e.spec.base));
+  const explores = planExplores(undefined, undefined, (table) => where.tables[table] !== undefined);
 
   // Looker asks the trigger every few minutes and rebuilds caches when its answer changes: the newest
   // delivery across every raw table (the `_latest` views would cost a window function per check).

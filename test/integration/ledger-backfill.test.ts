@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ALL_FRESHBOOKS_ENTITIES } from '../../common/freshbooks-entities';
 import { TABLES, type TableKey } from '../../mapping/freshbooks';
 import { EMULATOR_PROJECT, startHarness, type Harness } from '../support/harness';
-import { createBigQueryConnection, emulatorWarehouse, waitForRuns } from '../support/flows';
+import { addCreditNotes, createBigQueryConnection, emulatorWarehouse, waitForRuns } from '../support/flows';
 import { normaliseMoney, sourceAmounts, warehouseFigures } from '../support/warehouse-checks';
 
 /**
@@ -19,14 +19,7 @@ describe('FreshBooks ledger and time tracking → BigQuery backfill (real Tempor
   before(async () => {
     h = await startHarness();
     accountId = h.fb.state.accountIds()[0]!;
-    // Credit notes in two currencies (the seed has none; refunds make them), before anything reads the ledger.
-    const clients = h.fb.state.list(accountId, 'clients', { per_page: '100' }).items;
-    for (const cur of ['USD', 'CAD']) {
-      const client = clients.find((c) => c.currency_code === cur) ?? clients[0]!;
-      for (const amount of ['40.00', '125.50']) {
-        h.fb.state.createCreditNote(accountId, { clientid: client.id, currency_code: cur, lines: [{ name: 'Goodwill', qty: 1, unit_cost: { amount, code: cur } }] });
-      }
-    }
+    addCreditNotes(h, accountId); // before anything reads the ledger
     const { connectionId } = await createBigQueryConnection(h, { datasetId, settings: { entities: ALL_FRESHBOOKS_ENTITIES } });
     await waitForRuns(h, connectionId, 1);
   });

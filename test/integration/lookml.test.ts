@@ -1,11 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client as PgClient } from 'pg';
+import { ALL_FRESHBOOKS_ENTITIES } from '../../common/freshbooks-entities';
 import type { ColumnType } from '../../common/warehouse-types';
 import { TABLES, type TableSpec } from '../../mapping/freshbooks';
 import { generateLookml, viewNameOf } from '../../mapping/lookml';
 import { EMULATOR_PROJECT, freshDatabase, infrastructure, startHarness, type Harness } from '../support/harness';
-import { createBigQueryConnection, createPowerBiConnection, emulatorWarehouse, waitForRuns } from '../support/flows';
+import { addCreditNotes, createBigQueryConnection, createPowerBiConnection, emulatorWarehouse, waitForRuns } from '../support/flows';
 import { columnsRead, exploreSelectSql, measuresSql, parseLookmlProject, type ParsedProject } from '../support/lookml';
 import { COMPARED, normaliseMoney, sourceAmounts } from '../support/warehouse-checks';
 
@@ -110,7 +111,10 @@ describe('generated LookML on warehouses filled by a real backfill (Temporal, Po
   let bigQueryLog: string[] = [];
   before(async () => {
     h = await startHarness();
-    ({ connectionId, accountId } = await createBigQueryConnection(h, { datasetId: 'it_lookml' }));
+    // Every entity, so every explore has rows to check (BigQuery connections sync the core nine unless told).
+    accountId = h.fb.state.accountIds()[0]!;
+    addCreditNotes(h, accountId);
+    ({ connectionId } = await createBigQueryConnection(h, { datasetId: 'it_lookml', settings: { entities: [...ALL_FRESHBOOKS_ENTITIES] } }));
     await waitForRuns(h, connectionId, 1);
   });
   after(async () => { await h.close(); });
@@ -154,6 +158,13 @@ describe('generated LookML on warehouses filled by a real backfill (Temporal, Po
     assert.equal((await h.admin(`/api/connections/${connectionId}/lookml?connection=a%22b`)).status, 400);
     const unauthenticated = await fetch(`${h.apiUrl}/api/connections/${connectionId}/lookml`);
     assert.equal(unauthenticated.status, 401);
+    // A connection syncing some entities gets the views and explores of those only.
+    const some = await createBigQueryConnection(h, { datasetId: 'it_lookml_some', settings: { entities: ['invoices', 'clients'] } });
+    const subset = await h.admin(`/api/connections/${some.connectionId}/lookml`);
+    assert.equal(subset.status, 200);
+    assert.deepEqual(subset.body.explores, ['freshbooks_invoices', 'freshbooks_clients']);
+    assert.deepEqual(Object.keys(subset.body.files).sort(), ['freshbooks.model.lkml', 'freshbooks_clients.view.lkml', 'freshbooks_invoice_lines.view.lkml', 'freshbooks_invoices.view.lkml']);
+    await waitForRuns(h, some.connectionId, 1);
     const powerbi = await createPowerBiConnection(h, { settings: { entities: ['clients'], webhooks: false } });
     const refused = await h.admin(`/api/connections/${powerbi.connectionId}/lookml`);
     assert.equal(refused.status, 400);

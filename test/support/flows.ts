@@ -152,3 +152,14 @@ export async function decodedHistory(h: Harness, workflowId: string) {
   }
   return { history, text: JSON.stringify(decoded) };
 }
+
+/** Credit notes in two currencies, two each (the seed has none; refunds make them). */
+export function addCreditNotes(h: Harness, accountId: string): void {
+  const clients = h.fb.state.list(accountId, 'clients', { per_page: '100' }).items;
+  for (const cur of ['USD', 'CAD']) {
+    const client = clients.find((c) => c.currency_code === cur) ?? clients[0]!;
+    for (const amount of ['40.00', '125.50']) {
+      h.fb.state.createCreditNote(accountId, { clientid: client.id, currency_code: cur, lines: [{ name: 'Goodwill', qty: 1, unit_cost: { amount, code: cur } }] });
+    }
+  }
+}

@@ -166,6 +166,19 @@ describe('explores are data-driven', () => {
     for (const t of ['journal_entry_details', 'time_entries', 'credit_notes', 'other_incomes']) assert.equal(bases.has(t), t in TABLES, t);
   });
 
+  test('a warehouse holding some tables only gets views, explores and joins over those tables and no others', async () => {
+    const present = ['invoices', 'invoice_lines', 'clients', 'payments'];
+    const w: WarehouseLocation = { dialect: 'postgres', schema: 'fb', tables: Object.fromEntries(present.map((k) => [k, `fb_${k}`])) };
+    const project = generateLookml(w, { connection: 'freshbooks', model: 'freshbooks' });
+    assert.deepEqual(project.views.map((v) => v.name).sort(), present.map(viewNameOf).sort());
+    assert.deepEqual(project.explores, ['freshbooks_invoices', 'freshbooks_payments', 'freshbooks_clients']);
+    const p = await parseLookmlProject(project.files);
+    const invoices = p.model.explores!.find((e) => e.name === 'freshbooks_invoices')!;
+    assert.deepEqual(invoices.joins!.map((j) => j.name), ['freshbooks_invoice_lines', 'freshbooks_clients'], 'no join to items, which it does not have');
+    for (const e of p.model.explores!) assert.doesNotMatch(exploreSelectSql(p, e), /\$\{/, `${e.name}: every view it names is generated`);
+    assert.doesNotMatch(p.model.datagroups![0]!.sql_trigger, /fb_items|fb_accounts/);
+  });
+
   test('a relationship whose columns a table lacks is not used', () => {
     assert.equal(usable({ from: 'invoices', on: [['no_such_column', 'id']], to: 'clients' }), false);
     assert.equal(usable({ from: 'invoices', on: [['customerid', 'id']], to: 'clients' }), true);
