@@ -121,7 +121,7 @@ export function once(fn: () => Promise<void>): () => Promise<void> {
 }
 
 /** Sends SIGTERM unless the child is gone already (Ctrl-C reaches it too), SIGKILL if it lingers; resolves once it has exited. */
-function terminate(child: ChildProcess): Promise<void> {
+export function terminate(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise<void>((r) => {
     const stubborn = setTimeout(() => child.kill('SIGKILL'), 15_000);
