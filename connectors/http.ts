@@ -11,10 +11,11 @@ export interface HttpReply {
 }
 
 export interface HttpRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** Text, or bytes for file uploads (Tableau's multipart/mixed chunks). */
+  body?: string | Buffer;
   timeoutMs: number;
 }
 
