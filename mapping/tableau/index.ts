@@ -1,0 +1,14 @@
+/** FreshBooks -> Tableau published data source (Hyper) mapping: pure functions, no I/O. */
+export {
+  TABLEAU_TABLES,
+  TABLEAU_TABLE_NAMES,
+  TABLEAU_ENTITIES,
+  EXTRACT_SCHEMA,
+  tableauTableFor,
+  type TableauTableName,
+  type TableauTableSpec,
+  type TableauColumn,
+  type HyperColumn,
+  type HyperType,
+} from './tables';
+export { tableauChanges, tableauRow, type TableChanges, type HyperValue, type TombstoneIn } from './changes';
