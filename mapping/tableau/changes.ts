@@ -9,11 +9,12 @@ import { mapRecord, type MapContext } from '../freshbooks';
 import { TABLEAU_TABLES, tableauTableFor, type TableauTableName, type TableauTableSpec } from './tables';
 
 export type HyperValue = string | number | boolean | null;
+export type HyperRow = Record<string, HyperValue>;
 
 export interface TableChanges {
   table: TableauTableName;
-  /** Rows in the table's column order: upserted (records) or inserted after their parent's lines were deleted (lines). */
-  rows: HyperValue[][];
+  /** Rows keyed by column name: upserted (records) or inserted after their parent's lines were deleted (lines). */
+  rows: HyperRow[];
   /** Key values of records to delete (records tables), one array per key column order. */
   deletes: HyperValue[][];
   /** Lines: parent ids whose old lines are deleted before `rows` are inserted. */
@@ -61,15 +62,14 @@ export function tableauChanges(entity: FreshBooksEntity, records: Record<string,
   return [...byTable.values()].map(dedupe);
 }
 
-/** A table's row from a warehouse row, in column order; timestamps as Hyper's `YYYY-MM-DD HH:MM:SS.fff` (UTC). */
-export function tableauRow(spec: TableauTableSpec, json: Record<string, unknown>): HyperValue[] {
-  return spec.columns.map((c) => {
+/** A table's row from a warehouse row (timestamps stay UTC ISO strings; the Hyper writer stores them as UTC). */
+export function tableauRow(spec: TableauTableSpec, json: Record<string, unknown>): HyperRow {
+  const row: HyperRow = {};
+  for (const c of spec.columns) {
     const v = typeof c.from === 'function' ? c.from(json) : json[c.from];
-    if (v === undefined || v === null) return null;
-    if (c.type === 'TIMESTAMP' && typeof v === 'string') return v.replace('T', ' ').replace(/Z$|[+-]00:?00$/, '');
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
-    return JSON.stringify(v);
-  });
+    row[c.name] = v === undefined || v === null ? null : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v);
+  }
+  return row;
 }
 
 function isLineOf(lineSpec: TableauTableSpec, parentSource: string): boolean {
@@ -86,8 +86,8 @@ function toKey(id: string): HyperValue {
  */
 function dedupe(c: TableChanges): TableChanges {
   const spec = TABLEAU_TABLES[c.table];
-  const keyOf = (row: HyperValue[]) => JSON.stringify(spec.key.map((k) => row[spec.columns.findIndex((col) => col.name === k)]));
-  const rows = new Map<string, HyperValue[]>();
+  const keyOf = (row: HyperRow) => JSON.stringify(spec.key.map((k) => row[k]));
+  const rows = new Map<string, HyperRow>();
   for (const r of c.rows) rows.set(keyOf(r), r);
   const deletes = new Map<string, HyperValue[]>();
   for (const d of c.deletes) {

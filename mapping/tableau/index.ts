@@ -9,6 +9,5 @@ export {
   type TableauTableSpec,
   type TableauColumn,
   type HyperColumn,
-  type HyperType,
 } from './tables';
-export { tableauChanges, tableauRow, type TableChanges, type HyperValue, type TombstoneIn } from './changes';
+export { tableauChanges, tableauRow, type TableChanges, type HyperValue, type HyperRow, type TombstoneIn } from './changes';

@@ -15,13 +15,15 @@
  * quantities and percents NUMERIC(18,6), dates DATE, timestamps TIMESTAMP in UTC.
  */
 import type { FreshBooksEntity } from '../../common/freshbooks-entities';
+import type { ColumnType } from '../../common/warehouse-types';
 import type { TableKey } from '../freshbooks/tables';
 
-export type HyperType = 'BIGINT' | 'TEXT' | 'BOOLEAN' | 'DATE' | 'TIMESTAMP' | 'NUMERIC(18,4)' | 'NUMERIC(18,6)';
-
+/** A column as the Hyper writer takes it (connectors/hyper HyperColumn): the warehouse vocabulary plus NUMERIC(p,s). */
 export interface HyperColumn {
   name: string;
-  type: HyperType;
+  type: ColumnType;
+  precision?: number;
+  scale?: number;
 }
 
 export type TableauTableName =
@@ -49,18 +51,19 @@ export interface TableauTableSpec {
 
 export const EXTRACT_SCHEMA = 'Extract';
 
-const col = (name: string, type: HyperType, from: TableauColumn['from']): TableauColumn => ({ name, type, from });
-const id = (name: string, from: string) => col(name, 'BIGINT', (r) => refId(r[from]));
-const text = (name: string, from: string) => col(name, 'TEXT', from);
-const money = (name: string, from: string) => col(name, 'NUMERIC(18,4)', from);
-const dec = (name: string, from: string) => col(name, 'NUMERIC(18,6)', from);
+const col = (name: string, type: ColumnType, from: TableauColumn['from']): TableauColumn => ({ name, type, from });
+const big = (name: string, from: string) => col(name, 'INT64', from);
+const id = (name: string, from: string) => col(name, 'INT64', (r) => refId(r[from]));
+const text = (name: string, from: string) => col(name, 'STRING', from);
+const money = (name: string, from: string): TableauColumn => ({ name, type: 'NUMERIC', precision: 18, scale: 4, from });
+const dec = (name: string, from: string): TableauColumn => ({ name, type: 'NUMERIC', precision: 18, scale: 6, from });
 const day = (name: string, from: string) => col(name, 'DATE', from);
 const ts = (name: string, from: string) => col(name, 'TIMESTAMP', from);
-const bool = (name: string, from: string) => col(name, 'BOOLEAN', from);
+const bool = (name: string, from: string) => col(name, 'BOOL', from);
 /** One Currency column per row: every amount on a FreshBooks document is in the document's currency. */
-const currency = (from: string) => col('Currency', 'TEXT', from);
+const currency = (from: string) => col('Currency', 'STRING', from);
 /** The FreshBooks account (business) a row came from; not a ledger account. */
-const OWNER = [text('FreshBooksAccountId', 'account_id'), col('BusinessId', 'BIGINT', 'business_id')];
+const OWNER = [text('FreshBooksAccountId', 'account_id'), big('BusinessId', 'business_id')];
 const SYNC = [ts('SyncedAt', '_synced_at'), text('Version', '_version')];
 
 /** FreshBooks writes 0 for "no client/category": a join must not take it for a real id. */
@@ -72,7 +75,7 @@ export const TABLEAU_TABLES: Readonly<Record<TableauTableName, TableauTableSpec>
   Invoices: {
     name: 'Invoices', kind: 'fact', source: 'invoices', role: 'record', key: ['InvoiceId'],
     columns: [
-      col('InvoiceId', 'BIGINT', 'id'), text('InvoiceNumber', 'invoice_number'),
+      big('InvoiceId', 'id'), text('InvoiceNumber', 'invoice_number'),
       id('ClientId', 'customerid'), text('ClientName', 'organization'),
       day('CreateDate', 'create_date'), day('DueDate', 'due_date'), day('DatePaid', 'date_paid'),
       text('Status', 'status'), text('PaymentStatus', 'payment_status'),
@@ -84,7 +87,7 @@ export const TABLEAU_TABLES: Readonly<Record<TableauTableName, TableauTableSpec>
   InvoiceLines: {
     name: 'InvoiceLines', kind: 'fact', source: 'invoice_lines', role: 'lines', key: ['InvoiceId', 'LineId'], parentKey: 'InvoiceId',
     columns: [
-      col('InvoiceId', 'BIGINT', 'invoice_id'), col('LineId', 'BIGINT', 'line_id'),
+      big('InvoiceId', 'invoice_id'), big('LineId', 'line_id'),
       text('Name', 'name'), text('Description', 'description'),
       dec('Quantity', 'qty'), money('UnitCost', 'unit_cost'), money('Amount', 'amount'), currency('amount_currency'),
       text('TaxName1', 'tax_name1'), dec('TaxPercent1', 'tax_percent1'), text('TaxName2', 'tax_name2'), dec('TaxPercent2', 'tax_percent2'),
@@ -94,7 +97,7 @@ export const TABLEAU_TABLES: Readonly<Record<TableauTableName, TableauTableSpec>
   Payments: {
     name: 'Payments', kind: 'fact', source: 'payments', role: 'record', key: ['PaymentId'],
     columns: [
-      col('PaymentId', 'BIGINT', 'id'), id('InvoiceId', 'invoiceid'), id('ClientId', 'clientid'),
+      big('PaymentId', 'id'), id('InvoiceId', 'invoiceid'), id('ClientId', 'clientid'),
       day('Date', 'date'), money('Amount', 'amount'), currency('amount_currency'),
       text('Type', 'type'), text('Note', 'note'), bool('FromCredit', 'from_credit'),
       ts('UpdatedAt', 'updated_at'), bool('IsArchived', 'is_archived'), ...OWNER, ...SYNC,
@@ -103,7 +106,7 @@ export const TABLEAU_TABLES: Readonly<Record<TableauTableName, TableauTableSpec>
   Expenses: {
     name: 'Expenses', kind: 'fact', source: 'expenses', role: 'record', key: ['ExpenseId'],
     columns: [
-      col('ExpenseId', 'BIGINT', 'id'), id('CategoryId', 'categoryid'), id('ClientId', 'clientid'), id('ProjectId', 'projectid'),
+      big('ExpenseId', 'id'), id('CategoryId', 'categoryid'), id('ClientId', 'clientid'), id('ProjectId', 'projectid'),
       text('Vendor', 'vendor'), day('Date', 'date'), money('Amount', 'amount'), currency('amount_currency'),
       money('TaxAmount1', 'tax_amount1'), money('TaxAmount2', 'tax_amount2'), text('Status', 'status'),
       id('LedgerAccountId', 'accountid'), text('LedgerAccountName', 'account_name'), bool('IsCogs', 'is_cogs'), text('Notes', 'notes'),
@@ -113,7 +116,7 @@ export const TABLEAU_TABLES: Readonly<Record<TableauTableName, TableauTableSpec>
   Bills: {
     name: 'Bills', kind: 'fact', source: 'bills', role: 'record', key: ['BillId'],
     columns: [
-      col('BillId', 'BIGINT', 'id'), text('BillNumber', 'bill_number'), id('VendorId', 'vendorid'),
+      big('BillId', 'id'), text('BillNumber', 'bill_number'), id('VendorId', 'vendorid'),
       day('IssueDate', 'issue_date'), day('DueDate', 'due_date'), text('Status', 'status'),
       money('Amount', 'amount'), money('TaxAmount', 'tax_amount'), money('TotalAmount', 'total_amount'),
       money('Outstanding', 'outstanding'), money('Paid', 'paid'), currency('amount_currency'),
@@ -124,7 +127,7 @@ export const TABLEAU_TABLES: Readonly<Record<TableauTableName, TableauTableSpec>
   BillLines: {
     name: 'BillLines', kind: 'fact', source: 'bill_lines', role: 'lines', key: ['BillId', 'LineId'], parentKey: 'BillId',
     columns: [
-      col('BillId', 'BIGINT', 'bill_id'), col('LineId', 'BIGINT', 'line_id'),
+      big('BillId', 'bill_id'), big('LineId', 'line_id'),
       id('CategoryId', 'categoryid'), text('CategoryName', 'category'), text('Description', 'description'),
       dec('Quantity', 'quantity'), money('UnitCost', 'unit_cost'), money('Amount', 'amount'), money('TotalAmount', 'total_amount'),
       currency('amount_currency'), ts('BillUpdatedAt', 'bill_updated_at'), ...OWNER, ...SYNC,
@@ -133,7 +136,7 @@ export const TABLEAU_TABLES: Readonly<Record<TableauTableName, TableauTableSpec>
   Clients: {
     name: 'Clients', kind: 'dimension', source: 'clients', role: 'record', key: ['ClientId'],
     columns: [
-      col('ClientId', 'BIGINT', 'id'), text('Organization', 'organization'), text('FirstName', 'fname'), text('LastName', 'lname'),
+      big('ClientId', 'id'), text('Organization', 'organization'), text('FirstName', 'fname'), text('LastName', 'lname'),
       text('Email', 'email'), text('Currency', 'currency_code'), text('Country', 'p_country'),
       ts('UpdatedAt', 'updated_at'), bool('IsArchived', 'is_archived'), ...OWNER, ...SYNC,
     ],
@@ -141,14 +144,14 @@ export const TABLEAU_TABLES: Readonly<Record<TableauTableName, TableauTableSpec>
   ChartOfAccounts: {
     name: 'ChartOfAccounts', kind: 'dimension', source: 'accounts', role: 'record', key: ['AccountId'],
     columns: [
-      col('AccountId', 'BIGINT', 'id'), text('AccountNumber', 'account_number'), text('AccountName', 'account_name'),
+      big('AccountId', 'id'), text('AccountNumber', 'account_number'), text('AccountName', 'account_name'),
       text('AccountType', 'account_type'), money('Balance', 'balance'), currency('balance_currency'), ...OWNER, ...SYNC,
     ],
   },
   ExpenseCategories: {
     name: 'ExpenseCategories', kind: 'dimension', source: 'expense_categories', role: 'record', key: ['CategoryId'],
     columns: [
-      col('CategoryId', 'BIGINT', 'id'), text('Category', 'category'), id('ParentCategoryId', 'parentid'),
+      big('CategoryId', 'id'), text('Category', 'category'), id('ParentCategoryId', 'parentid'),
       bool('IsCogs', 'is_cogs'), ts('UpdatedAt', 'updated_at'), bool('IsArchived', 'is_archived'), ...OWNER, ...SYNC,
     ],
   },
