@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { openJson, sealJson, keyIdOf, type KeyRing } from '../common/crypto';
 import type { Db } from './pool';
 
-export type CredentialKind = 'freshbooks_oauth' | 'google_service_account' | 'freshbooks_webhook_verifier' | 'powerbi_service_principal' | 'bigcommerce_store';
+export type CredentialKind = 'freshbooks_oauth' | 'google_service_account' | 'freshbooks_webhook_verifier' | 'powerbi_service_principal' | 'bigcommerce_store' | 'tableau_pat';
 export type CredentialStatus = 'active' | 'needs_reauth' | 'revoked';
 
 export interface FreshBooksGrantSecret {
@@ -145,4 +145,10 @@ export interface BigCommerceStoreSecret {
   accessToken: string;
   hookSecret: string;
   clientSecret?: string;
+}
+
+/** A Tableau personal access token: name and secret are replaced together when the user enters a new one. */
+export interface TableauPatSecret {
+  patName: string;
+  patSecret: string;
 }

@@ -102,6 +102,13 @@ export class TableauJobAudit {
     return rows[0]!.attempt;
   }
 
+  /** Every attempt for a batch, newest first (a batch retried after a failed job has several request ids). */
+  async forBatch(connectionId: string, batchKey: string): Promise<TableauJobRow[]> {
+    const { rows } = await this.db.query<DbRow>(
+      'SELECT * FROM tableau_jobs WHERE connection_id = $1 AND batch_key = $2 ORDER BY started_at DESC, attempt DESC', [connectionId, batchKey]);
+    return rows.map(toRow);
+  }
+
   async update(connectionId: string, requestId: string, attempt: number, patch: { uploadSessionId?: string; jobId?: string; patched?: boolean; finishCode?: number; notes?: string; error?: string; completed?: boolean }): Promise<void> {
     await this.db.query(
       `UPDATE tableau_jobs SET

@@ -4,7 +4,8 @@ import type { CredentialStore } from '../db/credentials';
 import { bigQuery } from './bigquery';
 import { destinationTypeOf, type DestinationType } from '../contracts/destination-kinds';
 import { powerBi } from './powerbi';
-import type { Destination, DestinationEnv, DestinationErrorClass, DestinationModule, DestinationOpener } from './types';
+import { tableau } from './tableau';
+import type { Destination, DestinationContext, DestinationEnv, DestinationErrorClass, DestinationModule, DestinationOpener } from './types';
 
 /**
  * Every destination type, one line each. `satisfies` keeps each module's own input and config types
@@ -14,6 +15,7 @@ import type { Destination, DestinationEnv, DestinationErrorClass, DestinationMod
 export const DESTINATIONS = {
   bigquery: bigQuery,
   powerbi: powerBi,
+  tableau: tableau,
 } satisfies { [T in DestinationType]: DestinationModule<T, any, any> };
 
 type Modules = typeof DESTINATIONS;
@@ -54,7 +56,7 @@ export async function sealDestination<T extends DestinationType>(
 }
 
 /** Opens adapters for stored configs; each type's opener (and its token and dataset caches) is made once, on first use. */
-export function destinationOpeners(env: DestinationEnv): (config: DestinationConfig) => Promise<Destination> {
+export function destinationOpeners(env: DestinationEnv): (config: DestinationConfig, ctx: DestinationContext) => Promise<Destination> {
   const openers = new Map<DestinationType, DestinationOpener<never>>();
   function openerFor<T extends DestinationType>(type: T): DestinationOpener<DestinationConfigOf<T>> {
     let open = openers.get(type) as DestinationOpener<DestinationConfigOf<T>> | undefined;
@@ -64,7 +66,7 @@ export function destinationOpeners(env: DestinationEnv): (config: DestinationCon
     }
     return open;
   }
-  return (config) => openerFor(config.type)(config);
+  return (config, ctx) => openerFor(config.type)(config, ctx);
 }
 
 /** How Temporal should treat an error from a destination's API; undefined for errors no destination knows. */

@@ -11,3 +11,4 @@ export {
   type HyperColumn,
 } from './tables';
 export { tableauChanges, tableauRow, type TableChanges, type HyperValue, type HyperRow, type TombstoneIn } from './changes';
+export { emptyDataSourceTables, payloadTables, updateActions, rowsPerAction, type PayloadTable, type UpdateAction } from './payload';
