@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FreshBooksEntity } from '../../common/freshbooks-entities';
 import { startHarness, type Harness } from '../support/harness';
-import { eventually, waitForRuns } from '../support/flows';
+import { createPowerBiConnection, eventually, waitForRuns } from '../support/flows';
 import {
   SERVER_SITE_URL, createTableauConnection, postTableauConnection, startTableau, tableauRows, tableauStats, type TableauFixture,
 } from '../support/tableau';
@@ -155,13 +155,13 @@ describe('FreshBooks → Tableau (real Temporal, Postgres, hyperd)', () => {
     await fetch(`${t.url}/_sandbox/jobs/fail-next`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: 1, notes: 'Hyper file locked by a refresh' }) });
     fb().update(accountId, 'invoices', inv.id, { po_number: 'PO-AFTER-FAILED-JOB' });
     await eventually('row after retry', async () => ((await rows('Invoices')).find((x) => Number(x.InvoiceId) === inv.id)?.PoNumber === 'PO-AFTER-FAILED-JOB' ? true : undefined), 60_000);
-    const audit = await jobs();
-    const failed = audit.find((j) => j.finishCode === 1);
+    const failed = (await jobs()).find((j) => j.finishCode === 1);
     assert.ok(failed, 'the failed job is in the audit');
     assert.match(failed.notes, /Hyper file locked/);
-    // The batch is retried by the activity retry: under a new RequestID (Tableau reported the first one applied
-    // nothing), or — when the record changed again meanwhile — as a newer batch; either way a later job succeeds.
-    assert.ok(audit.some((j) => j.action === 'update' && j.finishCode === 0 && j.startedAt > failed.startedAt), JSON.stringify(audit.slice(0, 6)));
+    // Tableau said the first RequestID applied nothing, so the activity retry sends the batch as `<id>-r1`;
+    // the row is readable a moment before the poll records the job's completion, hence the wait.
+    const retried = await eventually('retry recorded', async () => (await jobs()).find((j) => j.batchKey === failed.batchKey && j.finishCode === 0));
+    assert.equal(retried.requestId, `${failed.requestId}-r1`);
     const stats = await tableauStats(t);
     assert.equal(stats.requestIds[failed.requestId].applied, 0, 'the failed job applied nothing');
     const applied = Object.values(stats.requestIds as Record<string, { applied: number }>);
@@ -259,5 +259,12 @@ describe('FreshBooks → Tableau (real Temporal, Postgres, hyperd)', () => {
 
   test('the audit route: 404 for an unknown connection, 400 for one that is not Tableau', async () => {
     assert.equal((await h.admin('/api/connections/conn_00000000-0000-4000-8000-000000000000/tableau-jobs')).status, 404);
+    const pbi = await createPowerBiConnection(h, { settings: { entities: ['clients'], webhooks: false } });
+    assert.equal((await h.admin(`/api/connections/${pbi.connectionId}/tableau-jobs`)).status, 400);
+    const put = await h.admin(`/api/connections/${pbi.connectionId}/tableau-pat`, { method: 'PUT', body: { patName: 'x', patSecret: 'y' } });
+    assert.equal(put.status, 400);
+    const missing = await h.admin(`/api/connections/${connectionId}/tableau-pat`, { method: 'PUT', body: { patName: 'x' } });
+    assert.equal(missing.status, 400);
+    assert.ok(JSON.stringify(missing.body).includes('patSecret'));
   });
 });
