@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FreshBooksEntity } from '../../common/freshbooks-entities';
+import { sharedHyperProcess } from '../../connectors/hyper';
 import { startHarness, type Harness } from '../support/harness';
 import { createPowerBiConnection, eventually, waitForRuns } from '../support/flows';
 import {
@@ -58,6 +59,8 @@ describe('FreshBooks → Tableau (real Temporal, Postgres, hyperd)', () => {
   after(async () => {
     await h?.close();
     await t?.close();
+    // The in-process worker's hyperd (started lazily by the Tableau adapter) would keep the test process alive.
+    await sharedHyperProcess().stop();
   });
 
   test('backfill: counts and per-currency sums per table equal FreshBooks', async () => {
