@@ -4,7 +4,7 @@ import { FreshBooksCallbacks, FreshBooksClient, FreshBooksWriter, type TokenSour
 import { isStoreConnection, type ConnectionRecord, type FreshBooksConnection, type StoreConnection } from '../db/connections';
 import type { BigCommerceStoreSecret, FreshBooksGrantSecret } from '../db/credentials';
 import { destinationOpeners, type DestinationConfig } from '../destinations/registry';
-import type { Destination } from '../destinations/types';
+import type { Destination, DestinationContext } from '../destinations/types';
 import { Workflows } from '../temporal/workflow-starts';
 import type { ActivityDeps } from './deps';
 import { failure, needsReauth } from './failure-casting';
@@ -18,7 +18,7 @@ export type Connection = FreshBooksConnection<DestinationConfig>;
  * store on use; a 401 is handed to the grant's credential workflow, never refreshed here.
  */
 export class ConnectionRuntime {
-  private readonly openDestination: (config: DestinationConfig) => Promise<Destination>;
+  private readonly openDestination: (config: DestinationConfig, ctx: DestinationContext) => Promise<Destination>;
 
   constructor(private readonly deps: ActivityDeps) {
     this.openDestination = destinationOpeners(deps);
@@ -72,7 +72,7 @@ export class ConnectionRuntime {
 
   /** The connection's destination adapter, opened by its type's module (which keeps that type's caches). */
   async destination(c: Connection): Promise<Destination> {
-    return this.openDestination(c.destination);
+    return this.openDestination(c.destination, { connectionId: c.id });
   }
 
   /** Read once per client (an activity), not per page; a 401 asks the grant's workflow for a newer

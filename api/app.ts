@@ -21,6 +21,9 @@ import { BigCommerceOrderStore } from '../db/bigcommerce-orders';
 import { bigcommerceWebhookRoutes } from './routes/bigcommerce-webhooks';
 import { orderRoutes } from './routes/orders';
 import { lookmlRoutes } from './routes/lookml';
+import { tableauRoutes } from './routes/tableau';
+import { TableauService } from '../services/tableau';
+import { TableauJobAudit } from '../db/tableau';
 import { LookmlService } from '../services/lookml';
 import { StoreHookSecrets } from '../services/store-hook-secrets';
 import { AuthorizationService } from '../services/authorizations';
@@ -84,6 +87,7 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   app.use('/codec', codecRoutes(config.payloadKeys, config.codec));
   app.use('/api', admin, connectionRoutes(service, authorizations));
   app.use('/api', admin, lookmlRoutes(new LookmlService(service)));
+  app.use('/api', admin, tableauRoutes(new TableauService({ config, connections: service, store: connections, credentials, audit: new TableauJobAudit(db), workflows })));
   app.use('/api', admin, orderRoutes(new StoreOrders(service, workflows, new BigCommerceOrderStore(db))));
   app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });
   app.use(errorHandler(logger));

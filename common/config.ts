@@ -54,6 +54,11 @@ export const configSchema = z.object({
   /** Entra ID authority: the token URL is `${this}/${tenantId}/oauth2/v2.0/token`. */
   POWERBI_AUTHORITY_URL: httpUrl.default('https://login.microsoftonline.com'),
   POWERBI_API_BASE: httpUrl.default('https://api.powerbi.com/v1.0/myorg'),
+  /**
+   * Sends every Tableau request to this origin instead of the site's own host (parsed from the site URL):
+   * an egress proxy, or the Tableau sandbox in tests. Unset in production.
+   */
+  TABLEAU_ORIGIN_OVERRIDE: httpUrl.optional(),
   /** BigCommerce's API host; store routes are `${this}/stores/{store_hash}/v2|v3/…`. */
   BIGCOMMERCE_API_BASE: httpUrl.default('https://api.bigcommerce.com'),
   /** A prebuilt workflow bundle (scripts/build-workflow-bundle.ts); without it the worker bundles at start. */
@@ -84,6 +89,7 @@ export interface AppConfig {
   google: { tokenUrl: string; bigqueryEndpoint: string };
   powerbi: { authorityUrl: string; apiBase: string };
   bigcommerce: { apiBase: string };
+  tableau: { originOverride?: string };
   workflowBundlePath?: string;
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
 }
@@ -120,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     google: { tokenUrl: c.GOOGLE_TOKEN_URL, bigqueryEndpoint: c.BIGQUERY_API_ENDPOINT },
     powerbi: { authorityUrl: c.POWERBI_AUTHORITY_URL, apiBase: c.POWERBI_API_BASE },
     bigcommerce: { apiBase: c.BIGCOMMERCE_API_BASE },
+    tableau: c.TABLEAU_ORIGIN_OVERRIDE ? { originOverride: c.TABLEAU_ORIGIN_OVERRIDE } : {},
     ...(c.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: c.WORKFLOW_BUNDLE_PATH } : {}),
     logLevel: c.LOG_LEVEL,
   };

@@ -14,7 +14,8 @@ export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** Text, or bytes for file uploads (Tableau's multipart/mixed chunks). */
+  body?: string | Buffer;
   timeoutMs: number;
 }
 

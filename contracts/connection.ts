@@ -132,7 +132,7 @@ export interface ConnectionWorkflowInput {
 
 export interface ConnectionWorkflowStatus {
   connectionId: string;
-  phase: 'waiting' | 'syncing' | 'paused' | 'needs_reauth' | 'backing_off' | 'schema_mismatch';
+  phase: 'waiting' | 'syncing' | 'paused' | 'needs_reauth' | 'destination_auth' | 'backing_off' | 'schema_mismatch';
   cursors: ConnectionState['cursors'];
   lastRun?: RunSummary;
   currentRun?: { summary: RunSummary; entity?: FreshBooksEntity; page: number };

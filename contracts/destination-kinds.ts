@@ -3,7 +3,7 @@
  * line in `destinations/registry.ts`; the registry is a Record over this list, so a type added here
  * without a module is a compile error. A contract, so `db/` can name connection kinds without loading adapters.
  */
-export const DESTINATION_TYPES = ['bigquery', 'powerbi', 'postgres'] as const;
+export const DESTINATION_TYPES = ['bigquery', 'powerbi', 'postgres', 'tableau'] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 /** The connection kind a destination makes: FreshBooks feeding it. */

@@ -17,6 +17,11 @@ export const FAILURES = {
   ConnectionNotFound: { retryable: false },
   /** The destination refused our credentials or permissions (Power BI). */
   DestinationAuth: { retryable: false },
+  /**
+   * The destination's own credential expired or was revoked (a Tableau PAT, 401001): the connection is
+   * in `destination_auth` until the user enters a new one; retrying would only sign in and fail again.
+   */
+  DestinationReauth: { retryable: false },
   /** The destination refused what we sent (Power BI). */
   DestinationRejected: { retryable: false },
   /** The source refused our token or scope (BigCommerce). */

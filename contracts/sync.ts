@@ -25,7 +25,7 @@ export interface RedeliverRequest {
 export type SyncPass = 'changes' | 'deleted';
 
 export interface SyncPlan {
-  status: 'active' | 'needs_reauth' | 'paused' | 'deleted';
+  status: 'active' | 'needs_reauth' | 'paused' | 'deleted' | 'destination_auth';
   /** Entities read as change streams. */
   entities: FreshBooksEntity[];
   /** Entities the destination keeps as whole-table snapshots (Power BI dimension tables). */

@@ -6,7 +6,7 @@ export const STORE_KIND = 'bigcommerce_freshbooks';
 export type StoreKind = typeof STORE_KIND;
 /** FreshBooks feeding one of the registry's destinations, or a BigCommerce store feeding FreshBooks. */
 export type ConnectionKind = DestinationKind | StoreKind;
-export type ConnectionStatus = 'active' | 'needs_reauth' | 'paused' | 'deleted';
+export type ConnectionStatus = 'active' | 'needs_reauth' | 'paused' | 'deleted' | 'destination_auth';
 
 /** A connection's FreshBooks side: the business, and the grant that reaches it. */
 export interface FreshBooksSide {

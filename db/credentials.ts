@@ -3,7 +3,9 @@ import type { PoolClient } from 'pg';
 import { openJson, sealJson, keyIdOf, type KeyRing } from '../common/crypto';
 import type { Db } from './pool';
 
-export type CredentialKind = 'freshbooks_oauth' | 'google_service_account' | 'freshbooks_webhook_verifier' | 'powerbi_service_principal' | 'bigcommerce_store' | 'postgres_warehouse_url' | 'looker_api_key';
+export type CredentialKind =
+  | 'freshbooks_oauth' | 'google_service_account' | 'freshbooks_webhook_verifier' | 'powerbi_service_principal' | 'bigcommerce_store'
+  | 'postgres_warehouse_url' | 'looker_api_key' | 'tableau_pat';
 export type CredentialStatus = 'active' | 'needs_reauth' | 'revoked';
 
 export interface FreshBooksGrantSecret {
@@ -155,4 +157,10 @@ export interface BigCommerceStoreSecret {
   accessToken: string;
   hookSecret: string;
   clientSecret?: string;
+}
+
+/** A Tableau personal access token: name and secret are replaced together when the user enters a new one. */
+export interface TableauPatSecret {
+  patName: string;
+  patSecret: string;
 }

@@ -5,7 +5,8 @@ import { bigQuery } from './bigquery';
 import { destinationTypeOf, type DestinationType } from '../contracts/destination-kinds';
 import { powerBi } from './powerbi';
 import { postgres } from './postgres';
-import type { AnnounceOutcome, Destination, DestinationEnv, DestinationErrorClass, DestinationModule, DestinationOpener } from './types';
+import { tableau } from './tableau';
+import type { AnnounceOutcome, Destination, DestinationContext, DestinationEnv, DestinationErrorClass, DestinationModule, DestinationOpener } from './types';
 
 /**
  * Every destination type, one line each. `satisfies` keeps each module's own input and config types
@@ -16,6 +17,7 @@ export const DESTINATIONS = {
   bigquery: bigQuery,
   powerbi: powerBi,
   postgres,
+  tableau,
 } satisfies { [T in DestinationType]: DestinationModule<T, any, any> };
 
 type Modules = typeof DESTINATIONS;
@@ -60,7 +62,7 @@ export async function sealDestination<T extends DestinationType>(
 }
 
 /** Opens adapters for stored configs; each type's opener (and its token and dataset caches) is made once, on first use. */
-export function destinationOpeners(env: DestinationEnv): (config: DestinationConfig) => Promise<Destination> {
+export function destinationOpeners(env: DestinationEnv): (config: DestinationConfig, ctx: DestinationContext) => Promise<Destination> {
   const openers = new Map<DestinationType, DestinationOpener<never>>();
   function openerFor<T extends DestinationType>(type: T): DestinationOpener<DestinationConfigOf<T>> {
     let open = openers.get(type) as DestinationOpener<DestinationConfigOf<T>> | undefined;
@@ -70,7 +72,7 @@ export function destinationOpeners(env: DestinationEnv): (config: DestinationCon
     }
     return open;
   }
-  return (config) => openerFor(config.type)(config);
+  return (config, ctx) => openerFor(config.type)(config, ctx);
 }
 
 /** How Temporal should treat an error from a destination's API; undefined for errors no destination knows. */

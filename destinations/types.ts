@@ -3,6 +3,7 @@ import type { AppConfig } from '../common/config';
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
 import type { DatasetPacer } from '../connectors/powerbi';
 import type { CredentialKind, CredentialStore } from '../db/credentials';
+import type { Db } from '../db/pool';
 import type { DestinationType } from '../contracts/destination-kinds';
 import type { FailureType } from '../contracts/failures';
 import type { WarehouseLocation } from '../mapping/lookml';
@@ -100,10 +101,17 @@ export interface DestinationEnv {
   credentials: CredentialStore;
   /** Power BI's per-dataset limits (5 pending, 120 posts a minute), shared by this process's activities. */
   powerbiPacer: DatasetPacer;
+  /** The service's database, for destinations that keep state across processes (Tableau's PAT leases and job audit). */
+  db: Db;
+}
+
+/** Which connection an adapter is opened for: destinations that key requests or audit rows by connection (Tableau). */
+export interface DestinationContext {
+  connectionId: string;
 }
 
 /** Opens adapters for stored configs; holds what outlives one activity (tokens, dataset ids, known columns). */
-export type DestinationOpener<Config> = (config: Config) => Promise<Destination>;
+export type DestinationOpener<Config> = (config: Config, ctx: DestinationContext) => Promise<Destination>;
 
 /**
  * One destination type, whole: its API input, the check and sealing done on entry, the adapter that

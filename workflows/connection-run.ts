@@ -68,6 +68,7 @@ export async function handleRealtime(conn: Connection, plan: SyncPlan): Promise<
       state.webhookStats.lastError = failure.message;
       if (failure.type === 'SchemaMismatch') state.phase = 'schema_mismatch';
       if (failure.type === 'NeedsReauth') state.phase = 'needs_reauth';
+      if (failure.type === 'DestinationReauth') state.phase = 'destination_auth';
       return;
     }
   }

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched } from '@temporalio/workflow';
 import type { ConnectionWorkflowInput } from '../contracts/connection';
 import type { FailureType } from '../contracts/failures';
 import type { SyncPlan } from '../contracts/sync';
@@ -28,7 +28,10 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     if (!state.position) {
       const plan = await acts.loadSyncPlan(connectionId);
       if (plan.status === 'deleted') { deleted = true; break; }
-      state.phase = state.paused ? 'paused' : plan.status === 'needs_reauth' ? 'needs_reauth' : state.phase === 'schema_mismatch' ? state.phase : 'waiting';
+      state.phase = state.paused ? 'paused'
+        : plan.status === 'needs_reauth' ? 'needs_reauth'
+        : plan.status === 'destination_auth' ? 'destination_auth'
+        : state.phase === 'schema_mismatch' ? state.phase : 'waiting';
       const woke = await waitForPollOrWork(conn, plan);
       if (conn.stopped) break;
       if (conn.shouldContinueAsNew() && woke && !conn.hasWork()) break; // the poll timer's deadline goes along
@@ -73,7 +76,10 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       state.consecutiveFailures += 1;
       await recordFailedRun(conn, failure.message);
       if (failure.type === 'SchemaMismatch') state.phase = 'schema_mismatch';
-      else if (!STOPPING_FAILURES.includes(failure.type ?? '')) {
+      else if (failure.type === 'DestinationReauth' && patched('stop-on-destination-reauth')) {
+        // A Tableau PAT expired or was revoked: the connection waits (destination_auth) for a new one, no retry loop.
+        state.phase = 'destination_auth';
+      } else if (!STOPPING_FAILURES.includes(failure.type ?? '')) {
         // Back off before the next scheduled attempt instead of hot-looping on a broken destination.
         state.phase = 'backing_off';
         await condition(() => conn.stopped, Math.min(60_000 * 2 ** Math.min(state.consecutiveFailures, 6), 3_600_000));

@@ -1,0 +1,62 @@
+import { createTableauSandbox, type TableauSandbox } from '../../sandbox/tableau';
+import type { Harness } from './harness';
+import { authorizeFreshBooks } from './flows';
+
+/** The Tableau sandbox, playing every Tableau host (the service is pointed at it by TABLEAU_ORIGIN_OVERRIDE). */
+export interface TableauFixture {
+  sb: TableauSandbox;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startTableau(): Promise<TableauFixture> {
+  const sb = createTableauSandbox();
+  const running = await sb.listen();
+  return { sb, url: running.url, close: running.close };
+}
+
+export const SERVER_SITE_URL = 'https://tableau.example.com';
+
+export interface TableauDestinationBody {
+  deployment?: 'cloud' | 'server';
+  siteUrl?: string;
+  patName: string;
+  patSecret: string;
+  project?: string;
+  dataSourceName?: string;
+  apiVersion?: string;
+}
+
+/** POST /api/connections with a Tableau destination; the raw answer (tests of refusals read it). */
+export async function postTableauConnection(h: Harness, dest: TableauDestinationBody, opts: { businessIndex?: number; settings?: Record<string, unknown> } = {}) {
+  const auth = await authorizeFreshBooks(h);
+  const business = auth.businesses[opts.businessIndex ?? 0];
+  const res = await h.admin('/api/connections', {
+    body: {
+      authorizationId: auth.authorizationId,
+      businessIds: [business.businessId],
+      destination: { type: 'tableau', deployment: 'server', siteUrl: SERVER_SITE_URL, project: 'Default', dataSourceName: 'FreshBooks', ...dest },
+      settings: { pollIntervalSec: 3600, reconcileEveryHours: 24, ...opts.settings },
+    },
+  });
+  return { res, accountId: business.accountId as string };
+}
+
+export async function createTableauConnection(h: Harness, dest: TableauDestinationBody, opts: { businessIndex?: number; settings?: Record<string, unknown> } = {}): Promise<{ connectionId: string; accountId: string }> {
+  const { res, accountId } = await postTableauConnection(h, dest, opts);
+  if (res.status !== 201) throw new Error(`create connection failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { connectionId: res.body.connectionIds[0], accountId };
+}
+
+/** Rows of one table of a published data source, read back from its .hyper by the sandbox. */
+export async function tableauRows(t: TableauFixture, dataSourceName: string, table: string): Promise<Record<string, unknown>[]> {
+  const list = (await (await fetch(`${t.url}/_sandbox/datasources?name=${encodeURIComponent(dataSourceName)}`)).json()) as { id: string }[];
+  if (list.length !== 1) throw new Error(`${list.length} data sources named ${dataSourceName}`);
+  const res = await fetch(`${t.url}/_sandbox/datasources/${list[0]!.id}/tables/${table}`);
+  if (res.status !== 200) throw new Error(`reading ${table}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { rows: Record<string, unknown>[] }).rows;
+}
+
+export async function tableauStats(t: TableauFixture): Promise<any> {
+  return (await fetch(`${t.url}/_sandbox/stats`)).json();
+}
