@@ -201,6 +201,36 @@ describe('Tableau sandbox', () => {
     assert.equal((await call('GET', `/sites/${acme.siteId}/projects`, { token: acme.token })).body.error.code, '401002');
   });
 
+  test('control routes: PATs, projects, clock (session expiry), faults and job failures over HTTP; bad control input is a 400', async () => {
+    const ctl = (path: string, body?: unknown) =>
+      fetch(`${run.url}/_sandbox${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+    const pat = await ctl('/pats', { name: 'ctl-pat', secret: 'ctl-secret', site: 'ctl-site' });
+    assert.equal(pat.status, 201);
+    const project = await ctl('/projects', { site: 'ctl-site', name: 'Finance' });
+    assert.equal(((await project.json()) as { name: string }).name, 'Finance');
+    const s = await signIn('ctl-pat', 'ctl-secret', 'ctl-site');
+    assert.equal(s.res.status, 200);
+    assert.equal((await call('GET', `/sites/${s.siteId}/projects?filter=name:eq:Finance`, { token: s.token })).body.pagination.totalAvailable, '1');
+
+    assert.equal((await ctl('/faults', { scope: 'api', status: 503, retryAfterSec: 3, count: 1 })).status, 204);
+    const unavailable = await call('GET', `/sites/${s.siteId}/projects`, { token: s.token });
+    assert.equal(unavailable.status, 503);
+    assert.equal(unavailable.headers.get('retry-after'), '3');
+    assert.equal((await ctl('/faults', { status: 'x' })).status, 400);
+    assert.equal((await ctl('/jobs/fail-next', { count: 0 })).status, 400);
+    assert.equal((await ctl('/clock', { advanceMs: -1 })).status, 400);
+
+    // Past the session lifetime the token is refused with 401002, and a new sign-in works.
+    assert.equal((await ctl('/clock', { advanceMs: 240 * 60_000 })).status, 200);
+    assert.equal((await call('GET', `/sites/${s.siteId}/projects`, { token: s.token })).body.error.code, '401002');
+    assert.equal((await signIn('ctl-pat', 'ctl-secret', 'ctl-site')).res.status, 200);
+
+    assert.equal((await ctl('/pats/ctl-pat/revoke')).status, 204);
+    assert.equal((await signIn('ctl-pat', 'ctl-secret', 'ctl-site')).res.body.error.code, '401001');
+    const stats = (await (await fetch(`${run.url}/_sandbox/stats`)).json()) as { signInsByPat: Record<string, number>; signInFailures: number };
+    assert.equal(stats.signInsByPat['ctl-pat'], 2);
+  });
+
   test('paths take the site LUID, not the contentUrl; projects filter by name', async () => {
     const acme = await signIn('acme-pat', 'acme-secret', 'acme');
     const byName = await call('GET', '/sites/acme/projects', { token: acme.token });
