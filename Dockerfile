@@ -1,6 +1,15 @@
 # Production image for the api and worker processes (same image, different command).
+
+# hyperd (Tableau's Hyper server, Apache-2.0) out of the pinned tableauhyperapi wheel, with its licence files;
+# Python is needed only in this stage, never at run time.
+FROM python:3.11-slim-bookworm AS hyperd
+COPY scripts/fetch-hyperd.sh /fetch-hyperd.sh
+RUN bash /fetch-hyperd.sh /opt/hyper /tmp/wheels && rm -rf /tmp/wheels
+
 FROM node:20-bookworm-slim
 WORKDIR /app
+COPY --from=hyperd /opt/hyper /opt/hyper
+ENV HYPERD_BIN=/opt/hyper/hyperd
 COPY package.json package-lock.json ./
 RUN npm install --omit=dev --no-audit --no-fund
 COPY . .

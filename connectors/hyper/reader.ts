@@ -50,7 +50,13 @@ async function withAttached<T>(path: string, hyper: HyperProcess | undefined, fn
   const client = await (hyper ?? sharedHyperProcess()).connect();
   try {
     await client.query(`ATTACH DATABASE ${quotePath(resolve(path))} AS "src"`);
-    return await fn(client);
+    try {
+      return await fn(client);
+    } finally {
+      // Explicitly: hyperd releases a file only some time after the connection closes, and the next
+      // writer of the same file would find it locked ("locked by another process").
+      await client.query(`DETACH DATABASE "src"`).catch(() => undefined);
+    }
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -54,6 +54,8 @@ export async function writeHyperFile(path: string, tables: HyperTable[], opts: W
     await client.query(`DETACH DATABASE "out"`);
     await rename(partial, target);
   } catch (err) {
+    // Detach before removing: hyperd holds the file until it is detached, even after the connection ends.
+    await client.query(`DETACH DATABASE "out"`).catch(() => undefined);
     await rm(partial, { force: true });
     throw err;
   } finally {

@@ -141,16 +141,23 @@ export async function applyActions(hyper: HyperProcess, targetPath: string, payl
   const client = await hyper.connect();
   try {
     await client.query(`ATTACH DATABASE ${quotePath(targetPath)} AS "target"`);
-    if (payloadPath) await client.query(`ATTACH DATABASE ${quotePath(payloadPath)} AS "payload"`);
-    await client.query('BEGIN');
     try {
-      const results: ActionResult[] = [];
-      for (const a of actions) results.push(await applyOne(client, a, payloadPath !== undefined));
-      await client.query('COMMIT');
-      return results;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      if (payloadPath) await client.query(`ATTACH DATABASE ${quotePath(payloadPath)} AS "payload"`);
+      await client.query('BEGIN');
+      try {
+        const results: ActionResult[] = [];
+        for (const a of actions) results.push(await applyOne(client, a, payloadPath !== undefined));
+        await client.query('COMMIT');
+        return results;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      // hyperd releases attached files only some time after the connection ends; the next reader or
+      // publish of this data source would find it locked.
+      if (payloadPath) await client.query(`DETACH DATABASE "payload"`).catch(() => undefined);
+      await client.query(`DETACH DATABASE "target"`).catch(() => undefined);
     }
   } finally {
     await client.end().catch(() => undefined);

@@ -48,22 +48,28 @@ export function unescapeXml(s: string): string {
 
 const isScalar = (v: unknown): v is string | number | boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 
+/** Scalars Tableau's XML carries as child elements with text, not attributes (`<error><summary>…`). */
+const TEXT_CHILDREN = new Set(['summary', 'detail', 'restApiVersion']);
+/** Elements whose JSON `value` is their XML text (`<productVersion build="…">2025.3.0</productVersion>`). */
+const VALUE_AS_TEXT = new Set(['productVersion']);
+
 function element(name: string, value: unknown): string {
   if (value === undefined || value === null) return '';
   if (Array.isArray(value)) return value.map((v) => element(name, v)).join('');
   if (isScalar(value)) return `<${name}>${escapeXml(String(value))}</${name}>`;
   const obj = value as Record<string, unknown>;
+  const textValue = VALUE_AS_TEXT.has(name) && isScalar(obj.value) ? escapeXml(String(obj.value)) : '';
   const attrs = Object.entries(obj)
-    .filter(([, v]) => isScalar(v))
+    .filter(([k, v]) => isScalar(v) && !TEXT_CHILDREN.has(k) && !(textValue && k === 'value'))
     .map(([k, v]) => ` ${k}="${escapeXml(String(v))}"`)
     .join('');
-  const inner = children(obj);
+  const inner = textValue + children(obj);
   return inner ? `<${name}${attrs}>${inner}</${name}>` : `<${name}${attrs}/>`;
 }
 
 function children(obj: Record<string, unknown>): string {
   return Object.entries(obj)
-    .filter(([, v]) => v !== null && v !== undefined && !isScalar(v))
+    .filter(([k, v]) => v !== null && v !== undefined && (!isScalar(v) || TEXT_CHILDREN.has(k)))
     .map(([k, v]) => element(k, v))
     .join('');
 }

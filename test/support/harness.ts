@@ -57,6 +57,7 @@ export interface HarnessOptions {
   googleTokenTtlSec?: number;
   powerbi?: NonNullable<Parameters<typeof startSandboxes>[0]>['powerbi'];
   bigcommerce?: NonNullable<Parameters<typeof startSandboxes>[0]>['bigcommerce'];
+  tableau?: NonNullable<Parameters<typeof startSandboxes>[0]>['tableau'];
   /** Where BigQuery calls go: the goccy emulator (real SQL), or the in-memory sandbox (faithful schema
    * changes, 409s and faults, but no SQL). */
   bigquery?: 'emulator' | 'sandbox';
@@ -74,7 +75,7 @@ export interface Harness extends LocalService, Sandboxes {
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   installWorkerRuntime('error');
   const infra = await infrastructure();
-  const sandboxes = await startSandboxes({ freshbooks: opts.freshbooks, googleTokenTtlSec: opts.googleTokenTtlSec, powerbi: opts.powerbi, bigcommerce: opts.bigcommerce });
+  const sandboxes = await startSandboxes({ freshbooks: opts.freshbooks, googleTokenTtlSec: opts.googleTokenTtlSec, powerbi: opts.powerbi, bigcommerce: opts.bigcommerce, tableau: opts.tableau });
   // An empty emulator of its own: the emulator slows with every table it holds (600 tables made its
   // queries 4.8x slower), so a file late in the suite would otherwise pay for every file before it.
   const emulator = opts.bigquery === 'sandbox' ? undefined : await startBigQueryEmulator();
