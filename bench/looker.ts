@@ -290,6 +290,14 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   const plainPerRecordMs = plain.cpuSec * 1000 / Math.max(1, plain.records);
   log(`webhooks: sent ${changes.length} (${skipped} skipped: every invoice busy), non-200 ${changes.filter((c) => c.status !== 200).length}, visible ${seen.length}, lost ${lost}, duplicated ${duplicated}`);
   log(`  e2e (POST sent → PO number visible in freshbooks_invoices_latest, polled every ${opts.pollMs} ms): ${describeQuantiles(e2e)}`);
+  const slow = seen.filter((c) => c.visibleAt! - c.sentAt > 500);
+  // Which seconds of the phase the slow changes were sent in: stalls show as clusters (see README).
+  const slowBySecond = new Map<number, number>();
+  for (const c of slow) {
+    const sec = Math.floor((c.sentAt - tStart) / 1000);
+    slowBySecond.set(sec, (slowBySecond.get(sec) ?? 0) + 1);
+  }
+  if (slow.length) log(`  over 500 ms: ${slow.length} changes, sent in second ${[...slowBySecond].map(([sec, n]) => `${sec} (${n})`).join(', ')}`);
   log(`  Looker: ${triggers} trigger(s) in the phase, ${earlyTriggers} early over the whole run (${triggerLog.length} in all); status looker=${JSON.stringify((final as unknown as { looker?: unknown })?.looker ?? null)}`);
   log(`  CPU s during the webhook phase: ${fmtCpu(cpuWebhooks)}`);
   log(`CPU per unit of work (our processes): backfill ${perRecordMs.toFixed(2)} ms/record through Temporal vs ${plainPerRecordMs.toFixed(2)} ms/record in the plain loop's process; ${perChangeMs.toFixed(1)} ms per webhook change end to end`);
