@@ -9,20 +9,32 @@ import { DEFAULT_STORE_HASH, DEFAULT_TOKEN } from '../../sandbox/bigcommerce';
 
 export const authorizeFreshBooks = (h: Harness) => authorizeThroughSandbox(h.apiUrl, h.env.ADMIN_TOKEN);
 
-export async function createBigQueryConnection(h: Harness, opts: { datasetId: string; businessIndex?: number; settings?: Record<string, unknown> }): Promise<{ connectionId: string; accountId: string; grantId: string }> {
+export interface ConnectionOptions { businessIndex?: number; settings?: Record<string, unknown> }
+export interface CreatedConnection { connectionId: string; accountId: string; grantId: string }
+
+/** POST /api/connections for one authorized business; the raw answer (tests of refusals read it). */
+export async function postConnection(h: Harness, destination: Record<string, unknown>, opts: ConnectionOptions & { settings: Record<string, unknown> }) {
   const auth = await authorizeFreshBooks(h);
   const business = auth.businesses[opts.businessIndex ?? 0];
   const res = await h.admin('/api/connections', {
-    body: {
-      authorizationId: auth.authorizationId,
-      businessIds: [business.businessId],
-      destination: { type: 'bigquery', projectId: EMULATOR_PROJECT, datasetId: opts.datasetId, location: 'US', serviceAccountKey: h.serviceAccountKeyJson },
-      // Polling tests: webhooks would deliver the same changes first and hide what polling did.
-      settings: { pollIntervalSec: 3600, reconcileEveryHours: 24, webhooks: false, ...opts.settings },
-    },
+    body: { authorizationId: auth.authorizationId, businessIds: [business.businessId], destination, settings: opts.settings },
   });
+  return { res, accountId: business.accountId as string, grantId: auth.grantId as string };
+}
+
+/** The connection `postConnection` made, or an error with the API's answer. */
+export async function createConnection(h: Harness, destination: Record<string, unknown>, opts: ConnectionOptions & { settings: Record<string, unknown> }): Promise<CreatedConnection> {
+  const { res, accountId, grantId } = await postConnection(h, destination, opts);
   if (res.status !== 201) throw new Error(`create connection failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { connectionId: res.body.connectionIds[0], accountId: business.accountId, grantId: auth.grantId };
+  return { connectionId: res.body.connectionIds[0], accountId, grantId };
+}
+
+// Polling tests: webhooks would deliver the same changes first and hide what polling did.
+const POLLING = { pollIntervalSec: 3600, reconcileEveryHours: 24, webhooks: false };
+
+export async function createBigQueryConnection(h: Harness, opts: ConnectionOptions & { datasetId: string }): Promise<CreatedConnection> {
+  return createConnection(h, { type: 'bigquery', projectId: EMULATOR_PROJECT, datasetId: opts.datasetId, location: 'US', serviceAccountKey: h.serviceAccountKeyJson },
+    { ...opts, settings: { ...POLLING, ...opts.settings } });
 }
 
 /** A database of its own on the test Postgres server, for a Postgres-warehouse connection to fill. */
@@ -31,20 +43,8 @@ export async function warehouseDatabaseUrl(): Promise<string> {
 }
 
 /** A FreshBooks → Postgres warehouse connection through the admin API. */
-export async function createPostgresConnection(h: Harness, opts: { url: string; schema?: string; businessIndex?: number; settings?: Record<string, unknown> }): Promise<{ connectionId: string; accountId: string; grantId: string }> {
-  const auth = await authorizeFreshBooks(h);
-  const business = auth.businesses[opts.businessIndex ?? 0];
-  const res = await h.admin('/api/connections', {
-    body: {
-      authorizationId: auth.authorizationId,
-      businessIds: [business.businessId],
-      destination: { type: 'postgres', url: opts.url, ...(opts.schema ? { schema: opts.schema } : {}) },
-      // Polling tests: webhooks would deliver the same changes first and hide what polling did.
-      settings: { pollIntervalSec: 3600, reconcileEveryHours: 24, webhooks: false, ...opts.settings },
-    },
-  });
-  if (res.status !== 201) throw new Error(`create connection failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { connectionId: res.body.connectionIds[0], accountId: business.accountId, grantId: auth.grantId };
+export async function createPostgresConnection(h: Harness, opts: ConnectionOptions & { url: string; schema?: string }): Promise<CreatedConnection> {
+  return createConnection(h, { type: 'postgres', url: opts.url, ...(opts.schema ? { schema: opts.schema } : {}) }, { ...opts, settings: { ...POLLING, ...opts.settings } });
 }
 
 /** Waits until `runs` runs have finished in total (the initial backfill is 1) and the workflow is idle. */
@@ -75,20 +75,10 @@ export function emulatorWarehouse(h: Harness, datasetId: string): BigQueryWareho
 export const POWERBI_DATASET = 'FreshBooks';
 
 /** A FreshBooks → Power BI connection through the admin API, with the sandbox tenant's service principal. */
-export async function createPowerBiConnection(h: Harness, opts: { businessIndex?: number; datasetName?: string; settings?: Record<string, unknown> } = {}): Promise<{ connectionId: string; accountId: string; grantId: string }> {
-  const auth = await authorizeFreshBooks(h);
-  const business = auth.businesses[opts.businessIndex ?? 0];
+export async function createPowerBiConnection(h: Harness, opts: ConnectionOptions & { datasetName?: string } = {}): Promise<CreatedConnection> {
   const { workspaceId, tenantId, clientId, clientSecret } = SANDBOX_POWERBI;
-  const res = await h.admin('/api/connections', {
-    body: {
-      authorizationId: auth.authorizationId,
-      businessIds: [business.businessId],
-      destination: { type: 'powerbi', tenantId, clientId, clientSecret, workspaceId, datasetName: opts.datasetName ?? POWERBI_DATASET },
-      settings: { pollIntervalSec: 3600, reconcileEveryHours: 24, ...opts.settings },
-    },
-  });
-  if (res.status !== 201) throw new Error(`create connection failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { connectionId: res.body.connectionIds[0], accountId: business.accountId, grantId: auth.grantId };
+  return createConnection(h, { type: 'powerbi', tenantId, clientId, clientSecret, workspaceId, datasetName: opts.datasetName ?? POWERBI_DATASET },
+    { ...opts, settings: { pollIntervalSec: 3600, reconcileEveryHours: 24, ...opts.settings } });
 }
 
 /** Rows of one table of the sandbox tenant's dataset. */

@@ -1,6 +1,6 @@
 import { createTableauSandbox, type TableauSandbox } from '../../sandbox/tableau';
 import type { Harness } from './harness';
-import { authorizeFreshBooks } from './flows';
+import { createConnection, postConnection, type ConnectionOptions } from './flows';
 
 /** The Tableau sandbox, playing every Tableau host (the service is pointed at it by TABLEAU_ORIGIN_OVERRIDE). */
 export interface TableauFixture {
@@ -27,26 +27,14 @@ export interface TableauDestinationBody {
   apiVersion?: string;
 }
 
-/** POST /api/connections with a Tableau destination; the raw answer (tests of refusals read it). */
-export async function postTableauConnection(h: Harness, dest: TableauDestinationBody, opts: { businessIndex?: number; settings?: Record<string, unknown> } = {}) {
-  const auth = await authorizeFreshBooks(h);
-  const business = auth.businesses[opts.businessIndex ?? 0];
-  const res = await h.admin('/api/connections', {
-    body: {
-      authorizationId: auth.authorizationId,
-      businessIds: [business.businessId],
-      destination: { type: 'tableau', deployment: 'server', siteUrl: SERVER_SITE_URL, project: 'Default', dataSourceName: 'FreshBooks', ...dest },
-      settings: { pollIntervalSec: 3600, reconcileEveryHours: 24, ...opts.settings },
-    },
-  });
-  return { res, accountId: business.accountId as string };
-}
+const tableauDestination = (dest: TableauDestinationBody) =>
+  ({ type: 'tableau', deployment: 'server', siteUrl: SERVER_SITE_URL, project: 'Default', dataSourceName: 'FreshBooks', ...dest });
+const tableauSettings = (opts: ConnectionOptions) => ({ ...opts, settings: { pollIntervalSec: 3600, reconcileEveryHours: 24, ...opts.settings } });
 
-export async function createTableauConnection(h: Harness, dest: TableauDestinationBody, opts: { businessIndex?: number; settings?: Record<string, unknown> } = {}): Promise<{ connectionId: string; accountId: string }> {
-  const { res, accountId } = await postTableauConnection(h, dest, opts);
-  if (res.status !== 201) throw new Error(`create connection failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { connectionId: res.body.connectionIds[0], accountId };
-}
+/** POST /api/connections with a Tableau destination; the raw answer (tests of refusals read it). */
+export const postTableauConnection = (h: Harness, dest: TableauDestinationBody, opts: ConnectionOptions = {}) => postConnection(h, tableauDestination(dest), tableauSettings(opts));
+
+export const createTableauConnection = (h: Harness, dest: TableauDestinationBody, opts: ConnectionOptions = {}) => createConnection(h, tableauDestination(dest), tableauSettings(opts));
 
 /** Rows of one table of a published data source, read back from its .hyper by the sandbox. */
 export async function tableauRows(t: TableauFixture, dataSourceName: string, table: string): Promise<Record<string, unknown>[]> {
