@@ -125,3 +125,50 @@ export async function analyseHistories(client: Client, workflowId: string): Prom
   }
   return report;
 }
+
+export interface RunTimeline {
+  runId: string;
+  startMs: number;
+  closeMs?: number;
+  events: number;
+  signals: number;
+  /** Workflow tasks that failed (by cause) or timed out: each costs the worker a full replay of the run. */
+  taskFailures: Record<string, number>;
+  taskTimeouts: number;
+  /** Longest wait from a webhook signal to the next activity scheduled in the same run. */
+  maxSignalToActivityMs: number;
+}
+
+/**
+ * When each run of a workflow id started and closed and what went wrong with its workflow tasks, so a
+ * latency cluster can be set beside the continue-as-new that may cause it.
+ */
+export async function runTimelines(client: Client, workflowId: string, sinceMs: number): Promise<RunTimeline[]> {
+  const out: RunTimeline[] = [];
+  for await (const info of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+    if ((info.closeTime?.getTime() ?? Infinity) < sinceMs) continue;
+    const events = (await client.workflow.getHandle(workflowId, info.runId).fetchHistory()).events ?? [];
+    const t: RunTimeline = {
+      runId: info.runId, startMs: info.startTime.getTime(), closeMs: info.closeTime?.getTime(), events: events.length,
+      signals: 0, taskFailures: {}, taskTimeouts: 0, maxSignalToActivityMs: 0,
+    };
+    let firstUnservedSignal: number | undefined;
+    for (const e of events) {
+      const at = ms(e.eventTime);
+      if (e.eventType === ET.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) {
+        t.signals += 1;
+        firstUnservedSignal ??= at;
+      } else if (e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && firstUnservedSignal !== undefined) {
+        t.maxSignalToActivityMs = Math.max(t.maxSignalToActivityMs, at - firstUnservedSignal);
+        firstUnservedSignal = undefined;
+      } else if (e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_FAILED) {
+        const cause = temporal.api.enums.v1.WorkflowTaskFailedCause[e.workflowTaskFailedEventAttributes?.cause ?? 0] ?? 'UNKNOWN';
+        t.taskFailures[cause] = (t.taskFailures[cause] ?? 0) + 1;
+      } else if (e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) {
+        t.taskTimeouts += 1;
+      }
+    }
+    out.push(t);
+  }
+  return out.sort((a, b) => a.startMs - b.startMs);
+}

@@ -22,6 +22,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Pool } from 'pg';
+import { Client as TemporalClient, Connection as TemporalConnection } from '@temporalio/client';
 import { Pool as HttpPool } from 'undici';
 import { signFreshBooksWebhook } from '../connectors/freshbooks';
 import { ALL_FRESHBOOKS_ENTITIES } from '../common/freshbooks-entities';
@@ -29,6 +30,8 @@ import { createLookerSandbox } from '../sandbox/looker';
 import { freePort, startPostgres, startTemporal } from '../scripts/dev-stack';
 import { adminCall, authorizeThroughSandbox, sandboxEnv, startSandboxes } from '../scripts/local-service';
 import type { ConnectionWorkflowStatus } from '../contracts/connection';
+import { connectionWorkflowId } from '../contracts/ids';
+import { runTimelines } from './history';
 import { WORKER_NODE_FLAGS, writeWorkflowBundle } from '../workers/workflow-bundle';
 import { forwardLines, sleep, spawnTs } from './children';
 import type { PostgresPlainInput, PostgresPlainResult } from './postgres-plain-loop';
@@ -237,6 +240,7 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   const cpu1 = cpuByRole(process.pid, roles);
   const busy1 = machineBusySec();
   const tStart = performance.now();
+  const tStartWall = Date.now();
   const total = Math.round(opts.rate * opts.seconds);
   const sends: Promise<void>[] = [];
   log(`webhooks: ${opts.rate}/s for ${opts.seconds} s over ${invoices.length} invoices, Looker window ${opts.windowSec} s`);
@@ -298,6 +302,7 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
     slowBySecond.set(sec, (slowBySecond.get(sec) ?? 0) + 1);
   }
   if (slow.length) log(`  over 500 ms: ${slow.length} changes, sent in second ${[...slowBySecond].map(([sec, n]) => `${sec} (${n})`).join(', ')}`);
+  await logRuns(temporal.address, connectionWorkflowId(connectionId), tStartWall);
   log(`  Looker: ${triggers} trigger(s) in the phase, ${earlyTriggers} early over the whole run (${triggerLog.length} in all); status looker=${JSON.stringify((final as unknown as { looker?: unknown })?.looker ?? null)}`);
   log(`  CPU s during the webhook phase: ${fmtCpu(cpuWebhooks)}`);
   log(`CPU per unit of work (our processes): backfill ${perRecordMs.toFixed(2)} ms/record through Temporal vs ${plainPerRecordMs.toFixed(2)} ms/record in the plain loop's process; ${perChangeMs.toFixed(1)} ms per webhook change end to end`);
@@ -306,6 +311,21 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   const result = `RESULT looker records=${records} temporal_rps=${temporalRps.toFixed(0)} plain_rps=${plainRps.toFixed(0)} ratio=${(temporalRps / plainRps).toFixed(2)} `
     + `e2e_p50_ms=${fmtMs(e2e.p50)} e2e_p99_ms=${fmtMs(e2e.p99)} triggers=${triggers} early_triggers=${earlyTriggers} lost=${lost} duplicated=${duplicated}`;
   return { code: lost > 0 || duplicated > 0 || earlyTriggers > 0 ? 1 : 0, result };
+}
+
+/** The connection workflow's runs during the phase: when each began (seconds into the phase) and its workflow-task trouble. */
+async function logRuns(address: string, workflowId: string, sinceWall: number): Promise<void> {
+  const connection = await TemporalConnection.connect({ address });
+  try {
+    const runs = await runTimelines(new TemporalClient({ connection }), workflowId, sinceWall);
+    for (const r of runs) {
+      const failures = Object.entries(r.taskFailures).map(([c, n]) => `${c}×${n}`).join(' ') || 'none';
+      log(`  run ${r.runId.slice(0, 8)}: second ${((r.startMs - sinceWall) / 1000).toFixed(1)}→${r.closeMs ? ((r.closeMs - sinceWall) / 1000).toFixed(1) : 'open'}, `
+        + `${r.events} events, ${r.signals} signals, task failures ${failures}, task timeouts ${r.taskTimeouts}, longest signal→activity ${r.maxSignalToActivityMs} ms`);
+    }
+  } finally {
+    await connection.close();
+  }
 }
 
 /** Both schemas' latest invoices are the same set of (id, version). */
