@@ -36,7 +36,7 @@ import type { ConnectionWorkflowStatus } from '../contracts/connection';
 import { WORKER_NODE_FLAGS } from '../workers/workflow-bundle';
 import { COMPARED } from '../test/support/warehouse-checks';
 import { formatSummary, summarise } from './cpuprofile-summary';
-import { analyseHistories, type HistoryReport } from './history';
+import { analyseHistories, printHistory, type HistoryReport } from './history';
 import type { PlainInput, PlainResult } from './plain-loop';
 import { cpuByRole, diffCpu, MemorySampler } from './proc';
 import { BENCH_REQUESTS_PER_SEC, benchMain, forwardLines, startBenchApi, prebuildBundle, waitForPollers, quietSdkInfo, sleep, spawnTs, stopChild, type Teardown } from './children';
@@ -283,7 +283,7 @@ async function runBench(opts: Options, teardown: Teardown): Promise<{ code: numb
   if (!temporalOk) return { code: 1, result: 'FAILED backfill: after the Temporal path the warehouse does not hold exactly the source records (see MISMATCH above)' };
 
   const history = await analyseHistories(service.client, connectionWorkflowId(connectionId));
-  printHistory(history, temporalMs);
+  printHistory(history, temporalMs, log);
   printTimings('FreshBooks sandbox (Temporal path)', sb.fbTimings, temporalMs);
   printTimings('BigQuery target (Temporal path)', sb.googleTimings, temporalMs);
   if (emulator) log('  (emulator mode: BigQuery calls go to the emulator, not timed server-side)');
@@ -402,17 +402,6 @@ async function runPlainChild(input: PlainInput, timeoutMs: number, nodeArgs: str
   mem.stop();
   if (code !== 0 || !result) throw new Error(`plain loop failed (exit ${code})`);
   return { result, peakRssMb: Math.max(mem.hwmMb, mem.peakRssMb) };
-}
-
-function printHistory(h: HistoryReport, wallMs: number): void {
-  log(`workflow runs: ${h.runs.length} (continue-as-new ${h.runs.length - 1}×), history events per run: ${h.runs.map((r) => r.events).join(', ')} (max ${h.maxEvents}, total ${h.totalEvents})`);
-  let activityMs = 0;
-  for (const [type, a] of Object.entries(h.byActivity)) {
-    activityMs += a.execMs + a.queueMs;
-    log(`  activity ${type.padEnd(20)} ×${String(a.count).padStart(4)}  exec ${fmt(a.execMs / 1000, 2).padStart(7)} s (avg ${fmt(a.execMs / a.count, 1)} ms, max ${fmt(a.maxExecMs)} ms)  schedule→start ${fmt(a.queueMs / 1000, 2)} s (avg ${fmt(a.queueMs / a.count, 1)} ms)  retries ${a.retries}`);
-  }
-  log(`  between activities (workflow task round trips): ${fmt(h.betweenActivitiesMs / 1000, 2)} s over ${h.betweenActivitiesCount} gaps (avg ${fmt(h.betweenActivitiesMs / Math.max(1, h.betweenActivitiesCount), 1)} ms); across continue-as-new: ${fmt(h.continueAsNewGapMs / 1000, 2)} s over ${h.continueAsNewCount}`);
-  log(`  accounted: activities ${fmt(activityMs / 1000, 2)} s + gaps ${fmt((h.betweenActivitiesMs + h.continueAsNewGapMs) / 1000, 2)} s of ${fmt(wallMs / 1000, 2)} s wall`);
 }
 
 interface WorkerProfile {

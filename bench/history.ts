@@ -172,3 +172,16 @@ export async function runTimelines(client: Client, workflowId: string, sinceMs: 
   }
   return out.sort((a, b) => a.startMs - b.startMs);
 }
+
+/** Where the wall time of a run chain went: activities by type, and the workflow-task gaps between them. */
+export function printHistory(h: HistoryReport, wallMs: number, log: (line: string) => void): void {
+  const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  log(`workflow runs: ${h.runs.length} (continue-as-new ${h.runs.length - 1}×), history events per run: ${h.runs.map((r) => r.events).join(', ')} (max ${h.maxEvents}, total ${h.totalEvents})`);
+  let activityMs = 0;
+  for (const [type, a] of Object.entries(h.byActivity)) {
+    activityMs += a.execMs + a.queueMs;
+    log(`  activity ${type.padEnd(20)} ×${String(a.count).padStart(4)}  exec ${fmt(a.execMs / 1000, 2).padStart(7)} s (avg ${fmt(a.execMs / a.count, 1)} ms, max ${fmt(a.maxExecMs)} ms)  schedule→start ${fmt(a.queueMs / 1000, 2)} s (avg ${fmt(a.queueMs / a.count, 1)} ms)  retries ${a.retries}`);
+  }
+  log(`  between activities (workflow task round trips): ${fmt(h.betweenActivitiesMs / 1000, 2)} s over ${h.betweenActivitiesCount} gaps (avg ${fmt(h.betweenActivitiesMs / Math.max(1, h.betweenActivitiesCount), 1)} ms); across continue-as-new: ${fmt(h.continueAsNewGapMs / 1000, 2)} s over ${h.continueAsNewCount}`);
+  log(`  accounted: activities ${fmt(activityMs / 1000, 2)} s + gaps ${fmt((h.betweenActivitiesMs + h.continueAsNewGapMs) / 1000, 2)} s of ${fmt(wallMs / 1000, 2)} s wall`);
+}

@@ -31,7 +31,7 @@ import { freePort, startPostgres, startTemporal } from '../scripts/dev-stack';
 import { adminCall, authorizeThroughSandbox, sandboxEnv, startSandboxes } from '../scripts/local-service';
 import type { ConnectionWorkflowStatus } from '../contracts/connection';
 import { connectionWorkflowId } from '../contracts/ids';
-import { runTimelines } from './history';
+import { analyseHistories, printHistory, runTimelines } from './history';
 import { WORKER_NODE_FLAGS, writeWorkflowBundle } from '../workers/workflow-bundle';
 import { forwardLines, sleep, spawnTs } from './children';
 import type { PostgresPlainInput, PostgresPlainResult } from './postgres-plain-loop';
@@ -107,6 +107,9 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   const [temporal, pg] = await Promise.all([startTemporal(), startPostgres()]);
   cleanup.push('postgres', () => pg.stop());
   cleanup.push('temporal', () => stopProcess(temporal.child, 10_000));
+  const temporalConnection = await TemporalConnection.connect({ address: temporal.address });
+  cleanup.push('temporal client', () => temporalConnection.close());
+  const temporalClient = new TemporalClient({ connection: temporalConnection });
 
   // The warehouse: its own database on the same server, as the demo does.
   const admin = new Client({ connectionString: pg.url });
@@ -185,6 +188,7 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   if (view.workflow?.lastRun?.error) throw new Error(`backfill failed: ${view.workflow.lastRun.error}`);
   const cpuBackfill = withOthers(diffCpu(cpuByRole(process.pid, roles), cpu0), machineBusySec() - busy0);
   const records = Object.values(view.workflow!.lastRun!.entities).reduce((a, e) => a + e.records, 0);
+  printHistory(await analyseHistories(temporalClient, connectionWorkflowId(connectionId)), temporalMs, log);
   log(`Temporal backfill: ${records} records in ${(temporalMs / 1000).toFixed(1)} s (${(records / (temporalMs / 1000)).toFixed(0)} records/s); CPU s ${fmtCpu(cpuBackfill)}`);
 
   // ── 2. the plain loop, same account, another schema ──
@@ -302,7 +306,7 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
     slowBySecond.set(sec, (slowBySecond.get(sec) ?? 0) + 1);
   }
   if (slow.length) log(`  over 500 ms: ${slow.length} changes, sent in second ${[...slowBySecond].map(([sec, n]) => `${sec} (${n})`).join(', ')}`);
-  await logRuns(temporal.address, connectionWorkflowId(connectionId), tStartWall);
+  await logRuns(temporalClient, connectionWorkflowId(connectionId), tStartWall);
   log(`  Looker: ${triggers} trigger(s) in the phase, ${earlyTriggers} early over the whole run (${triggerLog.length} in all); status looker=${JSON.stringify((final as unknown as { looker?: unknown })?.looker ?? null)}`);
   log(`  CPU s during the webhook phase: ${fmtCpu(cpuWebhooks)}`);
   log(`CPU per unit of work (our processes): backfill ${perRecordMs.toFixed(2)} ms/record through Temporal vs ${plainPerRecordMs.toFixed(2)} ms/record in the plain loop's process; ${perChangeMs.toFixed(1)} ms per webhook change end to end`);
@@ -314,17 +318,11 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
 }
 
 /** The connection workflow's runs during the phase: when each began (seconds into the phase) and its workflow-task trouble. */
-async function logRuns(address: string, workflowId: string, sinceWall: number): Promise<void> {
-  const connection = await TemporalConnection.connect({ address });
-  try {
-    const runs = await runTimelines(new TemporalClient({ connection }), workflowId, sinceWall);
-    for (const r of runs) {
-      const failures = Object.entries(r.taskFailures).map(([c, n]) => `${c}×${n}`).join(' ') || 'none';
-      log(`  run ${r.runId.slice(0, 8)}: second ${((r.startMs - sinceWall) / 1000).toFixed(1)}→${r.closeMs ? ((r.closeMs - sinceWall) / 1000).toFixed(1) : 'open'}, `
-        + `${r.events} events, ${r.signals} signals, task failures ${failures}, task timeouts ${r.taskTimeouts}, longest signal→activity ${r.maxSignalToActivityMs} ms`);
-    }
-  } finally {
-    await connection.close();
+async function logRuns(client: TemporalClient, workflowId: string, sinceWall: number): Promise<void> {
+  for (const r of await runTimelines(client, workflowId, sinceWall)) {
+    const failures = Object.entries(r.taskFailures).map(([c, n]) => `${c}×${n}`).join(' ') || 'none';
+    log(`  run ${r.runId.slice(0, 8)}: second ${((r.startMs - sinceWall) / 1000).toFixed(1)}→${r.closeMs ? ((r.closeMs - sinceWall) / 1000).toFixed(1) : 'open'}, `
+      + `${r.events} events, ${r.signals} signals, task failures ${failures}, task timeouts ${r.taskTimeouts}, longest signal→activity ${r.maxSignalToActivityMs} ms`);
   }
 }
 
