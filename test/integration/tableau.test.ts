@@ -149,6 +149,22 @@ describe('FreshBooks → Tableau (real Temporal, Postgres, hyperd)', () => {
     assert.equal((await rows('Expenses')).length, all('expenses').length);
   });
 
+  test('ten webhook changes within a second are one Update Data job (the delivery window)', async () => {
+    await eventually('idle', async () => {
+      const s = await h.workflows.connectionStatus(connectionId);
+      return s && s.webhooks.pending === 0 && s.phase !== 'syncing' ? true : undefined;
+    });
+    const jobsBefore = (await tableauStats(t)).jobsCreated;
+    const ten = all('invoices').filter((i) => i.vis_state === 0).slice(0, 10);
+    assert.equal(ten.length, 10);
+    for (const inv of ten) fb().update(accountId, 'invoices', inv.id, { po_number: `PO-BURST-${inv.id}` });
+    await eventually('the burst landed', async () => {
+      const got = new Map((await rows('Invoices')).map((r) => [Number(r.InvoiceId), r.PoNumber]));
+      return ten.every((i) => got.get(i.id) === `PO-BURST-${i.id}`) ? true : undefined;
+    }, 30_000);
+    assert.equal((await tableauStats(t)).jobsCreated - jobsBefore, 1, 'one Update Data job for the burst');
+  });
+
   test('job finishCode=1 is visible in the audit, retried, then succeeds', async () => {
     const inv = all('invoices').find((i) => i.vis_state === 0)!;
     await eventually('idle', async () => {
