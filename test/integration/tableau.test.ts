@@ -82,7 +82,16 @@ describe('FreshBooks → Tableau (real Temporal, Postgres, hyperd)', () => {
       assert.deepEqual(sums(got.map((r) => ({ amount: r.Amount, currency: r.Currency }))), sums(src.map((r) => sourceMoney(r))), `${table} sums`);
     }
     assert.equal((await rows('Clients')).length, all('clients').length);
-    assert.equal((await rows('ChartOfAccounts')).length, all('accounts').length);
+    // Accounts and their sub-accounts, each sub-account row with its parent's id.
+    const accounts = all('accounts');
+    const coa = await rows('ChartOfAccounts');
+    const subs = accounts.flatMap((a) => (a.sub_accounts ?? []).map((s: any) => ({ key: `sub_account:${s.sub_accountid}`, parent: a.id })));
+    assert.ok(subs.length > 0, 'the seeded account has sub-accounts');
+    assert.equal(coa.length, accounts.length + subs.length);
+    assert.deepEqual(
+      coa.filter((r) => r.IsSubAccount).map((r) => [r.AccountKey, Number(r.ParentAccountId)]).sort(),
+      subs.map((s) => [s.key, s.parent]).sort(),
+    );
     assert.equal((await rows('ExpenseCategories')).length, all('expense_categories').length);
     const expense = (await rows('Expenses'))[0]!;
     assert.ok(expense.CategoryId !== undefined && expense.Date && expense.Currency, 'facts carry category, date and currency');
