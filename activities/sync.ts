@@ -3,7 +3,7 @@ import { recordVersion } from '../mapping/freshbooks';
 import type { LedgerEntry } from '../db/delivery-ledger';
 import type { ChangeBatchInput, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan, SnapshotResult } from '../contracts/sync';
 import { batchKeyOf } from '../destinations/bigquery/writes';
-import { announcePlan, snapshotPlan } from '../destinations/plan';
+import { announcePlan, deliveryWindowMs, snapshotPlan } from '../destinations/plan';
 import { ConnectionRuntime, type Connection, type DestinationConfig } from './connection-runtime';
 import { isStoreConnection } from '../db/connections';
 import { failure } from './failure-casting';
@@ -44,8 +44,10 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
     const wanted = c.settings.entities.filter((e): e is FreshBooksEntity => e in FRESHBOOKS_ENTITIES);
     const { changes, snapshots } = snapshotPlan(c.destination.type, wanted);
     const announce = announcePlan(c.destination);
+    const windowMs = deliveryWindowMs(c.destination.type, c.settings);
     return {
       ...(announce ? { announce } : {}),
+      ...(windowMs > 0 ? { deliveryWindowMs: windowMs } : {}),
       status: c.status,
       entities: changes,
       snapshots,

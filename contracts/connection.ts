@@ -65,6 +65,8 @@ export interface ConnectionState {
   consecutiveFailures: number;
   /** Webhook changes not yet delivered, one per record (later events for a record replace earlier ones). */
   changes: Record<string, WebhookChange>;
+  /** When the oldest of `changes` arrived (workflow time, epoch ms): the delivery window runs from it. */
+  changesSince?: number;
   verifications: number[];
   webhookCheckDue: boolean;
   maintenance: MaintenanceRequest[];

@@ -39,6 +39,8 @@ export interface SyncPlan {
    * tool told to refresh): at most one announcement per window.
    */
   announce?: { windowSec: number };
+  /** Present (> 0) when webhook changes gather this long after the first pending one, to go out as one delivery. */
+  deliveryWindowMs?: number;
 }
 
 /** What announcing came to; an error is reported, not thrown, so the workflow backs off on its own timer. */

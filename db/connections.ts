@@ -27,6 +27,8 @@ export interface ConnectionSettings {
   reconcileEveryHours: number;
   /** Register FreshBooks callbacks (default true); polling alone otherwise. */
   webhooks?: boolean;
+  /** Webhook batching window; absent = the destination's default (traits.deliveryWindowMs). */
+  deliveryWindowMs?: number;
 }
 
 /** A bigcommerce_freshbooks connection's store: the token, hook secret and client secret are sealed under `credentialId`. */

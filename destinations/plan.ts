@@ -13,6 +13,14 @@ export function snapshotPlan(destinationType: DestinationType, entities: FreshBo
 }
 
 /**
+ * How long a connection's webhook changes gather before delivery: its own setting, else its destination's
+ * default (0 for destinations that take changes one by one as cheaply as in bulk).
+ */
+export function deliveryWindowMs(destinationType: DestinationType, settings: { deliveryWindowMs?: number }): number {
+  return settings.deliveryWindowMs ?? destinationModule(destinationType).traits.deliveryWindowMs ?? 0;
+}
+
+/**
  * Whether a connection announces committed deliveries, and at most how often: asked of its
  * destination's after-delivery hook, so the workflow never names whom it tells.
  */

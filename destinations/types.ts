@@ -49,6 +49,12 @@ export interface DestinationTraits {
   snapshotEntities: readonly FreshBooksEntity[];
   /** What a new connection syncs unless told which entities. */
   defaultEntities: readonly FreshBooksEntity[];
+  /**
+   * How long webhook changes gather after the first pending one before they are delivered, so a burst
+   * becomes one delivery (a Tableau Update Data job costs seconds whatever its size). A connection's
+   * `settings.deliveryWindowMs` overrides it. Absent = 0: delivered as they come.
+   */
+  deliveryWindowMs?: number;
 }
 
 /** How an error from a destination's API should be treated by Temporal: its failure type, and whether a retry can help. */

@@ -18,6 +18,8 @@ export const connectionSettingsInput = z.object({
   entities: z.array(z.enum(ALL_FRESHBOOKS_ENTITIES as [FreshBooksEntity, ...FreshBooksEntity[]])).min(1).optional(),
   reconcileEveryHours: z.number().min(1).max(24 * 30).default(24),
   webhooks: z.boolean().default(true),
+  /** How long webhook changes gather before one delivery; default the destination's (Tableau 2,000, others 0). */
+  deliveryWindowMs: z.number().int().min(0).max(60_000).optional(),
 }).strict();
 
 export const createConnectionsInput = z.object({

@@ -1,4 +1,4 @@
-import { patched, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
 import type { Activities } from '../contracts/activities';
 import type { RunPosition } from '../contracts/connection';
@@ -44,9 +44,12 @@ export async function handleRealtime(conn: Connection, plan: SyncPlan): Promise<
   }
   if (state.paused) return;
   while (Object.keys(state.changes).length > 0) {
+    if (!await waitForDeliveryWindow(conn, plan)) return;
     const keys = Object.keys(state.changes).slice(0, CHANGES_PER_ACTIVITY);
     const changes = keys.map((k) => state.changes[k]!);
     for (const k of keys) delete state.changes[k];
+    // Changes arriving from now on open a window of their own.
+    if (Object.keys(state.changes).length === 0) state.changesSince = undefined;
     const streamed = changes.filter((c) => !plan.snapshots.includes(c.entity));
     const snapshotted = [...new Set(changes.filter((c) => plan.snapshots.includes(c.entity)).map((c) => c.entity))];
     try {
@@ -72,6 +75,20 @@ export async function handleRealtime(conn: Connection, plan: SyncPlan): Promise<
       return;
     }
   }
+}
+
+/**
+ * Lets a burst of webhook changes gather into one delivery: waits until the destination's window has run
+ * from the oldest pending change (a Tableau Update Data job costs seconds whatever its size). False when
+ * stopped or paused meanwhile (the changes stay pending). Histories from before the window replay without it.
+ */
+async function waitForDeliveryWindow(conn: Connection, plan: SyncPlan): Promise<boolean> {
+  const { state } = conn;
+  const windowMs = plan.deliveryWindowMs ?? 0;
+  if (windowMs <= 0 || state.changesSince === undefined || !patched('webhook-delivery-window')) return true;
+  const wait = state.changesSince + windowMs - Date.now();
+  if (wait > 0) await condition(() => conn.stopped || state.paused, wait);
+  return !conn.stopped && !state.paused;
 }
 
 /** Rebuild: empty the destination and forget the ledger, then a full run re-sends current state. */

@@ -36,6 +36,7 @@ export class Connection {
     setHandler(pauseSignal, (paused) => { state.paused = paused; });
     setHandler(stopSignal, () => { this.stopped = true; });
     setHandler(webhookChangesSignal, (changes) => {
+      if (changes.length > 0) state.changesSince ??= Date.now();
       for (const ch of changes) {
         const key = `${ch.entity}:${ch.recordId}`;
         // The record is fetched whole when delivered, so only "was a delete seen" needs carrying over.

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -37,6 +38,8 @@ interface Running {
   endpoint: HyperEndpoint;
   workDir: string;
   exited: Promise<void>;
+  /** The callback connection hyperd opened to us: hyperd exits when it closes (see `lifeline`). */
+  lifeline: Lifeline;
 }
 
 export class HyperProcess {
@@ -85,6 +88,7 @@ export class HyperProcess {
     process.removeListener('exit', this.killOnExit);
     if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGTERM');
     await r.exited;
+    r.lifeline.close();
     await rm(r.workDir, { recursive: true, force: true });
   }
 
@@ -101,9 +105,11 @@ export class HyperProcess {
     }
     const bin = this.opts.hyperdBin ?? hyperdBinFromEnv();
     const workDir = await mkdtemp(join(tmpdir(), 'hyperd-'));
+    const line = await lifeline();
     const child = spawn(
       bin,
-      ['run', '--skip-license=true', '--no-password=true', `--init-user=${HYPER_USER}`, '--log-config=', '--listen-connection', 'tab.tcp://127.0.0.1:0'],
+      ['run', '--skip-license=true', '--no-password=true', `--init-user=${HYPER_USER}`, '--log-config=', '--listen-connection', 'tab.tcp://127.0.0.1:0',
+        '--callback-connection', `tab.tcp://127.0.0.1:${line.port}`],
       { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.starts++;
@@ -138,7 +144,8 @@ export class HyperProcess {
           reject(new Error(`hyperd exited during startup (code ${code}, signal ${signal}): ${output.trim()}`));
         });
       });
-      const running: Running = { child, endpoint: { host: '127.0.0.1', port }, workDir, exited };
+      const running: Running = { child, endpoint: { host: '127.0.0.1', port }, workDir, exited, lifeline: line };
+      child.once('exit', () => line.close());
       this.running = running;
       process.once('exit', this.killOnExit);
       child.once('exit', () => process.removeListener('exit', this.killOnExit));
@@ -146,6 +153,7 @@ export class HyperProcess {
     } catch (err) {
       child.kill('SIGKILL');
       await exited;
+      line.close();
       await rm(workDir, { recursive: true, force: true });
       throw err;
     }
@@ -165,6 +173,39 @@ const HYPER_TYPES = {
     return pg.types.getTypeParser(oid, format);
   }) as typeof pg.types.getTypeParser,
 };
+
+interface Lifeline {
+  port: number;
+  close(): void;
+}
+
+/**
+ * A loopback server for hyperd's `--callback-connection` (the way the official Hyper API ties hyperd to
+ * its process): hyperd connects back once it listens and shuts down as soon as that connection closes. The
+ * kernel closes it when this process dies, even by SIGKILL, so a killed worker leaves no orphan hyperd.
+ * Unref'd: the connection alone never keeps this process alive.
+ */
+async function lifeline(): Promise<Lifeline> {
+  const sockets: Socket[] = [];
+  const server: Server = createServer((s) => {
+    s.unref();
+    s.on('error', () => undefined);
+    s.resume(); // hyperd sends its listening address here; stdout already told us
+    sockets.push(s);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  server.unref();
+  return {
+    port: (server.address() as { port: number }).port,
+    close() {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
 
 let shared: HyperProcess | undefined;
 

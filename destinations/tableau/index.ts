@@ -10,6 +10,9 @@ import { classifyTableauError } from './errors';
 import { sealTableau, tableauDestinationInput, type TableauDestinationConfig } from './input';
 import { TableauSessions } from './sessions';
 
+/** A burst of webhook changes within this becomes one Update Data job (each job takes seconds on Tableau). */
+export const TABLEAU_DELIVERY_WINDOW_MS = 2_000;
+
 /**
  * Tableau Cloud or Server: one published, live-to-Hyper data source per connection, nine tables,
  * upserted in place by Update Data jobs (so not append-only, and no snapshot tables).
@@ -31,6 +34,7 @@ export const tableau: DestinationModule<'tableau', typeof tableauDestinationInpu
     appendOnly: false,
     snapshotEntities: [],
     defaultEntities: TABLEAU_ENTITIES,
+    deliveryWindowMs: TABLEAU_DELIVERY_WINDOW_MS,
   },
   classifyError: classifyTableauError,
 };

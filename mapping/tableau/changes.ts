@@ -17,7 +17,7 @@ export interface TableChanges {
   rows: HyperRow[];
   /** Key values of records to delete (records tables), one array per key column order. */
   deletes: HyperValue[][];
-  /** Lines: parent ids whose old lines are deleted before `rows` are inserted. */
+  /** Lines: parent ids whose old lines are deleted before `rows` are inserted; grouped records: record ids whose rows are. */
   replacedParents: HyperValue[];
 }
 
@@ -40,7 +40,14 @@ export function tableauChanges(entity: FreshBooksEntity, records: Record<string,
     if (!own || !ownSpec) continue;
     const deleted = own.row.json.is_deleted === true;
     const recordId = own.row.json.id as HyperValue;
-    if (deleted) get(ownSpec).deletes.push([recordId]);
+    if (ownSpec.groupKey) {
+      // Several rows per record: all of them go, and the current ones come back.
+      const group = get(ownSpec);
+      group.replacedParents.push(recordId);
+      // A later version of the record in the same batch replaces the earlier one's rows whole.
+      group.rows = group.rows.filter((r) => r[ownSpec.groupKey!] !== recordId);
+      if (!deleted) for (const src of ownSpec.expand ? ownSpec.expand(own.row.json) : [own.row.json]) get(ownSpec).rows.push(tableauRow(ownSpec, src));
+    } else if (deleted) get(ownSpec).deletes.push([recordId]);
     else get(ownSpec).rows.push(tableauRow(ownSpec, own.row.json));
     // Lines: the parent's lines are replaced whole, even when it has none now (or was deleted).
     for (const lineSpec of Object.values(TABLEAU_TABLES).filter((t) => t.role === 'lines' && isLineOf(t, own.table))) {
@@ -56,7 +63,8 @@ export function tableauChanges(entity: FreshBooksEntity, records: Record<string,
   for (const t of tombstones) {
     if (!ownSpec) break;
     const id = toKey(t.recordId);
-    get(ownSpec).deletes.push([id]);
+    if (ownSpec.groupKey) get(ownSpec).replacedParents.push(id);
+    else get(ownSpec).deletes.push([id]);
     for (const lineSpec of Object.values(TABLEAU_TABLES).filter((s) => s.role === 'lines' && isLineOf(s, ownSpec.source))) get(lineSpec).replacedParents.push(id);
   }
   return [...byTable.values()].map(dedupe);

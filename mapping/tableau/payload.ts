@@ -44,8 +44,8 @@ export function payloadTables(changes: readonly TableChanges[]): PayloadTable[] 
     if (spec.role === 'record' && c.deletes.length > 0) {
       out.push({ name: spec.name + DELETE_SUFFIX, columns: columnsOf(spec.name, spec.key), rows: c.deletes.map((k) => Object.fromEntries(spec.key.map((col, i) => [col, k[i]]))) });
     }
-    if (spec.role === 'lines' && spec.parentKey && c.replacedParents.length > 0) {
-      const parentKey = spec.parentKey;
+    const parentKey = spec.role === 'lines' ? spec.parentKey : spec.groupKey;
+    if (parentKey && c.replacedParents.length > 0) {
       out.push({ name: spec.name + PARENTS_SUFFIX, columns: columnsOf(spec.name, [parentKey]), rows: c.replacedParents.map((p) => ({ [parentKey]: p })) });
     }
   }
@@ -71,6 +71,8 @@ export function updateActions(changes: readonly TableChanges[]): UpdateAction[] 
   }
   for (const c of records) {
     const spec = TABLEAU_TABLES[c.table];
+    // Grouped records (an account and its sub-accounts): the record's old rows go first.
+    if (spec.groupKey && c.replacedParents.length > 0) actions.push({ action: 'delete', ...target(spec.name), ...source(spec.name + PARENTS_SUFFIX), condition: eqOn([spec.groupKey]) });
     if (c.rows.length > 0) actions.push({ action: 'upsert', ...target(spec.name), ...source(spec.name), condition: eqOn(spec.key) });
     if (c.deletes.length > 0) actions.push({ action: 'delete', ...target(spec.name), ...source(spec.name + DELETE_SUFFIX), condition: eqOn(spec.key) });
   }
@@ -86,6 +88,7 @@ export function rowsPerAction(changes: readonly TableChanges[]): Record<string, 
       if (c.replacedParents.length) out[`delete ${c.table} (parents)`] = c.replacedParents.length;
       if (c.rows.length) out[`insert ${c.table}`] = c.rows.length;
     } else {
+      if (c.replacedParents.length) out[`delete ${c.table} (records)`] = c.replacedParents.length;
       if (c.rows.length) out[`upsert ${c.table}`] = c.rows.length;
       if (c.deletes.length) out[`delete ${c.table}`] = c.deletes.length;
     }

@@ -46,6 +46,13 @@ export interface TableauTableSpec {
   key: string[];
   /** Lines: the column holding the parent's id (the delete-then-insert scope). */
   parentKey?: string;
+  /**
+   * Records that are several rows (an account and its sub-accounts): `expand` turns the warehouse row
+   * into the rows' sources, and the record's rows are replaced whole, scoped by `groupKey` (the record's id
+   * on each of its rows), so a sub-account dropped in FreshBooks disappears.
+   */
+  expand?: (row: Record<string, unknown>) => Record<string, unknown>[];
+  groupKey?: string;
   columns: TableauColumn[];
 }
 
@@ -141,10 +148,18 @@ export const TABLEAU_TABLES: Readonly<Record<TableauTableName, TableauTableSpec>
       ts('UpdatedAt', 'updated_at'), bool('IsArchived', 'is_archived'), ...OWNER, ...SYNC,
     ],
   },
+  /**
+   * Accounts and their sub-accounts, one row each (journal entries post to sub-accounts, so they must be
+   * rows a relationship can reach). Account and sub-account ids are separate FreshBooks id spaces, so the
+   * unique key is AccountKey ("account:<id>" / "sub_account:<id>"), as in Power BI; ParentAccountId gives
+   * the hierarchy and TopAccountId the top-level account every row rolls up to.
+   */
   ChartOfAccounts: {
-    name: 'ChartOfAccounts', kind: 'dimension', source: 'accounts', role: 'record', key: ['AccountId'],
+    name: 'ChartOfAccounts', kind: 'dimension', source: 'accounts', role: 'record', key: ['AccountKey'],
+    expand: accountWithSubAccounts, groupKey: 'TopAccountId',
     columns: [
-      big('AccountId', 'id'), text('AccountNumber', 'account_number'), text('AccountName', 'account_name'),
+      text('AccountKey', 'account_key'), big('AccountId', 'id'), big('ParentAccountId', 'parent_account_id'), big('TopAccountId', 'top_account_id'),
+      bool('IsSubAccount', 'is_sub_account'), text('AccountNumber', 'account_number'), text('AccountName', 'account_name'),
       text('AccountType', 'account_type'), money('Balance', 'balance'), currency('balance_currency'), ...OWNER, ...SYNC,
     ],
   },
@@ -156,6 +171,39 @@ export const TABLEAU_TABLES: Readonly<Record<TableauTableName, TableauTableSpec>
     ],
   },
 };
+
+/**
+ * The warehouse accounts row (sub_accounts as JSON text, mapping/freshbooks) as the sources of its rows:
+ * the account, then each sub-account with the account's owner and sync columns. A sub-account without an
+ * id has no key to relate it by and is left out (the warehouse keeps it in sub_accounts).
+ */
+function accountWithSubAccounts(row: Record<string, unknown>): Record<string, unknown>[] {
+  const id = row.id;
+  const own = { ...row, account_key: `account:${id}`, parent_account_id: null, top_account_id: id, is_sub_account: false };
+  let subs: unknown = row.sub_accounts;
+  if (typeof subs === 'string') {
+    try {
+      subs = JSON.parse(subs);
+    } catch {
+      subs = [];
+    }
+  }
+  const out: Record<string, unknown>[] = [own];
+  for (const s of Array.isArray(subs) ? subs : []) {
+    if (typeof s !== 'object' || s === null) continue;
+    const sub = s as Record<string, unknown>;
+    const subId = sub.sub_accountid ?? sub.id;
+    if (subId === undefined || subId === null) continue;
+    out.push({
+      ...row,
+      id: subId, account_key: `sub_account:${subId}`, parent_account_id: sub.parentid ?? id, top_account_id: id, is_sub_account: true,
+      account_number: sub.account_sub_number ?? null, account_name: sub.account_sub_name ?? null,
+      account_type: sub.account_type ?? row.account_type, balance: sub.balance ?? null,
+      balance_currency: sub.currency_code ?? row.balance_currency,
+    });
+  }
+  return out;
+}
 
 export const TABLEAU_TABLE_NAMES = Object.keys(TABLEAU_TABLES) as TableauTableName[];
 

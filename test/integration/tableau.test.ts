@@ -82,7 +82,16 @@ describe('FreshBooks → Tableau (real Temporal, Postgres, hyperd)', () => {
       assert.deepEqual(sums(got.map((r) => ({ amount: r.Amount, currency: r.Currency }))), sums(src.map((r) => sourceMoney(r))), `${table} sums`);
     }
     assert.equal((await rows('Clients')).length, all('clients').length);
-    assert.equal((await rows('ChartOfAccounts')).length, all('accounts').length);
+    // Accounts and their sub-accounts, each sub-account row with its parent's id.
+    const accounts = all('accounts');
+    const coa = await rows('ChartOfAccounts');
+    const subs = accounts.flatMap((a) => (a.sub_accounts ?? []).map((s: any) => ({ key: `sub_account:${s.sub_accountid}`, parent: a.id })));
+    assert.ok(subs.length > 0, 'the seeded account has sub-accounts');
+    assert.equal(coa.length, accounts.length + subs.length);
+    assert.deepEqual(
+      coa.filter((r) => r.IsSubAccount).map((r) => [r.AccountKey, Number(r.ParentAccountId)]).sort(),
+      subs.map((s) => [s.key, s.parent]).sort(),
+    );
     assert.equal((await rows('ExpenseCategories')).length, all('expense_categories').length);
     const expense = (await rows('Expenses'))[0]!;
     assert.ok(expense.CategoryId !== undefined && expense.Date && expense.Currency, 'facts carry category, date and currency');
@@ -147,6 +156,22 @@ describe('FreshBooks → Tableau (real Temporal, Postgres, hyperd)', () => {
     fb().delete(accountId, 'expenses', exp.id);
     await eventually('expense gone', async () => ((await rows('Expenses')).some((x) => Number(x.ExpenseId) === exp.id) ? undefined : true), 30_000);
     assert.equal((await rows('Expenses')).length, all('expenses').length);
+  });
+
+  test('ten webhook changes within a second are one Update Data job (the delivery window)', async () => {
+    await eventually('idle', async () => {
+      const s = await h.workflows.connectionStatus(connectionId);
+      return s && s.webhooks.pending === 0 && s.phase !== 'syncing' ? true : undefined;
+    });
+    const jobsBefore = (await tableauStats(t)).jobsCreated;
+    const ten = all('invoices').filter((i) => i.vis_state === 0).slice(0, 10);
+    assert.equal(ten.length, 10);
+    for (const inv of ten) fb().update(accountId, 'invoices', inv.id, { po_number: `PO-BURST-${inv.id}` });
+    await eventually('the burst landed', async () => {
+      const got = new Map((await rows('Invoices')).map((r) => [Number(r.InvoiceId), r.PoNumber]));
+      return ten.every((i) => got.get(i.id) === `PO-BURST-${i.id}`) ? true : undefined;
+    }, 30_000);
+    assert.equal((await tableauStats(t)).jobsCreated - jobsBefore, 1, 'one Update Data job for the burst');
   });
 
   test('job finishCode=1 is visible in the audit, retried, then succeeds', async () => {

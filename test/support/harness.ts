@@ -92,7 +92,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   return {
     ...sandboxes,
     ...service,
-    env,
+    // A worker in a child process builds its webhook callback URIs from PUBLIC_URL: without it they point
+    // at the default port, where no API listens, and FreshBooks' webhooks never reach this harness's API.
+    env: { PUBLIC_URL: service.apiUrl, ...env },
     bigqueryEmulatorUrl,
     admin: (path, init) => adminCall(service.apiUrl, env.ADMIN_TOKEN, path, init),
     async close() {

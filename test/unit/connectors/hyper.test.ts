@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +89,20 @@ describe('Hyper files through hyperd (no Python)', () => {
     assert.deepEqual(await readHyperTable(path, 'T', { hyper }), [{ id: '1' }]);
   });
 
+  test('a process SIGKILLed with a hyperd running leaves no orphan: hyperd exits when its callback connection drops', async () => {
+    // A child process starts hyperd and prints its pid; then it is killed with no chance to clean up.
+    const script = "const { HyperProcess } = require('./connectors/hyper'); const h = new HyperProcess(); h.endpoint().then(() => console.log(h.pid)); setInterval(() => {}, 1000);";
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: join(__dirname, '../../..'), stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+    const [line] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit').then(() => { throw new Error('the child exited before starting hyperd'); })])) as [Buffer];
+    const hyperdPid = Number(line.toString().trim());
+    assert.ok(hyperdPid > 0);
+    assert.ok(isAlive(hyperdPid));
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    // Poll for the exit rather than wait a fixed time; the test runner's timeout bounds it.
+    while (isAlive(hyperdPid)) await new Promise((r) => setTimeout(r, 20));
+  });
+
   test('stop() ends hyperd with SIGTERM; the next use starts a new one', async () => {
     await hyper.endpoint();
     await hyper.stop();
@@ -96,3 +112,13 @@ describe('Hyper files through hyperd (no Python)', () => {
     assert.deepEqual(await readHyperTable(path, 'T', { hyper }), [{ ok: true }]);
   });
 });
+
+/** Whether a pid is a live process (not a zombie: an exited hyperd reparented to init is reaped). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -51,6 +51,40 @@ describe('Tableau mapping', () => {
     assert.deepEqual(tables.find((t) => t.name === 'Invoices__delete')!.rows, [{ InvoiceId: 12 }]);
   });
 
+  const account = (subs: Record<string, unknown>[]) => ({
+    id: 12, accountid: 12, account_name: 'Cash', account_number: '1000', account_type: 'asset', balance: '10.5', currency_code: 'CAD',
+    sub_accounts: subs,
+  });
+  const sub = (id: number, name: string, number: string) => ({
+    id, sub_accountid: id, parentid: 12, account_sub_name: name, account_sub_number: number, account_type: 'asset', balance: '2.25', currency_code: 'CAD', custom: true,
+  });
+
+  test('ChartOfAccounts: an account and its sub-accounts are rows with their parent id, keyed apart (the id spaces overlap)', () => {
+    const [coa] = tableauChanges('accounts', [account([sub(12, 'Petty cash', '1000-1'), sub(13, 'Chequing', '1000-2')])], [], ctx);
+    assert.equal(coa!.table, 'ChartOfAccounts');
+    assert.deepEqual(coa!.rows.map((r) => [r.AccountKey, r.AccountId, r.ParentAccountId, r.TopAccountId, r.IsSubAccount, r.AccountNumber, r.AccountName, r.Balance, r.Currency]), [
+      ['account:12', 12, null, 12, false, '1000', 'Cash', '10.5', 'CAD'],
+      ['sub_account:12', 12, 12, 12, true, '1000-1', 'Petty cash', '2.25', 'CAD'],
+      ['sub_account:13', 13, 12, 12, true, '1000-2', 'Chequing', '2.25', 'CAD'],
+    ]);
+    assert.ok(coa!.rows.every((r) => r.Version === coa!.rows[0]!.Version && r.BusinessId === 7), 'sub-accounts carry the account\'s version and owner');
+    // The account's rows are replaced whole: a sub-account dropped in FreshBooks disappears.
+    assert.deepEqual(coa!.replacedParents, [12]);
+    const actions = updateActions([coa!]);
+    assert.deepEqual(actions.map((a) => `${a.action} ${a['target-table']} <- ${a['source-table']}`), [
+      'delete ChartOfAccounts <- ChartOfAccounts__parents', 'upsert ChartOfAccounts <- ChartOfAccounts',
+    ]);
+    assert.deepEqual(actions[0]!.condition, { op: 'eq', 'target-col': 'TopAccountId', 'source-col': 'TopAccountId' });
+    assert.deepEqual(payloadTables([coa!]).find((t) => t.name === 'ChartOfAccounts__parents')!.rows, [{ TopAccountId: 12 }]);
+  });
+
+  test('ChartOfAccounts: two versions of an account in one batch keep only the later one\'s sub-accounts; a tombstone removes all its rows', () => {
+    const [coa] = tableauChanges('accounts', [account([sub(12, 'Petty cash', '1000-1'), sub(13, 'Chequing', '1000-2')]), account([sub(13, 'Chequing', '1000-2')])], [{ recordId: '14' }], ctx);
+    assert.deepEqual(coa!.rows.map((r) => r.AccountKey), ['account:12', 'sub_account:13']);
+    assert.deepEqual(coa!.replacedParents, [12, 14]);
+    assert.deepEqual(coa!.deletes, []);
+  });
+
   test('a foreign key 0 (FreshBooks for "none") is null', () => {
     const [payment] = tableauChanges('payments', [{ id: 4, invoiceid: 0, clientid: 3, amount: { amount: '1.00', code: 'USD' }, date: '2026-01-01', updated: '2026-01-01 00:00:00', vis_state: 0 }], [], ctx);
     assert.equal(payment!.rows[0]!.InvoiceId, null);

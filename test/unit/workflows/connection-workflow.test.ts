@@ -287,6 +287,30 @@ test('a burst of deliveries is one announcement at the end of its window; a late
   });
 });
 
+test('with a delivery window, a burst of webhook changes is one delivery at the end of the window; a later change opens its own', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 6 * 3600, deliveryWindowMs: 2_000 };
+  const deliveries = () => stub.calls.filter((c) => c === 'deliverChanges').length;
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    for (let i = 0; i < 10; i++) await wf.signal(webhookChangesSignal, change(String(i)));
+    await until('ten changes pending', async () => (await status(wf)).webhooks.pending === 10);
+    await settle();
+    assert.equal(deliveries(), 0, 'nothing delivered before the window has run');
+    await env.sleep(2_500);
+    await until('the burst delivered', async () => (await status(wf)).webhooks.delivered === 10);
+    assert.equal(deliveries(), 1, 'ten changes, one delivery');
+    assert.equal((await status(wf)).webhooks.batches, 1);
+    await wf.signal(webhookChangesSignal, change('late'));
+    await until('the late change pending', async () => (await status(wf)).webhooks.pending === 1);
+    await settle();
+    assert.equal(deliveries(), 1, 'the late change waits for a window of its own');
+    await env.sleep(2_500);
+    await until('the late change delivered', async () => (await status(wf)).webhooks.delivered === 11);
+    assert.equal(deliveries(), 2);
+  });
+});
+
 test('failed announcements back off without holding up deliveries, and the status shows the error until one succeeds', async () => {
   const stub = new Stub();
   stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 6 * 3600, announce: { windowSec: 5 } };

@@ -1,0 +1,309 @@
+/**
+ * FreshBooks → Tableau benchmark, in one run:
+ *   1. the seeded account backfilled into a published data source through the whole service (API → OAuth
+ *      through the sandbox → Tableau connection → connection workflow → worker child → Update Data jobs);
+ *   2. the same account through a plain loop (bench/tableau-plain-loop.ts: same client and mapping, one
+ *      .hyper written with the same writer and published once, no Temporal, no ledger, no Update Data);
+ *   3. webhooks at --rate changes/s for --seconds: each changes an invoice's PO number in the FreshBooks
+ *      sandbox and POSTs the signed form; e2e = POST sent → the PO number readable in the sandbox's data
+ *      source (its `.hyper` read back by hyperd every --poll-ms, which bounds the figure's resolution).
+ * The Tableau sandbox runs in this process and applies each Update Data job to the stored `.hyper` with a
+ * real hyperd; --job-ms makes each job wait that long before it runs (real Tableau jobs take seconds).
+ *
+ *   source .tools/env && npx tsx bench/tableau.ts [--invoices 2000] [--rate 10] [--seconds 60] [--job-ms 0]
+ *
+ * The last line is `RESULT tableau …` or `FAILED tableau: …` (exit code 1 also when anything was lost or
+ * duplicated).
+ */
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Pool as HttpPool } from 'undici';
+import { signFreshBooksWebhook } from '../connectors/freshbooks';
+import { createTableauSandbox } from '../sandbox/tableau';
+import { freePort, startPostgres, startTemporal } from '../scripts/dev-stack';
+import { adminCall, authorizeThroughSandbox, sandboxEnv, startSandboxes } from '../scripts/local-service';
+import type { ConnectionWorkflowStatus } from '../contracts/connection';
+import { WORKER_NODE_FLAGS, writeWorkflowBundle } from '../workers/workflow-bundle';
+import { forwardLines, sleep, spawnTs } from './children';
+import { cpuByRole, diffCpu } from './proc';
+import type { TableauPlainInput, TableauPlainResult } from './tableau-plain-loop';
+import { alive, Cleanup, describeQuantiles, fmtMs, machineBusySec, quantiles, sdkChatter, spawnNode, stopProcess, waitHttpOk } from './webhooks-procs';
+
+const DS = 'FreshBooks';
+const SERVICE_ROLES = ['worker(+its hyperd)', 'api', 'temporal', 'postgres'];
+const PLAIN_DS = 'FreshBooks plain';
+const PAT = { patName: 'bench-tableau', patSecret: randomBytes(18).toString('base64url') };
+const PLAIN_PAT = { patName: 'bench-plain', patSecret: randomBytes(18).toString('base64url') };
+
+interface Options {
+  invoices: number;
+  rate: number;
+  seconds: number;
+  pollMs: number;
+  jobMs: number;
+  drainSec: number;
+  timeoutSec: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const num = (name: string, dflt: number, min = 1e-9): number => {
+    const i = argv.indexOf(name);
+    const raw = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+    if (raw === undefined) return dflt;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number ≥ ${min}`);
+    return n;
+  };
+  return {
+    invoices: num('--invoices', 2000), rate: num('--rate', 10), seconds: num('--seconds', 60), pollMs: num('--poll-ms', 100),
+    jobMs: num('--job-ms', 0, 0), drainSec: num('--drain-sec', 30), timeoutSec: num('--timeout-sec', 1500),
+  };
+}
+
+const log = (msg: string) => process.stdout.write(`[bench] ${msg}\n`);
+
+interface Change {
+  invoiceId: number;
+  token: string;
+  sentAt: number;
+  status?: number;
+  visibleAt?: number;
+}
+
+async function main(): Promise<number> {
+  const opts = parseArgs(process.argv.slice(2));
+  const cleanup = new Cleanup();
+  const hardStop = setTimeout(() => {
+    log(`exceeded --timeout-sec ${opts.timeoutSec}`);
+    void cleanup.runAll().finally(() => { process.stdout.write(`FAILED tableau: exceeded --timeout-sec ${opts.timeoutSec}\n`); process.exit(1); });
+  }, opts.timeoutSec * 1000);
+  hardStop.unref();
+  process.once('SIGINT', () => { void cleanup.runAll().finally(() => process.exit(130)); });
+  let outcome: { code: number; result: string };
+  try {
+    outcome = await run(opts, cleanup);
+  } catch (err) {
+    console.error(err instanceof Error ? err.stack ?? err.message : err);
+    outcome = { code: 1, result: `FAILED tableau: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  log('stopping the stack');
+  await cleanup.runAll();
+  clearTimeout(hardStop);
+  process.stdout.write(`${outcome.result}\n`);
+  return outcome.code;
+}
+
+async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; result: string }> {
+  const load = loadavg()[0]!;
+  if (load > 0.5) log(`WARNING: load average ${load.toFixed(2)} before starting: something else runs on this machine; see "OTHER processes" below`);
+  const [temporal, pg] = await Promise.all([startTemporal(), startPostgres()]);
+  cleanup.push('postgres', () => pg.stop());
+  cleanup.push('temporal', () => stopProcess(temporal.child, 10_000));
+
+  const sb = await startSandboxes({ freshbooks: { seed: 7, scale: { invoices: opts.invoices } } });
+  cleanup.push('sandboxes', () => sb.close());
+  const tableau = createTableauSandbox({ jobDurationMs: opts.jobMs });
+  tableau.state.addPat(PAT.patName, PAT.patSecret);
+  tableau.state.addPat(PLAIN_PAT.patName, PLAIN_PAT.patSecret);
+  const tableauServer = await tableau.listen();
+  cleanup.push('tableau', () => tableauServer.close());
+  const rows = async (ds: string, table: string): Promise<Record<string, unknown>[]> => {
+    const list = (await (await fetch(`${tableauServer.url}/_sandbox/datasources?name=${encodeURIComponent(ds)}`)).json()) as { id: string }[];
+    if (list.length !== 1) throw new Error(`${list.length} data sources named ${ds}`);
+    const res = await fetch(`${tableauServer.url}/_sandbox/datasources/${list[0]!.id}/tables/${table}`);
+    if (res.status !== 200) throw new Error(`reading ${table}: ${res.status}`);
+    return ((await res.json()) as { rows: Record<string, unknown>[] }).rows;
+  };
+  const jobsCreated = async () => ((await (await fetch(`${tableauServer.url}/_sandbox/stats`)).json()) as { jobsCreated: number }).jobsCreated;
+
+  const apiPort = await freePort();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const serviceEnv = sandboxEnv(sb, { databaseUrl: pg.url, temporalAddress: temporal.address, bigqueryEndpoint: sb.googleUrl }, {
+    TEMPORAL_TASK_QUEUE: `bench-tableau-${randomBytes(4).toString('hex')}`, FRESHBOOKS_REQUESTS_PER_SEC: '100000', LOG_LEVEL: 'warn', PORT: String(apiPort), PUBLIC_URL: apiUrl,
+    TABLEAU_ORIGIN_OVERRIDE: tableauServer.url,
+  });
+  const childEnv = { ...process.env, ...serviceEnv };
+  const api = spawnNode('api/main.ts', childEnv, '[api]');
+  cleanup.push('api', () => stopProcess(api));
+  await waitHttpOk(`${apiUrl}/healthz`, api, 120_000);
+  const bundlePath = await writeWorkflowBundle(resolve(tmpdir(), `ml-connector-tableau-bundle-${process.pid}.js`));
+  cleanup.push('bundle', () => rmSync(bundlePath, { force: true }));
+  const worker = spawnNode('workers/main.ts', { ...childEnv, WORKFLOW_BUNDLE_PATH: bundlePath }, '[worker]', WORKER_NODE_FLAGS, sdkChatter());
+  cleanup.push('worker', () => stopProcess(worker));
+  const roles = [
+    { name: 'worker(+its hyperd)', pid: worker.pid }, { name: 'api', pid: api.pid }, { name: 'temporal', pid: temporal.child.pid },
+    { name: 'postgres', comm: /^postgres/ }, { name: 'sandbox hyperd', comm: /^hyperd/ }, { name: 'bench(loadgen+sandboxes)', pid: process.pid, tree: false },
+  ];
+  const adminToken = serviceEnv.ADMIN_TOKEN!;
+  log(`stack up: API ${apiUrl} (pid ${api.pid}), worker pid ${worker.pid}, Temporal ${temporal.address}, Tableau sandbox ${tableauServer.url} (jobs wait ${opts.jobMs} ms); ${cpus().length} cores`);
+
+  // ── 1. backfill through Temporal ──
+  const auth = await authorizeThroughSandbox(apiUrl, adminToken);
+  const business = auth.businesses[0]!;
+  const cpu0 = cpuByRole(process.pid, roles);
+  const busy0 = machineBusySec();
+  const jobs0 = await jobsCreated();
+  const t0 = performance.now();
+  const created = await adminCall(apiUrl, adminToken, '/api/connections', {
+    body: {
+      authorizationId: auth.authorizationId, businessIds: [business.businessId],
+      destination: { type: 'tableau', deployment: 'server', siteUrl: 'https://tableau.example.com', ...PAT, project: 'Default', dataSourceName: DS },
+      settings: { pollIntervalSec: 3600, reconcileEveryHours: 24 },
+    },
+  });
+  if (created.status !== 201) throw new Error(`create connection: ${created.status} ${JSON.stringify(created.body)}`);
+  const connectionId = created.body.connectionIds[0] as string;
+  const status = async (): Promise<{ workflow: ConnectionWorkflowStatus | null }> => (await adminCall(apiUrl, adminToken, `/api/connections/${connectionId}`)).body;
+  let view = await status();
+  while (!(view.workflow?.lastRun?.finishedAt && !view.workflow.currentRun)) {
+    if (!alive(worker)) throw new Error('worker exited during the backfill');
+    if (performance.now() - t0 > opts.timeoutSec * 500) throw new Error('backfill did not finish in half the time allowed');
+    await sleep(250);
+    view = await status();
+  }
+  const temporalMs = performance.now() - t0;
+  if (view.workflow?.lastRun?.error) throw new Error(`backfill failed: ${view.workflow.lastRun.error}`);
+  const cpuBackfill = withOthers(diffCpu(cpuByRole(process.pid, roles), cpu0), machineBusySec() - busy0);
+  const backfillJobs = (await jobsCreated()) - jobs0;
+  const records = Object.values(view.workflow!.lastRun!.entities).reduce((a, e) => a + e.records, 0);
+  log(`Temporal backfill: ${records} records in ${(temporalMs / 1000).toFixed(1)} s (${(records / (temporalMs / 1000)).toFixed(0)} records/s), ${backfillJobs} Update Data jobs; CPU s ${fmtCpu(cpuBackfill)}`);
+
+  // ── 2. the plain loop: same account, one file, one publish ──
+  const plain = await runPlainChild({
+    fbApiBase: sb.fbUrl, accountId: business.accountId, businessId: business.businessId, accessToken: sb.fb.state.issueTokens().access_token,
+    requestsPerSec: 100_000, tableauUrl: tableauServer.url, ...PLAIN_PAT, project: 'Default', dataSourceName: PLAIN_DS,
+  });
+  log(`plain loop: ${plain.records} records in ${(plain.elapsedMs / 1000).toFixed(1)} s (${(plain.records / (plain.elapsedMs / 1000)).toFixed(0)} records/s; fetch ${(plain.fetchMs / 1000).toFixed(1)} s, .hyper ${(plain.writeMs / 1000).toFixed(1)} s for ${(plain.fileBytes / 1e6).toFixed(1)} MB, publish ${(plain.publishMs / 1000).toFixed(1)} s); CPU s of the loop's process ${plain.cpuSec.toFixed(1)} (its hyperd not counted)`);
+  if (plain.records !== records) log(`note: the plain loop read ${plain.records} records, the workflow ${records}`);
+  for (const table of ['Invoices', 'InvoiceLines', 'Payments', 'Expenses', 'Bills', 'Clients', 'ChartOfAccounts']) {
+    const [a, b] = [await rows(DS, table), await rows(PLAIN_DS, table)];
+    const ids = (rs: Record<string, unknown>[]) => rs.map(({ SyncedAt: _s, Version: _v, ...r }) => JSON.stringify(r)).sort().join('\n');
+    if (ids(a) !== ids(b)) throw new Error(`${table}: the Temporal and plain data sources differ (${a.length} vs ${b.length} rows)`);
+  }
+
+  // ── 3. webhooks ──
+  const hub = sb.fb.state.webhooks;
+  while (![...hub.callbacks.values()].some((c) => c.event === 'invoice' && c.verified && c.uri.endsWith(`/webhooks/freshbooks/${connectionId}`))) {
+    if (performance.now() - t0 > opts.timeoutSec * 600) throw new Error('invoice callback never verified');
+    await sleep(250);
+  }
+  const callback = [...hub.callbacks.values()].find((c) => c.event === 'invoice' && c.uri.endsWith(`/webhooks/freshbooks/${connectionId}`))!;
+  hub.dropDeliveries(Number.MAX_SAFE_INTEGER); // from here the bench is FreshBooks' only sender
+  const invoices = sb.fb.state.store.account(business.accountId).tables.invoices.rows.filter((r) => r.vis === 0).map((r) => r.id);
+  const tag = randomBytes(3).toString('hex');
+  const http = new HttpPool(apiUrl, { connections: 32 });
+  cleanup.push('http pool', () => http.close());
+  const changes: Change[] = [];
+  const busy = new Set<number>();
+  const outstanding = new Map<string, Change>();
+  let watching = true;
+  let lastSendAt = performance.now();
+  const watcher = (async () => {
+    while (watching || outstanding.size > 0) {
+      if (outstanding.size > 0) {
+        const invoiceRows = await rows(DS, 'Invoices');
+        const at = performance.now();
+        for (const r of invoiceRows) {
+          const c = outstanding.get(String(r.PoNumber));
+          if (!c) continue;
+          c.visibleAt = at;
+          outstanding.delete(String(r.PoNumber));
+          busy.delete(c.invoiceId);
+        }
+      }
+      if (!watching && performance.now() - lastSendAt > opts.drainSec * 1000) break;
+      await sleep(opts.pollMs);
+    }
+  })();
+  let skipped = 0;
+  let next = 0;
+  const jobs1 = await jobsCreated();
+  const cpu1 = cpuByRole(process.pid, roles);
+  const busy1 = machineBusySec();
+  const tStart = performance.now();
+  const total = Math.round(opts.rate * opts.seconds);
+  const sends: Promise<void>[] = [];
+  log(`webhooks: ${opts.rate}/s for ${opts.seconds} s over ${invoices.length} invoices`);
+  for (let k = 0; k < total; k++) {
+    const due = tStart + (k * 1000) / opts.rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    let invoiceId: number | undefined;
+    for (let tries = 0; tries < invoices.length && invoiceId === undefined; tries++) {
+      const candidate = invoices[next]!;
+      next = (next + 1) % invoices.length;
+      if (!busy.has(candidate)) invoiceId = candidate;
+    }
+    if (invoiceId === undefined) { skipped += 1; continue; }
+    const c: Change = { invoiceId, token: `tb-${tag}-${k}`, sentAt: 0 };
+    sb.fb.state.update(business.accountId, 'invoices', invoiceId, { po_number: c.token });
+    busy.add(invoiceId);
+    outstanding.set(c.token, c);
+    changes.push(c);
+    const body = new URLSearchParams([
+      ['name', 'invoice.update'], ['object_id', String(invoiceId)], ['account_id', business.accountId], ['business_id', String(business.businessId)],
+      ['identity_id', String(sb.fb.state.user.identityId)], ['user_id', '1'],
+    ]).toString();
+    c.sentAt = performance.now();
+    lastSendAt = c.sentAt;
+    sends.push(http.request({
+      path: `/webhooks/freshbooks/${connectionId}`, method: 'POST', body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-freshbooks-hmac-sha256': signFreshBooksWebhook(body, callback.verifier) },
+    }).then(async (res) => { await res.body.dump(); c.status = res.statusCode; }, () => { c.status = 0; }));
+  }
+  await Promise.all(sends);
+  watching = false;
+  await watcher;
+  const cpuWebhooks = withOthers(diffCpu(cpuByRole(process.pid, roles), cpu1), machineBusySec() - busy1);
+  const webhookJobs = (await jobsCreated()) - jobs1;
+
+  const seen = changes.filter((c) => c.visibleAt !== undefined);
+  const e2e = quantiles(seen.map((c) => c.visibleAt! - c.sentAt));
+  const finalInvoices = await rows(DS, 'Invoices');
+  const duplicated = finalInvoices.length - new Set(finalInvoices.map((r) => String(r.InvoiceId))).size;
+  const lost = changes.length - seen.length;
+  // The service's own processes: not the simulated Tableau (its hyperd also serves this bench's polling reads), the load generator or others.
+  const service = (cpu: Record<string, number>) => SERVICE_ROLES.reduce((a, r) => a + (cpu[r] ?? 0), 0);
+  const perChangeMs = service(cpuWebhooks) * 1000 / Math.max(1, changes.length);
+  const perRecordMs = service(cpuBackfill) * 1000 / Math.max(1, records);
+  const plainPerRecordMs = plain.cpuSec * 1000 / Math.max(1, plain.records);
+  log(`webhooks: sent ${changes.length} (${skipped} skipped: every invoice busy), non-200 ${changes.filter((c) => c.status !== 200).length}, visible ${seen.length}, lost ${lost}, duplicated ${duplicated}, ${webhookJobs} Update Data jobs`);
+  log(`  e2e (POST sent → PO number readable in the data source, polled every ${opts.pollMs} ms): ${describeQuantiles(e2e)}`);
+  log(`  CPU s during the webhook phase: ${fmtCpu(cpuWebhooks)}`);
+  log(`CPU per unit of work (the service's processes: ${SERVICE_ROLES.join(', ')}): backfill ${perRecordMs.toFixed(2)} ms/record through Temporal vs ${plainPerRecordMs.toFixed(2)} ms/record in the plain loop's process; ${perChangeMs.toFixed(1)} ms per webhook change end to end`);
+  const temporalRps = records / (temporalMs / 1000);
+  const plainRps = plain.records / (plain.elapsedMs / 1000);
+  const result = `RESULT tableau records=${records} temporal_rps=${temporalRps.toFixed(0)} plain_rps=${plainRps.toFixed(0)} ratio=${(temporalRps / plainRps).toFixed(2)} `
+    + `e2e_p50_ms=${fmtMs(e2e.p50)} e2e_p99_ms=${fmtMs(e2e.p99)} jobs=${webhookJobs} lost=${lost} duplicated=${duplicated} cpu_ms_per_change=${perChangeMs.toFixed(1)}`;
+  return { code: lost > 0 || duplicated > 0 ? 1 : 0, result };
+}
+
+async function runPlainChild(input: TableauPlainInput): Promise<TableauPlainResult> {
+  const child = spawnTs('bench/tableau-plain-loop.ts', { ...process.env, BENCH_PLAIN_INPUT: JSON.stringify(input) });
+  let result: TableauPlainResult | undefined;
+  forwardLines(child.stdout, '[plain]', (line) => {
+    if (!line.startsWith('PLAIN_RESULT ')) return false;
+    result = JSON.parse(line.slice('PLAIN_RESULT '.length)) as TableauPlainResult;
+    return true;
+  });
+  forwardLines(child.stderr, '[plain]');
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  if (code !== 0 || !result) throw new Error(`plain loop failed (exit ${code})`);
+  return result;
+}
+
+function withOthers(cpu: Record<string, number>, machineBusy: number): Record<string, number> {
+  const ours = Object.values(cpu).reduce((a, b) => a + b, 0);
+  return { ...cpu, 'OTHER processes': Math.max(0, machineBusy - ours) };
+}
+
+const fmtCpu = (cpu: Record<string, number>) => Object.entries(cpu).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+
+main().then((code) => process.exit(code), (err) => {
+  console.error(err);
+  process.stdout.write(`FAILED tableau: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
