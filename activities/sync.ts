@@ -79,6 +79,13 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
     await keepAlive(async () => { await readyDestination(await runtime.connection(connectionId)); });
   }
 
+  async function finishFullRun(connectionId: string): Promise<void> {
+    await keepAlive(async () => {
+      const dest = await readyDestination(await runtime.connection(connectionId));
+      await dest.finishFullRun?.();
+    });
+  }
+
   /**
    * Keeps the records whose version the ledger has not delivered, writes them as one batch, then
    * records them. Polling, re-delivery and webhooks all come through here, so one version goes out once.
@@ -254,7 +261,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
   }
 
   return {
-    loadSyncPlan, prepareDestination, syncPages, deliverChanges, refreshSnapshots, redeliverRecord,
+    loadSyncPlan, prepareDestination, finishFullRun, syncPages, deliverChanges, refreshSnapshots, redeliverRecord,
     resetDestination, updateDestinationSchema, recordSyncRun,
   };
 }

@@ -19,6 +19,8 @@ export interface CredentialActivities {
 export interface ConnectionActivities {
   loadSyncPlan(connectionId: string): Promise<SyncPlan>;
   prepareDestination(connectionId: string): Promise<void>;
+  /** After a full run delivered everything: what the destination does then (Tableau publishes its staged first sync). */
+  finishFullRun(connectionId: string): Promise<void>;
   syncPages(input: SyncPagesInput): Promise<SyncPagesResult>;
   deliverChanges(input: ChangeBatchInput): Promise<SyncPagesResult>;
   refreshSnapshots(input: { connectionId: string; runKey: string; entities: FreshBooksEntity[] }): Promise<SnapshotResult[]>;

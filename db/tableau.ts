@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from './pool';
+import { inTransaction } from './transaction';
 
 /** How long a PAT lease lasts without renewal: what a holder that died costs the next one, at most. */
 const TTL_MS = 30_000;
@@ -133,4 +134,63 @@ function toRow(r: DbRow): TableauJobRow {
     finishCode: r.finish_code, notes: r.notes, rowsPerAction: r.rows_per_action, error: r.error,
     startedAt: r.started_at.toISOString(), patchedAt: iso(r.patched_at), completedAt: iso(r.completed_at),
   };
+}
+
+/** One table's part of a staged batch: rows by key, and what goes first (keys, and groups replaced whole). */
+export interface StagedTableChanges {
+  table: string;
+  rows: { key: string; group: string | null; row: Record<string, unknown> }[];
+  deleteKeys: string[];
+  deleteGroups: string[];
+}
+
+/**
+ * The first sync of a Tableau connection, staged in Postgres until it is published as one file. Each
+ * batch is applied in one transaction, in the order Update Data would apply it (groups, keys, then rows),
+ * so a retried batch leaves the same rows, and whatever the ledger records as delivered is staged.
+ */
+export class TableauStaging {
+  constructor(private readonly db: Db) {}
+
+  async state(connectionId: string): Promise<'staging' | 'published' | undefined> {
+    const { rows } = await this.db.query<{ state: 'staging' | 'published' }>('SELECT state FROM tableau_publications WHERE connection_id = $1', [connectionId]);
+    return rows[0]?.state;
+  }
+
+  async startStaging(connectionId: string): Promise<void> {
+    await this.db.query("INSERT INTO tableau_publications (connection_id, state) VALUES ($1, 'staging') ON CONFLICT (connection_id) DO NOTHING", [connectionId]);
+  }
+
+  async apply(connectionId: string, tables: StagedTableChanges[]): Promise<void> {
+    await inTransaction(this.db, async (tx) => {
+      for (const t of tables) {
+        if (t.deleteGroups.length) await tx.query('DELETE FROM tableau_staged_rows WHERE connection_id = $1 AND table_name = $2 AND group_key = ANY($3::text[])', [connectionId, t.table, t.deleteGroups]);
+        if (t.deleteKeys.length) await tx.query('DELETE FROM tableau_staged_rows WHERE connection_id = $1 AND table_name = $2 AND row_key = ANY($3::text[])', [connectionId, t.table, t.deleteKeys]);
+        for (let i = 0; i < t.rows.length; i += 500) {
+          const chunk = t.rows.slice(i, i + 500);
+          await tx.query(
+            `INSERT INTO tableau_staged_rows (connection_id, table_name, row_key, group_key, row)
+             SELECT $1, $2, k, g, r FROM unnest($3::text[], $4::text[], $5::jsonb[]) AS u(k, g, r)
+             ON CONFLICT (connection_id, table_name, row_key) DO UPDATE SET group_key = EXCLUDED.group_key, row = EXCLUDED.row`,
+            [connectionId, t.table, chunk.map((r) => r.key), chunk.map((r) => r.group), chunk.map((r) => JSON.stringify(r.row))]);
+        }
+      }
+    });
+  }
+
+  /** Every staged row of one table, in key order. */
+  async rows(connectionId: string, table: string): Promise<Record<string, unknown>[]> {
+    const { rows } = await this.db.query<{ row: Record<string, unknown> }>('SELECT row FROM tableau_staged_rows WHERE connection_id = $1 AND table_name = $2 ORDER BY row_key', [connectionId, table]);
+    return rows.map((r) => r.row);
+  }
+
+  /** After the publish: Update Data from now on, and the staged rows are dropped with the same commit. */
+  async markPublished(connectionId: string, datasourceId: string): Promise<void> {
+    await inTransaction(this.db, async (tx) => {
+      await tx.query(
+        `INSERT INTO tableau_publications (connection_id, state, datasource_id) VALUES ($1, 'published', $2)
+         ON CONFLICT (connection_id) DO UPDATE SET state = 'published', datasource_id = $2, updated_at = now()`, [connectionId, datasourceId]);
+      await tx.query('DELETE FROM tableau_staged_rows WHERE connection_id = $1', [connectionId]);
+    });
+  }
 }

@@ -33,6 +33,11 @@ export interface Destination {
   reset(): Promise<void>;
   /** Brings the destination's schema to the expected one; what a person asks for after a mismatch. */
   updateSchema(): Promise<string[]>;
+  /**
+   * Called once a full run has read and delivered everything (again after a retry or a crash, so it must be
+   * safe to repeat): Tableau publishes its staged first sync here as one file.
+   */
+  finishFullRun?(): Promise<void>;
 }
 
 /** What a destination is like, which the plan, the API and the workflow ask instead of naming types. */

@@ -202,8 +202,11 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
       noteDelivered(conn, plan, r.replaced ? r.rows : 0);
     }
   }
-  pos.summary.finishedAt = new Date().toISOString();
   const incomplete = Object.entries(pos.summary.entities).filter(([, s]) => s?.incomplete).map(([e]) => e);
+  // A destination that waits for a whole first sync (Tableau publishes it as one file) gets it now; a
+  // failure fails the run, and the next full run calls it again.
+  if (pos.summary.mode === 'full' && incomplete.length === 0 && patched('finish-full-run')) await acts.finishFullRun(connectionId);
+  pos.summary.finishedAt = new Date().toISOString();
   if (incomplete.length > 0) {
     // Never reported as complete; a full run stays due, so the next poll reads everything again.
     pos.summary.error = `${incomplete.join(', ')}: the list kept changing while it was read (${MAX_PASS_READS} reads); records may have been skipped, the next run reads again`;

@@ -9,9 +9,9 @@ import {
   type TableauAuth, type TableauJob, type TableauSession,
 } from '../../connectors/tableau';
 import type { ConnectionStore } from '../../db/connections';
-import type { TableauJobRow } from '../../db/tableau';
+import type { StagedTableChanges, TableauJobRow } from '../../db/tableau';
 import {
-  TABLEAU_TABLE_NAMES, emptyDataSourceTables, payloadTables, rowsPerAction, tableauChanges, updateActions, type PayloadTable, type TableChanges,
+  TABLEAU_TABLES, TABLEAU_TABLE_NAMES, emptyDataSourceTables, payloadTables, rowsPerAction, tableauChanges, updateActions, type PayloadTable, type TableChanges,
 } from '../../mapping/tableau';
 import type { Destination, DestinationContext, RecordBatch } from '../types';
 import { TableauCredentialStoppedError } from './errors';
@@ -31,12 +31,15 @@ export function requestIdOf(connectionId: string, batchKey: string, generation =
 }
 
 /**
- * A Tableau published data source, live-to-Hyper, upserted in place. The first prepare publishes the
- * nine tables (empty) with overwrite=true; every batch after that is one Update Data job: a payload
- * .hyper of the changed rows, uploaded, then PATCHed with a RequestID derived from the batch. The
- * audit row of each attempt keeps the upload session and job id, so a retry after a crash reuses both
- * instead of running the batch a second time. A job that finishes with finishCode 1 or 2 applied
- * nothing (a job's actions are one transaction), so only then is a new RequestID (`-r<n>`) minted.
+ * A Tableau published data source, live-to-Hyper, upserted in place. A connection's first sync is one
+ * whole-file publish: until its first full run ends, every batch (backfill pages and webhook changes alike)
+ * is staged in Postgres (db/tableau TableauStaging), and `finishFullRun` writes the nine tables into one
+ * .hyper and publishes it with overwrite=true — a retry after a crash publishes the same staged rows again,
+ * which repairs a half-done publish. After that every batch is one Update Data job: a payload .hyper of the
+ * changed rows, uploaded, then PATCHed with a RequestID derived from the batch. The audit row of each
+ * attempt keeps the upload session and job id, so a retry after a crash reuses both instead of running the
+ * batch a second time. A job that finishes with finishCode 1 or 2 applied nothing (a job's actions are one
+ * transaction), so only then is a new RequestID (`-r<n>`) minted.
  */
 export class TableauDestination implements Destination {
   constructor(
@@ -55,13 +58,30 @@ export class TableauDestination implements Destination {
   }
 
   async prepare(): Promise<void> {
-    await this.datasourceId();
+    await this.target();
   }
 
   async deliver(batch: RecordBatch): Promise<number> {
     const changes = tableauChanges(batch.entity, batch.records, batch.tombstones, { ...batch.source, syncedAt: new Date().toISOString(), batchId: batch.batchKey });
     if (changes.length === 0) return 0;
-    return this.apply(batch.batchKey, changes);
+    const target = await this.target();
+    if (target.staging) {
+      await this.sessions.env.staging.apply(this.ctx.connectionId, changes.map(staged));
+      return changes.reduce((n, c) => n + c.rows.length + c.deletes.length, 0);
+    }
+    return this.apply(batch.batchKey, changes, target.datasourceId);
+  }
+
+  /** The first sync's staged rows, published as one file (overwrite=true); nothing once it is published. */
+  async finishFullRun(): Promise<void> {
+    if (!(await this.target()).staging) return;
+    const staging = this.sessions.env.staging;
+    const tables: PayloadTable[] = [];
+    for (const t of emptyDataSourceTables()) tables.push({ ...t, rows: await staging.rows(this.ctx.connectionId, t.name) });
+    const ds = await this.publish(await this.projectId(), 'first-sync', tables);
+    // A crash before this line publishes the same rows again on the retry; after it, Update Data takes over.
+    await staging.markPublished(this.ctx.connectionId, ds.id);
+    this.sessions.resolved(this.ctx.connectionId, this.d).datasourceId = ds.id;
   }
 
   /** Dimension snapshots are not used for Tableau (every table upserts by key); a call upserts the records. */
@@ -72,7 +92,8 @@ export class TableauDestination implements Destination {
   /** Publishes the empty tables over the data source (overwrite=true); the full run that follows fills them. */
   async reset(): Promise<void> {
     const r = this.sessions.resolved(this.ctx.connectionId, this.d);
-    r.datasourceId = (await this.publishEmpty(await this.projectId(), `reset:${randomUUID()}`)).id;
+    r.datasourceId = (await this.publish(await this.projectId(), `reset:${randomUUID()}`, emptyDataSourceTables())).id;
+    await this.sessions.env.staging.markPublished(this.ctx.connectionId, r.datasourceId);
   }
 
   /** The schema is ours and travels in the file: publishing the empty tables is the update. */
@@ -83,7 +104,7 @@ export class TableauDestination implements Destination {
 
   // ---- Update Data -------------------------------------------------------------------------------
 
-  private async apply(batchKey: string, changes: TableChanges[]): Promise<number> {
+  private async apply(batchKey: string, changes: TableChanges[], datasourceId: string): Promise<number> {
     const rows = changes.reduce((n, c) => n + c.rows.length + c.deletes.length, 0);
     const audit = this.sessions.env.audit;
     const history = await audit.forBatch(this.ctx.connectionId, batchKey);
@@ -96,7 +117,6 @@ export class TableauDestination implements Destination {
     });
     const note = (patch: Parameters<typeof audit.update>[3]) => audit.update(this.ctx.connectionId, requestId, attempt, patch);
     try {
-      const datasourceId = await this.datasourceId();
       let jobId = earlier?.jobId ?? undefined;
       if (!jobId) {
         let uploadSessionId = earlier?.uploadSessionId ?? undefined;
@@ -136,13 +156,29 @@ export class TableauDestination implements Destination {
 
   // ---- resolution and publishing -----------------------------------------------------------------
 
-  private async datasourceId(): Promise<string> {
+  /**
+   * Where this connection's batches go: staged for the first publish, or the published data source. Only
+   * the latter is cached: a worker must not keep staging after another one published.
+   */
+  private async target(): Promise<{ staging: true } | { staging: false; datasourceId: string }> {
     const r = this.sessions.resolved(this.ctx.connectionId, this.d);
-    if (r.datasourceId) return r.datasourceId;
+    if (r.datasourceId) return { staging: false, datasourceId: r.datasourceId };
+    const staging = this.sessions.env.staging;
+    const state = await staging.state(this.ctx.connectionId);
+    if (state === 'staging') return { staging: true };
     const projectId = await this.projectId();
     const found = await this.call((auth) => this.session.client.findDatasource(auth, this.d.dataSourceName, projectId));
-    r.datasourceId = (found ?? (await this.publishEmpty(projectId, 'prepare'))).id;
-    return r.datasourceId;
+    if (found) {
+      r.datasourceId = found.id;
+      return { staging: false, datasourceId: found.id };
+    }
+    if (state === 'published') {
+      // Deleted in Tableau since its first publish: the tables come back empty; a rebuild refills them.
+      r.datasourceId = (await this.publish(projectId, 'prepare', emptyDataSourceTables())).id;
+      return { staging: false, datasourceId: r.datasourceId };
+    }
+    await staging.startStaging(this.ctx.connectionId);
+    return { staging: true };
   }
 
   private async projectId(): Promise<string> {
@@ -155,12 +191,14 @@ export class TableauDestination implements Destination {
     return found.id;
   }
 
-  private async publishEmpty(projectId: string, batchKey: string): Promise<{ id: string }> {
+  /** The whole data source replaced by these tables (overwrite=true); the audit row counts rows per table. */
+  private async publish(projectId: string, batchKey: string, tables: PayloadTable[]): Promise<{ id: string }> {
     const audit = this.sessions.env.audit;
     const requestId = `publish-${randomUUID()}`;
-    const attempt = await audit.begin(this.ctx.connectionId, { requestId, batchKey, action: 'publish', uploadSessionId: null, jobId: null, rowsPerAction: {} });
+    const rowsPerTable = Object.fromEntries(tables.filter((t) => t.rows.length > 0).map((t) => [`publish ${t.name}`, t.rows.length]));
+    const attempt = await audit.begin(this.ctx.connectionId, { requestId, batchKey, action: 'publish', uploadSessionId: null, jobId: null, rowsPerAction: rowsPerTable });
     try {
-      const file = await this.writeFile(emptyDataSourceTables());
+      const file = await this.writeFile(tables);
       const ds = await this.call((auth) => this.session.client.publishHyper(auth, { name: this.d.dataSourceName, projectId, file, filename: 'freshbooks.hyper' }));
       await audit.update(this.ctx.connectionId, requestId, attempt, { completed: true, finishCode: 0 });
       return ds;
@@ -194,4 +232,17 @@ export class TableauDestination implements Destination {
       throw err;
     }
   }
+}
+
+/** A table's changes as the staging store takes them: keys and groups as text, compared as Update Data's `eq` would. */
+function staged(c: TableChanges): StagedTableChanges {
+  const spec = TABLEAU_TABLES[c.table];
+  const group = spec.role === 'lines' ? spec.parentKey : spec.groupKey;
+  const keyOf = (values: unknown[]) => JSON.stringify(values.map((v) => (v === null || v === undefined ? null : String(v))));
+  return {
+    table: c.table,
+    rows: c.rows.map((row) => ({ key: keyOf(spec.key.map((k) => row[k])), group: group ? String(row[group]) : null, row })),
+    deleteKeys: c.deletes.map((d) => keyOf(d)),
+    deleteGroups: c.replacedParents.map((p) => String(p)),
+  };
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionStore } from '../../db/connections';
-import { TableauJobAudit, TableauPatLeases } from '../../db/tableau';
+import { TableauJobAudit, TableauPatLeases, TableauStaging } from '../../db/tableau';
 import { TABLEAU_ENTITIES } from '../../mapping/tableau';
 import type { DestinationModule } from '../types';
 import { TableauDestination } from './adapter';
@@ -26,7 +26,7 @@ export const tableau: DestinationModule<'tableau', typeof tableauDestinationInpu
   opener(env) {
     const workDir = join(tmpdir(), 'ml-connector-tableau');
     mkdirSync(workDir, { recursive: true });
-    const sessions = new TableauSessions({ config: env.config, credentials: env.credentials, lease: new TableauPatLeases(env.db), audit: new TableauJobAudit(env.db), workDir });
+    const sessions = new TableauSessions({ config: env.config, credentials: env.credentials, lease: new TableauPatLeases(env.db), audit: new TableauJobAudit(env.db), staging: new TableauStaging(env.db), workDir });
     const connections = new ConnectionStore(env.db);
     return (d, ctx) => TableauDestination.create(d, ctx, sessions, connections);
   },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AppConfig } from '../../common/config';
 import { TableauSession, patKeyOf, type PatLease } from '../../connectors/tableau';
 import type { CredentialStore, TableauPatSecret } from '../../db/credentials';
-import type { TableauJobAudit } from '../../db/tableau';
+import type { TableauJobAudit, TableauStaging } from '../../db/tableau';
 import type { TableauDestinationConfig } from './input';
 import { tableauClientFor } from './input';
 
@@ -11,6 +11,8 @@ export interface TableauEnvironment {
   credentials: CredentialStore;
   lease: PatLease;
   audit: TableauJobAudit;
+  /** The first sync's rows until they are published as one file. */
+  staging: TableauStaging;
   /** Where payload and publish files are written before upload. */
   workDir: string;
 }

@@ -8,7 +8,9 @@ import { startTableauKillProxy, type TableauKill, type TableauKillPhase, type Ta
 import { TABLEAU_TABLE_NAMES } from '../../mapping/tableau';
 
 /**
- * A worker SIGKILLed inside an Update Data batch — after the payload upload and before the PATCH, after
+ * A worker SIGKILLed inside the first sync's whole-file publish — before Tableau saw it, and after Tableau
+ * took it but before the worker marked it published — then restarted: the retry publishes the staged rows
+ * again and the data source is whole. Then a worker SIGKILLed inside an Update Data batch — after the payload upload and before the PATCH, after
  * Tableau accepted the PATCH but before the worker learnt its job, and after the job completed but before
  * the delivery ledger write — then restarted: the retry re-sends the same RequestID (and upload session),
  * Tableau applies each batch once, and the data source ends equal to an undisturbed run's.
@@ -18,6 +20,8 @@ describe('Tableau: worker killed inside an Update Data batch (real Temporal, Pos
   let t: TableauFixture;
   let proxy: TableauKillProxy;
   let worker: ChildProcess | undefined;
+  /** The connection the first test made (through its kills) and the second one goes on with. */
+  let connection: { connectionId: string; accountId: string } | undefined;
   const PAT = { patName: 'crash-pat', patSecret: 'crash-secret' };
   const CONTROL_PAT = { patName: 'control-pat', patSecret: 'control-secret' };
 
@@ -50,10 +54,31 @@ describe('Tableau: worker killed inside an Update Data batch (real Temporal, Pos
     await t?.close();
   });
 
-  test('SIGKILL after the upload, after the accepted PATCH and after the job completed: each RequestID re-sent and applied once, data equal an undisturbed run', async () => {
+  test('SIGKILL inside the first publish, before and after Tableau took it: the retry publishes again, one data source, nothing left staged', async () => {
     worker = startWorker();
-    const { connectionId, accountId } = await createTableauConnection(h, PAT);
+    const dropped = proxy.killAt('publish-dropped', 300_000);
+    const created = await createTableauConnection(h, PAT);
+    const { connectionId } = created;
+    await dropped;
+    await exited(worker);
+    const accepted = proxy.killAt('publish-accepted', 300_000);
+    worker = startWorker();
+    await accepted;
+    await exited(worker);
+    const dataSources = async () => (await (await fetch(`${t.url}/_sandbox/datasources?name=FreshBooks`)).json()) as { id: string }[];
+    assert.equal((await dataSources()).length, 1, 'the accepted publish made the data source');
+    worker = startWorker();
     await waitForRuns(h, connectionId, 1, 300_000);
+    assert.equal((await dataSources()).length, 1, 'published again over it, not beside it');
+    const publishes = ((await h.admin(`/api/connections/${connectionId}/tableau-jobs`)).body.jobs as any[]).filter((j) => j.action === 'publish');
+    assert.equal(publishes.filter((j) => j.finishCode === 0).length, 1, 'one publish recorded as done (the accepted one never was)');
+    assert.equal(Number((await h.db.query('SELECT count(*) AS n FROM tableau_staged_rows WHERE connection_id = $1', [connectionId])).rows[0].n), 0, 'nothing left staged');
+    connection = created;
+  });
+
+  test('SIGKILL after the upload, after the accepted PATCH and after the job completed: each RequestID re-sent and applied once, data equal an undisturbed run', async () => {
+    assert.ok(connection, 'the first test made the connection');
+    const { connectionId, accountId } = connection;
     const fb = h.fb.state;
     const live = (fb.list(accountId, 'invoices', { per_page: '100' }).items as any[]).filter((i) => i.vis_state === 0);
     const poOf = async (id: number) => (await tableauRows(t, 'FreshBooks', 'Invoices')).find((r) => Number(r.InvoiceId) === id)?.PoNumber;
@@ -68,7 +93,7 @@ describe('Tableau: worker killed inside an Update Data batch (real Temporal, Pos
       fb.update(accountId, 'invoices', inv.id, { po_number: `PO-KILLED-${phase}` });
       const k = await kill;
       kills.push(k);
-      await exited(worker);
+      await exited(worker!);
       const sentBefore = patchesOf(k.requestId);
       worker = startWorker();
       // The activity's heartbeat times out; its retry runs on the new worker under the same RequestID.

@@ -99,8 +99,13 @@ describe('FreshBooks → Tableau (real Temporal, Postgres, hyperd)', () => {
     const view = await h.admin(`/api/connections/${connectionId}`);
     assert.ok(!JSON.stringify(view.body).includes(PAT.patSecret));
     const audit = await jobs();
-    assert.ok(audit.some((j) => j.action === 'publish' && j.finishCode === 0), 'first publish in the audit');
-    assert.ok(audit.filter((j) => j.action === 'update').every((j) => j.finishCode === 0 && j.jobId && j.uploadSessionId));
+    // The first sync is one whole-file publish of everything, no Update Data job.
+    const publishes = audit.filter((j) => j.action === 'publish');
+    assert.equal(publishes.length, 1, 'one publish');
+    assert.equal(publishes[0].finishCode, 0);
+    assert.equal(publishes[0].rowsPerAction['publish Invoices'], invoices.length);
+    assert.equal(audit.filter((j) => j.action === 'update').length, 0, 'no Update Data job during the first sync');
+    assert.equal(Number((await h.db.query('SELECT count(*) AS n FROM tableau_staged_rows')).rows[0].n), 0, 'nothing left staged');
   });
 
   test('a webhook change is upserted, not duplicated', async () => {

@@ -7,16 +7,20 @@
  *  - 'patched':   the PATCH reached Tableau and its job was created: the worker dies before it learns
  *                 the job id, so neither the job's outcome nor the delivery ledger is recorded;
  *  - 'completed': the PATCH went through, and the worker dies on the first reply that shows the job
- *                 completed — the batch is applied in Tableau, the delivery ledger does not know it yet.
+ *                 completed — the batch is applied in Tableau, the delivery ledger does not know it yet;
+ *  - 'publish-dropped':  the first sync's whole-file publish is on its way: the worker dies before Tableau
+ *                 sees it;
+ *  - 'publish-accepted': Tableau took the publish (the data source exists), the worker dies before it
+ *                 learns so, i.e. before the first sync is marked published.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type TableauKillPhase = 'uploaded' | 'patched' | 'completed';
+export type TableauKillPhase = 'uploaded' | 'patched' | 'completed' | 'publish-dropped' | 'publish-accepted';
 
 export interface TableauKill {
   phase: TableauKillPhase;
-  /** The RequestID of the Update Data the kill landed in. */
+  /** The RequestID of the Update Data the kill landed in ('' for a publish). */
   requestId: string;
 }
 
@@ -31,6 +35,7 @@ export interface TableauKillProxy {
 
 const UPDATE_DATA = /\/datasources\/[^/?]+\/data(\?|$)/;
 const JOB = /\/jobs\/([^/?]+)(\?|$)/;
+const PUBLISH = /\/sites\/[^/]+\/datasources(\?|$)/;
 
 export async function startTableauKillProxy(opts: { upstream: string; kill: () => void }): Promise<TableauKillProxy> {
   const upstream = new URL(opts.upstream);
@@ -52,7 +57,12 @@ export async function startTableauKillProxy(opts: { upstream: string; kill: () =
     const isPatch = req.method === 'PATCH' && UPDATE_DATA.test(path);
     const jobPoll = req.method === 'GET' ? JOB.exec(path)?.[1] : undefined;
     const requestId = String(req.headers.requestid ?? '');
+    const isPublish = req.method === 'POST' && PUBLISH.test(path);
     if (isPatch) patches.push({ requestId, path });
+    if (armed?.phase === 'publish-dropped' && isPublish) {
+      killNow('');
+      return res.destroy();
+    }
     if (armed?.phase === 'uploaded' && isPatch) {
       killNow(requestId);
       return res.destroy();
@@ -65,6 +75,10 @@ export async function startTableauKillProxy(opts: { upstream: string; kill: () =
       upRes.on('end', () => {
         const reply = Buffer.concat(out);
         const ok = (upRes.statusCode ?? 0) < 300;
+        if (armed?.phase === 'publish-accepted' && isPublish && ok) {
+          killNow('');
+          return res.destroy();
+        }
         if (armed && isPatch && ok) {
           if (armed.phase === 'patched') {
             killNow(requestId);

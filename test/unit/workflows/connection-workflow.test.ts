@@ -53,6 +53,7 @@ class Stub {
     return {
       loadSyncPlan: async () => note('loadSyncPlan', { ...this.plan }),
       prepareDestination: async () => note('prepareDestination', undefined),
+      finishFullRun: async () => note('finishFullRun', undefined),
       syncPages: async (input) => { note('syncPages', 0); return this.syncPages(input); },
       deliverChanges: async ({ changes }) => note('deliverChanges', { nextPage: null, pagesRead: 0, records: changes.length, delivered: changes.length, rows: changes.length }),
       refreshSnapshots: async () => note('refreshSnapshots', []),
