@@ -163,6 +163,9 @@ export class TableauStaging {
 
   async apply(connectionId: string, tables: StagedTableChanges[]): Promise<void> {
     await inTransaction(this.db, async (tx) => {
+      // Locked against markPublished: a batch staged after the publish would be counted delivered and never sent.
+      const { rows } = await tx.query<{ state: string }>('SELECT state FROM tableau_publications WHERE connection_id = $1 FOR UPDATE', [connectionId]);
+      if (rows[0]?.state !== 'staging') throw new Error('the first publish is already done; the batch goes out as Update Data on retry');
       for (const t of tables) {
         if (t.deleteGroups.length) await tx.query('DELETE FROM tableau_staged_rows WHERE connection_id = $1 AND table_name = $2 AND group_key = ANY($3::text[])', [connectionId, t.table, t.deleteGroups]);
         if (t.deleteKeys.length) await tx.query('DELETE FROM tableau_staged_rows WHERE connection_id = $1 AND table_name = $2 AND row_key = ANY($3::text[])', [connectionId, t.table, t.deleteKeys]);

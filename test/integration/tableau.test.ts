@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CoreFreshBooksEntity } from '../../common/freshbooks-entities';
 import { sharedHyperProcess } from '../../connectors/hyper';
+import { TableauStaging } from '../../db/tableau';
 import { startHarness, type Harness } from '../support/harness';
 import { createPowerBiConnection, eventually, waitForRuns } from '../support/flows';
 import {
@@ -106,6 +107,16 @@ describe('FreshBooks → Tableau (real Temporal, Postgres, hyperd)', () => {
     assert.equal(publishes[0].rowsPerAction['publish Invoices'], invoices.length);
     assert.equal(audit.filter((j) => j.action === 'update').length, 0, 'no Update Data job during the first sync');
     assert.equal(Number((await h.db.query('SELECT count(*) AS n FROM tableau_staged_rows')).rows[0].n), 0, 'nothing left staged');
+  });
+
+  test('after the first publish, a late staged batch is refused (it would be counted delivered and never sent)', async () => {
+    const staging = new TableauStaging(h.db);
+    assert.equal(await staging.state(connectionId), 'published');
+    await assert.rejects(
+      staging.apply(connectionId, [{ table: 'Clients', rows: [{ key: 'client:1', group: null, row: { Id: 1 } }], deleteKeys: [], deleteGroups: [] }]),
+      /first publish is already done/,
+    );
+    assert.equal(Number((await h.db.query('SELECT count(*) AS n FROM tableau_staged_rows')).rows[0].n), 0);
   });
 
   test('a webhook change is upserted, not duplicated', async () => {
