@@ -3,7 +3,7 @@ import { recordVersion } from '../mapping/freshbooks';
 import type { LedgerEntry } from '../db/delivery-ledger';
 import type { ChangeBatchInput, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan, SnapshotResult } from '../contracts/sync';
 import { batchKeyOf } from '../destinations/bigquery/writes';
-import { announcePlan, deliveryWindowMs, snapshotPlan } from '../destinations/plan';
+import { announcePlan, deliveryWindowMs, finishesFullRun, snapshotPlan } from '../destinations/plan';
 import { ConnectionRuntime, type Connection, type DestinationConfig } from './connection-runtime';
 import { isStoreConnection } from '../db/connections';
 import { failure } from './failure-casting';
@@ -48,6 +48,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
     return {
       ...(announce ? { announce } : {}),
       ...(windowMs > 0 ? { deliveryWindowMs: windowMs } : {}),
+      ...(finishesFullRun(c.destination.type) ? { finishesFullRun: true as const } : {}),
       status: c.status,
       entities: changes,
       snapshots,

@@ -41,6 +41,8 @@ export interface SyncPlan {
   announce?: { windowSec: number };
   /** Present (> 0) when webhook changes gather this long after the first pending one, to go out as one delivery. */
   deliveryWindowMs?: number;
+  /** Present when the destination takes a whole first sync at once: finishFullRun after each complete full run. */
+  finishesFullRun?: true;
 }
 
 /** What announcing came to; an error is reported, not thrown, so the workflow backs off on its own timer. */

@@ -16,6 +16,11 @@ export function snapshotPlan(destinationType: DestinationType, entities: FreshBo
  * How long a connection's webhook changes gather before delivery: its own setting, else its destination's
  * default (0 for destinations that take changes one by one as cheaply as in bulk).
  */
+/** Whether the destination wants `finishFullRun` after each complete full run. */
+export function finishesFullRun(destinationType: DestinationType): boolean {
+  return destinationModule(destinationType).traits.finishesFullRun === true;
+}
+
 export function deliveryWindowMs(destinationType: DestinationType, settings: { deliveryWindowMs?: number }): number {
   return settings.deliveryWindowMs ?? destinationModule(destinationType).traits.deliveryWindowMs ?? 0;
 }

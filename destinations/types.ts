@@ -60,6 +60,11 @@ export interface DestinationTraits {
    * `settings.deliveryWindowMs` overrides it. Absent = 0: delivered as they come.
    */
   deliveryWindowMs?: number;
+  /**
+   * The destination takes a whole first sync at once (Tableau publishes it as one file): the workflow calls
+   * `finishFullRun` after each complete full run. Absent: never called, and nothing about it enters history.
+   */
+  finishesFullRun?: true;
 }
 
 /** How an error from a destination's API should be treated by Temporal: its failure type, and whether a retry can help. */

@@ -205,7 +205,7 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
   const incomplete = Object.entries(pos.summary.entities).filter(([, s]) => s?.incomplete).map(([e]) => e);
   // A destination that waits for a whole first sync (Tableau publishes it as one file) gets it now; a
   // failure fails the run, and the next full run calls it again.
-  if (pos.summary.mode === 'full' && incomplete.length === 0 && patched('finish-full-run')) await acts.finishFullRun(connectionId);
+  if (plan.finishesFullRun && pos.summary.mode === 'full' && incomplete.length === 0 && patched('finish-full-run')) await acts.finishFullRun(connectionId);
   pos.summary.finishedAt = new Date().toISOString();
   if (incomplete.length > 0) {
     // Never reported as complete; a full run stays due, so the next poll reads everything again.

@@ -35,6 +35,7 @@ export const tableau: DestinationModule<'tableau', typeof tableauDestinationInpu
     snapshotEntities: [],
     defaultEntities: TABLEAU_ENTITIES,
     deliveryWindowMs: TABLEAU_DELIVERY_WINDOW_MS,
+    finishesFullRun: true,
   },
   classifyError: classifyTableauError,
 };
