@@ -33,10 +33,10 @@ import type { ConnectionWorkflowStatus } from '../contracts/connection';
 import { connectionWorkflowId } from '../contracts/ids';
 import { analyseHistories, printHistory, runTimelines } from './history';
 import { WORKER_NODE_FLAGS, writeWorkflowBundle } from '../workers/workflow-bundle';
-import { forwardLines, sleep, spawnTs } from './children';
+import { benchMain, forwardLines, sleep, spawnTs, type BenchOutcome, type Teardown } from './children';
 import type { PostgresPlainInput, PostgresPlainResult } from './postgres-plain-loop';
 import { cpuByRole, diffCpu } from './proc';
-import { alive, Cleanup, describeQuantiles, fmtMs, machineBusySec, quantiles, sdkChatter, spawnNode, stopProcess, waitHttpOk } from './webhooks-procs';
+import { alive, describeQuantiles, fmtMs, machineBusySec, quantiles, sdkChatter, spawnNode, stopProcess, waitHttpOk } from './webhooks-procs';
 
 const SCHEMA = 'freshbooks';
 const PLAIN_SCHEMA = 'bench_plain';
@@ -80,35 +80,17 @@ interface Change {
 
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
-  const cleanup = new Cleanup();
-  const hardStop = setTimeout(() => {
-    log(`exceeded --timeout-sec ${opts.timeoutSec}`);
-    void cleanup.runAll().finally(() => { process.stdout.write(`FAILED looker: exceeded --timeout-sec ${opts.timeoutSec}\n`); process.exit(1); });
-  }, opts.timeoutSec * 1000);
-  hardStop.unref();
-  process.once('SIGINT', () => { void cleanup.runAll().finally(() => process.exit(130)); });
-  let outcome: { code: number; result: string };
-  try {
-    outcome = await run(opts, cleanup);
-  } catch (err) {
-    console.error(err instanceof Error ? err.stack ?? err.message : err);
-    outcome = { code: 1, result: `FAILED looker: ${err instanceof Error ? err.message : String(err)}` };
-  }
-  log('stopping the stack');
-  await cleanup.runAll();
-  clearTimeout(hardStop);
-  process.stdout.write(`${outcome.result}\n`);
-  return outcome.code;
+  return benchMain('looker', opts.timeoutSec, log, (teardown) => run(opts, teardown));
 }
 
-async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; result: string }> {
+async function run(opts: Options, teardown: Teardown): Promise<BenchOutcome> {
   const load = loadavg()[0]!;
   if (load > 0.5) log(`WARNING: load average ${load.toFixed(2)} before starting: something else runs on this machine; see "OTHER processes" below`);
   const [temporal, pg] = await Promise.all([startTemporal(), startPostgres()]);
-  cleanup.push('postgres', () => pg.stop());
-  cleanup.push('temporal', () => stopProcess(temporal.child, 10_000));
+  teardown.add('postgres', () => pg.stop());
+  teardown.add('temporal', () => stopProcess(temporal.child, 10_000));
   const temporalConnection = await TemporalConnection.connect({ address: temporal.address });
-  cleanup.push('temporal client', () => temporalConnection.close());
+  teardown.add('temporal client', () => temporalConnection.close());
   const temporalClient = new TemporalClient({ connection: temporalConnection });
 
   // The warehouse: its own database on the same server, as the demo does.
@@ -120,10 +102,10 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   whUrl.pathname = '/bench_warehouse';
   const warehouseUrl = whUrl.toString();
   const wh = new Pool({ connectionString: warehouseUrl, max: 3 });
-  cleanup.push('warehouse pool', () => wh.end());
+  teardown.add('warehouse pool', () => wh.end());
 
   const sb = await startSandboxes({ freshbooks: { seed: 7, scale: { invoices: opts.invoices } } });
-  cleanup.push('sandboxes', () => sb.close());
+  teardown.add('sandboxes', () => sb.close());
   const looker = createLookerSandbox();
   looker.state.addApiKey(LOOKER_CLIENT.id, LOOKER_CLIENT.secret);
   const [model, group] = DATAGROUP.split('::') as [string, string];
@@ -139,7 +121,7 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
     lastBatches = batches;
   };
   const lookerServer = await looker.listen();
-  cleanup.push('looker', () => lookerServer.close());
+  teardown.add('looker', () => lookerServer.close());
 
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -148,12 +130,12 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   });
   const childEnv = { ...process.env, ...serviceEnv };
   const api = spawnNode('api/main.ts', childEnv, '[api]');
-  cleanup.push('api', () => stopProcess(api));
+  teardown.add('api', () => stopProcess(api));
   await waitHttpOk(`${apiUrl}/healthz`, api, 120_000);
   const bundlePath = await writeWorkflowBundle(resolve(tmpdir(), `ml-connector-looker-bundle-${process.pid}.js`));
-  cleanup.push('bundle', () => rmSync(bundlePath, { force: true }));
+  teardown.add('bundle', () => rmSync(bundlePath, { force: true }));
   const worker = spawnNode('workers/main.ts', { ...childEnv, WORKFLOW_BUNDLE_PATH: bundlePath }, '[worker]', WORKER_NODE_FLAGS, sdkChatter());
-  cleanup.push('worker', () => stopProcess(worker));
+  teardown.add('worker', () => stopProcess(worker));
   const roles = [
     { name: 'worker', pid: worker.pid }, { name: 'api', pid: api.pid }, { name: 'temporal', pid: temporal.child.pid },
     { name: 'postgres', comm: /^postgres/ }, { name: 'bench(loadgen+sandboxes)', pid: process.pid, tree: false },
@@ -215,7 +197,7 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   const invoices = sb.fb.state.store.account(business.accountId).tables.invoices.rows.filter((r) => r.vis === 0).map((r) => r.id);
   const tag = randomBytes(3).toString('hex');
   const http = new HttpPool(apiUrl, { connections: 32 });
-  cleanup.push('http pool', () => http.close());
+  teardown.add('http pool', () => http.close());
   const changes: Change[] = [];
   const busy = new Set<number>();
   const outstanding = new Map<string, Change>();

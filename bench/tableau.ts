@@ -27,10 +27,10 @@ import { freePort, startPostgres, startTemporal } from '../scripts/dev-stack';
 import { adminCall, authorizeThroughSandbox, sandboxEnv, startSandboxes } from '../scripts/local-service';
 import type { ConnectionWorkflowStatus } from '../contracts/connection';
 import { WORKER_NODE_FLAGS, writeWorkflowBundle } from '../workers/workflow-bundle';
-import { forwardLines, sleep, spawnTs } from './children';
+import { benchMain, forwardLines, sleep, spawnTs, type BenchOutcome, type Teardown } from './children';
 import { cpuByRole, diffCpu } from './proc';
 import type { TableauPlainInput, TableauPlainResult } from './tableau-plain-loop';
-import { alive, Cleanup, describeQuantiles, fmtMs, machineBusySec, quantiles, sdkChatter, spawnNode, stopProcess, waitHttpOk } from './webhooks-procs';
+import { alive, describeQuantiles, fmtMs, machineBusySec, quantiles, sdkChatter, spawnNode, stopProcess, waitHttpOk } from './webhooks-procs';
 
 const DS = 'FreshBooks';
 const SERVICE_ROLES = ['worker(+its hyperd)', 'api', 'temporal', 'postgres'];
@@ -75,41 +75,23 @@ interface Change {
 
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
-  const cleanup = new Cleanup();
-  const hardStop = setTimeout(() => {
-    log(`exceeded --timeout-sec ${opts.timeoutSec}`);
-    void cleanup.runAll().finally(() => { process.stdout.write(`FAILED tableau: exceeded --timeout-sec ${opts.timeoutSec}\n`); process.exit(1); });
-  }, opts.timeoutSec * 1000);
-  hardStop.unref();
-  process.once('SIGINT', () => { void cleanup.runAll().finally(() => process.exit(130)); });
-  let outcome: { code: number; result: string };
-  try {
-    outcome = await run(opts, cleanup);
-  } catch (err) {
-    console.error(err instanceof Error ? err.stack ?? err.message : err);
-    outcome = { code: 1, result: `FAILED tableau: ${err instanceof Error ? err.message : String(err)}` };
-  }
-  log('stopping the stack');
-  await cleanup.runAll();
-  clearTimeout(hardStop);
-  process.stdout.write(`${outcome.result}\n`);
-  return outcome.code;
+  return benchMain('tableau', opts.timeoutSec, log, (teardown) => run(opts, teardown));
 }
 
-async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; result: string }> {
+async function run(opts: Options, teardown: Teardown): Promise<BenchOutcome> {
   const load = loadavg()[0]!;
   if (load > 0.5) log(`WARNING: load average ${load.toFixed(2)} before starting: something else runs on this machine; see "OTHER processes" below`);
   const [temporal, pg] = await Promise.all([startTemporal(), startPostgres()]);
-  cleanup.push('postgres', () => pg.stop());
-  cleanup.push('temporal', () => stopProcess(temporal.child, 10_000));
+  teardown.add('postgres', () => pg.stop());
+  teardown.add('temporal', () => stopProcess(temporal.child, 10_000));
 
   const sb = await startSandboxes({ freshbooks: { seed: 7, scale: { invoices: opts.invoices } } });
-  cleanup.push('sandboxes', () => sb.close());
+  teardown.add('sandboxes', () => sb.close());
   const tableau = createTableauSandbox({ jobDurationMs: opts.jobMs });
   tableau.state.addPat(PAT.patName, PAT.patSecret);
   tableau.state.addPat(PLAIN_PAT.patName, PLAIN_PAT.patSecret);
   const tableauServer = await tableau.listen();
-  cleanup.push('tableau', () => tableauServer.close());
+  teardown.add('tableau', () => tableauServer.close());
   const rows = async (ds: string, table: string): Promise<Record<string, unknown>[]> => {
     const list = (await (await fetch(`${tableauServer.url}/_sandbox/datasources?name=${encodeURIComponent(ds)}`)).json()) as { id: string }[];
     if (list.length !== 1) throw new Error(`${list.length} data sources named ${ds}`);
@@ -127,12 +109,12 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   });
   const childEnv = { ...process.env, ...serviceEnv };
   const api = spawnNode('api/main.ts', childEnv, '[api]');
-  cleanup.push('api', () => stopProcess(api));
+  teardown.add('api', () => stopProcess(api));
   await waitHttpOk(`${apiUrl}/healthz`, api, 120_000);
   const bundlePath = await writeWorkflowBundle(resolve(tmpdir(), `ml-connector-tableau-bundle-${process.pid}.js`));
-  cleanup.push('bundle', () => rmSync(bundlePath, { force: true }));
+  teardown.add('bundle', () => rmSync(bundlePath, { force: true }));
   const worker = spawnNode('workers/main.ts', { ...childEnv, WORKFLOW_BUNDLE_PATH: bundlePath }, '[worker]', WORKER_NODE_FLAGS, sdkChatter());
-  cleanup.push('worker', () => stopProcess(worker));
+  teardown.add('worker', () => stopProcess(worker));
   const roles = [
     { name: 'worker(+its hyperd)', pid: worker.pid }, { name: 'api', pid: api.pid }, { name: 'temporal', pid: temporal.child.pid },
     { name: 'postgres', comm: /^postgres/ }, { name: 'sandbox hyperd', comm: /^hyperd/ }, { name: 'bench(loadgen+sandboxes)', pid: process.pid, tree: false },
@@ -195,7 +177,7 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   const invoices = sb.fb.state.store.account(business.accountId).tables.invoices.rows.filter((r) => r.vis === 0).map((r) => r.id);
   const tag = randomBytes(3).toString('hex');
   const http = new HttpPool(apiUrl, { connections: 32 });
-  cleanup.push('http pool', () => http.close());
+  teardown.add('http pool', () => http.close());
   const changes: Change[] = [];
   const busy = new Set<number>();
   const outstanding = new Map<string, Change>();
