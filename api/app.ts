@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { AppConfig } from '../common/config';
 import type { Logger } from '../common/logger';
+import type { ConnectionChangeFeed } from '../db/connection-changes';
 import { ConnectionStore } from '../db/connections';
 import { CredentialStore } from '../db/credentials';
 import { DeliveryLedger } from '../db/delivery-ledger';
@@ -37,9 +38,11 @@ export interface ApiDeps {
   db: Db;
   workflows: Workflows;
   logger: Logger;
+  /** Committed connection changes from every process; without it this instance's caches age out by TTL alone. */
+  changes?: ConnectionChangeFeed;
 }
 
-export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
+export function createApp({ config, db, workflows, logger, changes }: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   const admin = requireAdmin(config.adminToken);
@@ -47,6 +50,9 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   const credentials = new CredentialStore(db, config.credentialKeys);
   const callbacks = new WebhookCallbackStore(db, credentials);
   const storeSecrets = new StoreHookSecrets(connections, credentials);
+  const verifiers = new WebhookVerifierCache(connections, callbacks);
+  changes?.serve(storeSecrets);
+  changes?.serve(verifiers);
   const authorizations = new AuthorizationService({
     config, workflows, connections, credentials, states: new OAuthStateStore(db), authorizations: new AuthorizationStore(db),
     resumeReauthorized: (ids): Promise<void> => service.reauthorized(ids),
@@ -82,7 +88,7 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
     res.type(registry.contentType).send(await registry.metrics());
   });
   app.use('/oauth/freshbooks', freshbooksOAuthRoutes(authorizations));
-  app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ intake: new FreshBooksWebhookIntake({ cache: new WebhookVerifierCache(connections, callbacks), callbacks, workflows }), logger }));
+  app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ intake: new FreshBooksWebhookIntake({ cache: verifiers, callbacks, workflows }), logger }));
   app.use('/webhooks/bigcommerce', bigcommerceWebhookRoutes({ intake: new StoreWebhookIntake({ secrets: storeSecrets, workflows }), logger }));
   app.use('/codec', codecRoutes(config.payloadKeys, config.codec));
   app.use('/api', admin, connectionRoutes(service, authorizations));

@@ -1,5 +1,6 @@
 import { loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
+import { ConnectionChangeFeed } from '../db/connection-changes';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { connectClient } from '../temporal/client';
@@ -12,9 +13,11 @@ async function main(): Promise<void> {
   const db = createPool(config.databaseUrl);
   await migrate(db);
   const client = await connectClient(config.temporal, config.payloadKeys);
-  const app = createApp({ config, db, workflows: new Workflows(client, config.temporal.taskQueue), logger });
+  const changes = new ConnectionChangeFeed(config.databaseUrl);
+  await changes.start();
+  const app = createApp({ config, db, workflows: new Workflows(client, config.temporal.taskQueue), logger, changes });
   const server = app.listen(config.port, () => logger.info({ port: config.port }, 'api listening'));
-  const stop = () => server.close(() => { void db.end(); void client.connection.close(); });
+  const stop = () => server.close(() => { void changes.close(); void db.end(); void client.connection.close(); });
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }

@@ -6,6 +6,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '../common/config';
 import { generateKeySpec } from '../common/crypto';
 import { createLogger } from '../common/logger';
+import { ConnectionChangeFeed } from '../db/connection-changes';
 import { createApp } from '../api/app';
 import { migrate } from '../db/migrate';
 import { createPool, type Db } from '../db/pool';
@@ -158,7 +159,9 @@ export async function startService(env: Record<string, string>, opts: { worker?:
   await migrate(db);
   const client = await connectClient(config.temporal, config.payloadKeys);
   const workflows = new Workflows(client, config.temporal.taskQueue);
-  server.on('request', createApp({ config, db, workflows, logger }));
+  const changes = new ConnectionChangeFeed(config.databaseUrl);
+  await changes.start();
+  server.on('request', createApp({ config, db, workflows, logger, changes }));
 
   let worker: WorkerHandle | undefined;
   let running: Promise<void> | undefined;
@@ -177,6 +180,7 @@ export async function startService(env: Record<string, string>, opts: { worker?:
         await worker.connection.close();
       }
       await new Promise((r) => server.close(r));
+      await changes.close();
       await client.connection.close();
       await db.end();
     }),

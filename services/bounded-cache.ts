@@ -55,6 +55,10 @@ export class BoundedCache<V> {
     this.entries.delete(key);
   }
 
+  clear(): void {
+    this.entries.clear();
+  }
+
   private keep(key: string, value: V): void {
     const now = Date.now();
     // Re-inserting moves the key to the end: the Map's order is least recently loaded first.

@@ -1,3 +1,4 @@
+import type { ConnectionCache } from '../db/connection-changes';
 import { isStoreConnection, type ConnectionStore } from '../db/connections';
 import type { BigCommerceStoreSecret, CredentialStore } from '../db/credentials';
 import { BoundedCache, CONNECTION_CACHE_LIMITS } from './bounded-cache';
@@ -16,7 +17,7 @@ export interface StoreHookEntry {
  * webhook usually needs neither Postgres nor a decryption. A mismatch reloads once (the secret may
  * have just been replaced), coalesced so a flood of forged deliveries costs one query per connection.
  */
-export class StoreHookSecrets {
+export class StoreHookSecrets implements ConnectionCache {
   private readonly cache: BoundedCache<StoreHookEntry>;
 
   constructor(private readonly connections: ConnectionStore, private readonly credentials: CredentialStore) {
@@ -29,6 +30,10 @@ export class StoreHookSecrets {
 
   forget(connectionId: string): void {
     this.cache.forget(connectionId);
+  }
+
+  clear(): void {
+    this.cache.clear();
   }
 
   reload(connectionId: string): Promise<StoreHookEntry> {

@@ -1,3 +1,4 @@
+import type { ConnectionCache } from '../db/connection-changes';
 import type { ConnectionStore } from '../db/connections';
 import type { VerifiedCallback, WebhookCallbackStore } from '../db/webhook-callbacks';
 import { readsFreshBooksWebhooks } from '../db/webhook-connection-kinds';
@@ -18,7 +19,7 @@ const RELOAD_EVERY_MS = 500;
  * verifiers sign for it), cached so the acknowledgement path usually touches neither Postgres nor the
  * decryption of credentials.
  */
-export class WebhookVerifierCache {
+export class WebhookVerifierCache implements ConnectionCache {
   private readonly cache: BoundedCache<Entry>;
 
   constructor(private readonly connections: ConnectionStore, private readonly callbacks: WebhookCallbackStore) {
@@ -40,6 +41,14 @@ export class WebhookVerifierCache {
    */
   refreshed(connectionId: string): Promise<Entry> {
     return this.cache.reload(connectionId);
+  }
+
+  forget(connectionId: string): void {
+    this.cache.forget(connectionId);
+  }
+
+  clear(): void {
+    this.cache.clear();
   }
 
   private async load(connectionId: string): Promise<Entry> {
