@@ -7,6 +7,7 @@ import { ConnectionStore } from '../db/connections';
 import { CredentialStore } from '../db/credentials';
 import { DeliveryLedger } from '../db/delivery-ledger';
 import type { Db } from '../db/pool';
+import { PostgresRequestBudget } from '../db/request-budget';
 import { SyncRunStore } from '../db/sync-runs';
 import type { ActivityDeps } from '../activities';
 
@@ -19,8 +20,15 @@ export function buildActivityDeps(config: AppConfig, db: Db, logger: Logger): Ac
     connections: new ConnectionStore(db),
     ledger: new DeliveryLedger(db),
     runs: new SyncRunStore(db),
-    freshbooksBudget: new TokenBucketBudget({ ratePerSec: config.freshbooks.requestsPerSec, burst: Math.max(1, Math.ceil(config.freshbooks.requestsPerSec)) }),
+    freshbooksBudget: freshbooksBudget(config, db),
     powerbiPacer: new DatasetPacer(),
     storeThrottle: new StoreThrottle(),
   };
+}
+
+/** One budget per FreshBooks account for every worker together (in Postgres); this process's own while Postgres is away. */
+function freshbooksBudget(config: AppConfig, db: Db): PostgresRequestBudget {
+  const ratePerSec = config.freshbooks.requestsPerSec;
+  const burst = Math.max(1, Math.ceil(ratePerSec));
+  return new PostgresRequestBudget(db, { ratePerSec, burst, fallback: new TokenBucketBudget({ ratePerSec, burst }) });
 }

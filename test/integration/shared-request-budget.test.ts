@@ -1,0 +1,81 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TokenBucketBudget } from '../../connectors/freshbooks';
+import { migrate } from '../../db/migrate';
+import { createPool, type Db } from '../../db/pool';
+import { PostgresRequestBudget } from '../../db/request-budget';
+import { freshDatabase, infrastructure, stopOwnStack } from '../support/harness';
+
+const RATE = 20;
+const BURST = 5;
+
+/** The most grants inside any window of `windowMs` (sliding over the grants themselves). */
+function busiestWindow(times: number[], windowMs: number): number {
+  const t = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; i < t.length; i++) {
+    while (t[i]! - t[j]! >= windowMs) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
+/**
+ * Two worker processes (two pools, two budget objects) drawing on one FreshBooks account: together they stay
+ * inside one account's budget, a 429 one of them met holds the other back too, and a Postgres that cannot be
+ * reached slows requests to the process's own pace instead of failing them.
+ */
+describe('FreshBooks request budget shared through Postgres', () => {
+  let dbA: Db;
+  let dbB: Db;
+  const budget = (db: Db) => new PostgresRequestBudget(db, { ratePerSec: RATE, burst: BURST, fallback: new TokenBucketBudget({ ratePerSec: RATE, burst: BURST }) });
+
+  before(async () => {
+    const url = await freshDatabase((await infrastructure()).databaseUrl);
+    dbA = createPool(url);
+    dbB = createPool(url);
+    await migrate(dbA);
+  });
+  after(async () => {
+    await dbA?.end();
+    await dbB?.end();
+    await stopOwnStack();
+  });
+
+  test('two processes together never exceed the rate one account allows', async () => {
+    const [a, b] = [budget(dbA), budget(dbB)];
+    const granted: number[] = [];
+    const started = Date.now();
+    const take = (x: PostgresRequestBudget) => x.acquire('acct-1').then(() => { granted.push(Date.now()); });
+    await Promise.all(Array.from({ length: 40 }, (_, i) => take(i % 2 ? a : b)).concat(Array.from({ length: 40 }, () => take(a)), Array.from({ length: 40 }, () => take(b))));
+    const elapsed = Date.now() - started;
+    const perSecond = busiestWindow(granted, 1_000);
+    process.stdout.write(`# 120 grants in ${elapsed} ms; busiest second held ${perSecond} (allowed ${RATE + BURST})\n`);
+    // Each process with a budget of its own would have finished in about half the time.
+    assert.ok(elapsed >= ((120 - BURST) / RATE) * 1000 * 0.95, `120 grants took ${elapsed} ms: faster than one account's rate allows`);
+    assert.ok(perSecond <= RATE + BURST, `${perSecond} grants in one second`);
+  });
+
+  test('a pause one process met (a 429) holds the other process back too', async () => {
+    const [a, b] = [budget(dbA), budget(dbB)];
+    await b.acquire('acct-2');
+    a.pause('acct-2', 1_500);
+    await new Promise((r) => setTimeout(r, 100)); // the pause is written in the background
+    const started = Date.now();
+    await b.acquire('acct-2');
+    const waited = Date.now() - started;
+    assert.ok(waited >= 1_200, `process B waited only ${waited} ms after process A was told to pause for 1,500 ms`);
+  });
+
+  test('with Postgres unreachable, requests are paced by the process alone instead of failing', async () => {
+    const gone = createPool('postgres://nobody@127.0.0.1:1/none');
+    try {
+      const lonely = new PostgresRequestBudget(gone, { ratePerSec: RATE, burst: BURST, fallback: new TokenBucketBudget({ ratePerSec: RATE, burst: BURST }) });
+      const started = Date.now();
+      await Promise.all(Array.from({ length: 15 }, () => lonely.acquire('acct-3')));
+      assert.ok(Date.now() - started >= ((15 - BURST) / RATE) * 1000 * 0.9, 'still paced');
+    } finally {
+      await gone.end();
+    }
+  });
+});
