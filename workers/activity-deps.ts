@@ -1,16 +1,18 @@
 import type { AppConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import { StoreThrottle } from '../connectors/bigcommerce';
-import { TokenBucketBudget } from '../connectors/freshbooks';
+import { MeteredBudget, TokenBucketBudget } from '../connectors/freshbooks';
 import { DatasetPacer } from '../connectors/powerbi';
 import { ConnectionStore } from '../db/connections';
 import { CredentialStore } from '../db/credentials';
 import { DeliveryLedger } from '../db/delivery-ledger';
+import { ServiceCounters } from '../db/service-counters';
 import type { Db } from '../db/pool';
 import { SyncRunStore } from '../db/sync-runs';
 import type { ActivityDeps } from '../activities';
 
 export function buildActivityDeps(config: AppConfig, db: Db, logger: Logger): ActivityDeps {
+  const counters = new ServiceCounters(db);
   return {
     config,
     db,
@@ -19,8 +21,18 @@ export function buildActivityDeps(config: AppConfig, db: Db, logger: Logger): Ac
     connections: new ConnectionStore(db),
     ledger: new DeliveryLedger(db),
     runs: new SyncRunStore(db),
-    freshbooksBudget: new TokenBucketBudget({ ratePerSec: config.freshbooks.requestsPerSec, burst: Math.max(1, Math.ceil(config.freshbooks.requestsPerSec)) }),
+    counters,
+    freshbooksBudget: meteredBudget(config, counters, logger),
     powerbiPacer: new DatasetPacer(),
     storeThrottle: new StoreThrottle(),
   };
+}
+
+/** The per-account FreshBooks budget, counting 429s and waits into Postgres, where /metrics reads them. */
+function meteredBudget(config: AppConfig, counters: ServiceCounters, logger: Logger): MeteredBudget {
+  const perSec = config.freshbooks.requestsPerSec;
+  return new MeteredBudget(new TokenBucketBudget({ ratePerSec: perSec, burst: Math.max(1, Math.ceil(perSec)) }), {
+    report: (t) => counters.add([{ metric: 'freshbooks_rate_limited', ...t.rateLimited }, { metric: 'freshbooks_budget_wait', ...t.budgetWait }]),
+    onReportError: (err) => logger.warn({ err: { name: (err as Error)?.name } }, 'FreshBooks pacing figures not recorded yet; retried with the next report'),
+  });
 }
