@@ -4,7 +4,8 @@
  * common/; contracts/ (what workflows, activities and callers exchange); domain/ (deterministic rules
  * both sides run); then workflows/, destinations/ (one folder per destination type), activities/,
  * temporal/, db/, services/ (what routes call), api/, workers/. connectors/ and
- * mapping/ stand beside them on common/ alone. Nothing imports upward.
+ * mapping/ stand beside them on common/ alone; cli/ talks to the API over HTTP and shares only
+ * contracts/ and common/. Nothing imports upward.
  */
 const OURS = '^(activities|api|bench|cli|common|connectors|contracts|db|destinations|domain|mapping|sandbox|scripts|services|temporal|test|workers|workflows)/';
 /** Safe in workflow code and outside it alike: the define* functions, failure classes, types. */
