@@ -4,9 +4,10 @@
  * common/; contracts/ (what workflows, activities and callers exchange); domain/ (deterministic rules
  * both sides run); then workflows/, destinations/ (one folder per destination type), activities/,
  * temporal/, db/, services/ (what routes call), api/, workers/. connectors/ and
- * mapping/ stand beside them on common/ alone. Nothing imports upward.
+ * mapping/ stand beside them on common/ alone; cli/ talks to the API over HTTP and shares only
+ * contracts/ and common/. Nothing imports upward.
  */
-const OURS = '^(activities|api|bench|common|connectors|contracts|db|destinations|domain|mapping|sandbox|scripts|services|temporal|test|workers|workflows)/';
+const OURS = '^(activities|api|bench|cli|common|connectors|contracts|db|destinations|domain|mapping|sandbox|scripts|services|temporal|test|workers|workflows)/';
 /** Safe in workflow code and outside it alike: the define* functions, failure classes, types. */
 const WORKFLOW_SAFE_NPM = '^node_modules/@temporalio/(workflow|common)/';
 
@@ -69,6 +70,13 @@ module.exports = {
       to: { path: OURS, pathNot: ['^(contracts|common)/', '^$1/'] },
     },
     {
+      name: 'cli-imports-only-contracts-and-common',
+      comment: 'The CLI talks to the API over HTTP; it shares its types (contracts/, common/) and nothing of the service.',
+      severity: 'error',
+      from: { path: '^cli/' },
+      to: { path: OURS, pathNot: '^(cli|contracts|common)/' },
+    },
+    {
       name: 'only-the-worker-runs-workflow-code',
       comment: 'The worker loads workflows/ by path; everyone else talks to workflows through contracts/ and temporal/.',
       severity: 'error',
@@ -111,7 +119,7 @@ module.exports = {
     {
       name: 'production-code-does-not-import-test-code',
       severity: 'error',
-      from: { path: '^(activities|api|common|connectors|contracts|db|destinations|domain|mapping|services|temporal|workers|workflows)/' },
+      from: { path: '^(activities|api|cli|common|connectors|contracts|db|destinations|domain|mapping|services|temporal|workers|workflows)/' },
       to: { path: '^(test|sandbox|bench|scripts)/' },
     },
   ],

@@ -7,6 +7,7 @@ import type { ConnectionStore } from '../db/connections';
 import type { CredentialStore } from '../db/credentials';
 import type { DeliveryLedger } from '../db/delivery-ledger';
 import type { Db } from '../db/pool';
+import type { ServiceCounters } from '../db/service-counters';
 import type { SyncRunStore } from '../db/sync-runs';
 
 /** What activities need from the process that hosts them; built once per worker (workers/). */
@@ -17,6 +18,8 @@ export interface ActivityDeps {
   connections: ConnectionStore;
   ledger: DeliveryLedger;
   runs: SyncRunStore;
+  /** Running totals /metrics shows from any API instance (records delivered per destination type). */
+  counters: ServiceCounters;
   /** Shared per-account FreshBooks request budget, so parallel activities do not add up past it. */
   freshbooksBudget: RequestBudget;
   /** Power BI's per-dataset limits (5 pending, 120 posts a minute), shared by this process's activities. */

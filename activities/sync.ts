@@ -115,6 +115,10 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
       tombstones: tombstones.filter((t) => pending.has(t.recordId)).map(({ recordId, deletedAt }) => ({ recordId, deletedAt })),
     });
     await deps.ledger.markDelivered(c.id, entity, batchKey, todo);
+    // Every path that delivers (pages, webhook changes, re-deliveries) passes here, so this one count is the metric.
+    // Counted after the fact: a failed count is logged, never a failed delivery.
+    await deps.counters.add([{ metric: 'records_delivered', label: c.destination.type, events: todo.length }])
+      .catch((err: unknown) => deps.logger.warn({ err: { name: (err as Error)?.name } }, 'records delivered not counted for /metrics'));
     return { ...base, rows, batchKey };
   }
 

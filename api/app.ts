@@ -12,6 +12,8 @@ import { SyncRunStore } from '../db/sync-runs';
 import type { Workflows } from '../temporal/workflow-starts';
 import { requireAdmin } from './admin-auth';
 import { errorHandler } from './http-errors';
+import { serviceMetrics } from './metrics';
+import { ServiceCounters } from '../db/service-counters';
 import { codecRoutes } from './routes/codec';
 import { connectionRoutes } from './routes/connections';
 import { freshbooksOAuthRoutes } from './routes/freshbooks-oauth';
@@ -66,7 +68,10 @@ export function createApp({ config, db, workflows, logger, changes }: ApiDeps): 
   });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const metrics = serviceMetrics({ registry, runs: new SyncRunStore(db), counters: new ServiceCounters(db), logger });
 
+  // First, so every webhook answer is counted, the guards' refusals too.
+  app.use('/webhooks', metrics.webhookAcks);
   // Malformed requests are refused here, once for every route, before any handler or Postgres sees them.
   app.use(wellFormedUrl);
   app.use('/webhooks/freshbooks', bodyOfType('application/x-www-form-urlencoded'));

@@ -1,5 +1,10 @@
-import type { RequestBudget } from '../connectors/freshbooks';
 import type { Db } from './pool';
+
+/** What a client paces its requests with (the FreshBooks connector's RequestBudget, by shape: db imports no connector). */
+export interface RequestBudget {
+  acquire(key: string): Promise<void>;
+  pause(key: string, ms: number): void;
+}
 
 export interface SharedBudgetOptions {
   /** Sustained requests per second per key, for all processes together. */

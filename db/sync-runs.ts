@@ -29,4 +29,36 @@ export class SyncRunStore {
     );
     return rows.map((r) => ({ runKey: r.run_key, mode: r.mode, startedAt: r.started_at.toISOString(), finishedAt: r.finished_at?.toISOString() ?? null, stats: r.stats, error: r.error }));
   }
+
+  /** The newest run's id (0 when none): where a reader that only wants runs from now on starts. */
+  async latestId(): Promise<number> {
+    const { rows } = await this.db.query<{ id: string | null }>('SELECT max(id) AS id FROM sync_runs');
+    return Number(rows[0]?.id ?? 0);
+  }
+
+  /**
+   * Runs recorded after `afterId`, oldest first, at most `limit`: what /metrics has not counted yet. A run
+   * is recorded once, when it ends, so every row here is finished. Deleted connections' runs go with them.
+   */
+  async finishedAfter(afterId: number, limit: number): Promise<FinishedRun[]> {
+    const { rows } = await this.db.query<{ id: string; destination_type: string | null; mode: string; seconds: number; failed: boolean }>(
+      `SELECT r.id, c.destination->>'type' AS destination_type, split_part(r.mode, ':', 1) AS mode,
+              extract(epoch FROM r.finished_at - r.started_at)::float8 AS seconds,
+              r.error IS NOT NULL AS failed
+         FROM sync_runs r JOIN connections c ON c.id = r.connection_id
+        WHERE r.id > $1 AND r.finished_at IS NOT NULL
+        ORDER BY r.id LIMIT $2`,
+      [afterId, limit],
+    );
+    return rows.map((r) => ({ id: Number(r.id), destinationType: r.destination_type ?? 'unknown', mode: r.mode, seconds: Math.max(0, r.seconds), failed: r.failed }));
+  }
+}
+
+export interface FinishedRun {
+  id: number;
+  destinationType: string;
+  /** `full` or `incremental` (the recorded mode without its reason). */
+  mode: string;
+  seconds: number;
+  failed: boolean;
 }

@@ -1,17 +1,19 @@
 import type { AppConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import { StoreThrottle } from '../connectors/bigcommerce';
-import { TokenBucketBudget } from '../connectors/freshbooks';
+import { MeteredBudget, TokenBucketBudget } from '../connectors/freshbooks';
 import { DatasetPacer } from '../connectors/powerbi';
 import { ConnectionStore } from '../db/connections';
 import { CredentialStore } from '../db/credentials';
 import { DeliveryLedger } from '../db/delivery-ledger';
+import { ServiceCounters } from '../db/service-counters';
 import type { Db } from '../db/pool';
 import { PostgresRequestBudget } from '../db/request-budget';
 import { SyncRunStore } from '../db/sync-runs';
 import type { ActivityDeps } from '../activities';
 
 export function buildActivityDeps(config: AppConfig, db: Db, logger: Logger): ActivityDeps {
+  const counters = new ServiceCounters(db);
   return {
     config,
     db,
@@ -20,15 +22,23 @@ export function buildActivityDeps(config: AppConfig, db: Db, logger: Logger): Ac
     connections: new ConnectionStore(db),
     ledger: new DeliveryLedger(db),
     runs: new SyncRunStore(db),
-    freshbooksBudget: freshbooksBudget(config, db),
+    counters,
+    freshbooksBudget: freshbooksBudget(config, db, counters, logger),
     powerbiPacer: new DatasetPacer(),
     storeThrottle: new StoreThrottle(),
   };
 }
 
-/** One budget per FreshBooks account for every worker together (in Postgres); this process's own while Postgres is away. */
-function freshbooksBudget(config: AppConfig, db: Db): PostgresRequestBudget {
+/**
+ * One budget per FreshBooks account for every worker together (in Postgres; this process's own while Postgres
+ * is away), counting 429s and waits into Postgres, where /metrics reads them.
+ */
+function freshbooksBudget(config: AppConfig, db: Db, counters: ServiceCounters, logger: Logger): MeteredBudget {
   const ratePerSec = config.freshbooks.requestsPerSec;
   const burst = Math.max(1, Math.ceil(ratePerSec));
-  return new PostgresRequestBudget(db, { ratePerSec, burst, fallback: new TokenBucketBudget({ ratePerSec, burst }) });
+  const shared = new PostgresRequestBudget(db, { ratePerSec, burst, fallback: new TokenBucketBudget({ ratePerSec, burst }) });
+  return new MeteredBudget(shared, {
+    report: (t) => counters.add([{ metric: 'freshbooks_rate_limited', ...t.rateLimited }, { metric: 'freshbooks_budget_wait', ...t.budgetWait }]),
+    onReportError: (err) => logger.warn({ err: { name: (err as Error)?.name } }, 'FreshBooks pacing figures not recorded yet; retried with the next report'),
+  });
 }

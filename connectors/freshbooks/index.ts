@@ -1,6 +1,7 @@
 /** Public API of the FreshBooks connector (no Temporal imports anywhere below here). */
 export { FreshBooksClient, type TokenSource, type FreshBooksClientOptions, type ListQuery, type ListPage } from './client';
 export { TokenBucketBudget, type RequestBudget, type TokenBucketOptions } from './budget';
+export { MeteredBudget, type MeteredBudgetOptions, type PacingTally } from './metered-budget';
 export { buildAuthorizeUrl, exchangeCode, refreshGrant, type FreshBooksTokens } from './oauth';
 export { fetchIdentity, type FreshBooksIdentity, type FreshBooksBusiness } from './identity';
 export {
