@@ -1,7 +1,8 @@
 import { condition, patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
 import type { Activities } from '../contracts/activities';
-import type { RunPosition } from '../contracts/connection';
+import type { ReconcileOutcome, RunPosition } from '../contracts/connection';
+import type { ReconciliationTrigger } from '../contracts/reconciliation';
 import { NON_RETRYABLE_FAILURES } from '../contracts/failures';
 import type {
   EntityRunStats, MaintenanceRequest, RedeliverRequest, RunSummary, SyncPagesResult, SyncPass, SyncPlan, SyncRequest,
@@ -216,7 +217,19 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
   state.lastRun = pos.summary;
   state.position = undefined;
   await acts.recordSyncRun(connectionId, pos.summary);
+  // Each complete full run is followed by its report: does the destination now match the source?
+  if (pos.summary.mode === 'full' && incomplete.length === 0 && patched('reconciliation-report')) {
+    await reconcile(conn, 'full_reconciliation').catch(() => undefined);
+  }
   return true;
+}
+
+/**
+ * A reconciliation report, made by an activity (it reads FreshBooks and the destination, and writes
+ * tombstones) that stores the report in Postgres; history holds only its id and verdict.
+ */
+export function reconcile(conn: Connection, trigger: ReconciliationTrigger): Promise<ReconcileOutcome> {
+  return acts.reconcileConnection({ connectionId: conn.connectionId, trigger });
 }
 
 /** A run that failed ends here: its summary, with the error, is recorded and the next poll starts afresh. */

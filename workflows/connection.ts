@@ -1,10 +1,11 @@
-import { allHandlersFinished, condition, continueAsNew, patched } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, setHandler } from '@temporalio/workflow';
+import { reconcileUpdate } from '../contracts/connection';
 import type { ConnectionWorkflowInput } from '../contracts/connection';
 import type { FailureType } from '../contracts/failures';
 import type { SyncPlan } from '../contracts/sync';
 import { describeFailure } from './activity-failure';
 import { announceLoop } from './announce';
-import { acts, continueRun, handleRealtime, recordFailedRun, runMaintenance, runRedelivery, startRun } from './connection-run';
+import { acts, continueRun, handleRealtime, reconcile, recordFailedRun, runMaintenance, runRedelivery, startRun } from './connection-run';
 import { Connection } from './connection-state';
 
 /** Failures only a person can clear (re-authorize, align the schema): wait for them, don't back off and retry. */
@@ -19,6 +20,8 @@ const STOPPING_FAILURES: readonly string[] = ['NeedsReauth', 'SchemaMismatch'] s
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<void> {
   const conn = new Connection(input);
   conn.registerHandlers();
+  // On demand (the API waits for it): runs beside the loop, and continue-as-new waits for it to end.
+  setHandler(reconcileUpdate, () => reconcile(conn, 'on_demand'));
   const { connectionId, state } = conn;
   let deleted = false;
   // Beside the main loop: it only acts once a delivery marked an announcement pending.

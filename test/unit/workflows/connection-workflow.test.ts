@@ -65,6 +65,7 @@ class Stub {
       confirmWebhooks: async ({ callbackIds }) => note('confirmWebhooks', callbackIds),
       removeWebhooks: async () => note('removeWebhooks', 0),
       announceDelivery: async () => { note('announceDelivery', 0); return this.announce(); },
+      reconcileConnection: async () => note('reconcileConnection', { reportId: 'rec_stub', status: 'clean' as const }),
     };
   }
 }
