@@ -6,9 +6,8 @@ import type { EntityReconciliation, ReconciliationReport } from '../contracts/re
 import { ReconciliationReportStore } from '../db/reconciliation-reports';
 import { snapshotPlan } from '../destinations/plan';
 import type { Destination } from '../destinations/types';
-import {
-  addToSums, capIds, compareSums, diffIds, MAX_LISTED_IDS, reportStatus, shouldWalk, type SumTable,
-} from '../domain/reconciliation';
+import { MAX_LISTED_IDS, reportStatus } from '../common/reconciliation-verdict';
+import { addToSums, capIds, compareSums, diffIds, shouldWalk, type SumTable } from '../domain/reconciliation';
 import { mapRecord, moneyOfRow, reconciledMoney, recordVersion } from '../mapping/freshbooks';
 import { ConnectionRuntime, type Connection } from './connection-runtime';
 import { deliverRecords } from './deliver-records';
