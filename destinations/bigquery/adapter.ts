@@ -1,6 +1,6 @@
 import type { WarehouseRow } from '../../common/warehouse-types';
 import type { BigQueryWarehouse } from '../../connectors/bigquery';
-import { entityTableFor, mapRecord, mapTombstone, type TableKey } from '../../mapping/freshbooks';
+import { entityTableFor, listedRowsCondition, mapRecord, mapTombstone, type TableKey } from '../../mapping/freshbooks';
 import type { Destination, DestinationInventory, RecordBatch } from '../types';
 import type { FreshBooksEntity } from '../../common/freshbooks-entities';
 import { latestViewName, prepareBigQuery, writeRows, type BigQueryDestinationConfig } from './writes';
@@ -46,10 +46,10 @@ export class BigQueryDestination implements Destination {
     return rows;
   }
 
-  /** Read from the latest-state view: one row per record, soft- and hard-deleted ones left out. */
+  /** Read from the latest-state view: one row per record the source's list shows. */
   async inventory(entity: FreshBooksEntity, moneyColumns: readonly string[]): Promise<DestinationInventory> {
     const view = `\`${this.config.projectId}.${this.config.datasetId}.${latestViewName(this.config, entityTableFor(entity).key)}\``;
-    const current = 'WHERE NOT COALESCE(is_deleted, FALSE)';
+    const current = `WHERE ${listedRowsCondition(entity)}`;
     const ids = await this.wh.query<{ id: string }>(`SELECT CAST(id AS STRING) AS id FROM ${view} ${current}`);
     const sums: DestinationInventory['sums'] = [];
     for (const column of moneyColumns) {

@@ -1,6 +1,6 @@
 import type { WarehouseRow } from '../../common/warehouse-types';
 import type { PostgresWarehouse, TableWrite } from '../../connectors/postgres-warehouse';
-import { TABLES, TABLE_KEYS, entityTableFor, inferExtraColumns, latestViewSqlPostgres, mapRecord, mapTombstone, type TableKey } from '../../mapping/freshbooks';
+import { TABLES, TABLE_KEYS, entityTableFor, inferExtraColumns, latestViewSqlPostgres, mapRecord, mapTombstone, listedRowsCondition, type TableKey } from '../../mapping/freshbooks';
 import type { Destination, DestinationInventory, RecordBatch } from '../types';
 import type { FreshBooksEntity } from '../../common/freshbooks-entities';
 import { latestViewName, tableName } from './config';
@@ -58,10 +58,10 @@ export class PostgresDestination implements Destination {
     return out.rows;
   }
 
-  /** Read from the latest-state view, as on BigQuery: soft- and hard-deleted records left out. */
+  /** Read from the latest-state view, as on BigQuery: the records the source's list shows. */
   async inventory(entity: FreshBooksEntity, moneyColumns: readonly string[]): Promise<DestinationInventory> {
     const view = this.wh.fq(latestViewName(entityTableFor(entity).key));
-    const current = 'WHERE NOT COALESCE(is_deleted, false)';
+    const current = `WHERE ${listedRowsCondition(entity)}`;
     const ids = await this.wh.query<{ id: string }>(`SELECT id::text AS id FROM ${view} ${current}`);
     const sums: DestinationInventory['sums'] = [];
     for (const column of moneyColumns) {

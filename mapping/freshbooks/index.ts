@@ -19,4 +19,4 @@ export { mapRecord, mapTombstone, recordVersion, type MapContext, type MappedRow
 export { inferExtraColumns, sanitiseColumnName } from './extra-columns';
 export { MAX_INSERT_ID_LENGTH } from './insert-id';
 export { latestViewSql, latestViewSqlPostgres } from './latest-view';
-export { RECONCILED_MONEY, reconciledMoney, moneyOfRow } from './reconciled-money';
+export { RECONCILED_MONEY, listedRowsCondition, reconciledMoney, moneyOfRow } from './reconciled-money';

@@ -1,4 +1,4 @@
-import type { FreshBooksEntity } from '../../common/freshbooks-entities';
+import { FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../../common/freshbooks-entities';
 import { entityTableFor } from './tables';
 import type { WarehouseRow } from '../../common/warehouse-types';
 
@@ -33,4 +33,14 @@ export function moneyOfRow(row: WarehouseRow['json'], columns: readonly string[]
     }
   }
   return out;
+}
+
+/**
+ * The SQL condition (BigQuery and Postgres alike) for a latest-view row the source's default list would
+ * also show. Lists that hide soft-deleted records (`search[vis_state]=1` reads them apart) are matched by
+ * leaving deleted rows out; lists that show every record (services, ledger lines) by leaving out only the
+ * tombstones of records deleted outright, the one kind of row without the record (`raw_json`).
+ */
+export function listedRowsCondition(entity: FreshBooksEntity): string {
+  return FRESHBOOKS_ENTITIES[entity].softDeletes ? 'NOT COALESCE(is_deleted, FALSE)' : 'raw_json IS NOT NULL';
 }
