@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Pool } from 'pg';
 import { startHarness, EMULATOR_PROJECT, type Harness } from '../support/harness';
 import {
-  createBigQueryConnection, createPostgresConnection, createStoreConnection, emulatorWarehouse, eventually, orderOutcome, waitForRuns, warehouseDatabaseUrl,
+  createBigQueryConnection, createPostgresConnection, createPowerBiConnection, powerBiRows, createStoreConnection, emulatorWarehouse, eventually, orderOutcome, waitForRuns, warehouseDatabaseUrl,
 } from '../support/flows';
 import type { EntityReconciliation, ReconciliationReport } from '../../contracts/reconciliation';
 import { DEFAULT_STORE_HASH as STORE } from '../../sandbox/bigcommerce';
@@ -123,6 +123,25 @@ describe('reconciliation report', () => {
     } finally {
       await pool.end();
     }
+  });
+
+  test('Power BI (cannot be read back): counted from the delivery ledger; a record deleted outright gets an IsDeleted row and the next report is clean', async () => {
+    const pbi = await createPowerBiConnection(h, { businessIndex: 1 });
+    await waitForRuns(h, pbi.connectionId, 1);
+    const first = await h.admin(`/api/connections/${pbi.connectionId}/reconciliation`);
+    assert.equal(first.status, 200);
+    assertClean(first.body, 'ledger');
+    assert.deepEqual(entityOf(first.body, 'invoices').sums, [], 'no sums where the destination cannot be queried');
+
+    const victim = activeInvoiceIds(pbi.accountId)[2]!;
+    h.fb.state.purge(pbi.accountId, 'invoices', victim);
+    const found = await reconcile(pbi.connectionId);
+    const invoices = entityOf(found, 'invoices');
+    assert.equal(found.status, 'differences');
+    assert.deepEqual(invoices.extraInDestination, [String(victim)]);
+    assert.deepEqual(invoices.tombstoned, [String(victim)]);
+    assert.ok(powerBiRows(h, 'Invoices').some((r) => r.InvoiceId === victim && r.IsDeleted === true), 'a tombstone row reached the dataset');
+    assertClean(await reconcile(pbi.connectionId), 'ledger');
   });
 
   test('unknown connection 404, no report yet 404, malformed body 400, no token 401', async () => {
