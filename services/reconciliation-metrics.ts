@@ -15,7 +15,8 @@ const STATUSES = ['clean', 'differences', 'failed'] as const;
  * `mlc_reconciliation_finished_timestamp_seconds{connection_id}`.
  */
 export function registerReconciliationMetrics(registry: Registry, reports: Pick<ReconciliationReportStore, 'latestPerConnection'>): void {
-  const latest = () => reports.latestPerConnection(MAX_CONNECTIONS_SCRAPED);
+  // Postgres unreachable: these series are left out of the scrape rather than failing every other metric with it.
+  const latest = () => reports.latestPerConnection(MAX_CONNECTIONS_SCRAPED).catch(() => []);
   // One read per scrape serves all three gauges: the first collect reads, the others reuse it.
   let pending: ReturnType<typeof latest> | undefined;
   const read = () => {
