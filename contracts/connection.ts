@@ -18,6 +18,8 @@ export const maintenanceSignal = defineSignal<[MaintenanceRequest]>('maintenance
 export const statusQuery = defineQuery<ConnectionWorkflowStatus>('status');
 /** Make a reconciliation report now; answers once it is stored (the report itself is read from Postgres, never history). */
 export const reconcileUpdate = defineUpdate<ReconcileOutcome>('reconcile');
+/** Why the workflow refuses a reconcile update while the connection is paused (the API answers 409 with it). */
+export const RECONCILE_REFUSED_PAUSED = 'connection is paused; resume it before reconciling';
 
 /** What a reconciliation returns to the workflow: the stored report's id and verdict, no record ids. */
 export interface ReconcileOutcome {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { RECONCILE_REFUSED_PAUSED } from '../contracts/connection';
 import type { ReconciliationReport } from '../contracts/reconciliation';
 import { isStoreConnection, type StoreConnection } from '../db/connections';
 import { orderDays } from '../db/order-days';
@@ -24,12 +25,17 @@ export interface ReconciliationServiceDeps {
 export class ReconciliationService {
   constructor(private readonly d: ReconciliationServiceDeps) {}
 
-  /** 404 unknown (or deleted) connection; 409 paused: nothing is delivered meanwhile, so a report would only show the pause. */
+  /** 404 unknown (or deleted) connection; 409 paused (a store's row says so, a FreshBooks-fed connection's workflow refuses). */
   async reconcile(id: string): Promise<ReconciliationReport> {
     const c = await this.d.connections.get(id);
-    if (c.status === 'paused') throw new HttpError(409, 'connection is paused; resume it before reconciling');
+    if (c.status === 'paused') throw new HttpError(409, RECONCILE_REFUSED_PAUSED);
     if (isStoreConnection(c)) return this.storeReport(c);
-    const outcome = await this.d.workflows.reconcile(c.id);
+    const outcome = await this.d.workflows.reconcile(c.id).catch((err: unknown) => {
+      // The workflow's validator refused it (paused): said in the workflow's words, which hold no secret.
+      const cause = (err as { cause?: { message?: string } }).cause?.message;
+      if (err instanceof Error && err.name === 'WorkflowUpdateFailedError' && cause === RECONCILE_REFUSED_PAUSED) throw new HttpError(409, cause);
+      throw err;
+    });
     const report = await this.d.reports.get(outcome.reportId);
     if (!report) throw new HttpError(409, 'the report was superseded before it could be read; ask again');
     return report;

@@ -1,5 +1,5 @@
 import { allHandlersFinished, condition, continueAsNew, patched, setHandler } from '@temporalio/workflow';
-import { reconcileUpdate } from '../contracts/connection';
+import { RECONCILE_REFUSED_PAUSED, reconcileUpdate } from '../contracts/connection';
 import type { ConnectionWorkflowInput } from '../contracts/connection';
 import type { FailureType } from '../contracts/failures';
 import type { SyncPlan } from '../contracts/sync';
@@ -20,8 +20,11 @@ const STOPPING_FAILURES: readonly string[] = ['NeedsReauth', 'SchemaMismatch'] s
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<void> {
   const conn = new Connection(input);
   conn.registerHandlers();
-  // On demand (the API waits for it): runs beside the loop, and continue-as-new waits for it to end.
-  setHandler(reconcileUpdate, () => reconcile(conn, 'on_demand'));
+  // On demand (the API waits for it): runs beside the loop, and continue-as-new waits for it to end. Refused
+  // while paused (nothing is delivered meanwhile, so a report would only show the pause); a refusal leaves no history.
+  setHandler(reconcileUpdate, () => reconcile(conn, 'on_demand'), {
+    validator: () => { if (conn.state.paused) throw new Error(RECONCILE_REFUSED_PAUSED); },
+  });
   const { connectionId, state } = conn;
   let deleted = false;
   // Beside the main loop: it only acts once a delivery marked an announcement pending.

@@ -144,13 +144,23 @@ describe('reconciliation report', () => {
     assertClean(await reconcile(pbi.connectionId), 'ledger');
   });
 
-  test('unknown connection 404, no report yet 404, malformed body 400, no token 401', async () => {
+  test('unknown connection 404, no report yet 404, malformed body 400, no token 401, paused 409, no body = {}', async () => {
     assert.equal((await h.admin('/api/connections/conn_doesnotexist/reconcile', { method: 'POST', body: {} })).status, 404);
     const res = await h.admin('/api/connections/conn_doesnotexist/reconciliation');
     assert.equal(res.status, 404);
     assert.equal((await h.admin(`/api/connections/${bq.connectionId}/reconcile`, { method: 'POST', body: { entity: 'x' } })).status, 400);
     const anon = await fetch(`${h.apiUrl}/api/connections/${bq.connectionId}/reconciliation`);
     assert.equal(anon.status, 401);
+    assert.equal((await fetch(`${h.apiUrl}/api/connections/${bq.connectionId}/reconcile`, { method: 'POST' })).status, 401);
+    // Paused: nothing is delivered meanwhile, so a report would only show the pause.
+    assert.equal((await h.admin(`/api/connections/${bq.connectionId}/pause`, { method: 'POST', body: {} })).status, 202);
+    const paused = await h.admin(`/api/connections/${bq.connectionId}/reconcile`, { method: 'POST', body: {} });
+    assert.equal(paused.status, 409);
+    assert.match(paused.body.error, /paused/);
+    assert.equal((await h.admin(`/api/connections/${bq.connectionId}/resume`, { method: 'POST', body: {} })).status, 202);
+    // No body at all is the same as `{}`.
+    const bare = await fetch(`${h.apiUrl}/api/connections/${bq.connectionId}/reconcile`, { method: 'POST', headers: { authorization: `Bearer ${h.env.ADMIN_TOKEN}` } });
+    assert.equal(bare.status, 200);
   });
 
   test('store connection: paid orders against the invoices made from them, per day and currency, with the missing order ids', async () => {
