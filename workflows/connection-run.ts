@@ -28,6 +28,17 @@ export const acts = proxyActivities<Activities>({
   },
 });
 
+/**
+ * The reconciliation report reads whole entities when it has to (a 100k-record walk at FreshBooks' pace is
+ * minutes, heartbeating): a longer bound, and few attempts, since the loop waits for it after a full run
+ * and a report that keeps failing is stored as `failed` by the activity anyway.
+ */
+const reconcileActs = proxyActivities<Pick<Activities, 'reconcileConnection'>>({
+  startToCloseTimeout: '30m',
+  heartbeatTimeout: '60s',
+  retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+});
+
 /** Webhook work, done between page batches and while waiting, so a backfill never holds it up for long. */
 export async function handleRealtime(conn: Connection, plan: SyncPlan): Promise<void> {
   const { connectionId, state } = conn;
@@ -229,7 +240,7 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
  * tombstones) that stores the report in Postgres; history holds only its id and verdict.
  */
 export function reconcile(conn: Connection, trigger: ReconciliationTrigger): Promise<ReconcileOutcome> {
-  return acts.reconcileConnection({ connectionId: conn.connectionId, trigger });
+  return reconcileActs.reconcileConnection({ connectionId: conn.connectionId, trigger });
 }
 
 /** A run that failed ends here: its summary, with the error, is recorded and the next poll starts afresh. */

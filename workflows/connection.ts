@@ -1,6 +1,5 @@
 import { allHandlersFinished, condition, continueAsNew, patched, setHandler } from '@temporalio/workflow';
-import { RECONCILE_REFUSED_PAUSED, reconcileUpdate } from '../contracts/connection';
-import type { ConnectionWorkflowInput } from '../contracts/connection';
+import { RECONCILE_REFUSED_PAUSED, reconcileUpdate, type ConnectionWorkflowInput } from '../contracts/connection';
 import type { FailureType } from '../contracts/failures';
 import type { SyncPlan } from '../contracts/sync';
 import { describeFailure } from './activity-failure';
