@@ -351,10 +351,13 @@ test('a reconciliation report follows each complete full run, not an incremental
     assert.equal(stub.runs[1]!.mode, 'incremental');
     assert.deepEqual(stub.reconciles, ['full_reconciliation'], 'no report after an incremental run');
 
-    assert.deepEqual(await wf.executeUpdate(reconcileUpdate), { reportId: 'rec_2', status: 'clean' });
+    // Asked while the workflow waits for its next poll; bounded, so a lost update fails the test instead of hanging it.
+    await until('waiting for the next poll', async () => { const s = await status(wf); return !s.currentRun && s.phase === 'waiting' && s.nextPollAt; });
+    const bounded = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('update not answered in 30 s')), 30_000))]);
+    assert.deepEqual(await bounded(wf.executeUpdate(reconcileUpdate)), { reportId: 'rec_2', status: 'clean' });
     assert.deepEqual(stub.reconciles, ['full_reconciliation', 'on_demand']);
     await wf.signal(pauseSignal, true);
-    await assert.rejects(wf.executeUpdate(reconcileUpdate), (err: Error) => err.name === 'WorkflowUpdateFailedError' && /paused/.test(String((err as { cause?: Error }).cause?.message)));
+    await assert.rejects(bounded(wf.executeUpdate(reconcileUpdate)), (err: Error) => err.name === 'WorkflowUpdateFailedError' && /paused/.test(String((err as { cause?: Error }).cause?.message)));
     assert.equal(stub.reconciles.length, 2, 'refused before any activity');
   });
 });
