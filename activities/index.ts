@@ -4,6 +4,7 @@ import { ConnectionRuntime } from './connection-runtime';
 import type { ActivityDeps } from './deps';
 import { freshbooksGrantActivities } from './freshbooks-grant';
 import { orderActivities } from './orders';
+import { reconcileActivities } from './reconcile';
 import { storeActivities } from './store';
 import { storeSweepActivities } from './store-sweep';
 import { syncActivities } from './sync';
@@ -15,7 +16,7 @@ export function createActivities(deps: ActivityDeps): Activities {
   return {
     ...freshbooksGrantActivities(deps), ...syncActivities(deps, runtime), ...webhookActivities(deps, runtime),
     ...orderActivities(deps, runtime), ...storeActivities(deps, runtime), ...storeSweepActivities(deps, runtime),
-    ...announceActivities(deps, runtime),
+    ...announceActivities(deps, runtime), ...reconcileActivities(deps, runtime),
   };
 }
 

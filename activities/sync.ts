@@ -1,6 +1,7 @@
 import { FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../common/freshbooks-entities';
 import { recordVersion } from '../mapping/freshbooks';
 import type { LedgerEntry } from '../db/delivery-ledger';
+import { deliverRecords } from './deliver-records';
 import type { ChangeBatchInput, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan, SnapshotResult } from '../contracts/sync';
 import { batchKeyOf } from '../destinations/bigquery/writes';
 import { announcePlan, deliveryWindowMs, finishesFullRun, snapshotPlan } from '../destinations/plan';
@@ -15,24 +16,6 @@ import { incrementalFilterFor } from './sync-window';
 
 const PREPARE_TTL_MS = 10 * 60_000;
 const GETS_IN_FLIGHT = 8;
-
-interface DeliverOptions {
-  /** Ignore the ledger (re-delivery). */
-  force?: boolean;
-  window?: { from?: string; to?: string };
-  bulk: boolean;
-  /** Extra parts of the batch key, so two deliberate re-sends of one version are two batches. */
-  salt?: string[];
-  tombstones?: { recordId: string; deletedAt: string }[];
-}
-
-interface Delivered {
-  records: number;
-  delivered: number;
-  rows: number;
-  maxUpdatedAt?: string;
-  batchKey?: string;
-}
 
 export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRuntime(deps)) {
   const prepared = new Map<string, number>();
@@ -88,41 +71,6 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
   }
 
   /**
-   * Keeps the records whose version the ledger has not delivered, writes them as one batch, then
-   * records them. Polling, re-delivery and webhooks all come through here, so one version goes out once.
-   */
-  async function deliverRecords(c: Connection, dest: Destination, entity: FreshBooksEntity, records: Record<string, unknown>[], o: DeliverOptions): Promise<Delivered> {
-    const byRecord = new Map<string, { entry: LedgerEntry; record: Record<string, unknown> }>();
-    let maxUpdatedAt: string | undefined;
-    for (const record of records) {
-      const v = recordVersion(entity, record, c.freshbooks.accountId);
-      if (o.window && !inWindow(v.updatedAt, o.window)) continue;
-      if (v.updatedAt && (!maxUpdatedAt || v.updatedAt > maxUpdatedAt)) maxUpdatedAt = v.updatedAt;
-      byRecord.set(v.recordId, { entry: { recordId: v.recordId, version: v.version, updatedAt: v.updatedAt }, record });
-    }
-    const tombstones = (o.tombstones ?? []).map((t) => ({ ...t, entry: { recordId: t.recordId, version: `deleted:${t.recordId}`, updatedAt: t.deletedAt } }));
-    const entries = [...[...byRecord.values()].map((v) => v.entry), ...tombstones.map((t) => t.entry)];
-    const todo = o.force ? entries : await deps.ledger.undelivered(c.id, entity, entries);
-    const base = { records: records.length + tombstones.length, delivered: todo.length, ...(maxUpdatedAt ? { maxUpdatedAt } : {}) };
-    if (todo.length === 0) return { ...base, rows: 0 };
-    // Job ids are unique per project: the connection is part of the key, so two connections of one
-    // business writing to two datasets never share a job.
-    const batchKey = batchKeyOf([c.id, ...(o.salt ?? []), ...todo.map((e) => e.version)]);
-    const pending = new Set(todo.map((e) => e.recordId));
-    const rows = await dest.deliver({
-      entity, batchKey, bulk: o.bulk, source: c.freshbooks,
-      records: [...byRecord.values()].filter((v) => pending.has(v.entry.recordId)).map((v) => v.record),
-      tombstones: tombstones.filter((t) => pending.has(t.recordId)).map(({ recordId, deletedAt }) => ({ recordId, deletedAt })),
-    });
-    await deps.ledger.markDelivered(c.id, entity, batchKey, todo);
-    // Every path that delivers (pages, webhook changes, re-deliveries) passes here, so this one count is the metric.
-    // Counted after the fact: a failed count is logged, never a failed delivery.
-    await deps.counters.add([{ metric: 'records_delivered', label: c.destination.type, events: todo.length }])
-      .catch((err: unknown) => deps.logger.warn({ err: { name: (err as Error)?.name } }, 'records delivered not counted for /metrics'));
-    return { ...base, rows, batchKey };
-  }
-
-  /**
    * Reads up to `maxPages` pages of one entity and delivers what the ledger has not seen. Pages are
    * written together (one load job per table per call, not per page: BigQuery allows 1,500 load jobs
    * per table per day). A retry re-reads the same pages; the writes are idempotent.
@@ -155,7 +103,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
         if (pagesRead >= input.maxPages) { nextPage = page; break; }
       }
       const dest = await readyDestination(c);
-      const out = await deliverRecords(c, dest, input.entity, records, {
+      const out = await deliverRecords(deps, c, dest, input.entity, records, {
         force: input.force, ...(input.window ? { window: input.window } : {}), bulk: input.mode === 'full' || !!input.force,
       });
       return { nextPage, pagesRead, ...out, ...(total === undefined ? {} : { total }), ...(shifted ? { shifted } : {}) };
@@ -190,7 +138,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
           else if (ch.deleted) tombstones.push({ recordId: ch.recordId, deletedAt: ch.receivedAt });
         });
         total.pagesRead += changes.length;
-        const out = await deliverRecords(c, dest, entity, records, { bulk: false, tombstones });
+        const out = await deliverRecords(deps, c, dest, entity, records, { bulk: false, tombstones });
         total.records += out.records;
         total.delivered += out.delivered;
         total.rows += out.rows;
@@ -235,7 +183,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
     const c = await runtime.connection(input.connectionId);
     const record = await runtime.freshbooks(c).get(input.entity, input.recordId);
     if (!record) return { nextPage: null, pagesRead: 1, records: 0, delivered: 0, rows: 0 };
-    const out = await deliverRecords(c, await readyDestination(c), input.entity, [record], { force: true, bulk: false, salt: ['redeliver', input.runKey] });
+    const out = await deliverRecords(deps, c, await readyDestination(c), input.entity, [record], { force: true, bulk: false, salt: ['redeliver', input.runKey] });
     return { nextPage: null, pagesRead: 1, ...out };
   }
 
@@ -282,10 +230,4 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   return out;
-}
-
-function inWindow(updatedAt: string | null, w: { from?: string; to?: string }): boolean {
-  if (!updatedAt) return false;
-  const t = Date.parse(updatedAt);
-  return (!w.from || t >= Date.parse(w.from)) && (!w.to || t < Date.parse(w.to));
 }

@@ -25,6 +25,10 @@ import { bigcommerceWebhookRoutes } from './routes/bigcommerce-webhooks';
 import { orderRoutes } from './routes/orders';
 import { lookmlRoutes } from './routes/lookml';
 import { tableauRoutes } from './routes/tableau';
+import { reconciliationRoutes } from './routes/reconciliation';
+import { ReconciliationReportStore } from '../db/reconciliation-reports';
+import { ReconciliationService } from '../services/reconciliation';
+import { registerReconciliationMetrics } from '../services/reconciliation-metrics';
 import { TableauService } from '../services/tableau';
 import { TableauJobAudit } from '../db/tableau';
 import { LookmlService } from '../services/lookml';
@@ -69,6 +73,8 @@ export function createApp({ config, db, workflows, logger, changes }: ApiDeps): 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = serviceMetrics({ registry, runs: new SyncRunStore(db), counters: new ServiceCounters(db), logger });
+  const reconciliationReports = new ReconciliationReportStore(db);
+  registerReconciliationMetrics(registry, reconciliationReports);
 
   // First, so every webhook answer is counted, the guards' refusals too.
   app.use('/webhooks', metrics.webhookAcks);
@@ -99,6 +105,7 @@ export function createApp({ config, db, workflows, logger, changes }: ApiDeps): 
   app.use('/api', admin, connectionRoutes(service, authorizations));
   app.use('/api', admin, lookmlRoutes(new LookmlService(service)));
   app.use('/api', admin, tableauRoutes(new TableauService({ config, connections: service, store: connections, credentials, audit: new TableauJobAudit(db), workflows })));
+  app.use('/api', admin, reconciliationRoutes(new ReconciliationService({ db, connections: service, workflows, reports: reconciliationReports })));
   app.use('/api', admin, orderRoutes(new StoreOrders(service, workflows, new BigCommerceOrderStore(db))));
   app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });
   app.use(errorHandler(logger));

@@ -4,6 +4,7 @@
  * typed, and an activity that changes its signature fails to compile until this contract agrees.
  */
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
+import type { ReconcileInput, ReconcileOutcome } from './connection';
 import type { RefreshResult } from './credential';
 import type { CaptureToRecord, InvoiceRef, OrderEvent, OrderOutcome, OrderReading, RefundToApply } from './order';
 import type { HookCheck, StorePollInput, StorePollResult, StoreSweepResult } from './store';
@@ -33,6 +34,8 @@ export interface ConnectionActivities {
   removeWebhooks(connectionId: string): Promise<number>;
   /** Tells the destination's after-delivery hook that committed rows changed (Looker: triggers the datagroups). */
   announceDelivery(connectionId: string): Promise<AnnounceResult>;
+  /** Compares the source with the destination, tombstones records deleted outright, stores the report. */
+  reconcileConnection(input: ReconcileInput): Promise<ReconcileOutcome>;
 }
 
 export interface OrderRef {

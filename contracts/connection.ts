@@ -1,5 +1,6 @@
 /** How the service talks to a connection's workflow (`connection/<id>`): its messages, input and status. */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ReconciliationStatus, ReconciliationTrigger } from './reconciliation';
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
 import type { MaintenanceRequest, RedeliverRequest, RunSummary, SyncRequest, WebhookChange } from './sync';
 
@@ -15,6 +16,21 @@ export const webhookVerifierSignal = defineSignal<[callbackId: number]>('webhook
 export const checkWebhooksSignal = defineSignal('checkWebhooks');
 export const maintenanceSignal = defineSignal<[MaintenanceRequest]>('maintenance');
 export const statusQuery = defineQuery<ConnectionWorkflowStatus>('status');
+/** Make a reconciliation report now; answers once it is stored (the report itself is read from Postgres, never history). */
+export const reconcileUpdate = defineUpdate<ReconcileOutcome>('reconcile');
+/** Why the workflow refuses a reconcile update while the connection is paused (the API answers 409 with it). */
+export const RECONCILE_REFUSED_PAUSED = 'connection is paused; resume it before reconciling';
+
+/** What a reconciliation returns to the workflow: the stored report's id and verdict, no record ids. */
+export interface ReconcileOutcome {
+  reportId: string;
+  status: ReconciliationStatus;
+}
+
+export interface ReconcileInput {
+  connectionId: string;
+  trigger: ReconciliationTrigger;
+}
 
 export interface StreamCursor {
   since?: string;

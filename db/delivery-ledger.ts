@@ -49,6 +49,18 @@ export class DeliveryLedger {
     return rows[0] ? { version: rows[0].version, batchId: rows[0].batch_id, deliveredAt: rows[0].delivered_at.toISOString() } : null;
   }
 
+  /**
+   * Record ids the ledger says the destination holds as current: every delivered record but those a
+   * tombstone (`deleted:<id>`) replaced. What a reconciliation counts where the destination cannot be read.
+   */
+  async currentIds(connectionId: string, entity: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ record_id: string }>(
+      `SELECT record_id FROM delivered_records WHERE connection_id = $1 AND entity = $2 AND version NOT LIKE 'deleted:%'`,
+      [connectionId, entity],
+    );
+    return rows.map((r) => r.record_id);
+  }
+
   async counts(connectionId: string): Promise<Record<string, number>> {
     const { rows } = await this.db.query<{ entity: string; n: string }>(
       'SELECT entity, count(*) AS n FROM delivered_records WHERE connection_id = $1 GROUP BY entity', [connectionId]);

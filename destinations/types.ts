@@ -38,6 +38,18 @@ export interface Destination {
    * safe to repeat): Tableau publishes its staged first sync here as one file.
    */
   finishFullRun?(): Promise<void>;
+  /**
+   * Destinations that can be queried (warehouses): what they hold as current for an entity (latest
+   * versions, records deleted at the source excluded), for the reconciliation report. Absent where the
+   * destination cannot be read back (Power BI push datasets, Tableau): the delivery ledger stands in.
+   */
+  inventory?(entity: FreshBooksEntity, moneyColumns: readonly string[]): Promise<DestinationInventory>;
+}
+
+/** An entity's current rows at a destination: their record ids, and per-currency sums of money columns. */
+export interface DestinationInventory {
+  ids: string[];
+  sums: { column: string; currency: string; total: string }[];
 }
 
 /** What a destination is like, which the plan, the API and the workflow ask instead of naming types. */

@@ -1,8 +1,8 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
 import {
-  checkWebhooksSignal, maintenanceSignal, pauseSignal, redeliverSignal, requestSyncSignal, statusQuery, stopSignal, webhookChangesSignal,
-  webhookVerifierSignal, type ConnectionWorkflowStatus,
+  checkWebhooksSignal, maintenanceSignal, pauseSignal, reconcileUpdate, redeliverSignal, requestSyncSignal, statusQuery, stopSignal, webhookChangesSignal,
+  webhookVerifierSignal, type ConnectionWorkflowStatus, type ReconcileOutcome,
 } from '../contracts/connection';
 import { reauthorizedSignal, requestRefreshUpdate, type RefreshResult } from '../contracts/credential';
 import { connectionWorkflowId, credentialWorkflowId, orderWorkflowId, storeWorkflowId } from '../contracts/ids';
@@ -52,6 +52,18 @@ export class Workflows {
 
   maintain(connectionId: string, request: MaintenanceRequest): Promise<void> {
     return this.signalConnection(connectionId, maintenanceSignal, [request]);
+  }
+
+  /**
+   * Asks the connection's workflow for a reconciliation report and waits for it to be stored. With start,
+   * like the signals: a connection whose workflow is not running gets it started.
+   */
+  reconcile(connectionId: string): Promise<ReconcileOutcome> {
+    const start = new WithStartWorkflowOperation<ConnectionWorkflow>('connectionWorkflow', {
+      workflowId: connectionWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    return this.client.workflow.executeUpdateWithStart(reconcileUpdate, { args: [], startWorkflowOperation: start });
   }
 
   private async signalConnection<A extends unknown[]>(connectionId: string, signal: SignalDefinition<A>, signalArgs: A): Promise<void> {

@@ -1,7 +1,8 @@
 import { condition, patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
 import type { Activities } from '../contracts/activities';
-import type { RunPosition } from '../contracts/connection';
+import type { ReconcileOutcome, RunPosition } from '../contracts/connection';
+import type { ReconciliationTrigger } from '../contracts/reconciliation';
 import { NON_RETRYABLE_FAILURES } from '../contracts/failures';
 import type {
   EntityRunStats, MaintenanceRequest, RedeliverRequest, RunSummary, SyncPagesResult, SyncPass, SyncPlan, SyncRequest,
@@ -25,6 +26,17 @@ export const acts = proxyActivities<Activities>({
     initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 8,
     nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
   },
+});
+
+/**
+ * The reconciliation report reads whole entities when it has to (a 100k-record walk at FreshBooks' pace is
+ * minutes, heartbeating): a longer bound, and few attempts, since the loop waits for it after a full run
+ * and a report that keeps failing is stored as `failed` by the activity anyway.
+ */
+const reconcileActs = proxyActivities<Pick<Activities, 'reconcileConnection'>>({
+  startToCloseTimeout: '30m',
+  heartbeatTimeout: '60s',
+  retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
 });
 
 /** Webhook work, done between page batches and while waiting, so a backfill never holds it up for long. */
@@ -216,7 +228,19 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
   state.lastRun = pos.summary;
   state.position = undefined;
   await acts.recordSyncRun(connectionId, pos.summary);
+  // Each complete full run is followed by its report: does the destination now match the source?
+  if (pos.summary.mode === 'full' && incomplete.length === 0 && patched('reconciliation-report')) {
+    await reconcile(conn, 'full_reconciliation').catch(() => undefined);
+  }
   return true;
+}
+
+/**
+ * A reconciliation report, made by an activity (it reads FreshBooks and the destination, and writes
+ * tombstones) that stores the report in Postgres; history holds only its id and verdict.
+ */
+export function reconcile(conn: Connection, trigger: ReconciliationTrigger): Promise<ReconcileOutcome> {
+  return reconcileActs.reconcileConnection({ connectionId: conn.connectionId, trigger });
 }
 
 /** A run that failed ends here: its summary, with the error, is recorded and the next poll starts afresh. */

@@ -1,10 +1,10 @@
-import { allHandlersFinished, condition, continueAsNew, patched } from '@temporalio/workflow';
-import type { ConnectionWorkflowInput } from '../contracts/connection';
+import { allHandlersFinished, condition, continueAsNew, patched, setHandler } from '@temporalio/workflow';
+import { RECONCILE_REFUSED_PAUSED, reconcileUpdate, type ConnectionWorkflowInput } from '../contracts/connection';
 import type { FailureType } from '../contracts/failures';
 import type { SyncPlan } from '../contracts/sync';
 import { describeFailure } from './activity-failure';
 import { announceLoop } from './announce';
-import { acts, continueRun, handleRealtime, recordFailedRun, runMaintenance, runRedelivery, startRun } from './connection-run';
+import { acts, continueRun, handleRealtime, reconcile, recordFailedRun, runMaintenance, runRedelivery, startRun } from './connection-run';
 import { Connection } from './connection-state';
 
 /** Failures only a person can clear (re-authorize, align the schema): wait for them, don't back off and retry. */
@@ -19,6 +19,11 @@ const STOPPING_FAILURES: readonly string[] = ['NeedsReauth', 'SchemaMismatch'] s
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<void> {
   const conn = new Connection(input);
   conn.registerHandlers();
+  // On demand (the API waits for it): runs beside the loop, and continue-as-new waits for it to end. Refused
+  // while paused (nothing is delivered meanwhile, so a report would only show the pause); a refusal leaves no history.
+  setHandler(reconcileUpdate, () => reconcile(conn, 'on_demand'), {
+    validator: () => { if (conn.state.paused) throw new Error(RECONCILE_REFUSED_PAUSED); },
+  });
   const { connectionId, state } = conn;
   let deleted = false;
   // Beside the main loop: it only acts once a delivery marked an announcement pending.

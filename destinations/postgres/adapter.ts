@@ -1,7 +1,8 @@
 import type { WarehouseRow } from '../../common/warehouse-types';
 import type { PostgresWarehouse, TableWrite } from '../../connectors/postgres-warehouse';
-import { TABLES, TABLE_KEYS, entityTableFor, inferExtraColumns, latestViewSqlPostgres, mapRecord, type TableKey } from '../../mapping/freshbooks';
-import type { Destination, RecordBatch } from '../types';
+import { TABLES, TABLE_KEYS, entityTableFor, inferExtraColumns, latestViewSqlPostgres, mapRecord, mapTombstone, listedRowsCondition, type TableKey } from '../../mapping/freshbooks';
+import type { Destination, DestinationInventory, RecordBatch } from '../types';
+import type { FreshBooksEntity } from '../../common/freshbooks-entities';
 import { latestViewName, tableName } from './config';
 
 /**
@@ -37,8 +38,14 @@ export class PostgresDestination implements Destination {
         byTable.set(m.table, rows);
       }
     }
-    // Hard deletes are not written, as on BigQuery: the views order versions by sync time and FreshBooks'
-    // `updated`, and a tombstone has neither a record nor an `updated`.
+    // Records deleted outright (reconciliation found FreshBooks answering 404) become a deleted-flag row,
+    // the newest version the latest view shows.
+    for (const t of batch.tombstones) {
+      const m = mapTombstone(batch.entity, t.recordId, { ...batch.source, syncedAt, batchId: batch.batchKey });
+      const list = byTable.get(m.table) ?? [];
+      list.push(m.row);
+      byTable.set(m.table, list);
+    }
     const writes: TableWrite[] = [...byTable].map(([key, rows]) => ({
       table: tableName(key),
       // FreshBooks fields the catalogue does not know yet become NULLABLE columns, as on BigQuery.
@@ -49,6 +56,20 @@ export class PostgresDestination implements Destination {
     if (writes.length === 0) return 0;
     const out = await this.wh.writeBatch({ batchKey: batch.batchKey, label: tableName(entityTableFor(batch.entity).key), writes, bulk: batch.bulk });
     return out.rows;
+  }
+
+  /** Read from the latest-state view, as on BigQuery: the records the source's list shows. */
+  async inventory(entity: FreshBooksEntity, moneyColumns: readonly string[]): Promise<DestinationInventory> {
+    const view = this.wh.fq(latestViewName(entityTableFor(entity).key));
+    const current = `WHERE ${listedRowsCondition(entity)}`;
+    const ids = await this.wh.query<{ id: string }>(`SELECT id::text AS id FROM ${view} ${current}`);
+    const sums: DestinationInventory['sums'] = [];
+    for (const column of moneyColumns) {
+      const { rows } = await this.wh.query<{ currency: string | null; total: string | null }>(
+        `SELECT "${column}_currency" AS currency, sum("${column}")::text AS total FROM ${view} ${current} AND "${column}" IS NOT NULL GROUP BY 1`);
+      for (const r of rows) if (r.currency && r.total !== null) sums.push({ column, currency: r.currency, total: r.total });
+    }
+    return { ids: ids.rows.map((r) => r.id), sums };
   }
 
   async replaceSnapshot(): Promise<number> {

@@ -15,7 +15,8 @@ export {
   type JoinColumn,
   type CarriedParentColumns,
 } from './tables';
-export { mapRecord, recordVersion, type MapContext, type MappedRow, type RecordVersion } from './map-record';
+export { mapRecord, mapTombstone, recordVersion, type MapContext, type MappedRow, type RecordVersion } from './map-record';
 export { inferExtraColumns, sanitiseColumnName } from './extra-columns';
 export { MAX_INSERT_ID_LENGTH } from './insert-id';
 export { latestViewSql, latestViewSqlPostgres } from './latest-view';
+export { RECONCILED_MONEY, listedRowsCondition, reconciledMoney, moneyOfRow } from './reconciled-money';

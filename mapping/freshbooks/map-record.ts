@@ -62,6 +62,27 @@ export function mapRecord(entity: FreshBooksEntity, record: Record<string, unkno
   return [own, ...lines];
 }
 
+/**
+ * The row that says a record was deleted outright at FreshBooks (a GET answers 404, so there is no record
+ * to map): its id, `vis_state` 1 and `is_deleted`, nothing else. Written as the record's newest version, it
+ * is what the latest view shows (views pick by `_synced_at` first), and that version has no lines, so the
+ * line views drop the record's lines too. Its `_version` is fixed per record: writing it again is a no-op.
+ */
+export function mapTombstone(entity: FreshBooksEntity, recordId: string, ctx: MapContext): MappedRow {
+  const spec = entityTableFor(entity);
+  const idField = spec.fields.find((f: FieldSpec) => f.column === 'id');
+  const idKey = idField ? sourceKeys(idField)[0] : undefined;
+  if (!idKey) throw new Error(`FreshBooks ${entity} has no id field`);
+  const insertId = recordInsertId(ctx.accountId, spec.key, recordId, 'deleted');
+  const stub: Record<string, unknown> = { [idKey]: recordId, vis_state: VIS_STATE.deleted };
+  const json = assembleRow(spec, stub, { fallbackCurrency: null }, {
+    ...ownerValues(ctx),
+    ...flagValues(VIS_STATE.deleted),
+    raw_json: null, _synced_at: toUtcIso(ctx.syncedAt, 'UTC'), _batch_id: ctx.batchId, _version: insertId,
+  });
+  return { table: spec.key, row: { insertId, json } };
+}
+
 export interface RecordVersion {
   recordId: string;
   /** The record's main-row version (its `_version` / insertId): what the delivery ledger remembers. */

@@ -261,6 +261,18 @@ describe('control API', () => {
     assert.equal((await listAll('users/clients', 'search[vis_state]=0')).some((c) => c.id === id), true);
   });
 
+  it('purges a record outright: gone from every list and a GET is 404, with no webhook', async () => {
+    const created = await control('POST', `/accounts/${accountId}/clients`, { fname: 'Gone', lname: 'Soon', email: 'gone@soon.example' });
+    const id = created.body.id;
+    const deliveries = sandbox.state.webhooks.deliveries.length;
+    const { total } = (await list('users/clients', 'per_page=1')).body.response.result;
+    assert.equal((await control('POST', `/accounts/${accountId}/clients/${id}/purge`)).status, 200);
+    assert.equal((await list('users/clients', 'per_page=1')).body.response.result.total, total - 1);
+    for (const vis of ['0', '1', '2']) assert.equal((await listAll('users/clients', `search[vis_state]=${vis}`)).some((c) => c.id === id), false);
+    assert.equal((await api(`/accounting/account/${accountId}/users/clients/${id}`)).status, 404);
+    assert.equal(sandbox.state.webhooks.deliveries.length, deliveries, 'no webhook');
+  });
+
   it('stamps Eastern records in wall time across DST and UTC records in UTC', () => {
     const s = sandbox.state;
     const item = s.list(accountId, 'items', { per_page: '1' }).items[0]!.id as number;

@@ -176,9 +176,13 @@ export interface RecByEntity {
   accounts: AccountRec;
 }
 
-/** Records of one entity, id ascending. Ids are dense from `firstId` (nothing is ever hard-deleted). */
+/**
+ * Records of one entity, id ascending. Ids are dense from `firstId`: a record removed outright (the test
+ * control's `purge`, standing for an HTTP DELETE) keeps its slot but is no longer served by get or lists.
+ */
 export class Table<R extends BaseRec> {
   readonly rows: R[] = [];
+  private readonly purged = new Set<number>();
   /** Bumped on every change so cached list filters know to rebuild. */
   version = 0;
 
@@ -189,8 +193,17 @@ export class Table<R extends BaseRec> {
   }
 
   get(id: number): R | undefined {
-    if (!Number.isInteger(id)) return undefined;
+    if (!Number.isInteger(id) || this.purged.has(id)) return undefined;
     return this.rows[id - this.firstId];
+  }
+
+  isPurged(id: number): boolean {
+    return this.purged.has(id);
+  }
+
+  purge(id: number): void {
+    this.purged.add(id);
+    this.version++;
   }
 
   push(rec: R): R {

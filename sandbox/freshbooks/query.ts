@@ -112,6 +112,7 @@ export class FilterCache {
     let n = 0;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
+      if (table.isPurged(r.id)) continue;
       const v = r.vis;
       if (!(v === 0 ? vis0 : v === 1 ? vis1 : vis2)) continue;
       if (r.upd < minSec || r.upd >= maxSec) continue;

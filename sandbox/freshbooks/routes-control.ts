@@ -173,6 +173,8 @@ export function controlRoutes(state: SandboxState): Router {
         return state.delete(accountId, entity, id, opts);
       case 'archive':
         return state.archive(accountId, entity, id, opts);
+      case 'purge':
+        return state.purge(accountId, entity, id);
       case 'restore':
         return state.restore(accountId, entity, id, opts);
       default:

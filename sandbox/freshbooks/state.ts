@@ -156,6 +156,10 @@ export class SandboxState {
     return this.store.delete(accountId, entity, id, opts);
   }
 
+  purge(accountId: string, entity: FreshBooksEntity, id: number): Json {
+    return this.store.purge(accountId, entity, id);
+  }
+
   archive(accountId: string, entity: FreshBooksEntity, id: number, opts: VisStateOptions = {}): Json {
     return this.store.archive(accountId, entity, id, opts);
   }

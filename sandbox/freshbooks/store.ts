@@ -176,6 +176,14 @@ export class SandboxStore {
     return this.setVisState(accountId, entity, id, 1, opts);
   }
 
+  /** Removes a record outright (FreshBooks' HTTP DELETE on some types): gone from lists and a GET is 404. No webhook. */
+  purge(accountId: string, entity: FreshBooksEntity, id: number): Json {
+    const account = this.account(accountId);
+    const rec = this.mustGet(account, entity, id);
+    account.tables[entity].purge(id);
+    return { id: rec.id, purged: true };
+  }
+
   archive(accountId: string, entity: FreshBooksEntity, id: number, opts: VisStateOptions = {}): Json {
     return this.setVisState(accountId, entity, id, 2, opts);
   }

@@ -6,7 +6,7 @@ import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ConnectionActivities } from '../../../contracts/activities';
 import {
-  checkWebhooksSignal, pauseSignal, statusQuery, webhookChangesSignal, type ConnectionWorkflowInput, type ConnectionWorkflowStatus,
+  checkWebhooksSignal, pauseSignal, reconcileUpdate, statusQuery, webhookChangesSignal, type ConnectionWorkflowInput, type ConnectionWorkflowStatus,
 } from '../../../contracts/connection';
 import type { AnnounceResult, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan } from '../../../contracts/sync';
 import type { connectionWorkflow } from '../../../workflows';
@@ -41,6 +41,7 @@ class Stub {
   plan: SyncPlan = { status: 'active', entities: ['invoices'], snapshots: [], webhooks: false, pollIntervalSec: 600, reconcileEveryHours: 24 };
   calls: string[] = [];
   runs: RunSummary[] = [];
+  reconciles: string[] = [];
   pagesPerPass = 1;
   announce: () => Promise<AnnounceResult> = async () => ({ ok: true, announced: 1 });
   syncPages: (input: SyncPagesInput) => Promise<SyncPagesResult> = async (input) => ({
@@ -65,6 +66,7 @@ class Stub {
       confirmWebhooks: async ({ callbackIds }) => note('confirmWebhooks', callbackIds),
       removeWebhooks: async () => note('removeWebhooks', 0),
       announceDelivery: async () => { note('announceDelivery', 0); return this.announce(); },
+      reconcileConnection: async ({ trigger }) => { this.reconciles.push(trigger); return note('reconcileConnection', { reportId: `rec_${this.reconciles.length}`, status: 'clean' as const }); },
     };
   }
 }
@@ -335,5 +337,27 @@ test('failed announcements back off without holding up deliveries, and the statu
     await until('the retry', () => announcements(stub) === 2);
     const ok = await until('recovered', async () => { const s = await status(wf); return !!s.looker?.lastTriggeredAt && s; });
     assert.deepEqual([ok.looker!.pending, ok.looker!.lastError], [false, undefined]);
+  });
+});
+
+test('a reconciliation report follows each complete full run, not an incremental one; on demand it answers the stored report, and a paused connection refuses', async () => {
+  const stub = new Stub();
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    await until('its report', () => stub.reconciles.length === 1);
+    assert.deepEqual(stub.reconciles, ['full_reconciliation']);
+    await env.sleep(await nextPollIn(wf) + 1_000);
+    await until('the scheduled incremental run', () => stub.runs.length === 2);
+    assert.equal(stub.runs[1]!.mode, 'incremental');
+    assert.deepEqual(stub.reconciles, ['full_reconciliation'], 'no report after an incremental run');
+
+    // Asked while the workflow waits for its next poll; bounded, so a lost update fails the test instead of hanging it.
+    await until('waiting for the next poll', async () => { const s = await status(wf); return !s.currentRun && s.phase === 'waiting' && s.nextPollAt; });
+    const bounded = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('update not answered in 30 s')), 30_000))]);
+    assert.deepEqual(await bounded(wf.executeUpdate(reconcileUpdate)), { reportId: 'rec_2', status: 'clean' });
+    assert.deepEqual(stub.reconciles, ['full_reconciliation', 'on_demand']);
+    await wf.signal(pauseSignal, true);
+    await assert.rejects(bounded(wf.executeUpdate(reconcileUpdate)), (err: Error) => err.name === 'WorkflowUpdateFailedError' && /paused/.test(String((err as { cause?: Error }).cause?.message)));
+    assert.equal(stub.reconciles.length, 2, 'refused before any activity');
   });
 });
