@@ -30,6 +30,10 @@ import { AuthorizationService } from '../services/authorizations';
 import { ConnectionService } from '../services/connections';
 import { StoreOrders } from '../services/store-orders';
 import { FreshBooksWebhookIntake, StoreWebhookIntake } from '../services/webhook-intake';
+import packageJson from '../package.json';
+import { openApiDocument } from './openapi/document';
+import { allOperations, serviceOperations } from './openapi/operations';
+import { reply } from './openapi/registry';
 import { AUTHORIZATION_ID, bodyOfType, CONNECTION_ID, paramMatching, positiveId, RECORD_ID, wellFormedUrl } from './request-guards';
 
 export interface ApiDeps {
@@ -73,14 +77,17 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   app.get('/healthz', async (_req, res) => {
     try {
       await db.query('SELECT 1');
-      res.json({ ok: true });
+      reply(res, serviceOperations.healthz, 200, { ok: true });
     } catch {
-      res.status(503).json({ ok: false, error: 'database unreachable' });
+      reply(res, serviceOperations.healthz, 503, { ok: false, error: 'database unreachable' });
     }
   });
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
+  // Made once: the document depends on the code, not on the request.
+  const document = openApiDocument(allOperations, { version: packageJson.version });
+  app.get('/openapi.json', (_req, res) => { reply(res, serviceOperations.openapi, 200, document); });
   app.use('/oauth/freshbooks', freshbooksOAuthRoutes(authorizations));
   app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ intake: new FreshBooksWebhookIntake({ cache: new WebhookVerifierCache(connections, callbacks), callbacks, workflows }), logger }));
   app.use('/webhooks/bigcommerce', bigcommerceWebhookRoutes({ intake: new StoreWebhookIntake({ secrets: storeSecrets, workflows }), logger }));
