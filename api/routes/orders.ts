@@ -12,7 +12,8 @@ const integerParam = z.string().regex(/^(0|[1-9]\d{0,15})$/, 'must be a decimal 
 const listQuery = z.object({
   state: z.enum(['skipped', 'invoiced', 'needs_attention', 'failed']).optional(),
   after: integerParam.optional(),
-  limit: integerParam.pipe(z.number().int().min(1).max(1000)).optional(),
+  /** The range in the pattern itself, so the document states it: a range checked after the transform is invisible there. */
+  limit: z.string().regex(/^([1-9]\d{0,2}|1000)$/, 'must be an integer from 1 to 1000').transform(Number).optional(),
 });
 
 const orderParams = connectionIdParams.extend({ orderId: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a positive integer') });
