@@ -32,6 +32,7 @@ import { StoreOrders } from '../services/store-orders';
 import { FreshBooksWebhookIntake, StoreWebhookIntake } from '../services/webhook-intake';
 import packageJson from '../package.json';
 import { openApiDocument } from './openapi/document';
+import { methodNotAllowed } from './openapi/method-not-allowed';
 import { allOperations, serviceOperations } from './openapi/operations';
 import { reply } from './openapi/registry';
 import { AUTHORIZATION_ID, bodyOfType, CONNECTION_ID, paramMatching, positiveId, RECORD_ID, wellFormedUrl } from './request-guards';
@@ -96,6 +97,7 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   app.use('/api', admin, lookmlRoutes(new LookmlService(service)));
   app.use('/api', admin, tableauRoutes(new TableauService({ config, connections: service, store: connections, credentials, audit: new TableauJobAudit(db), workflows })));
   app.use('/api', admin, orderRoutes(new StoreOrders(service, workflows, new BigCommerceOrderStore(db))));
+  app.use(methodNotAllowed(allOperations));
   app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });
   app.use(errorHandler(logger));
   return app;
