@@ -66,10 +66,13 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
+  // The admin token first: a caller without it learns nothing from /api, not even which of its
+  // requests would be malformed (the guards below answer 400/415 only to an admin).
+  app.use('/api', admin);
   // Malformed requests are refused here, once for every route, before any handler or Postgres sees them.
   app.use(wellFormedUrl);
   app.use('/webhooks/freshbooks', bodyOfType('application/x-www-form-urlencoded'));
-  app.use(['/webhooks/bigcommerce', '/codec', '/api'], bodyOfType('application/json'));
+  app.use(['/webhooks/bigcommerce', '/api'], bodyOfType('application/json'));
   app.use(['/webhooks/freshbooks/:id', '/webhooks/bigcommerce/:id', '/api/connections/:id'], paramMatching('id', CONNECTION_ID));
   app.use('/api/connections/:id/orders/:orderId', paramMatching('orderId', (raw) => positiveId(raw) !== undefined));
   app.use('/api/connections/:id/records/:entity/:recordId', paramMatching('recordId', RECORD_ID));

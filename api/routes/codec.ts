@@ -5,6 +5,7 @@ import { EncryptionCodec } from '../../temporal/encryption-codec';
 import type { KeyRing } from '../../common/crypto';
 import { bearerToken, requireToken } from '../admin-auth';
 import { asyncRoute, HttpError, parseBody } from '../http-errors';
+import { bodyOfType } from '../request-guards';
 import { defineOperation, errors, reply, type Operation } from '../openapi/registry';
 
 /**
@@ -68,7 +69,8 @@ export function codecRoutes(payloadKeys: KeyRing, settings: { token?: string; al
   // The token is checked before the body is read: an unauthenticated request costs no parsing.
   const byHeader = requireToken(settings.token, bearerToken, refusal);
   const byPath = requireToken(settings.token, (req) => String(req.params.token ?? ''), refusal);
-  const body = json({ limit: '8mb' });
+  // Media type checked after the token too: an unauthenticated caller gets 401 whatever it sends.
+  const body = [bodyOfType('application/json'), json({ limit: '8mb' })];
   const decode = asyncRoute(async (req, res) => {
     const { payloads } = parseBody(payloadsSchema, req.body);
     // Tampered, truncated or foreign-key ciphertext is the caller's input, not our failure.
