@@ -68,7 +68,8 @@ export function openApiDocument(operations: readonly Operation[], info: { versio
     info: {
       title: 'ml-connector API',
       version: info.version,
-      description: 'Admin API, OAuth callback, webhooks, Temporal codec server, health and metrics. Generated from the zod schemas the handlers validate with.',
+      description: 'Admin API, OAuth callback, webhooks, Temporal codec server, health and metrics. Generated from the zod schemas the handlers validate with. '
+        + 'A path segment or query value holding a control character, or a JSON string holding NUL (U+0000), is refused with 400.',
     },
     paths,
     components: {

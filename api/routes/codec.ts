@@ -29,7 +29,7 @@ const decodeOperation = {
 export const codecOperations = {
   decode: defineOperation({ ...decodeOperation, operationId: 'codecDecode', path: '/codec/decode', access: 'codec' }),
   decodeByPath: defineOperation({
-    ...decodeOperation, operationId: 'codecDecodeByPath', path: '/codec/:token/decode', access: 'public', params: z.object({ token: z.string().describe('the codec token, for Temporal UI') }),
+    ...decodeOperation, operationId: 'codecDecodeByPath', path: '/codec/:token/decode', access: 'public', params: z.object({ token: z.string().regex(/^[^\x00-\x1f\x7f]+$/).describe('the codec token, for Temporal UI') }),
   }),
 };
 
