@@ -125,7 +125,7 @@ export const connectionOperations = {
 /**
  * Admin API over connections: list, inspect, sync now, re-deliver, pause, delete. Bodies the service
  * reads lazily are parsed only once the connection is known to take them, so an unknown connection is
- * a 404 and a store's sync ignores a FreshBooks body.
+ * a 404 whatever the body says (a store's sync checks the body too, then sweeps whatever the mode).
  */
 export function connectionRoutes(service: ConnectionService, authorizations: AuthorizationService): Router {
   const r = Router();
