@@ -15,11 +15,9 @@ import { runSchemathesis } from '../support/schemathesis';
  * and body as documented. Without: the admin (and codec) operations answer 401 and nothing else.
  */
 
-/** Same seed, same requests: a failure here is reproducible with the command the output prints. */
-const SEED = 14;
 /** The bounds that keep each run within about a minute on a busy 2-core machine. */
 const MAX_EXAMPLES = 12;
-const MAX_TIME_S = 60;
+const MAX_TIME_S = 45;
 const REFUSED_BY_STATE = ['getLookml', 'listTableauJobs', 'replaceTableauPat', 'rebuild', 'updateSchema', 'createConnections', 'freshbooksOAuthCallback', 'codecDecode', 'codecDecodeByPath'];
 const PROTECTED_TAGS = ['connections', 'orders', 'tableau', 'looker', 'reconciliation', 'codec'];
 
@@ -77,14 +75,14 @@ describe('OpenAPI contract: /openapi.json against the live API (schemathesis)', 
   });
 
   const config = (withTokens: boolean) => [
-    `seed = ${SEED}`,
+    // Same schema, same generated requests (how many of them fit the time budget varies with the machine).
+    'generation.deterministic = true',
     `max-time = ${MAX_TIME_S}`,
     // One worker: schemathesis' coverage phase compiles patterns, and CPython 3.11 can crash doing that on
     // two threads at once ("AST constructor recursion depth mismatch").
     'workers = 1',
     'request-timeout = 20',
     'generation.max-examples = ' + MAX_EXAMPLES,
-    'generation.deterministic = true',
     // NUL in a JSON string is refused (400) everywhere, as the document's description says; the hostile-input sweep covers it.
     'generation.allow-x00 = false',
     ...(withTokens ? [
