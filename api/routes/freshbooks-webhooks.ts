@@ -15,11 +15,14 @@ const MAX_BODY = '16kb';
 const recordId = z.string().regex(/^[1-9]\d{0,15}$/).refine((s) => Number.isSafeInteger(Number(s)));
 const eventName = z.string().regex(/^[a-z_]+(\.[A-Za-z]+)?$/);
 
-/** The form FreshBooks posts (reference/freshbooks.md §5): ids only, plus `verifier` on `callback.verify`. */
+/**
+ * The form FreshBooks posts (reference/freshbooks.md §5): ids only, plus `verifier` on `callback.verify`.
+ * Any other field is a single string too: a repeated key (a list) is refused, see parseForm.
+ */
 const webhookForm = z.object({
   name: eventName, object_id: recordId,
   account_id: z.string().optional(), business_id: z.string().optional(), identity_id: z.string().optional(), user_id: z.string().optional(), verifier: z.string().optional(),
-});
+}).catchall(z.string());
 
 export const webhookAcknowledgement = z.object({ ok: z.literal(true), ignored: z.string().optional(), paused: z.literal(true).optional() });
 
