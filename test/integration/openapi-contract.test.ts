@@ -1,12 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createApp } from '../../api/app';
+import { sharedHyperProcess } from '../../connectors/hyper';
 import { openApiPath } from '../../api/openapi/document';
 import { createLogger } from '../../common/logger';
 import { startHarness, type Harness } from '../support/harness';
 import { authorizeFreshBooks, createBigQueryConnection, createPowerBiConnection, createStoreConnection, eventually, waitForRuns } from '../support/flows';
 import { routesOf } from '../support/routes';
 import { runSchemathesis } from '../support/schemathesis';
+import { createTableauConnection, startTableau, type TableauFixture } from '../support/tableau';
 
 /**
  * The API against its own OpenAPI document, as a client generated from the document would see it:
@@ -25,25 +27,36 @@ const PROTECTED_TAGS = ['connections', 'orders', 'tableau', 'looker', 'reconcili
 
 describe('OpenAPI contract: /openapi.json against the live API (schemathesis)', () => {
   let h: Harness;
+  let tableau: TableauFixture;
   let connectionIds: string[];
   let authorizationId: string;
   let businessId: number;
 
   before(async () => {
-    h = await startHarness();
+    tableau = await startTableau();
+    tableau.sb.state.addPat('contract', 'pat-secret-1');
+    h = await startHarness({ env: { TABLEAU_ORIGIN_OVERRIDE: tableau.url } });
     // Real connections of each family, so generated requests reach handlers past the 404 of an unknown id.
     const bigquery = await createBigQueryConnection(h, { datasetId: 'contract', settings: { entities: ['clients'] } });
+    const tableauConnection = await createTableauConnection(h, { patName: 'contract', patSecret: 'pat-secret-1' }, { settings: { entities: ['clients'] } });
     const powerbi = await createPowerBiConnection(h, { settings: { entities: ['clients'], webhooks: false } });
     const store = await createStoreConnection(h, { settings: { backfillDays: 0 } });
     await waitForRuns(h, bigquery.connectionId, 1);
     await waitForRuns(h, powerbi.connectionId, 1);
+    // Its first run publishes, so its job audit has rows to answer with.
+    await waitForRuns(h, tableauConnection.connectionId, 1, 300_000);
     await eventually('first store sweep', async () => ((await h.workflows.storeStatus(store.connectionId))?.polls ?? 0) >= 1 || undefined, 60_000);
     const auth = await authorizeFreshBooks(h);
     authorizationId = auth.authorizationId;
     businessId = auth.businesses[0]!.businessId;
-    connectionIds = [bigquery.connectionId, powerbi.connectionId, store.connectionId];
+    connectionIds = [bigquery.connectionId, powerbi.connectionId, store.connectionId, tableauConnection.connectionId];
   });
-  after(async () => { await h?.close(); });
+  after(async () => {
+    await h?.close();
+    await tableau?.close();
+    // The in-process worker's hyperd (started lazily by the Tableau adapter) would keep the test process alive.
+    await sharedHyperProcess().stop();
+  });
 
   test('every route the app mounts is an operation of the document, and every operation is mounted', async () => {
     const app = createApp({ config: h.config, db: h.db, workflows: h.workflows, logger: createLogger('silent') });
