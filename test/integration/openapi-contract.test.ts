@@ -124,7 +124,9 @@ describe('OpenAPI contract: /openapi.json against the live API (schemathesis)', 
   ].join('\n') + '\n';
 
   test('with the tokens: no 5xx, every answer as the document says', { timeout: 300_000 }, async () => {
-    const run = await runSchemathesis(`${h.apiUrl}/openapi.json`, config(true), ['--checks', 'all'], 240_000);
+    // Without DELETE: deleting the real connections early in the run would leave every other operation
+    // the 404 of an unknown id. The no-token run and api-and-audit/hostile-input cover DELETE.
+    const run = await runSchemathesis(`${h.apiUrl}/openapi.json`, config(true), ['--checks', 'all', '--exclude-operation-id', 'deleteConnection'], 240_000);
     const statuses = run.entries.map((e) => e.response.status);
     console.log(`schemathesis (tokens): exit ${run.code}, ${run.entries.length} requests in ${run.seconds.toFixed(1)} s\n${summary(run.output)}`);
     assert.equal(run.code, 0, run.output.slice(-20_000));
