@@ -37,6 +37,11 @@ import { AuthorizationService } from '../services/authorizations';
 import { ConnectionService } from '../services/connections';
 import { StoreOrders } from '../services/store-orders';
 import { FreshBooksWebhookIntake, StoreWebhookIntake } from '../services/webhook-intake';
+import packageJson from '../package.json';
+import { openApiDocument } from './openapi/document';
+import { methodNotAllowed } from './openapi/method-not-allowed';
+import { allOperations, serviceOperations } from './openapi/operations';
+import { reply } from './openapi/registry';
 import { AUTHORIZATION_ID, bodyOfType, CONNECTION_ID, paramMatching, positiveId, RECORD_ID, wellFormedUrl } from './request-guards';
 
 export interface ApiDeps {
@@ -78,10 +83,13 @@ export function createApp({ config, db, workflows, logger, changes }: ApiDeps): 
 
   // First, so every webhook answer is counted, the guards' refusals too.
   app.use('/webhooks', metrics.webhookAcks);
+  // The admin token first: a caller without it learns nothing from /api, not even which of its
+  // requests would be malformed (the guards below answer 400/415 only to an admin).
+  app.use('/api', admin);
   // Malformed requests are refused here, once for every route, before any handler or Postgres sees them.
   app.use(wellFormedUrl);
   app.use('/webhooks/freshbooks', bodyOfType('application/x-www-form-urlencoded'));
-  app.use(['/webhooks/bigcommerce', '/codec', '/api'], bodyOfType('application/json'));
+  app.use(['/webhooks/bigcommerce', '/api'], bodyOfType('application/json'));
   app.use(['/webhooks/freshbooks/:id', '/webhooks/bigcommerce/:id', '/api/connections/:id'], paramMatching('id', CONNECTION_ID));
   app.use('/api/connections/:id/orders/:orderId', paramMatching('orderId', (raw) => positiveId(raw) !== undefined));
   app.use('/api/connections/:id/records/:entity/:recordId', paramMatching('recordId', RECORD_ID));
@@ -90,14 +98,17 @@ export function createApp({ config, db, workflows, logger, changes }: ApiDeps): 
   app.get('/healthz', async (_req, res) => {
     try {
       await db.query('SELECT 1');
-      res.json({ ok: true });
+      reply(res, serviceOperations.healthz, 200, { ok: true });
     } catch {
-      res.status(503).json({ ok: false, error: 'database unreachable' });
+      reply(res, serviceOperations.healthz, 503, { ok: false, error: 'database unreachable' });
     }
   });
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
+  // Made once: the document depends on the code, not on the request.
+  const document = openApiDocument(allOperations, { version: packageJson.version });
+  app.get('/openapi.json', (_req, res) => { reply(res, serviceOperations.openapi, 200, document); });
   app.use('/oauth/freshbooks', freshbooksOAuthRoutes(authorizations));
   app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ intake: new FreshBooksWebhookIntake({ cache: verifiers, callbacks, workflows }), logger }));
   app.use('/webhooks/bigcommerce', bigcommerceWebhookRoutes({ intake: new StoreWebhookIntake({ secrets: storeSecrets, workflows }), logger }));
@@ -107,6 +118,7 @@ export function createApp({ config, db, workflows, logger, changes }: ApiDeps): 
   app.use('/api', admin, tableauRoutes(new TableauService({ config, connections: service, store: connections, credentials, audit: new TableauJobAudit(db), workflows })));
   app.use('/api', admin, reconciliationRoutes(new ReconciliationService({ db, connections: service, workflows, reports: reconciliationReports })));
   app.use('/api', admin, orderRoutes(new StoreOrders(service, workflows, new BigCommerceOrderStore(db))));
+  app.use(methodNotAllowed(allOperations));
   app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });
   app.use(errorHandler(logger));
   return app;

@@ -6,6 +6,14 @@ import { HttpError } from '../services/http-error';
 
 export { HttpError };
 
+/** The body of every refusal, 4xx and 5xx alike: what the OpenAPI document states and what errorHandler writes. */
+export const errorBody = z.object({
+  error: z.string(),
+  /** One entry per offending field, for a 400 from a zod schema. */
+  details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+export type ErrorBody = z.infer<typeof errorBody>;
+
 /** Deeper than any request of ours nests; walking deeper is work an attacker chose for us. */
 const MAX_DEPTH = 32;
 
@@ -67,25 +75,26 @@ function clientError(err: unknown): { status: number; message: string } | undefi
 /** Unexpected errors answer 500 with no detail: messages can carry upstream bodies. */
 export function errorHandler(log: { error: (o: object, m: string) => void }): ErrorRequestHandler {
   return (err, _req, res, _next) => {
+    const refuse = (status: number, body: ErrorBody) => { res.status(status).json(body); };
     if (err instanceof HttpError) {
-      res.status(err.status).json({ error: err.message, ...(err.details ? { details: err.details } : {}) });
+      refuse(err.status, { error: err.message, ...(err.details ? { details: err.details } : {}) });
       return;
     }
     const refused = clientError(err);
     if (refused) {
-      res.status(refused.status).json({ error: refused.message });
+      refuse(refused.status, { error: refused.message });
       return;
     }
     // Upstream failures say which system failed; our connector errors carry no secrets by construction.
     if (err instanceof FreshBooksInvalidGrantError) {
-      res.status(400).json({ error: 'FreshBooks rejected the authorization code (expired or already used); start the authorization again' });
+      refuse(400, { error: 'FreshBooks rejected the authorization code (expired or already used); start the authorization again' });
       return;
     }
     if (err instanceof FreshBooksApiError || err instanceof FreshBooksNetworkError || err instanceof FreshBooksRateLimitedError) {
-      res.status(502).json({ error: `FreshBooks request failed: ${(err as Error).message}` });
+      refuse(502, { error: `FreshBooks request failed: ${(err as Error).message}` });
       return;
     }
     log.error({ err: { name: (err as Error)?.name } }, 'unhandled API error');
-    res.status(500).json({ error: 'internal error' });
+    refuse(500, { error: 'internal error' });
   };
 }

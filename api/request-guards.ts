@@ -32,7 +32,9 @@ export const wellFormedUrl: RequestHandler = (req, _res, next) => {
 export const CONNECTION_ID = /^conn_[A-Za-z0-9_-]{1,64}$/;
 export const AUTHORIZATION_ID = /^auth_[A-Za-z0-9_-]{1,64}$/;
 /** FreshBooks record ids as the ledger keys them (the redeliver body's grammar too). */
-export const RECORD_ID = /^\w{1,64}$/;
+/** ASCII spelt out (the same as JS `\w` without the u flag) so every regex dialect reading the OpenAPI
+ * document means the same: Python's `\w` is Unicode. */
+export const RECORD_ID = /^[A-Za-z0-9_]{1,64}$/;
 
 /** A canonical positive integer: `7`, not `07`, `1e3`, `0x10`, ` 7` or 2^63. */
 export function positiveId(raw: unknown): number | undefined {

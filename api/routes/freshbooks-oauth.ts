@@ -1,9 +1,32 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { AuthorizationService } from '../../services/authorizations';
 import { asyncRoute, HttpError } from '../http-errors';
+import { defineOperation, errors, reply } from '../openapi/registry';
+import { authorizationView } from './connections';
 
 const STATE = /^[A-Za-z0-9_-]{16,128}$/;
 const CODE = /^[\x21-\x7e]{1,512}$/;
+
+const callbackQuery = z.object({
+  code: z.string().regex(CODE).optional().describe('the authorization code FreshBooks issued'),
+  state: z.string().regex(STATE).optional().describe('ours, from POST /api/freshbooks/authorizations'),
+  error: z.string().optional().describe('set by FreshBooks when the user declined'),
+});
+
+export const freshbooksOAuthOperations = {
+  callback: defineOperation({
+    access: 'public', tag: 'oauth', operationId: 'freshbooksOAuthCallback', method: 'get', path: '/oauth/freshbooks/callback', query: callbackQuery,
+    summary: 'The redirect target registered with FreshBooks: exchanges the code and lists the businesses the user can connect',
+    responses: {
+      200: {
+        description: 'authorized: the businesses to choose from, or the connections re-authorized',
+        schema: authorizationView.extend({ reauthorized: z.array(z.string()), next: z.string() }),
+      },
+      ...errors(400, 404, 502),
+    },
+  }),
+};
 
 /** The redirect target registered with FreshBooks (HTTPS, no query string, in production). */
 export function freshbooksOAuthRoutes(authorizations: AuthorizationService): Router {
@@ -17,7 +40,7 @@ export function freshbooksOAuthRoutes(authorizations: AuthorizationService): Rou
     // is refused before it is looked up or sent to FreshBooks.
     if (!STATE.test(state) || !CODE.test(code)) throw new HttpError(400, 'malformed code or state');
     const result = await authorizations.complete(code, state);
-    res.json({
+    reply(res, freshbooksOAuthOperations.callback, 200, {
       ...result,
       next: result.reauthorized.length > 0
         ? 'connections re-authorized and syncing again'

@@ -1,11 +1,41 @@
 import express, { Router, type Request } from 'express';
+import { z } from 'zod';
 import type { Logger } from '../../common/logger';
 import { parseFreshBooksWebhookForm, type FreshBooksWebhookForm } from '../../connectors/freshbooks';
 import type { FreshBooksWebhookIntake } from '../../services/webhook-intake';
 import { asyncRoute, HttpError } from '../http-errors';
+import { defineOperation, errors, reply } from '../openapi/registry';
+import { connectionIdParams } from './connections';
 
 /** FreshBooks sends a handful of short fields; anything near this size is not FreshBooks. */
 const MAX_BODY = '16kb';
+
+/** FreshBooks ids are positive integers written plainly; anything past 2^53 would not survive `Number`,
+ * let alone fit the bigint column a callback id is stored in. */
+const recordId = z.string().regex(/^[1-9]\d{0,15}$/).refine((s) => Number.isSafeInteger(Number(s)));
+const eventName = z.string().regex(/^[a-z_]+(\.[A-Za-z]+)?$/);
+
+/**
+ * The form FreshBooks posts (reference/freshbooks.md §5): ids only, plus `verifier` on `callback.verify`.
+ * Any other field is a single string too: a repeated key (a list) is refused, see parseForm.
+ */
+const webhookForm = z.object({
+  name: eventName, object_id: recordId,
+  account_id: z.string().optional(), business_id: z.string().optional(), identity_id: z.string().optional(), user_id: z.string().optional(), verifier: z.string().optional(),
+}).catchall(z.string());
+
+export const webhookAcknowledgement = z.object({ ok: z.literal(true), ignored: z.string().optional(), paused: z.literal(true).optional() });
+
+export const freshbooksWebhookOperations = {
+  deliver: defineOperation({
+    access: 'signature', tag: 'webhooks', operationId: 'freshbooksWebhook', method: 'post', path: '/webhooks/freshbooks/:connectionId',
+    summary: 'A FreshBooks event (or the callback.verify handshake), signed with X-FreshBooks-Hmac-SHA256',
+    params: z.object({ connectionId: connectionIdParams.shape.id }),
+    headers: z.object({ 'x-freshbooks-hmac-sha256': z.string().optional().describe('base64 HMAC-SHA256 of the form, keyed by the verifier') }),
+    body: { schema: webhookForm, mediaType: 'application/x-www-form-urlencoded' },
+    responses: { 200: { description: 'accepted (or ignored, saying why)', schema: webhookAcknowledgement }, ...errors(400, 401, 404, 413, 415) },
+  }),
+};
 
 export interface WebhookRouteDeps {
   intake: FreshBooksWebhookIntake;
@@ -23,7 +53,7 @@ export function freshbooksWebhookRoutes(d: WebhookRouteDeps): Router {
     const connectionId = String(req.params.connectionId);
     const known = await d.intake.known(connectionId);
     const { form, name, objectId } = parseForm(req);
-    res.json(await d.intake.accept(connectionId, known, { form, name, objectId, signature: req.get('x-freshbooks-hmac-sha256') }));
+    reply(res, freshbooksWebhookOperations.deliver, 200, await d.intake.accept(connectionId, known, { form, name, objectId, signature: req.get('x-freshbooks-hmac-sha256') }));
   }));
   return r;
 }
@@ -40,13 +70,7 @@ function parseForm(req: Request): { form: FreshBooksWebhookForm; name: string; o
   if (form.repeatedKeys.length > 0) throw new HttpError(400, 'a form field is repeated');
   const name = form.fields.get('name');
   const objectId = form.fields.get('object_id');
-  if (!name || !/^[a-z_]+(\.[A-Za-z]+)?$/.test(name)) throw new HttpError(400, 'missing or malformed "name"');
-  if (!objectId || !isRecordId(objectId)) throw new HttpError(400, 'missing or malformed "object_id"');
+  if (!name || !eventName.safeParse(name).success) throw new HttpError(400, 'missing or malformed "name"');
+  if (!objectId || !recordId.safeParse(objectId).success) throw new HttpError(400, 'missing or malformed "object_id"');
   return { form, name, objectId };
-}
-
-/** FreshBooks ids are positive integers written plainly; anything past 2^53 would not survive `Number`,
- * let alone fit the bigint column a callback id is stored in. */
-function isRecordId(s: string): boolean {
-  return /^[1-9]\d{0,15}$/.test(s) && Number.isSafeInteger(Number(s));
 }

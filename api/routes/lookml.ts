@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { tarArchive } from '../../common/tar';
 import type { LookmlService } from '../../services/lookml';
 import { asyncRoute, parseBody } from '../http-errors';
+import { defineOperation, errors, reply } from '../openapi/registry';
+import { connectionIdParams } from './connections';
 
 const lookmlQuery = z.object({
   format: z.enum(['json', 'tar']).default('json'),
@@ -12,6 +14,20 @@ const lookmlQuery = z.object({
 
 /** The folder the tar unpacks into: the model includes its views from its own folder. */
 const FOLDER = 'freshbooks';
+
+export const lookmlOperations = {
+  project: defineOperation({
+    access: 'admin', tag: 'looker', operationId: 'getLookml', method: 'get', path: '/api/connections/:id/lookml', params: connectionIdParams, query: lookmlQuery,
+    summary: 'Generated LookML for a warehouse connection: JSON (file name -> text), or a tar to unpack into a Looker project',
+    responses: {
+      200: {
+        description: 'the LookML project', schema: z.object({ connectionId: z.string(), explores: z.array(z.string()), datagroup: z.string(), files: z.record(z.string(), z.string()) }),
+        alternatives: [{ mediaType: 'application/x-tar', schema: z.string().meta({ contentMediaType: 'application/x-tar' }) }],
+      },
+      ...errors(400, 401, 404),
+    },
+  }),
+};
 
 /** Generated LookML for a warehouse connection, as JSON (file name -> text) or a tar to unpack into a Looker project. */
 export function lookmlRoutes(lookml: LookmlService): Router {
@@ -29,7 +45,7 @@ export function lookmlRoutes(lookml: LookmlService): Router {
       res.type('application/x-tar').attachment('freshbooks-lookml.tar').send(tarArchive(files, new Date()));
       return;
     }
-    res.json({ connectionId: String(req.params.id), explores: project.explores, datagroup: project.datagroup, files: project.files });
+    reply(res, lookmlOperations.project, 200, { connectionId: String(req.params.id), explores: project.explores, datagroup: project.datagroup, files: project.files });
   }));
 
   return r;

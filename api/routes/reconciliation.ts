@@ -1,10 +1,8 @@
 import { Router, json } from 'express';
-import { z } from 'zod';
+import { reconcileInput, reconciliationOperations as ops } from '../openapi/reconciliation';
 import type { ReconciliationService } from '../../services/reconciliation';
 import { asyncRoute, parseBody } from '../http-errors';
-
-/** The reconcile request takes no options yet: `{}` or no body. */
-const reconcileInput = z.object({}).strict();
+import { reply } from '../openapi/registry';
 
 /**
  * A connection's reconciliation report: `POST …/reconcile` makes one and answers it when done (200);
@@ -15,12 +13,12 @@ export function reconciliationRoutes(service: ReconciliationService): Router {
   r.use(json({ limit: '1kb' }));
 
   r.post('/connections/:id/reconcile', asyncRoute(async (req, res) => {
-    parseBody(reconcileInput, req.body);
-    res.json(await service.reconcile(String(req.params.id)));
+    parseBody(reconcileInput, req.body ?? {});
+    reply(res, ops.reconcile, 200, await service.reconcile(String(req.params.id)));
   }));
 
   r.get('/connections/:id/reconciliation', asyncRoute(async (req, res) => {
-    res.json(await service.latest(String(req.params.id)));
+    reply(res, ops.latest, 200, await service.latest(String(req.params.id)));
   }));
 
   return r;

@@ -7,6 +7,7 @@ import type { Express } from 'express';
 import { createApp } from '../../api/app';
 import { createLogger } from '../../common/logger';
 import { startHarness, type Harness } from '../support/harness';
+import { routesOf, type Route } from '../support/routes';
 import { authorizeFreshBooks, createBigQueryConnection, createPowerBiConnection, createStoreConnection, eventually, waitForRuns } from '../support/flows';
 
 /**
@@ -16,27 +17,8 @@ import { authorizeFreshBooks, createBigQueryConnection, createPowerBiConnection,
  * by-design write (FreshBooks' unauthenticated callback.verify post).
  */
 
-interface Route { method: string; path: string }
 interface Probe { method: string; path: string; headers: Record<string, string>; body?: Buffer; what: string }
 interface Answer { status?: number; body: string; error?: string }
-
-/** Routes as the router holds them: mount paths joined to route paths, one entry per method. */
-function routesOf(app: Express): Route[] {
-  const found: Route[] = [];
-  const walk = (stack: any[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        for (const p of [layer.route.path].flat()) {
-          for (const m of Object.keys(layer.route.methods).filter((k) => k !== '_all')) found.push({ method: m.toUpperCase(), path: prefix + p });
-        }
-      } else if (Array.isArray(layer.handle?.stack)) {
-        for (const mount of [layer.rawPath ?? '/'].flat() as string[]) walk(layer.handle.stack, prefix + (mount === '/' ? '' : mount));
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: unknown[] } }).router.stack, '');
-  return found;
-}
 
 const paramsOf = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
 const fill = (path: string, values: Record<string, string>) => path.replace(/:(\w+)/g, (_, name: string) => values[name]!);
