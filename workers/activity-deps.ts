@@ -7,7 +7,7 @@ import { ConnectionStore } from '../db/connections';
 import { CredentialStore } from '../db/credentials';
 import { DeliveryLedger } from '../db/delivery-ledger';
 import { ServiceCounters } from '../db/service-counters';
-import type { Db } from '../db/pool';
+import { createPool, type Db } from '../db/pool';
 import { PostgresRequestBudget } from '../db/request-budget';
 import { SyncRunStore } from '../db/sync-runs';
 import type { ActivityDeps } from '../activities';
@@ -23,7 +23,7 @@ export function buildActivityDeps(config: AppConfig, db: Db, logger: Logger): Ac
     ledger: new DeliveryLedger(db),
     runs: new SyncRunStore(db),
     counters,
-    freshbooksBudget: freshbooksBudget(config, db, counters, logger),
+    freshbooksBudget: freshbooksBudget(config, counters, logger),
     powerbiPacer: new DatasetPacer(),
     storeThrottle: new StoreThrottle(),
   };
@@ -33,10 +33,13 @@ export function buildActivityDeps(config: AppConfig, db: Db, logger: Logger): Ac
  * One budget per FreshBooks account for every worker together (in Postgres; this process's own while Postgres
  * is away), counting 429s and waits into Postgres, where /metrics reads them.
  */
-function freshbooksBudget(config: AppConfig, db: Db, counters: ServiceCounters, logger: Logger): MeteredBudget {
+function freshbooksBudget(config: AppConfig, counters: ServiceCounters, logger: Logger): MeteredBudget {
   const ratePerSec = config.freshbooks.requestsPerSec;
   const burst = Math.max(1, Math.ceil(ratePerSec));
-  const shared = new PostgresRequestBudget(db, { ratePerSec, burst, fallback: new TokenBucketBudget({ ratePerSec, burst }) });
+  // Its own small pool: a request made inside a transaction of the main pool must never wait for that pool
+  // to free a connection for its budget check (with every connection so held, nothing would move).
+  const own = createPool(config.databaseUrl, 2, { connectTimeoutMs: 2_000, exitOnIdle: true });
+  const shared = new PostgresRequestBudget(own, { ratePerSec, burst, fallback: new TokenBucketBudget({ ratePerSec, burst }) });
   return new MeteredBudget(shared, {
     report: (t) => counters.add([{ metric: 'freshbooks_rate_limited', ...t.rateLimited }, { metric: 'freshbooks_budget_wait', ...t.budgetWait }]),
     onReportError: (err) => logger.warn({ err: { name: (err as Error)?.name } }, 'FreshBooks pacing figures not recorded yet; retried with the next report'),
