@@ -30,6 +30,10 @@ import { AuthorizationService } from '../services/authorizations';
 import { ConnectionService } from '../services/connections';
 import { StoreOrders } from '../services/store-orders';
 import { FreshBooksWebhookIntake, StoreWebhookIntake } from '../services/webhook-intake';
+import { consoleRoutes } from './console';
+import { consoleOAuthLanding } from './console/oauth-landing';
+import { noReports } from './console/reports';
+import { ConnectionActivity } from '../db/connection-activity';
 import { AUTHORIZATION_ID, bodyOfType, CONNECTION_ID, paramMatching, positiveId, RECORD_ID, wellFormedUrl } from './request-guards';
 
 export interface ApiDeps {
@@ -63,12 +67,13 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
 
   // Malformed requests are refused here, once for every route, before any handler or Postgres sees them.
   app.use(wellFormedUrl);
-  app.use('/webhooks/freshbooks', bodyOfType('application/x-www-form-urlencoded'));
+  app.use(['/webhooks/freshbooks', '/console'], bodyOfType('application/x-www-form-urlencoded'));
   app.use(['/webhooks/bigcommerce', '/codec', '/api'], bodyOfType('application/json'));
   app.use(['/webhooks/freshbooks/:id', '/webhooks/bigcommerce/:id', '/api/connections/:id'], paramMatching('id', CONNECTION_ID));
   app.use('/api/connections/:id/orders/:orderId', paramMatching('orderId', (raw) => positiveId(raw) !== undefined));
   app.use('/api/connections/:id/records/:entity/:recordId', paramMatching('recordId', RECORD_ID));
-  app.use('/api/freshbooks/authorizations/:id', paramMatching('id', AUTHORIZATION_ID));
+  app.use(['/api/freshbooks/authorizations/:id', '/console/connect/authorizations/:id'], paramMatching('id', AUTHORIZATION_ID));
+  app.use('/console/connections/:id', paramMatching('id', CONNECTION_ID));
 
   app.get('/healthz', async (_req, res) => {
     try {
@@ -81,7 +86,10 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
-  app.use('/oauth/freshbooks', freshbooksOAuthRoutes(authorizations));
+  app.use('/oauth/freshbooks', freshbooksOAuthRoutes(authorizations, consoleOAuthLanding));
+  app.get('/', (_req, res) => { res.redirect(303, '/console/'); });
+  // The reconciliation panel reads `noReports` until the report store is passed here (api/console/reports.ts).
+  app.use('/console', consoleRoutes({ config, service, authorizations, workflows, logger, activity: new ConnectionActivity(db), reports: noReports }));
   app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ intake: new FreshBooksWebhookIntake({ cache: new WebhookVerifierCache(connections, callbacks), callbacks, workflows }), logger }));
   app.use('/webhooks/bigcommerce', bigcommerceWebhookRoutes({ intake: new StoreWebhookIntake({ secrets: storeSecrets, workflows }), logger }));
   app.use('/codec', codecRoutes(config.payloadKeys, config.codec));
