@@ -95,13 +95,13 @@ export function consoleRoutes(d: ConsoleDeps): Router {
 
 /** htmx requests are told to go to the login page (HX-Redirect); plain navigations are redirected there. */
 function toLogin(req: Request, res: Response): void {
-  const next = req.method === 'GET' && LOCAL_NEXT.test(req.originalUrl) ? `&next=${encodeURIComponent(req.originalUrl)}` : '';
-  const target = `/console/login?expired=1${next}`;
   if (req.get('hx-request')) {
-    res.status(401).set('hx-redirect', target).type('text').send('session expired');
+    // A refresh's own URL is a fragment: after signing in, the person starts from the list.
+    res.status(401).set('hx-redirect', '/console/login?expired=1').type('text').send('session expired');
     return;
   }
-  res.redirect(303, target);
+  const next = req.method === 'GET' && LOCAL_NEXT.test(req.originalUrl) ? `&next=${encodeURIComponent(req.originalUrl)}` : '';
+  res.redirect(303, `/console/login?expired=1${next}`);
 }
 
 /** A login post from another site is refused even before the token is compared (login CSRF). */

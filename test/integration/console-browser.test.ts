@@ -1,0 +1,228 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createApp } from '../../api/app';
+import { createLogger } from '../../common/logger';
+import { CredentialStore, type FreshBooksGrantSecret } from '../../db/credentials';
+import { SANDBOX_CLIENT_SECRET } from '../../scripts/local-service';
+import { EMULATOR_PROJECT, startHarness, type Harness } from '../support/harness';
+
+/**
+ * The operator console in Debian's Chromium (scripts/install-tools.sh installs it), against the live
+ * API, worker, Temporal, Postgres, FreshBooks sandbox and BigQuery emulator: sign in by keyboard,
+ * connect FreshBooks to BigQuery through the pages, watch the first sync finish, pause and resume.
+ * Every page and every response the browser saw is scanned for the sandbox's secrets.
+ */
+const ROOT = resolve(__dirname, '..', '..');
+const ARTIFACTS = join(ROOT, '.tmp', 'artifacts', 'console');
+const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+
+describe('console in a real browser', () => {
+  let h: Harness;
+  let browser: Browser;
+
+  before(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/install-tools.sh (as root it installs Debian's chromium)`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    h = await startHarness();
+    // As root, Chromium refuses to start its own sandbox; the pages it loads are ours.
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+  after(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  /** Every response body (and its headers) the browser received, for the secret scan. */
+  function recordResponses(context: BrowserContext): { all(): Promise<string[]> } {
+    const bodies: Promise<string>[] = [];
+    context.on('response', (r) => {
+      bodies.push((async () => {
+        const headers = JSON.stringify(await r.allHeaders());
+        const body = await r.text().catch(() => '');
+        return `${r.status()} ${r.url()}\n${headers}\n${body}`;
+      })());
+    });
+    return { all: () => Promise.all(bodies) };
+  }
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+  // Functions given to page.evaluate run in the browser; this project compiles without DOM types, hence `globalThis as any`.
+  /** Inputs, selects and text areas a person sees that no label names. */
+  const unlabelled = (page: Page) => page.evaluate(() => [...(globalThis as any).document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+    .filter((el: any) => el.labels.length === 0 && !el.getAttribute('aria-label')).map((el: any): string => el.outerHTML));
+
+  test('sign in by keyboard, connect FreshBooks to BigQuery, watch the first sync, pause and resume; no secret reaches the browser', async () => {
+    const context = await browser.newContext();
+    const seen = recordResponses(context);
+    const page = await context.newPage();
+    const pages: string[] = [];
+    const keep = async () => { pages.push(await page.content()); };
+    const adminToken = h.env.ADMIN_TOKEN!;
+
+    // `/` leads to the login form; a wrong token is refused there, typed and sent by keyboard alone.
+    await page.goto(`${h.apiUrl}/`);
+    assert.match(page.url(), /\/console\/login/);
+    assert.deepEqual(await unlabelled(page), []);
+    assert.equal(await page.evaluate(() => (globalThis as any).document.activeElement?.id), 'token', 'the token field has focus');
+    await page.keyboard.type('not-the-admin-token-at-all-0000');
+    const refused = page.waitForResponse((r) => r.url().endsWith('/console/login') && r.request().method() === 'POST');
+    await page.keyboard.press('Enter');
+    assert.equal((await refused).status(), 401);
+    await page.getByRole('alert').filter({ hasText: 'not the admin token' }).waitFor();
+    assert.deepEqual(await context.cookies(), [], 'a refused login sets no cookie');
+    await keep();
+    await shot(page, '01-login-refused');
+
+    // The right token, again by keyboard: focus, type, Enter.
+    await page.keyboard.press('Tab');
+    await page.focus('#token');
+    await page.keyboard.type(adminToken);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/console\/connections$/);
+    const [cookie] = await context.cookies();
+    assert.ok(cookie, 'a session cookie');
+    assert.equal(cookie.httpOnly, true);
+    assert.equal(cookie.sameSite, 'Strict');
+    assert.equal(cookie.secure, false, 'plain http here; Secure is set when the request is https');
+    assert.ok(!cookie.value.includes(adminToken));
+    await page.getByText('No connections yet').waitFor();
+    await keep();
+
+    // A state-changing request with the session but without its CSRF token is refused.
+    const forged = await context.request.post(`${h.apiUrl}/console/connect/freshbooks`, { form: { x: '1' }, maxRedirects: 0 });
+    assert.equal(forged.status(), 403);
+
+    // Connect: authorize at the FreshBooks sandbox (it approves at once) and come back to the businesses.
+    await page.getByRole('navigation').getByRole('link', { name: 'Connect FreshBooks' }).click();
+    await page.getByRole('button', { name: 'Authorize with FreshBooks' }).click();
+    await page.waitForURL(/\/console\/connect\/authorizations\/auth_/);
+    assert.deepEqual(await unlabelled(page), []);
+    await keep();
+
+    // First a form with mistakes: each error is shown at its field, and nothing is created.
+    await page.getByLabel('Dataset').fill('not a dataset!');
+    await page.getByLabel('Project id').fill(EMULATOR_PROJECT);
+    await page.getByRole('button', { name: 'Create connection' }).click();
+    await page.locator('#err-datasetId').waitFor();
+    assert.match(await page.locator('#err-datasetId').innerText(), /letters, digits and underscores/);
+    assert.match(await page.locator('#err-businessIds').innerText(), /at least 1|too small|>=1/i);
+    assert.equal((await h.admin('/api/connections')).body.connections.length, 0);
+    await keep();
+    await shot(page, '02-connect-errors');
+
+    const datasetId = `console_${randomBytes(4).toString('hex')}`;
+    await page.locator('input[name=businessIds]').first().check();
+    await page.getByLabel('Dataset').fill(datasetId);
+    await page.getByLabel('Project id').fill(EMULATOR_PROJECT);
+    await page.getByLabel('Location').fill('US');
+    // The key goes in as a file upload, read into the form by the page.
+    await page.getByLabel('Or choose the key file').setInputFiles({ name: 'key.json', mimeType: 'application/json', buffer: Buffer.from(h.serviceAccountKeyJson) });
+    await page.waitForFunction(() => (globalThis as any).document.getElementById('f-serviceAccountKey').value.includes('private_key'));
+    await page.getByLabel('Poll every (seconds)').fill('3600');
+    await page.getByLabel(/Register FreshBooks webhooks/).uncheck();
+    await shot(page, '03-connect-form');
+    await page.getByRole('button', { name: 'Create connection' }).click();
+    await page.waitForURL(/\/console\/connections\/conn_/);
+    const connectionId = /conn_[\w-]+/.exec(page.url())![0];
+
+    // The first sync finishes on the page itself (it refreshes every few seconds).
+    await page.waitForFunction(() => {
+      const runs: string = (globalThis as any).document.querySelector('#recent-runs tbody')?.textContent ?? '';
+      return (globalThis as any).document.getElementById('status-badge')?.textContent === 'active' && /ago/.test(runs) && !/running/.test(runs);
+    }, undefined, { timeout: 180_000, polling: 500 });
+    const invoices = Number(await page.locator('[data-entity-count=invoices]').innerText());
+    const ledger = await h.db.query<{ n: string }>("SELECT count(*) AS n FROM delivered_records WHERE connection_id = $1 AND entity = 'invoices'", [connectionId]);
+    assert.ok(invoices > 0, 'invoices delivered');
+    assert.equal(invoices, Number(ledger.rows[0]!.n), 'the page shows what the ledger holds');
+    // The chart of runs is drawn once there is a finished run.
+    await page.reload();
+    await page.waitForFunction(() => {
+      const canvas = (globalThis as any).document.querySelector('canvas[data-chart="run-history"]');
+      return canvas !== null && (globalThis as any).Chart?.getChart(canvas) !== undefined;
+    }, undefined, { timeout: 10_000 });
+    assert.deepEqual(await unlabelled(page), []);
+    await page.getByText('No report yet').waitFor();
+    await keep();
+    await shot(page, '04-connection-synced');
+
+    // Pause and resume from the page; the workflow is what changes.
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Paused' }).waitFor();
+    await page.waitForFunction(() => (globalThis as any).document.getElementById('status-badge')?.textContent === 'paused', undefined, { timeout: 15_000 });
+    assert.equal((await h.workflows.connectionStatus(connectionId))?.phase, 'paused');
+    await keep();
+    await shot(page, '05-paused');
+    await page.getByRole('button', { name: 'Resume', exact: true }).click();
+    await page.waitForFunction(() => (globalThis as any).document.getElementById('status-badge')?.textContent !== 'paused', undefined, { timeout: 15_000 });
+    assert.notEqual((await h.workflows.connectionStatus(connectionId))?.phase, 'paused');
+
+    // The list shows the connection with what it delivered.
+    await page.getByRole('navigation').getByRole('link', { name: 'Connections' }).click();
+    const row = page.locator(`tr[data-connection="${connectionId}"]`);
+    await row.waitFor();
+    assert.match(await row.innerText(), /FreshBooks → BigQuery/);
+    assert.equal(Number(await row.locator('td.num').innerText()), Number((await h.db.query<{ n: string }>('SELECT count(*) AS n FROM delivered_records WHERE connection_id = $1', [connectionId])).rows[0]!.n));
+    await keep();
+    await shot(page, '06-connections');
+
+    // A tampered cookie is no session.
+    const tampered = await browser.newContext();
+    await tampered.addCookies([{ ...cookie, value: cookie.value.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A')) }]);
+    const tamperedPage = await tampered.newPage();
+    await tamperedPage.goto(`${h.apiUrl}/console/connections`);
+    assert.match(tamperedPage.url(), /\/console\/login/);
+    await tampered.close();
+
+    // No secret in any page or any response: the OAuth client secret, the grant's tokens, the key, the admin token.
+    const grant = await new CredentialStore(h.db, h.config.credentialKeys).get<FreshBooksGrantSecret>((await h.admin(`/api/connections/${connectionId}`)).body.source.grantId);
+    const key = JSON.parse(h.serviceAccountKeyJson) as { private_key: string; private_key_id: string };
+    const secrets = {
+      clientSecret: SANDBOX_CLIENT_SECRET, accessToken: grant!.secret.accessToken, refreshToken: grant!.secret.refreshToken,
+      privateKeyId: key.private_key_id, privateKey: key.private_key.split('\n')[1]!, adminToken,
+    };
+    const everything = [...pages, ...(await seen.all())];
+    assert.ok(everything.length > 20, `only ${everything.length} pages and responses recorded`);
+    for (const [name, value] of Object.entries(secrets)) {
+      assert.ok(value.length >= 12, `${name} is too short to scan for`);
+      const leak = everything.find((text) => text.includes(value));
+      assert.equal(leak, undefined, `${name} reached the browser: ${leak?.slice(0, 200)}`);
+    }
+    await context.close();
+  });
+
+  test('an expired session is refused: the polling page is sent back to the login form', async () => {
+    // The same service with a two-second session, as CONSOLE_SESSION_TTL_SEC=2 would configure it.
+    const config = { ...h.config, console: { ...h.config.console, sessionTtlSec: 2 } };
+    const server = http.createServer(createApp({ config, db: h.db, workflows: h.workflows, logger: createLogger('silent') }));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${url}/console/login`);
+      await page.getByLabel('Admin token').fill(h.env.ADMIN_TOKEN!);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(/\/console\/connections$/);
+      const [cookie] = await context.cookies();
+      // The list polls every 3 s; the first poll after expiry is told to go to the login form.
+      await page.waitForURL(/\/console\/login\?expired=1/, { timeout: 15_000 });
+      await page.getByText('Your session ended').waitFor();
+      await shot(page, '07-session-expired');
+      // The browser dropped the cookie at its Max-Age; sent anyway, the server refuses it by its signed expiry.
+      await context.addCookies([{ ...cookie!, expires: -1 }]);
+      const res = await page.goto(`${url}/console/connections`);
+      assert.match(page.url(), /\/console\/login\?expired=1/);
+      assert.equal(res?.status(), 200);
+    } finally {
+      await context.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
