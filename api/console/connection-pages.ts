@@ -38,8 +38,9 @@ export function connectionPages(d: ConsoleDeps): Router {
 
   async function live(id: string) {
     const { connection: c, details } = await d.service.inspect(id);
-    const workflow = (details.workflow ?? null) as ConnectionWorkflowStatus | null;
     const store = isStoreConnection(c);
+    // A store's workflow reports a status of another shape (contracts/store.ts).
+    const workflow = store ? null : (details.workflow ?? null) as ConnectionWorkflowStatus | null;
     return {
       c,
       ...sourceAndDestination(c),
