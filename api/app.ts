@@ -62,6 +62,7 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
     removed: (id) => storeSecrets.forget(id),
     statusChanged: (id) => storeSecrets.forget(id),
   });
+  const orders = new StoreOrders(service, workflows, new BigCommerceOrderStore(db));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -74,6 +75,7 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   app.use('/api/connections/:id/records/:entity/:recordId', paramMatching('recordId', RECORD_ID));
   app.use(['/api/freshbooks/authorizations/:id', '/console/connect/authorizations/:id'], paramMatching('id', AUTHORIZATION_ID));
   app.use('/console/connections/:id', paramMatching('id', CONNECTION_ID));
+  app.use('/console/connections/:id/orders/:orderId', paramMatching('orderId', (raw) => positiveId(raw) !== undefined));
 
   app.get('/healthz', async (_req, res) => {
     try {
@@ -89,14 +91,14 @@ export function createApp({ config, db, workflows, logger }: ApiDeps): Express {
   app.use('/oauth/freshbooks', freshbooksOAuthRoutes(authorizations, consoleOAuthLanding));
   app.get('/', (_req, res) => { res.redirect(303, '/console/'); });
   // The reconciliation panel reads `noReports` until the report store is passed here (api/console/reports.ts).
-  app.use('/console', consoleRoutes({ config, service, authorizations, workflows, logger, activity: new ConnectionActivity(db), reports: noReports }));
+  app.use('/console', consoleRoutes({ config, service, orders, authorizations, workflows, logger, activity: new ConnectionActivity(db), reports: noReports }));
   app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ intake: new FreshBooksWebhookIntake({ cache: new WebhookVerifierCache(connections, callbacks), callbacks, workflows }), logger }));
   app.use('/webhooks/bigcommerce', bigcommerceWebhookRoutes({ intake: new StoreWebhookIntake({ secrets: storeSecrets, workflows }), logger }));
   app.use('/codec', codecRoutes(config.payloadKeys, config.codec));
   app.use('/api', admin, connectionRoutes(service, authorizations));
   app.use('/api', admin, lookmlRoutes(new LookmlService(service)));
   app.use('/api', admin, tableauRoutes(new TableauService({ config, connections: service, store: connections, credentials, audit: new TableauJobAudit(db), workflows })));
-  app.use('/api', admin, orderRoutes(new StoreOrders(service, workflows, new BigCommerceOrderStore(db))));
+  app.use('/api', admin, orderRoutes(orders));
   app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });
   app.use(errorHandler(logger));
   return app;

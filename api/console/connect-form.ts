@@ -100,3 +100,17 @@ export function keptValues(form: Record<string, unknown>, type: DestinationType 
   }
   return kept;
 }
+
+/** The store form as `createStoreConnectionInput`'s body: one business, the store's API account. */
+export function storeConnectBody(authorizationId: string, form: Record<string, unknown>): Record<string, unknown> {
+  const business = text(form.businessId);
+  const clientSecret = text(form['store.clientSecret']);
+  const poll = text(form.pollIntervalSec);
+  const backfill = text(form.backfillDays);
+  return {
+    authorizationId,
+    businessId: business === undefined ? undefined : integer(business),
+    store: { type: 'bigcommerce', storeHash: text(form['store.storeHash']) ?? '', accessToken: text(form['store.accessToken']) ?? '', ...(clientSecret ? { clientSecret } : {}) },
+    settings: { pollIntervalSec: poll === undefined ? 300 : integer(poll), backfillDays: backfill === undefined ? 30 : integer(backfill) },
+  };
+}

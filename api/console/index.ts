@@ -5,6 +5,7 @@ import { HttpError } from '../http-errors';
 import { connectPages } from './connect-pages';
 import type { ConsoleDeps } from './deps';
 import { connectionPages } from './connection-pages';
+import { orderPages } from './order-pages';
 import { render } from './render';
 import { clearSessionCookie, ConsoleSessions, sessionCookie, setSessionCookie, type ConsoleSession } from './session';
 
@@ -88,6 +89,7 @@ export function consoleRoutes(d: ConsoleDeps): Router {
   r.get('/', (_req, res) => { res.redirect(303, '/console/connections'); });
   r.use(connectionPages(d));
   r.use(connectPages(d));
+  r.use(orderPages(d));
   r.use((_req, _res, next) => next(new HttpError(404, 'no such page')));
   r.use(consoleErrors(d.logger));
   return r;

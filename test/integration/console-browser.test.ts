@@ -10,6 +10,7 @@ import { createApp } from '../../api/app';
 import { createLogger } from '../../common/logger';
 import { CredentialStore, type FreshBooksGrantSecret } from '../../db/credentials';
 import { SANDBOX_CLIENT_SECRET } from '../../scripts/local-service';
+import { DEFAULT_STORE_HASH, DEFAULT_TOKEN } from '../../sandbox/bigcommerce';
 import { EMULATOR_PROJECT, startHarness, type Harness } from '../support/harness';
 
 /**
@@ -197,6 +198,83 @@ describe('console in a real browser', () => {
     await context.close();
   });
 
+  /** Signs in through the form; the page is left on the connections list. */
+  async function signIn(page: Page, url = h.apiUrl): Promise<void> {
+    await page.goto(`${url}/console/login`);
+    await page.getByLabel('Admin token').fill(h.env.ADMIN_TOKEN!);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/console\/connections$/);
+  }
+
+  test('connect a BigCommerce store, see its orders by state and their steps, retry one; the store token never reaches the browser', async () => {
+    const context = await browser.newContext();
+    const seen = recordResponses(context);
+    const page = await context.newPage();
+    const pages: string[] = [];
+    const keep = async () => { pages.push(await page.content()); };
+    await signIn(page);
+    await page.goto(`${h.apiUrl}/console/connect`);
+    await page.getByRole('button', { name: 'Authorize with FreshBooks' }).click();
+    await page.waitForURL(/\/console\/connect\/authorizations\/auth_/);
+
+    // A token the store refuses is reported at the token field, and nothing is stored.
+    const storeForm = page.locator('form[action$="/store"]');
+    await storeForm.locator('input[name=businessId]').first().check();
+    await storeForm.getByLabel('Store hash').fill(DEFAULT_STORE_HASH);
+    await storeForm.getByLabel('API account access token').fill('not-the-store-token');
+    await storeForm.getByRole('button', { name: 'Connect store' }).click();
+    await page.locator('#err-store-store-accessToken').waitFor();
+    assert.match(await page.locator('#err-store-store-accessToken').innerText(), /BigCommerce refused it/);
+    assert.equal(await page.getByLabel('API account access token').inputValue(), '', 'the refused token is not written back');
+    assert.deepEqual(await unlabelled(page), []);
+    await keep();
+    await shot(page, '08-store-refused');
+
+    await storeForm.locator('input[name=businessId]').first().check();
+    await storeForm.getByLabel('API account access token').fill(DEFAULT_TOKEN);
+    await storeForm.getByLabel('Read orders modified in the last (days)').fill('3650');
+    await storeForm.getByLabel('Sweep every (seconds)').fill('3600');
+    await storeForm.getByRole('button', { name: 'Connect store' }).click();
+    await page.waitForURL(/\/console\/connections\/conn_/);
+    const connectionId = /conn_[\w-]+/.exec(page.url())![0];
+    assert.match(await page.locator('h1').innerText(), /BigCommerce abc123 → FreshBooks/);
+    await keep();
+
+    // The sweep invoices the store's paid orders; the orders page shows them by state.
+    await page.getByRole('link', { name: 'Orders' }).click();
+    await page.waitForURL(/\/orders$/);
+    const deadline = Date.now() + 120_000;
+    while ((await page.locator('tr[data-order]').count()) === 0) {
+      assert.ok(Date.now() < deadline, 'no order appeared in two minutes');
+      await new Promise((r) => setTimeout(r, 1_000));
+      await page.reload();
+    }
+    await page.getByRole('link', { name: /^invoiced \(/ }).click();
+    await page.waitForURL(/state=invoiced/);
+    const states = await page.locator('tr[data-order] .badge').allInnerTexts();
+    assert.ok(states.length > 0 && states.every((s) => s === 'invoiced'), states.join(','));
+    const { counts } = (await h.admin(`/api/connections/${connectionId}/orders`)).body as { counts: Record<string, number> };
+    assert.match(await page.getByRole('link', { name: /^invoiced \(/ }).innerText(), new RegExp(`\\(${counts.invoiced}\\)`));
+    await keep();
+    await shot(page, '09-orders');
+
+    // Retry one: its workflow is asked to look again (the API's retry, through the same service).
+    const first = page.locator('tr[data-order]').first();
+    const orderId = Number(await first.getAttribute('data-order'));
+    await first.getByRole('button', { name: `Retry order ${orderId}` }).click();
+    await page.getByRole('status').filter({ hasText: `Order ${orderId} will be looked at again` }).waitFor();
+    await first.getByRole('link').click();
+    await page.waitForURL(new RegExp(`/orders/${orderId}$`));
+    assert.ok((await page.locator('#steps li').count()) > 0);
+    assert.doesNotMatch(await page.locator('#steps').innerText(), /No steps recorded/);
+    await keep();
+    await shot(page, '10-order-steps');
+
+    const everything = [...pages, ...(await seen.all())];
+    for (const text of everything) assert.ok(!text.includes(DEFAULT_TOKEN), `the store token reached the browser: ${text.slice(0, 200)}`);
+    await context.close();
+  });
+
   test('an expired session is refused: the polling page is sent back to the login form', async () => {
     // The same service with a two-second session, as CONSOLE_SESSION_TTL_SEC=2 would configure it.
     const config = { ...h.config, console: { ...h.config.console, sessionTtlSec: 2 } };
@@ -206,10 +284,7 @@ describe('console in a real browser', () => {
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      await page.goto(`${url}/console/login`);
-      await page.getByLabel('Admin token').fill(h.env.ADMIN_TOKEN!);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(/\/console\/connections$/);
+      await signIn(page, url);
       const [cookie] = await context.cookies();
       // The list polls every 3 s; the first poll after expiry is told to go to the login form.
       await page.waitForURL(/\/console\/login\?expired=1/, { timeout: 15_000 });
