@@ -11,7 +11,13 @@ import { ago, badgeOf, connectionRow, sourceAndDestination } from './present';
 import { render } from './render';
 
 const entityEnum = z.enum(ALL_FRESHBOOKS_ENTITIES as [FreshBooksEntity, ...FreshBooksEntity[]]);
-const redeliverForm = z.object({ entity: entityEnum, recordId: z.string().regex(/^\w{1,64}$/, 'must be a FreshBooks id') });
+const isoTime = z.iso.datetime({ offset: true });
+const redeliverForm = z.union([
+  z.object({ entity: entityEnum, recordId: z.string().regex(/^\w{1,64}$/, 'must be a FreshBooks id') }),
+  z.object({ entity: entityEnum, from: isoTime, to: isoTime.optional() }),
+]);
+/** A datetime-local field's value (`2026-12-06T09:30`), read as UTC as the form says; anything else as typed, for zod to refuse. */
+const utcMinute = (v: unknown) => (typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(v) ? `${v}:00Z` : v || undefined);
 
 /** How long a page waits for one workflow's view before showing the row without it. */
 const STATUS_TIMEOUT_MS = 1_500;
@@ -105,8 +111,11 @@ export function connectionPages(d: ConsoleDeps): Router {
     done(res, 'Resumed.');
   }));
   r.post('/connections/:id/redeliver', asyncRoute(async (req, res) => {
-    const body = await d.service.redeliver(id(req), () => parseBody(redeliverForm, { entity: req.body?.entity, recordId: req.body?.recordId }));
-    done(res, `Re-delivery of ${body.entity} ${body.recordId} requested.`);
+    const form = req.body ?? {};
+    const body = await d.service.redeliver(id(req), () => parseBody(redeliverForm, form.recordId !== undefined
+      ? { entity: form.entity, recordId: form.recordId }
+      : { entity: form.entity, from: utcMinute(form.from), to: utcMinute(form.to) }));
+    done(res, 'recordId' in body ? `Re-delivery of ${body.entity} ${body.recordId} requested.` : `Re-delivery of ${body.entity} changed since ${body.from}${body.to ? ` until ${body.to}` : ''} requested.`);
   }));
   r.post('/connections/:id/rebuild', asyncRoute(async (req, res) => {
     await d.service.maintain(id(req), 'rebuild');

@@ -156,6 +156,22 @@ describe('console in a real browser', () => {
     await keep();
     await shot(page, '04-connection-synced');
 
+    // Re-deliver one record, then a window: each is asked of the workflow, which runs it.
+    const invoiceId = (await h.db.query<{ record_id: string }>("SELECT record_id FROM delivered_records WHERE connection_id = $1 AND entity = 'invoices' LIMIT 1", [connectionId])).rows[0]!.record_id;
+    await page.getByLabel('Entity', { exact: true }).first().selectOption('invoices');
+    await page.getByLabel('Record id').fill(invoiceId);
+    await page.getByRole('button', { name: 'Re-deliver', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: `Re-delivery of invoices ${invoiceId} requested` }).waitFor();
+    await page.locator('#window-entity').selectOption('clients');
+    await page.getByLabel('From (UTC)').fill('2020-01-01T00:00');
+    await page.getByRole('button', { name: 'Re-deliver window' }).click();
+    await page.getByRole('status').filter({ hasText: 'Re-delivery of clients changed since 2020-01-01T00:00:00Z requested' }).waitFor();
+    const deadlineRedeliver = Date.now() + 60_000;
+    while (Number((await h.db.query<{ n: string }>("SELECT count(*) AS n FROM sync_runs WHERE connection_id = $1 AND mode LIKE '%:redeliver' AND finished_at IS NOT NULL", [connectionId])).rows[0]!.n) === 0) {
+      assert.ok(Date.now() < deadlineRedeliver, 'no re-delivery ran');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+
     // Pause and resume from the page; the workflow is what changes.
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Paused' }).waitFor();
@@ -298,6 +314,19 @@ describe('console in a real browser', () => {
     assert.doesNotMatch(await page.locator('#steps').innerText(), /No steps recorded/);
     await keep();
     await shot(page, '10-order-steps');
+
+    // Delete, with confirmation: the wrong id is refused and deletes nothing; the right one deletes.
+    await page.goto(`${h.apiUrl}/console/connections/${connectionId}`);
+    await page.getByLabel(/to confirm/).fill('conn_something_else');
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('alert').filter({ hasText: 'type the connection id to confirm' }).waitFor();
+    assert.equal((await h.admin(`/api/connections/${connectionId}`)).status, 200);
+    await page.getByLabel(/to confirm/).fill(connectionId);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.waitForURL(/\/console\/connections$/);
+    assert.equal(await page.locator(`tr[data-connection="${connectionId}"]`).count(), 0);
+    assert.equal((await h.admin(`/api/connections/${connectionId}`)).status, 404);
+    await keep();
 
     const everything = [...pages, ...(await seen.all())];
     for (const text of everything) assert.ok(!text.includes(DEFAULT_TOKEN), `the store token reached the browser: ${text.slice(0, 200)}`);
