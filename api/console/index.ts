@@ -53,7 +53,7 @@ export function consoleRoutes(d: ConsoleDeps): Router {
     render(res, 'login', { title: 'Sign in', next, expired: req.query.expired === '1' });
   });
 
-  r.post('/login', sameOrigin, (req, res) => {
+  r.post('/login', sameOrigin(new URL(d.config.publicUrl).origin), (req, res) => {
     const token = typeof req.body?.token === 'string' ? req.body.token : '';
     const next = typeof req.body?.next === 'string' && LOCAL_NEXT.test(req.body.next) ? req.body.next : '/console/connections';
     if (!sessions.isAdminToken(token, d.config.adminToken)) {
@@ -106,10 +106,14 @@ function toLogin(req: Request, res: Response): void {
   res.redirect(303, `/console/login?expired=1${next}`);
 }
 
-/** A login post from another site is refused even before the token is compared (login CSRF). */
-const sameOrigin: RequestHandler = (req, _res, next) => {
+/**
+ * A login post from another site is refused even before the token is compared (login CSRF). Behind a
+ * TLS-terminating proxy the request arrives as http, so the public URL's origin counts as ours too.
+ */
+const sameOrigin = (publicOrigin: string): RequestHandler => (req, _res, next) => {
   const origin = req.get('origin');
-  next(origin === undefined || origin === `${req.protocol}://${req.get('host')}` ? undefined : new HttpError(403, 'cross-site request refused'));
+  const ours = origin === undefined || origin === publicOrigin || origin === `${req.protocol}://${req.get('host')}`;
+  next(ours ? undefined : new HttpError(403, 'cross-site request refused'));
 };
 
 /** Errors as a page (or, for htmx, a fragment it swaps into the flash area), never a stack or an upstream body. */
