@@ -10,7 +10,7 @@ import { createApp } from '../../api/app';
 import { createLogger } from '../../common/logger';
 import { refreshGrant } from '../../connectors/freshbooks';
 import { CredentialStore, type FreshBooksGrantSecret } from '../../db/credentials';
-import { SANDBOX_CLIENT_SECRET } from '../../scripts/local-service';
+import { SANDBOX_CLIENT_SECRET, SANDBOX_POWERBI } from '../../scripts/local-service';
 import { DEFAULT_STORE_HASH, DEFAULT_TOKEN } from '../../sandbox/bigcommerce';
 import { EMULATOR_PROJECT, startHarness, type Harness } from '../support/harness';
 
@@ -259,6 +259,24 @@ describe('console in a real browser', () => {
     await page.getByRole('button', { name: 'Authorize with FreshBooks' }).click();
     await page.waitForURL(/\/console\/connect\/authorizations\/auth_/);
 
+    // Choosing another destination swaps in its fields; a service principal the tenant refuses is
+    // reported at the field it names, and the secret typed is not written back.
+    await page.getByLabel('Destination', { exact: true }).selectOption('powerbi');
+    await page.getByLabel('Client secret', { exact: true }).waitFor();
+    await page.locator('input[name=businessIds]').first().check();
+    await page.getByLabel('Tenant id').fill(SANDBOX_POWERBI.tenantId);
+    await page.getByLabel('Client (application) id').fill(SANDBOX_POWERBI.clientId);
+    await page.getByLabel('Client secret', { exact: true }).fill('not-the-client-secret');
+    await page.getByLabel('Workspace id').fill(SANDBOX_POWERBI.workspaceId);
+    await page.getByRole('button', { name: 'Create connection' }).click();
+    await page.locator('#err-clientSecret').waitFor();
+    assert.equal(await page.getByLabel('Destination', { exact: true }).inputValue(), 'powerbi');
+    assert.equal(await page.getByLabel('Client secret', { exact: true }).inputValue(), '');
+    assert.equal(await page.getByLabel('Tenant id').inputValue(), SANDBOX_POWERBI.tenantId, 'what is not secret is kept');
+    assert.equal((await h.admin('/api/connections')).body.connections.filter((c: { kind: string }) => c.kind === 'freshbooks_powerbi').length, 0);
+    await keep();
+    await shot(page, '08-powerbi-refused');
+
     // A token the store refuses is reported at the token field, and nothing is stored.
     const storeForm = page.locator('form[action$="/store"]');
     await storeForm.locator('input[name=businessId]').first().check();
@@ -270,7 +288,7 @@ describe('console in a real browser', () => {
     assert.equal(await page.getByLabel('API account access token').inputValue(), '', 'the refused token is not written back');
     assert.deepEqual(await unlabelled(page), []);
     await keep();
-    await shot(page, '08-store-refused');
+    await shot(page, '09-store-refused');
 
     await storeForm.locator('input[name=businessId]').first().check();
     await storeForm.getByLabel('API account access token').fill(DEFAULT_TOKEN);
@@ -286,8 +304,8 @@ describe('console in a real browser', () => {
     await page.getByRole('link', { name: 'Orders' }).click();
     await page.waitForURL(/\/orders$/);
     const deadline = Date.now() + 120_000;
-    while ((await page.locator('tr[data-order]').count()) === 0) {
-      assert.ok(Date.now() < deadline, 'no order appeared in two minutes');
+    while ((await page.locator('tr[data-order] .badge', { hasText: 'invoiced' }).count()) === 0) {
+      assert.ok(Date.now() < deadline, 'no order was invoiced in two minutes');
       await new Promise((r) => setTimeout(r, 1_000));
       await page.reload();
     }
@@ -301,7 +319,7 @@ describe('console in a real browser', () => {
     const shown = (await page.locator('tr[data-order]').evaluateAll((rows) => rows.map((r: any) => Number(r.dataset.order))));
     assert.ok(shown.every((id) => invoiced.rows.some((r) => Number(r.order_id) === id)), 'every order shown as invoiced is invoiced in Postgres');
     await keep();
-    await shot(page, '09-orders');
+    await shot(page, '10-orders');
 
     // Retry one: its workflow is asked to look again (the API's retry, through the same service).
     const first = page.locator('tr[data-order]').first();
@@ -313,7 +331,7 @@ describe('console in a real browser', () => {
     assert.ok((await page.locator('#steps li').count()) > 0);
     assert.doesNotMatch(await page.locator('#steps').innerText(), /No steps recorded/);
     await keep();
-    await shot(page, '10-order-steps');
+    await shot(page, '11-order-steps');
 
     // Delete, with confirmation: the wrong id is refused and deletes nothing; the right one deletes.
     await page.goto(`${h.apiUrl}/console/connections/${connectionId}`);
@@ -347,7 +365,7 @@ describe('console in a real browser', () => {
       // The list polls every 3 s; the first poll after expiry is told to go to the login form.
       await page.waitForURL(/\/console\/login\?expired=1/, { timeout: 15_000 });
       await page.getByText('Your session ended').waitFor();
-      await shot(page, '11-session-expired');
+      await shot(page, '12-session-expired');
       // The browser dropped the cookie at its Max-Age; sent anyway, the server refuses it by its signed expiry.
       await context.addCookies([{ ...cookie!, expires: -1 }]);
       const res = await page.goto(`${url}/console/connections`);
