@@ -55,6 +55,14 @@ describe('console in a real browser', () => {
     return { all: () => Promise.all(bodies) };
   }
 
+  /** Script errors and Content-Security-Policy refusals on a page (a 4xx the test provokes is neither). */
+  function pageProblems(page: Page): string[] {
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`); });
+    return problems;
+  }
+
   const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   // Functions given to page.evaluate run in the browser; this project compiles without DOM types, hence `globalThis as any`.
@@ -66,6 +74,7 @@ describe('console in a real browser', () => {
     const context = await browser.newContext();
     const seen = recordResponses(context);
     const page = await context.newPage();
+    const problems = pageProblems(page);
     const pages: string[] = [];
     const keep = async () => { pages.push(await page.content()); };
     const adminToken = h.env.ADMIN_TOKEN!;
@@ -230,6 +239,7 @@ describe('console in a real browser', () => {
       firstAccessToken: firstGrant.accessToken, firstRefreshToken: firstGrant.refreshToken,
       privateKeyId: key.private_key_id, privateKey: key.private_key.split('\n')[1]!, adminToken,
     };
+    assert.deepEqual(problems, [], 'no script error and nothing the Content-Security-Policy refused');
     const everything = [...pages, ...(await seen.all())];
     assert.ok(everything.length > 20, `only ${everything.length} pages and responses recorded`);
     for (const [name, value] of Object.entries(secrets)) {
@@ -252,6 +262,7 @@ describe('console in a real browser', () => {
     const context = await browser.newContext();
     const seen = recordResponses(context);
     const page = await context.newPage();
+    const problems = pageProblems(page);
     const pages: string[] = [];
     const keep = async () => { pages.push(await page.content()); };
     await signIn(page);
@@ -346,6 +357,7 @@ describe('console in a real browser', () => {
     assert.equal((await h.admin(`/api/connections/${connectionId}`)).status, 404);
     await keep();
 
+    assert.deepEqual(problems, [], 'no script error and nothing the Content-Security-Policy refused');
     const everything = [...pages, ...(await seen.all())];
     for (const text of everything) assert.ok(!text.includes(DEFAULT_TOKEN), `the store token reached the browser: ${text.slice(0, 200)}`);
     await context.close();
