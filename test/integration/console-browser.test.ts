@@ -27,6 +27,8 @@ const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 describe('console in a real browser', () => {
   let h: Harness;
   let browser: Browser;
+  /** The FreshBooks → BigQuery connection the first test makes through the console. */
+  let bigqueryConnectionId: string | undefined;
 
   before(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/install-tools.sh (as root it installs Debian's chromium)`);
@@ -144,6 +146,7 @@ describe('console in a real browser', () => {
     await page.getByRole('button', { name: 'Create connection' }).click();
     await page.waitForURL(/\/console\/connections\/conn_/);
     const connectionId = /conn_[\w-]+/.exec(page.url())![0];
+    bigqueryConnectionId = connectionId;
 
     // The first sync finishes on the page itself (it refreshes every few seconds).
     await page.waitForFunction(() => {
@@ -364,8 +367,9 @@ describe('console in a real browser', () => {
   });
 
   test('an expired session is refused: the polling page is sent back to the login form', async () => {
-    // The same service with a two-second session, as CONSOLE_SESSION_TTL_SEC=2 would configure it.
-    const config = { ...h.config, console: { ...h.config.console, sessionTtlSec: 2 } };
+    // The same service with a four-second session and Temporal UI's address, as CONSOLE_SESSION_TTL_SEC=4
+    // and TEMPORAL_UI_URL would configure it.
+    const config = { ...h.config, console: { sessionTtlSec: 4, temporalUiUrl: 'http://temporal-ui.test:8233' } };
     const server = http.createServer(createApp({ config, db: h.db, workflows: h.workflows, logger: createLogger('silent') }));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -374,7 +378,13 @@ describe('console in a real browser', () => {
       const page = await context.newPage();
       await signIn(page, url);
       const [cookie] = await context.cookies();
-      // The list polls every 3 s; the first poll after expiry is told to go to the login form.
+      if (bigqueryConnectionId) {
+        // A connection's page links its workflow in Temporal UI.
+        await page.goto(`${url}/console/connections/${bigqueryConnectionId}`);
+        assert.equal(await page.getByRole('link', { name: 'Workflow in Temporal UI' }).getAttribute('href'),
+          `http://temporal-ui.test:8233/namespaces/${h.config.temporal.namespace}/workflows/connection%2F${bigqueryConnectionId}`);
+      }
+      // The page polls every 3 s; the first poll after expiry is told to go to the login form.
       await page.waitForURL(/\/console\/login\?expired=1/, { timeout: 15_000 });
       await page.getByText('Your session ended').waitFor();
       await shot(page, '12-session-expired');
