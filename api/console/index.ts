@@ -75,9 +75,9 @@ export function consoleRoutes(d: ConsoleDeps): Router {
     next();
   });
   // And a state-changing request, the session's CSRF token (form field or htmx header).
-  r.use((req, _res, next) => {
+  r.use((req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') return next();
-    const session = _res.locals.session as ConsoleSession;
+    const session = res.locals.session as ConsoleSession;
     const given = req.get('x-csrf-token') ?? (typeof req.body?._csrf === 'string' ? req.body._csrf : undefined);
     next(sessions.checkCsrf(session, given) ? undefined : new HttpError(403, 'the form is stale or came from another site; reload the page'));
   });
