@@ -42,6 +42,9 @@ import { openApiDocument } from './openapi/document';
 import { methodNotAllowed } from './openapi/method-not-allowed';
 import { allOperations, serviceOperations } from './openapi/operations';
 import { reply } from './openapi/registry';
+import { consoleRoutes } from './console';
+import { consoleOAuthLanding } from './console/oauth-landing';
+import { ConnectionActivity } from '../db/connection-activity';
 import { AUTHORIZATION_ID, bodyOfType, CONNECTION_ID, paramMatching, positiveId, RECORD_ID, wellFormedUrl } from './request-guards';
 
 export interface ApiDeps {
@@ -75,6 +78,7 @@ export function createApp({ config, db, workflows, logger, changes }: ApiDeps): 
     removed: (id) => storeSecrets.forget(id),
     statusChanged: (id) => storeSecrets.forget(id),
   });
+  const orders = new StoreOrders(service, workflows, new BigCommerceOrderStore(db));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = serviceMetrics({ registry, runs: new SyncRunStore(db), counters: new ServiceCounters(db), logger });
@@ -88,12 +92,14 @@ export function createApp({ config, db, workflows, logger, changes }: ApiDeps): 
   app.use('/api', admin);
   // Malformed requests are refused here, once for every route, before any handler or Postgres sees them.
   app.use(wellFormedUrl);
-  app.use('/webhooks/freshbooks', bodyOfType('application/x-www-form-urlencoded'));
+  app.use(['/webhooks/freshbooks', '/console'], bodyOfType('application/x-www-form-urlencoded'));
   app.use(['/webhooks/bigcommerce', '/api'], bodyOfType('application/json'));
   app.use(['/webhooks/freshbooks/:id', '/webhooks/bigcommerce/:id', '/api/connections/:id'], paramMatching('id', CONNECTION_ID));
   app.use('/api/connections/:id/orders/:orderId', paramMatching('orderId', (raw) => positiveId(raw) !== undefined));
   app.use('/api/connections/:id/records/:entity/:recordId', paramMatching('recordId', RECORD_ID));
-  app.use('/api/freshbooks/authorizations/:id', paramMatching('id', AUTHORIZATION_ID));
+  app.use(['/api/freshbooks/authorizations/:id', '/console/connect/authorizations/:id'], paramMatching('id', AUTHORIZATION_ID));
+  app.use('/console/connections/:id', paramMatching('id', CONNECTION_ID));
+  app.use('/console/connections/:id/orders/:orderId', paramMatching('orderId', (raw) => positiveId(raw) !== undefined));
 
   app.get('/healthz', async (_req, res) => {
     try {
@@ -109,7 +115,9 @@ export function createApp({ config, db, workflows, logger, changes }: ApiDeps): 
   // Made once: the document depends on the code, not on the request.
   const document = openApiDocument(allOperations, { version: packageJson.version });
   app.get('/openapi.json', (_req, res) => { reply(res, serviceOperations.openapi, 200, document); });
-  app.use('/oauth/freshbooks', freshbooksOAuthRoutes(authorizations));
+  app.use('/oauth/freshbooks', freshbooksOAuthRoutes(authorizations, consoleOAuthLanding));
+  app.get('/', (_req, res) => { res.redirect(303, '/console/'); });
+  app.use('/console', consoleRoutes({ config, service, orders, authorizations, workflows, logger, activity: new ConnectionActivity(db), reports: reconciliationReports }));
   app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ intake: new FreshBooksWebhookIntake({ cache: verifiers, callbacks, workflows }), logger }));
   app.use('/webhooks/bigcommerce', bigcommerceWebhookRoutes({ intake: new StoreWebhookIntake({ secrets: storeSecrets, workflows }), logger }));
   app.use('/codec', codecRoutes(config.payloadKeys, config.codec));
@@ -117,7 +125,7 @@ export function createApp({ config, db, workflows, logger, changes }: ApiDeps): 
   app.use('/api', admin, lookmlRoutes(new LookmlService(service)));
   app.use('/api', admin, tableauRoutes(new TableauService({ config, connections: service, store: connections, credentials, audit: new TableauJobAudit(db), workflows })));
   app.use('/api', admin, reconciliationRoutes(new ReconciliationService({ db, connections: service, workflows, reports: reconciliationReports })));
-  app.use('/api', admin, orderRoutes(new StoreOrders(service, workflows, new BigCommerceOrderStore(db))));
+  app.use('/api', admin, orderRoutes(orders));
   app.use(methodNotAllowed(allOperations));
   app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });
   app.use(errorHandler(logger));

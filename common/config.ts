@@ -63,6 +63,10 @@ export const configSchema = z.object({
   BIGCOMMERCE_API_BASE: httpUrl.default('https://api.bigcommerce.com'),
   /** A prebuilt workflow bundle (scripts/build-workflow-bundle.ts); without it the worker bundles at start. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  /** Temporal UI's base URL (e.g. http://localhost:8233): the console links each connection's workflow there. */
+  TEMPORAL_UI_URL: httpUrl.optional(),
+  /** How long a console login lasts, in seconds (absolute, from login). */
+  CONSOLE_SESSION_TTL_SEC: z.coerce.number().int().min(1).max(30 * 86_400).default(8 * 3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).refine((c) => c.CODEC_TOKEN === undefined || c.CODEC_TOKEN !== c.ADMIN_TOKEN, {
   // The codec token sits in a URL a browser and Temporal UI's settings hold: it must not open the admin API.
@@ -91,6 +95,7 @@ export interface AppConfig {
   bigcommerce: { apiBase: string };
   tableau: { originOverride?: string };
   workflowBundlePath?: string;
+  console: { sessionTtlSec: number; temporalUiUrl?: string };
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
 }
 
@@ -128,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bigcommerce: { apiBase: c.BIGCOMMERCE_API_BASE },
     tableau: c.TABLEAU_ORIGIN_OVERRIDE ? { originOverride: c.TABLEAU_ORIGIN_OVERRIDE } : {},
     ...(c.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: c.WORKFLOW_BUNDLE_PATH } : {}),
+    console: { sessionTtlSec: c.CONSOLE_SESSION_TTL_SEC, ...(c.TEMPORAL_UI_URL ? { temporalUiUrl: c.TEMPORAL_UI_URL } : {}) },
     logLevel: c.LOG_LEVEL,
   };
 }

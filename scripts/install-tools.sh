@@ -78,6 +78,18 @@ fi
 HYPERD_BIN="$TOOLS/hyper/hyperd"
 bash "$ROOT/scripts/fetch-hyperd.sh" "$TOOLS/hyper" "$TOOLS/cache/pypi"
 
+# The console's browser test drives Debian's Chromium (playwright-core, pinned in package.json, brings no browser).
+CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM_BIN" ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "[tools] $CHROMIUM_BIN is missing: install Debian's chromium as root (apt-get install -y chromium) or set CHROMIUM_BIN" >&2
+    exit 1
+  fi
+  echo "[tools] chromium from Debian (apt-get)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; }
+fi
+
 cat > "$TOOLS/env" <<ENV
 export TEMPORAL_CLI="$TEMPORAL_CLI"
 export TEMPORAL_TEST_SERVER="$TEMPORAL_TEST_SERVER"
@@ -85,5 +97,6 @@ export BIGQUERY_EMULATOR_BIN="$BQ_EMULATOR"
 export COMPOSE_CHECK_BIN="$COMPOSE_CHECK"
 export TOOLS_PYTHON="$TOOLS/venv/bin/python"
 export HYPERD_BIN="$HYPERD_BIN"
+export CHROMIUM_BIN="$CHROMIUM_BIN"
 ENV
 echo "[tools] ready: $("$TEMPORAL_CLI" --version)" >&2

@@ -58,7 +58,7 @@ export class Connection {
     const { state } = this;
     return {
       connectionId: this.connectionId,
-      phase: state.phase ?? 'waiting',
+      phase: shownPhase(state),
       cursors: state.cursors,
       lastRun: state.lastRun,
       currentRun: state.position && { summary: state.position.summary, entity: state.position.entity, page: state.position.page },
@@ -91,6 +91,16 @@ export class Connection {
     const { state } = this;
     return this.stopped || this.hasRealtimeWork() || (!state.paused && (state.pending.length > 0 || state.redeliveries.length > 0 || state.maintenance.length > 0));
   }
+}
+
+/**
+ * The loop sets `phase` when it wakes, and a pause or resume does not wake it (the poll timer runs on):
+ * the status says what the flag says meanwhile. A run in progress when paused finishes first.
+ */
+function shownPhase(state: ConnectionState): ConnectionWorkflowStatus['phase'] {
+  const phase = state.phase ?? 'waiting';
+  if (state.paused) return state.position ? phase : 'paused';
+  return phase === 'paused' ? 'waiting' : phase;
 }
 
 function freshState(): ConnectionState {

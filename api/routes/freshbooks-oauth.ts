@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { AuthorizationService } from '../../services/authorizations';
 import { asyncRoute, HttpError } from '../http-errors';
@@ -23,13 +23,14 @@ export const freshbooksOAuthOperations = {
         description: 'authorized: the businesses to choose from, or the connections re-authorized',
         schema: authorizationView.extend({ reauthorized: z.array(z.string()), next: z.string() }),
       },
+      303: { description: 'a browser (it prefers HTML) goes on to the console page listing the businesses' },
       ...errors(400, 404, 502),
     },
   }),
 };
 
 /** The redirect target registered with FreshBooks (HTTPS, no query string, in production). */
-export function freshbooksOAuthRoutes(authorizations: AuthorizationService): Router {
+export function freshbooksOAuthRoutes(authorizations: AuthorizationService, browserLanding?: (res: Response, result: { authorizationId: string; reauthorized: string[] }) => void): Router {
   const r = Router();
   r.get('/callback', asyncRoute(async (req, res) => {
     const code = typeof req.query.code === 'string' ? req.query.code : '';
@@ -40,6 +41,8 @@ export function freshbooksOAuthRoutes(authorizations: AuthorizationService): Rou
     // is refused before it is looked up or sent to FreshBooks.
     if (!STATE.test(state) || !CODE.test(code)) throw new HttpError(400, 'malformed code or state');
     const result = await authorizations.complete(code, state);
+    // A person's browser (it asks for HTML first) goes on to the console; API clients get JSON.
+    if (browserLanding && req.accepts(['json', 'html']) === 'html') return browserLanding(res, result);
     reply(res, freshbooksOAuthOperations.callback, 200, {
       ...result,
       next: result.reauthorized.length > 0

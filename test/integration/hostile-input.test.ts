@@ -124,6 +124,7 @@ describe('hostile input: a generated sweep over every route (real Postgres and T
   let port: number;
   let values: (authed: boolean) => (route: Route, name: string) => string[];
   let ids: { bigquery: string; store: string };
+  let consoleSession: Record<string, string>;
   const bodies = hostileBodies();
 
   before(async () => {
@@ -146,8 +147,14 @@ describe('hostile input: a generated sweep over every route (real Postgres and T
       if (name === 'recordId') return ['1'];
       if (name === 'id' && route.path.includes('/authorizations/:id')) return [auth.authorizationId, 'auth_unknown'];
       if (name === 'id' || name === 'connectionId') return connectionIds;
+      if (name === 'name' && route.path.startsWith('/console/assets')) return ['htmx.js', 'unknown.js'];
       throw new Error(`${route.method} ${route.path}: the sweep has no values for :${name}; add them here`);
     };
+    // The console's pages are reached with a session and its CSRF token, as a signed-in browser sends them.
+    const login = await fetch(`${h.apiUrl}/console/login`, { method: 'POST', body: new URLSearchParams({ token: h.env.ADMIN_TOKEN! }), redirect: 'manual' });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const page = await (await fetch(`${h.apiUrl}/console/connections`, { headers: { cookie } })).text();
+    consoleSession = { cookie, 'x-csrf-token': /"X-CSRF-Token": "([\w-]+)"/.exec(page)![1]! };
     // The same app the service runs, on a server of our own so its router can be read.
     app = createApp({ config: h.config, db: h.db, workflows: h.workflows, logger: createLogger('silent') });
     server = http.createServer(app);
@@ -169,7 +176,7 @@ describe('hostile input: a generated sweep over every route (real Postgres and T
     for (let i = 0; i < width; i++) bases.push(fill(route.path, Object.fromEntries(names.map((n) => { const v = pick(route, n); return [n, v[i % v.length]!]; }))));
     // The codec server has a credential of its own; the admin token is refused there.
     const token = route.path.startsWith('/codec') ? h.env.CODEC_TOKEN : h.env.ADMIN_TOKEN;
-    const headers: Record<string, string> = authed ? { authorization: `Bearer ${token}` } : {};
+    const headers: Record<string, string> = !authed ? {} : route.path.startsWith('/console') ? consoleSession : { authorization: `Bearer ${token}` };
     const probes: Probe[] = [];
     const add = (path: string, what: string, extra: Partial<Probe> = {}) => probes.push({ method: route.method, path, headers: { ...headers, ...extra.headers }, ...(extra.body ? { body: extra.body } : {}), what });
     for (const base of bases) add(base, 'baseline');

@@ -51,3 +51,10 @@ test('Temporal UI origins are exact http(s) origins', () => {
     assert.throws(() => loadConfig({ ...valid, TEMPORAL_UI_ORIGINS }), /TEMPORAL_UI_ORIGINS/, TEMPORAL_UI_ORIGINS);
   }
 });
+
+test('the console: an 8 h session by default, CONSOLE_SESSION_TTL_SEC in whole seconds, and an optional Temporal UI link', () => {
+  assert.deepEqual(loadConfig(valid).console, { sessionTtlSec: 28_800 });
+  assert.deepEqual(loadConfig({ ...valid, CONSOLE_SESSION_TTL_SEC: '4', TEMPORAL_UI_URL: 'http://localhost:8233/' }).console, { sessionTtlSec: 4, temporalUiUrl: 'http://localhost:8233' });
+  for (const bad of ['0', '-1', '1.5', 'soon']) assert.throws(() => loadConfig({ ...valid, CONSOLE_SESSION_TTL_SEC: bad }), /CONSOLE_SESSION_TTL_SEC/, bad);
+  assert.throws(() => loadConfig({ ...valid, TEMPORAL_UI_URL: 'javascript:alert(1)' }), /TEMPORAL_UI_URL/);
+});
