@@ -2,7 +2,9 @@ import { FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../common/freshbooks
 import { sameSecret, verifyStandardWebhook } from '../connectors/bigcommerce';
 import { verifyFreshBooksWebhook, type FreshBooksWebhookForm } from '../connectors/freshbooks';
 import type { VerifiedCallback, WebhookCallbackStore } from '../db/webhook-callbacks';
+import type { WebhookChange } from '../contracts/sync';
 import type { Workflows } from '../temporal/workflow-starts';
+import { SignalCoalescer } from './signal-coalescer';
 import { HttpError } from './http-error';
 import type { StoreHookEntry, StoreHookSecrets } from './store-hook-secrets';
 import type { WebhookVerifierCache } from './webhook-verifiers';
@@ -30,7 +32,12 @@ export interface FreshBooksDelivery {
  * signal-with-start to the connection's workflow, where fetching and delivering happen.
  */
 export class FreshBooksWebhookIntake {
-  constructor(private readonly d: { cache: WebhookVerifierCache; callbacks: WebhookCallbackStore; workflows: Workflows }) {}
+  /** Changes for one connection that arrive while its last signal is in flight go together in the next. */
+  private readonly changes: SignalCoalescer<WebhookChange>;
+
+  constructor(private readonly d: { cache: WebhookVerifierCache; callbacks: WebhookCallbackStore; workflows: Workflows }) {
+    this.changes = new SignalCoalescer((connectionId, changes) => d.workflows.webhookChanges(connectionId, changes));
+  }
 
   /** 404 unless the connection exists and reads from FreshBooks; checked before the body is. */
   async known(connectionId: string) {
@@ -64,7 +71,7 @@ export class FreshBooksWebhookIntake {
     const entity = ENTITY_BY_NOUN.get(noun ?? '');
     // Signed by FreshBooks but for a record type we don't sync: acknowledge, or it may be re-sent.
     if (!entity) return { ok: true, ignored: name };
-    await this.d.workflows.webhookChanges(connectionId, [{ entity, recordId: objectId, deleted: action === 'delete', receivedAt: new Date().toISOString() }]);
+    await this.changes.submit(connectionId, { entity, recordId: objectId, deleted: action === 'delete', receivedAt: new Date().toISOString() });
     return { ok: true };
   }
 }
