@@ -146,6 +146,12 @@ export interface ConnectionWorkflowInput {
   state?: ConnectionState;
   /** History length past which the workflow continues as new (default 1,500); tests lower it. */
   maxHistoryEvents?: number;
+  /**
+   * Each complete full run is followed by a reconciliation report. Carried by the input, not a patch marker
+   * (markers are written by the SDK core as plain JSON, outside the payload codec): runs started before it
+   * existed replay without it, and every run started or continued by current code has it.
+   */
+  reportsAfterFullRun?: boolean;
 }
 
 export interface ConnectionWorkflowStatus {

@@ -2,7 +2,7 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
 import {
   checkWebhooksSignal, maintenanceSignal, pauseSignal, reconcileUpdate, redeliverSignal, requestSyncSignal, statusQuery, stopSignal, webhookChangesSignal,
-  webhookVerifierSignal, type ConnectionWorkflowStatus, type ReconcileOutcome,
+  webhookVerifierSignal, type ConnectionWorkflowInput, type ConnectionWorkflowStatus, type ReconcileOutcome,
 } from '../contracts/connection';
 import { reauthorizedSignal, requestRefreshUpdate, type RefreshResult } from '../contracts/credential';
 import { connectionWorkflowId, credentialWorkflowId, orderWorkflowId, storeWorkflowId } from '../contracts/ids';
@@ -60,7 +60,7 @@ export class Workflows {
    */
   reconcile(connectionId: string): Promise<ReconcileOutcome> {
     const start = new WithStartWorkflowOperation<ConnectionWorkflow>('connectionWorkflow', {
-      workflowId: connectionWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId }],
+      workflowId: connectionWorkflowId(connectionId), taskQueue: this.taskQueue, args: [connectionInput(connectionId)],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
     return this.client.workflow.executeUpdateWithStart(reconcileUpdate, { args: [], startWorkflowOperation: start });
@@ -69,7 +69,7 @@ export class Workflows {
   private async signalConnection<A extends unknown[]>(connectionId: string, signal: SignalDefinition<A>, signalArgs: A): Promise<void> {
     // The options type splits on whether the signal takes arguments; both shapes are the same at runtime.
     await this.client.workflow.signalWithStart<ConnectionWorkflow, unknown[]>('connectionWorkflow', {
-      workflowId: connectionWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId }],
+      workflowId: connectionWorkflowId(connectionId), taskQueue: this.taskQueue, args: [connectionInput(connectionId)],
       signal: signal as SignalDefinition<unknown[]>, signalArgs,
     });
   }
@@ -190,4 +190,9 @@ function isDeadlineExceeded(err: unknown): boolean {
 function ignoreNotFound(err: unknown): void {
   if (err instanceof Error && err.name === 'WorkflowNotFoundError') return;
   throw err;
+}
+
+/** What a connection workflow started now is given: the behaviour current code has, see ConnectionWorkflowInput. */
+function connectionInput(connectionId: string): ConnectionWorkflowInput {
+  return { connectionId, reportsAfterFullRun: true };
 }

@@ -229,7 +229,7 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
   state.position = undefined;
   await acts.recordSyncRun(connectionId, pos.summary);
   // Each complete full run is followed by its report: does the destination now match the source?
-  if (pos.summary.mode === 'full' && incomplete.length === 0 && patched('reconciliation-report')) {
+  if (conn.reportsAfterFullRun && pos.summary.mode === 'full' && incomplete.length === 0) {
     await reconcile(conn, 'full_reconciliation').catch(() => undefined);
   }
   return true;

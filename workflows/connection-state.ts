@@ -19,11 +19,13 @@ export class Connection {
   announcing = false;
   /** Given only by tests, which cannot wait for thousands of events. */
   private readonly maxHistoryEvents?: number;
+  readonly reportsAfterFullRun: boolean;
 
   constructor(input: ConnectionWorkflowInput) {
     this.connectionId = input.connectionId;
     this.state = { ...freshState(), ...input.state };
     this.maxHistoryEvents = input.maxHistoryEvents;
+    this.reportsAfterFullRun = input.reportsAfterFullRun === true;
   }
 
   registerHandlers(): void {
@@ -74,6 +76,8 @@ export class Connection {
     return {
       connectionId: this.connectionId, state: this.state,
       ...(this.maxHistoryEvents === undefined ? {} : { maxHistoryEvents: this.maxHistoryEvents }),
+      // The next run is new history under this code: it has what this code does, whatever this run began with.
+      reportsAfterFullRun: true,
     };
   }
 

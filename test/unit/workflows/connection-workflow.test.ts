@@ -100,6 +100,8 @@ async function until<T>(what: string, check: () => T | undefined | false | Promi
 }
 
 const status = (wf: Handle): Promise<ConnectionWorkflowStatus> => wf.query(statusQuery);
+/** An update asked of a workflow, bounded, so a lost update fails the test instead of hanging it. */
+const bounded = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('update not answered in 30 s')), 30_000))]);
 const nextPollIn = async (wf: Handle) => Date.parse((await until('a poll timer', async () => (await status(wf)).nextPollAt))) - await env.currentTimeMs();
 
 test('the poll timer fires after the poll interval (±10%) and runs an incremental', async () => {
@@ -353,11 +355,20 @@ test('a reconciliation report follows each complete full run, not an incremental
 
     // Asked while the workflow waits for its next poll; bounded, so a lost update fails the test instead of hanging it.
     await until('waiting for the next poll', async () => { const s = await status(wf); return !s.currentRun && s.phase === 'waiting' && s.nextPollAt; });
-    const bounded = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('update not answered in 30 s')), 30_000))]);
     assert.deepEqual(await bounded(wf.executeUpdate(reconcileUpdate)), { reportId: 'rec_2', status: 'clean' });
     assert.deepEqual(stub.reconciles, ['full_reconciliation', 'on_demand']);
     await wf.signal(pauseSignal, true);
     await assert.rejects(bounded(wf.executeUpdate(reconcileUpdate)), (err: Error) => err.name === 'WorkflowUpdateFailedError' && /paused/.test(String((err as { cause?: Error }).cause?.message)));
     assert.equal(stub.reconciles.length, 2, 'refused before any activity');
+  }, { reportsAfterFullRun: true });
+});
+
+test('a run started before reports existed (its input lacks the flag) makes none after its full run, so its history replays; its continuation has the flag', async () => {
+  const stub = new Stub();
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    assert.equal((await status(wf)).lastRun?.mode, 'full');
+    assert.deepEqual(stub.reconciles, [], 'no report activity scheduled');
+    assert.deepEqual(await bounded(wf.executeUpdate(reconcileUpdate)), { reportId: 'rec_1', status: 'clean' }, 'on demand it still answers');
   });
 });
