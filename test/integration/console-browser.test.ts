@@ -13,6 +13,7 @@ import { CredentialStore, type FreshBooksGrantSecret } from '../../db/credential
 import { SANDBOX_CLIENT_SECRET, SANDBOX_POWERBI } from '../../scripts/local-service';
 import { DEFAULT_STORE_HASH, DEFAULT_TOKEN } from '../../sandbox/bigcommerce';
 import { EMULATOR_PROJECT, startHarness, type Harness } from '../support/harness';
+import { eventually } from '../support/flows';
 
 /**
  * The operator console in Debian's Chromium (scripts/install-tools.sh installs it), against the live
@@ -164,7 +165,12 @@ describe('console in a real browser', () => {
       return canvas !== null && (globalThis as any).Chart?.getChart(canvas) !== undefined;
     }, undefined, { timeout: 10_000 });
     assert.deepEqual(await unlabelled(page), []);
-    await page.getByText('No report yet').waitFor();
+    // The first full run is followed by its reconciliation report: the panel shows it clean.
+    await eventually('the reconciliation shown clean', async () => {
+      await page.reload();
+      const badge = page.locator('#reconciliation-status');
+      return (await badge.count()) > 0 && (await badge.innerText()).trim() === 'clean' || undefined;
+    }, 90_000);
     await keep();
     await shot(page, '04-connection-synced');
 
