@@ -10,9 +10,9 @@ const STATUSES = ['clean', 'differences', 'failed'] as const;
 /**
  * The figures people alert on from the latest reconciliation report of each connection, read from
  * Postgres at scrape time (collect), so every API process shows the same and nothing is kept in memory:
- * `mlc_reconciliation_differences{connection_id,entity}` (store connections: entity `orders`),
- * `mlc_reconciliation_status{connection_id,status}` (1 for the latest report's status) and
- * `mlc_reconciliation_finished_timestamp_seconds{connection_id}`.
+ * `ml_connector_reconciliation_differences{connection_id,entity}` (store connections: entity `orders`),
+ * `ml_connector_reconciliation_status{connection_id,status}` (1 for the latest report's status) and
+ * `ml_connector_reconciliation_finished_timestamp_seconds{connection_id}`.
  */
 export function registerReconciliationMetrics(registry: Registry, reports: Pick<ReconciliationReportStore, 'latestPerConnection'>): void {
   // Postgres unreachable: these series are left out of the scrape rather than failing every other metric with it.
@@ -25,7 +25,7 @@ export function registerReconciliationMetrics(registry: Registry, reports: Pick<
   };
 
   new Gauge({
-    name: 'mlc_reconciliation_differences',
+    name: 'ml_connector_reconciliation_differences',
     help: 'Differences found by the latest reconciliation report, per connection and entity (0 = matches the source)',
     labelNames: ['connection_id', 'entity'],
     registers: [registry],
@@ -39,7 +39,7 @@ export function registerReconciliationMetrics(registry: Registry, reports: Pick<
   });
 
   new Gauge({
-    name: 'mlc_reconciliation_status',
+    name: 'ml_connector_reconciliation_status',
     help: 'Status of the latest reconciliation report per connection: 1 on its status (clean, differences, failed), 0 on the others',
     labelNames: ['connection_id', 'status'],
     registers: [registry],
@@ -50,7 +50,7 @@ export function registerReconciliationMetrics(registry: Registry, reports: Pick<
   });
 
   new Gauge({
-    name: 'mlc_reconciliation_finished_timestamp_seconds',
+    name: 'ml_connector_reconciliation_finished_timestamp_seconds',
     help: 'When the latest reconciliation report of each connection finished (Unix seconds)',
     labelNames: ['connection_id'],
     registers: [registry],

@@ -136,7 +136,7 @@ describe('Prometheus metrics (real Temporal, Postgres, BigQuery emulator, FreshB
     const verifiers = [...h.fb.state.webhooks.callbacks.values()].map((c) => c.verifier).filter(Boolean) as string[];
     for (const s of [h.env.ADMIN_TOKEN!, key, accountId, ...verifiers]) assert.ok(!text.includes(s), 'a secret or id in /metrics');
     // Which connection's destination differs is what a reconciliation alert must say; no other series names one.
-    const others = text.split('\n').filter((line) => !line.startsWith('mlc_reconciliation_') && !line.startsWith('# '));
+    const others = text.split('\n').filter((line) => !line.startsWith('ml_connector_reconciliation_') && !line.startsWith('# '));
     assert.ok(!others.some((line) => line.includes(connectionId)), 'a connection id outside the reconciliation figures');
   });
 });

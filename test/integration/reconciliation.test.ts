@@ -6,7 +6,10 @@ import {
   createBigQueryConnection, createPostgresConnection, createPowerBiConnection, powerBiRows, createStoreConnection, emulatorWarehouse, eventually, orderOutcome, waitForRuns, warehouseDatabaseUrl,
 } from '../support/flows';
 import type { EntityReconciliation, ReconciliationReport } from '../../contracts/reconciliation';
-import { DEFAULT_STORE_HASH as STORE } from '../../sandbox/bigcommerce';
+import { DEFAULT_TOKEN } from '../../sandbox/bigcommerce';
+
+/** A store of its own: order workflow ids (`order/<store>/<id>`) are global to the shared Temporal namespace. */
+const STORE = 'recon01';
 
 /**
  * The reconciliation report against real Temporal, Postgres, the FreshBooks and BigCommerce sandboxes
@@ -16,7 +19,7 @@ import { DEFAULT_STORE_HASH as STORE } from '../../sandbox/bigcommerce';
  */
 describe('reconciliation report', () => {
   let h: Harness;
-  before(async () => { h = await startHarness({ bigcommerce: { seedOrders: 0 } }); });
+  before(async () => { h = await startHarness({ bigcommerce: { seedOrders: 0, stores: [{ hash: STORE, token: DEFAULT_TOKEN }] } }); });
   after(async () => { await h?.close(); });
 
   const reconcile = async (connectionId: string): Promise<ReconciliationReport> => {
@@ -80,8 +83,8 @@ describe('reconciliation report', () => {
     assert.notEqual(sum.destination, sum.source, 'the deleted invoice still counted in the warehouse');
 
     const metrics = await (await fetch(`${h.apiUrl}/metrics`)).text();
-    assert.match(metrics, new RegExp(`mlc_reconciliation_differences\\{connection_id="${bq.connectionId}",entity="invoices"\\} [1-9]\\d*\\b`));
-    assert.match(metrics, new RegExp(`mlc_reconciliation_status\\{connection_id="${bq.connectionId}",status="differences"\\} 1\\b`));
+    assert.match(metrics, new RegExp(`ml_connector_reconciliation_differences\\{connection_id="${bq.connectionId}",entity="invoices"\\} [1-9]\\d*\\b`));
+    assert.match(metrics, new RegExp(`ml_connector_reconciliation_status\\{connection_id="${bq.connectionId}",status="differences"\\} 1\\b`));
 
     const next = await reconcile(bq.connectionId);
     assertClean(next, 'queried');
@@ -92,7 +95,7 @@ describe('reconciliation report', () => {
       `SELECT COUNT(*) AS n FROM \`${EMULATOR_PROJECT}.${datasetId}.freshbooks_invoice_lines_latest\` WHERE invoice_id = ${victim}`);
     assert.equal(Number(lines[0]!.n), 0, 'its lines are gone from the latest lines view');
     const metricsAfter = await (await fetch(`${h.apiUrl}/metrics`)).text();
-    assert.match(metricsAfter, new RegExp(`mlc_reconciliation_differences\\{connection_id="${bq.connectionId}",entity="invoices"\\} 0\\b`));
+    assert.match(metricsAfter, new RegExp(`ml_connector_reconciliation_differences\\{connection_id="${bq.connectionId}",entity="invoices"\\} 0\\b`));
   });
 
   test('BigQuery: a record removed from the warehouse by hand is listed as missing there', async () => {
@@ -164,7 +167,7 @@ describe('reconciliation report', () => {
   });
 
   test('store connection: paid orders against the invoices made from them, per day and currency, with the missing order ids', async () => {
-    const store = await createStoreConnection(h);
+    const store = await createStoreConnection(h, { storeHash: STORE });
     const none = await h.admin(`/api/connections/${store.connectionId}/reconciliation`);
     assert.equal(none.status, 404);
     assert.deepEqual(none.body, { error: 'no reconciliation report yet' });
