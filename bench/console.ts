@@ -11,7 +11,9 @@
  *      (navigation → load and network idle; Playwright's 500 ms quiet window taken off), medians.
  *   3. A separate connection of the first business, seeded with --invoices invoices (and everything else at
  *      the same scale), backfilled into the Postgres warehouse, then `POST /api/connections/:id/reconcile`
- *      timed, with the report's `sourceRequests` (and the sandbox's own count of the requests it served).
+ *      timed, with the report's `sourceRequests` (and the sandbox's own count of the requests it served);
+ *   4. the same once one invoice has been removed from the warehouse by hand: the counts differ, so the
+ *      invoices are walked page by page (`reconcile_walk_*`), and the report must name the missing one.
  *
  *   source .tools/env && npx tsx bench/console.ts [--connections 200] [--runs 3] [--invoices 100000] [--samples 7]
  *
@@ -282,12 +284,30 @@ async function run(opts: Options, teardown: Teardown): Promise<BenchOutcome> {
   log(`reconcile: ${reconcileSec.toFixed(2)} s, status ${report.status}, sourceRequests ${report.sourceRequests}; the FreshBooks sandbox served ${served || 'nothing'}`);
   log(`  entities: ${report.entities.map((e) => `${e.entity} ${e.sourceCount ?? '?'}/${e.destinationCount ?? '?'}`).join(', ')}`);
   log(`  CPU s during the reconcile: ${fmtCpu(recCpu)}`);
+
+  // ── 4. the same, once the counts differ: one invoice removed from the warehouse by hand, so the
+  // invoices' ids are walked page by page (and their sums compared) rather than settled by `total` ──
+  const wh = new Client({ connectionString: warehouseUrl });
+  await wh.connect();
+  const { rows: [removed] } = await wh.query<{ id: string }>(`DELETE FROM ${bigSchema}.freshbooks_invoices WHERE id = (SELECT min(id) FROM ${bigSchema}.freshbooks_invoices_latest) RETURNING id::text AS id`);
+  await wh.end();
+  sb.fbTimings.reset();
+  const tWalk = performance.now();
+  const walk = await adminCall(apiUrl, adminToken, `/api/connections/${bigId}/reconcile`, { body: {} });
+  const walkSec = (performance.now() - tWalk) / 1000;
+  if (walk.status !== 200) throw new Error(`reconcile after the removal: ${walk.status} ${JSON.stringify(walk.body)}`);
+  const walked = walk.body as { status: string; sourceRequests: number; entities: { entity: string; missingInDestination: string[]; sums: unknown[] }[] };
+  const inv = walked.entities.find((e) => e.entity === 'invoices');
+  const found = inv?.missingInDestination.includes(removed?.id ?? '') === true;
+  log(`reconcile with invoice ${removed?.id} removed from the warehouse: ${walkSec.toFixed(2)} s, status ${walked.status}, sourceRequests ${walked.sourceRequests}, `
+    + `invoices missing ${JSON.stringify(inv?.missingInDestination ?? [])} (${found ? 'found' : 'NOT found'}), ${inv?.sums.length ?? 0} sum rows compared`);
+  if (!found) throw new Error('the reconcile walk did not find the invoice removed from the warehouse');
   log(`list TTFB as connections were added: ${growth.map((g) => `${g.connections}: ${fmtMs(median(g.ttfbMs))} ms`).join(', ')}`);
   log(`targets: list rendered ≤ 1000 ms (${fmtMs(median(list.idle))}), detail ≤ 1500 ms (${fmtMs(median(detail.idle))}), reconcile of 100k invoices ≤ 30 s (${reconcileSec.toFixed(1)} s with ${counts.primary.invoices})`);
   log(`history was made by real runs: ${runs} runs over ${smallIds.length} connections of ${SMALL_ENTITIES.join('+')} (a tiny business each) plus the big connection's backfill`);
 
   const result = `RESULT console connections=${total} list_ttfb_ms=${fmtMs(median(ttfb))} list_render_ms=${fmtMs(median(list.idle))} detail_render_ms=${fmtMs(median(detail.idle))} `
-    + `reconcile_s=${reconcileSec.toFixed(1)} reconcile_source_requests=${report.sourceRequests}${counts.primary.invoices === 100_000 ? '' : ` invoices=${counts.primary.invoices}`}`;
+    + `reconcile_s=${reconcileSec.toFixed(1)} reconcile_source_requests=${report.sourceRequests} reconcile_walk_s=${walkSec.toFixed(1)} reconcile_walk_source_requests=${walked.sourceRequests}${counts.primary.invoices === 100_000 ? '' : ` invoices=${counts.primary.invoices}`}`;
   return { code: 0, result };
 }
 
