@@ -41,7 +41,7 @@ export async function freePort(): Promise<number> {
 async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (await probe().catch(() => false)) return;
+    if (await probe().catch((err: unknown) => { if (err instanceof ExitedEarly) throw err; return false; })) return;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${what} did not become ready in ${timeoutMs / 1000}s`);
@@ -59,6 +59,21 @@ function run(bin: string, args: string[], logName: string): ChildProcess {
 
 /** `dynamicConfig`: more `key=value` settings, e.g. a low history length at which continue-as-new is suggested. */
 export async function startTemporal(opts: { ui?: boolean; codecEndpoint?: string; dynamicConfig?: string[] } = {}): Promise<{ address: string; uiUrl?: string; child: ChildProcess }> {
+  // The dev server also binds ports of its own choosing (HTTP API, internal services) after ours were picked:
+  // one taken meanwhile makes it exit at once. Such a start is tried again on fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTemporalOnce(opts);
+    } catch (err) {
+      if (!(err instanceof ExitedEarly) || attempt >= 3) throw err;
+      process.stderr.write(`[stack] Temporal dev server exited while starting (attempt ${attempt}); starting again on other ports\n`);
+    }
+  }
+}
+
+class ExitedEarly extends Error {}
+
+async function startTemporalOnce(opts: { ui?: boolean; codecEndpoint?: string; dynamicConfig?: string[] }): Promise<{ address: string; uiUrl?: string; child: ChildProcess }> {
   const bin = process.env.TEMPORAL_CLI ?? join(ROOT, '.tools/venv/bin/temporal');
   const port = await freePort();
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error',
@@ -79,6 +94,7 @@ export async function startTemporal(opts: { ui?: boolean; codecEndpoint?: string
   const child = run(bin, args, 'temporal');
   const address = `127.0.0.1:${port}`;
   await waitFor('Temporal dev server', async () => {
+    if (child.exitCode !== null || child.signalCode !== null) throw new ExitedEarly(`Temporal dev server exited with ${child.exitCode ?? child.signalCode}`);
     const probe = spawn(bin, ['operator', 'cluster', 'health', '--address', address], { stdio: 'ignore' });
     return new Promise<boolean>((r) => probe.on('exit', (code) => r(code === 0)));
   });
