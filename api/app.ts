@@ -37,6 +37,8 @@ import { AuthorizationService } from '../services/authorizations';
 import { ConnectionService } from '../services/connections';
 import { StoreOrders } from '../services/store-orders';
 import { FreshBooksWebhookIntake, StoreWebhookIntake } from '../services/webhook-intake';
+import { WebhookForwarder } from '../services/webhook-forwarder';
+import { WebhookInbox } from '../db/webhook-inbox';
 import packageJson from '../package.json';
 import { openApiDocument } from './openapi/document';
 import { methodNotAllowed } from './openapi/method-not-allowed';
@@ -54,9 +56,26 @@ export interface ApiDeps {
   logger: Logger;
   /** Committed connection changes from every process; without it this instance's caches age out by TTL alone. */
   changes?: ConnectionChangeFeed;
+  /**
+   * Forwards acknowledged webhook changes to the workflows. A process that serves webhooks for real
+   * passes one it sweeps (see webhookForwarder()); without it, each change is still forwarded right
+   * after its acknowledgement, and what a failure leaves behind waits for an instance that sweeps.
+   */
+  forwarder?: WebhookForwarder;
 }
 
-export function createApp({ config, db, workflows, logger, changes }: ApiDeps): Express {
+/** The forwarder of a process's API, sweeping for changes that no instance is forwarding; stop() it on shutdown. */
+export function webhookForwarder(db: Db, workflows: Workflows, logger: Logger): WebhookForwarder {
+  const forwarder = forwarderTo(db, workflows, logger);
+  forwarder.startSweeping();
+  return forwarder;
+}
+
+function forwarderTo(db: Db, workflows: Workflows, logger: Logger): WebhookForwarder {
+  return new WebhookForwarder(new WebhookInbox(db), (id, changes) => workflows.webhookChanges(id, changes), logger);
+}
+
+export function createApp({ config, db, workflows, logger, changes, forwarder }: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   const admin = requireAdmin(config.adminToken);
@@ -81,7 +100,7 @@ export function createApp({ config, db, workflows, logger, changes }: ApiDeps): 
   const orders = new StoreOrders(service, workflows, new BigCommerceOrderStore(db));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const metrics = serviceMetrics({ registry, runs: new SyncRunStore(db), counters: new ServiceCounters(db), logger });
+  const metrics = serviceMetrics({ registry, runs: new SyncRunStore(db), counters: new ServiceCounters(db), inbox: new WebhookInbox(db), logger });
   const reconciliationReports = new ReconciliationReportStore(db);
   registerReconciliationMetrics(registry, reconciliationReports);
 
@@ -118,7 +137,10 @@ export function createApp({ config, db, workflows, logger, changes }: ApiDeps): 
   app.use('/oauth/freshbooks', freshbooksOAuthRoutes(authorizations, consoleOAuthLanding));
   app.get('/', (_req, res) => { res.redirect(303, '/console/'); });
   app.use('/console', consoleRoutes({ config, service, orders, authorizations, workflows, logger, activity: new ConnectionActivity(db), reports: reconciliationReports }));
-  app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ intake: new FreshBooksWebhookIntake({ cache: verifiers, callbacks, workflows }), logger }));
+  app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ intake: new FreshBooksWebhookIntake({
+    cache: verifiers, callbacks, workflows, inbox: new WebhookInbox(db),
+    forwarder: forwarder ?? forwarderTo(db, workflows, logger),
+  }), logger }));
   app.use('/webhooks/bigcommerce', bigcommerceWebhookRoutes({ intake: new StoreWebhookIntake({ secrets: storeSecrets, workflows }), logger }));
   app.use('/codec', codecRoutes(config.payloadKeys, config.codec));
   app.use('/api', admin, connectionRoutes(service, authorizations));

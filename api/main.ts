@@ -5,7 +5,7 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { connectClient } from '../temporal/client';
 import { Workflows } from '../temporal/workflow-starts';
-import { createApp } from './app';
+import { createApp, webhookForwarder } from './app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -15,9 +15,14 @@ async function main(): Promise<void> {
   const client = await connectClient(config.temporal, config.payloadKeys);
   const changes = new ConnectionChangeFeed(config.databaseUrl);
   await changes.start();
-  const app = createApp({ config, db, workflows: new Workflows(client, config.temporal.taskQueue), logger, changes });
+  const workflows = new Workflows(client, config.temporal.taskQueue);
+  const forwarder = webhookForwarder(db, workflows, logger);
+  const app = createApp({ config, db, workflows, logger, changes, forwarder });
   const server = app.listen(config.port, () => logger.info({ port: config.port }, 'api listening'));
-  const stop = () => server.close(() => { void changes.close(); void db.end(); void client.connection.close(); });
+  const stop = () => {
+    forwarder.stop();
+    server.close(() => { void changes.close(); void db.end(); void client.connection.close(); });
+  };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }

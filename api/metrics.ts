@@ -1,8 +1,9 @@
 import type { RequestHandler } from 'express';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../common/logger';
 import type { CounterMetric, CounterTotal, ServiceCounters } from '../db/service-counters';
 import type { SyncRunStore } from '../db/sync-runs';
+import type { WebhookInbox } from '../db/webhook-inbox';
 
 /**
  * The figures people alert on, beside the process defaults:
@@ -16,6 +17,7 @@ export interface ServiceMetricsDeps {
   registry: Registry;
   runs: SyncRunStore;
   counters: ServiceCounters;
+  inbox: WebhookInbox;
   logger: Logger;
 }
 
@@ -50,6 +52,19 @@ export function serviceMetrics(d: ServiceMetricsDeps): { webhookAcks: RequestHan
     });
     next();
   };
+
+  new Gauge({
+    name: 'ml_connector_webhook_inbox_changes',
+    help: 'Acknowledged webhook changes not yet handed to their workflows (all instances); growing means Temporal is out of reach',
+    registers: [d.registry],
+    async collect() {
+      try {
+        this.set(await d.inbox.depth());
+      } catch (err) {
+        d.logger.warn({ err: { name: (err as Error)?.name } }, 'webhook inbox not read for /metrics');
+      }
+    },
+  });
 
   const runSeconds = new Histogram({
     name: 'ml_connector_sync_run_duration_seconds',

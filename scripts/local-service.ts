@@ -7,7 +7,7 @@ import { loadConfig, type AppConfig } from '../common/config';
 import { generateKeySpec } from '../common/crypto';
 import { createLogger } from '../common/logger';
 import { ConnectionChangeFeed } from '../db/connection-changes';
-import { createApp } from '../api/app';
+import { createApp, webhookForwarder } from '../api/app';
 import { migrate } from '../db/migrate';
 import { createPool, type Db } from '../db/pool';
 import { connectClient } from '../temporal/client';
@@ -161,7 +161,8 @@ export async function startService(env: Record<string, string>, opts: { worker?:
   const workflows = new Workflows(client, config.temporal.taskQueue);
   const changes = new ConnectionChangeFeed(config.databaseUrl);
   await changes.start();
-  server.on('request', createApp({ config, db, workflows, logger, changes }));
+  const forwarder = webhookForwarder(db, workflows, logger);
+  server.on('request', createApp({ config, db, workflows, logger, changes, forwarder }));
 
   let worker: WorkerHandle | undefined;
   let running: Promise<void> | undefined;
@@ -179,6 +180,7 @@ export async function startService(env: Record<string, string>, opts: { worker?:
         await running;
         await worker.connection.close();
       }
+      forwarder.stop();
       await new Promise((r) => server.close(r));
       await changes.close();
       await client.connection.close();

@@ -3,8 +3,9 @@ import { sameSecret, verifyStandardWebhook } from '../connectors/bigcommerce';
 import { verifyFreshBooksWebhook, type FreshBooksWebhookForm } from '../connectors/freshbooks';
 import type { VerifiedCallback, WebhookCallbackStore } from '../db/webhook-callbacks';
 import type { WebhookChange } from '../contracts/sync';
+import type { WebhookInbox } from '../db/webhook-inbox';
 import type { Workflows } from '../temporal/workflow-starts';
-import { SignalCoalescer } from './signal-coalescer';
+import type { WebhookForwarder } from './webhook-forwarder';
 import { HttpError } from './http-error';
 import type { StoreHookEntry, StoreHookSecrets } from './store-hook-secrets';
 import type { WebhookVerifierCache } from './webhook-verifiers';
@@ -28,16 +29,12 @@ export interface FreshBooksDelivery {
 
 /**
  * FreshBooks deliveries (reference/freshbooks.md §5): a verify post fills the callback's pending slot;
- * anything else must be signed by one of the connection's verified callbacks and becomes one
- * signal-with-start to the connection's workflow, where fetching and delivering happen.
+ * anything else must be signed by one of the connection's verified callbacks. Its change is written to
+ * the inbox before the 200 (so nothing acknowledged can be lost) and forwarded to the connection's
+ * workflow from there, where fetching and delivering happen.
  */
 export class FreshBooksWebhookIntake {
-  /** Changes for one connection that arrive while its last signal is in flight go together in the next. */
-  private readonly changes: SignalCoalescer<WebhookChange>;
-
-  constructor(private readonly d: { cache: WebhookVerifierCache; callbacks: WebhookCallbackStore; workflows: Workflows }) {
-    this.changes = new SignalCoalescer((connectionId, changes) => d.workflows.webhookChanges(connectionId, changes));
-  }
+  constructor(private readonly d: { cache: WebhookVerifierCache; callbacks: WebhookCallbackStore; workflows: Workflows; inbox: WebhookInbox; forwarder: WebhookForwarder }) {}
 
   /** 404 unless the connection exists and reads from FreshBooks; checked before the body is. */
   async known(connectionId: string) {
@@ -71,7 +68,9 @@ export class FreshBooksWebhookIntake {
     const entity = ENTITY_BY_NOUN.get(noun ?? '');
     // Signed by FreshBooks but for a record type we don't sync: acknowledge, or it may be re-sent.
     if (!entity) return { ok: true, ignored: name };
-    await this.changes.submit(connectionId, { entity, recordId: objectId, deleted: action === 'delete', receivedAt: new Date().toISOString() });
+    const change: WebhookChange = { entity, recordId: objectId, deleted: action === 'delete', receivedAt: new Date().toISOString() };
+    await this.d.inbox.put(connectionId, change);
+    this.d.forwarder.poke(connectionId);
     return { ok: true };
   }
 }

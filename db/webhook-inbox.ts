@@ -1,0 +1,62 @@
+import type { FreshBooksEntity } from '../common/freshbooks-entities';
+import type { WebhookChange } from '../contracts/sync';
+import type { Db } from './pool';
+
+/** A change waiting in the inbox; `seq` tells a row taken from one changed again since. */
+export interface InboxEntry {
+  change: WebhookChange;
+  seq: string;
+}
+
+/**
+ * Verified webhook changes between the acknowledgement and the workflow's signal (migration 014). Writing
+ * one row is what an acknowledgement waits for; the signal follows from whichever API instance gets to it.
+ */
+export class WebhookInbox {
+  constructor(private readonly db: Db) {}
+
+  /** Keeps a change (the latest per record; a delete once seen stays a delete, as in the workflow). */
+  async put(connectionId: string, change: WebhookChange): Promise<void> {
+    await this.db.query(
+      `INSERT INTO webhook_inbox AS w (connection_id, entity, record_id, deleted, received_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (connection_id, entity, record_id) DO UPDATE
+         SET deleted = w.deleted OR EXCLUDED.deleted, received_at = EXCLUDED.received_at,
+             seq = nextval(pg_get_serial_sequence('webhook_inbox', 'seq'))`,
+      [connectionId, change.entity, change.recordId, change.deleted, change.receivedAt],
+    );
+  }
+
+  /** The connection's oldest waiting changes. */
+  async take(connectionId: string, limit: number): Promise<InboxEntry[]> {
+    const { rows } = await this.db.query<{ entity: FreshBooksEntity; record_id: string; deleted: boolean; received_at: Date; seq: string }>(
+      `SELECT entity, record_id, deleted, received_at, seq FROM webhook_inbox WHERE connection_id = $1 ORDER BY seq LIMIT $2`,
+      [connectionId, limit],
+    );
+    return rows.map((r) => ({ seq: r.seq, change: { entity: r.entity, recordId: r.record_id, deleted: r.deleted, receivedAt: r.received_at.toISOString() } }));
+  }
+
+  /** Removes what a signal carried; a record changed again since keeps its row for the next one. */
+  async done(connectionId: string, entries: InboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db.query(
+      `DELETE FROM webhook_inbox w USING unnest($2::text[], $3::text[], $4::bigint[]) AS d(entity, record_id, seq)
+        WHERE w.connection_id = $1 AND w.entity = d.entity AND w.record_id = d.record_id AND w.seq = d.seq`,
+      [connectionId, entries.map((e) => e.change.entity), entries.map((e) => e.change.recordId), entries.map((e) => e.seq)],
+    );
+  }
+
+  /** Connections with a change waiting longer than `olderThanMs`: left behind by an instance that stopped or failed. */
+  async waiting(olderThanMs: number, limit: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ connection_id: string }>(
+      `SELECT DISTINCT connection_id FROM webhook_inbox WHERE received_at < now() - $1 * interval '1 millisecond' LIMIT $2`,
+      [olderThanMs, limit],
+    );
+    return rows.map((r) => r.connection_id);
+  }
+
+  /** Changes waiting in all, for /metrics. */
+  async depth(): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM webhook_inbox');
+    return Number(rows[0]?.n ?? 0);
+  }
+}

@@ -1,0 +1,108 @@
+import type { Logger } from '../common/logger';
+import type { WebhookChange } from '../contracts/sync';
+import type { WebhookInbox } from '../db/webhook-inbox';
+
+export interface WebhookForwarderOptions {
+  /** Changes per signal. */
+  maxBatch?: number;
+  /** First wait after a failed signal; doubles up to maxRetryMs. */
+  firstRetryMs?: number;
+  maxRetryMs?: number;
+  /** How often to look for changes no instance is forwarding, and how old they must be to count. */
+  sweepEveryMs?: number;
+  staleAfterMs?: number;
+}
+
+interface Lane {
+  /** Poked while forwarding: look at the inbox again before letting the lane go. */
+  again: boolean;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Moves acknowledged webhook changes from the inbox into the connections' workflows. One signal per
+ * connection in flight at a time, carrying everything that waited meanwhile: the acknowledgement no
+ * longer waits for Temporal, and a burst costs a few signals instead of one per webhook. A failed signal
+ * leaves its rows in place and is retried with backoff; rows left by an instance that stopped (or by one
+ * that failed for good) are found by the sweep of any instance.
+ */
+export class WebhookForwarder {
+  private readonly lanes = new Map<string, Lane>();
+  private sweeping?: NodeJS.Timeout;
+  private stopped = false;
+  private readonly o: Required<WebhookForwarderOptions>;
+
+  constructor(
+    private readonly inbox: WebhookInbox,
+    private readonly send: (connectionId: string, changes: WebhookChange[]) => Promise<void>,
+    private readonly logger: Logger,
+    opts: WebhookForwarderOptions = {},
+  ) {
+    this.o = { maxBatch: 500, firstRetryMs: 250, maxRetryMs: 30_000, sweepEveryMs: 5_000, staleAfterMs: 10_000, ...opts };
+  }
+
+  /** A change for this connection is in the inbox: forward it (with whatever else waits) soon. */
+  poke(connectionId: string): void {
+    if (this.stopped) return;
+    const lane = this.lanes.get(connectionId);
+    if (lane) {
+      lane.again = true;
+      return;
+    }
+    const fresh: Lane = { again: false };
+    this.lanes.set(connectionId, fresh);
+    void this.forward(connectionId, fresh).finally(() => this.lanes.delete(connectionId));
+  }
+
+  startSweeping(): void {
+    this.sweeping ??= setInterval(() => void this.sweep(), this.o.sweepEveryMs);
+    this.sweeping.unref();
+  }
+
+  /** Stops taking new work; rows not yet forwarded stay in the inbox for another instance. */
+  stop(): void {
+    this.stopped = true;
+    if (this.sweeping) clearInterval(this.sweeping);
+  }
+
+  /** Connections this instance is forwarding right now (for tests and metrics). */
+  busy(): number {
+    return this.lanes.size;
+  }
+
+  async sweep(): Promise<void> {
+    try {
+      for (const id of await this.inbox.waiting(this.o.staleAfterMs, 1_000)) this.poke(id);
+    } catch (err) {
+      this.logger.warn({ err: describe(err) }, 'webhook inbox sweep failed');
+    }
+  }
+
+  private async forward(connectionId: string, lane: Lane): Promise<void> {
+    let retryMs = this.o.firstRetryMs;
+    for (;;) {
+      lane.again = false;
+      try {
+        const entries = await this.inbox.take(connectionId, this.o.maxBatch);
+        if (entries.length === 0) {
+          if (lane.again) continue;
+          return;
+        }
+        await this.send(connectionId, entries.map((e) => e.change));
+        await this.inbox.done(connectionId, entries);
+        retryMs = this.o.firstRetryMs;
+      } catch (err) {
+        if (this.stopped) return;
+        this.logger.warn({ connectionId, err: describe(err), retryInMs: retryMs }, 'forwarding webhook changes failed; they stay in the inbox');
+        await sleep(retryMs);
+        retryMs = Math.min(retryMs * 2, this.o.maxRetryMs);
+      }
+      if (this.stopped) return;
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
