@@ -15,14 +15,24 @@ export interface InboxEntry {
 export class WebhookInbox {
   constructor(private readonly db: Db) {}
 
-  /** Keeps a change (the latest per record; a delete once seen stays a delete, as in the workflow). */
-  async put(connectionId: string, change: WebhookChange): Promise<void> {
+  /** Keeps changes, in one statement (the latest per record; a delete once seen stays a delete, as in the workflow). */
+  async put(changes: { connectionId: string; change: WebhookChange }[]): Promise<void> {
+    // One row per record per statement: ON CONFLICT cannot touch a row twice.
+    const byRecord = new Map<string, { connectionId: string; change: WebhookChange }>();
+    for (const c of changes) {
+      const key = `${c.connectionId}\u0000${c.change.entity}\u0000${c.change.recordId}`;
+      const seen = byRecord.get(key);
+      byRecord.set(key, seen ? { ...c, change: { ...c.change, deleted: c.change.deleted || seen.change.deleted } } : c);
+    }
+    const rows = [...byRecord.values()];
+    if (rows.length === 0) return;
     await this.db.query(
-      `INSERT INTO webhook_inbox AS w (connection_id, entity, record_id, deleted, received_at) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO webhook_inbox AS w (connection_id, entity, record_id, deleted, received_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::timestamptz[])
        ON CONFLICT (connection_id, entity, record_id) DO UPDATE
          SET deleted = w.deleted OR EXCLUDED.deleted, received_at = EXCLUDED.received_at,
              seq = nextval(pg_get_serial_sequence('webhook_inbox', 'seq'))`,
-      [connectionId, change.entity, change.recordId, change.deleted, change.receivedAt],
+      [rows.map((r) => r.connectionId), rows.map((r) => r.change.entity), rows.map((r) => r.change.recordId), rows.map((r) => r.change.deleted), rows.map((r) => r.change.receivedAt)],
     );
   }
 

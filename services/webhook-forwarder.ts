@@ -5,6 +5,11 @@ import type { WebhookInbox } from '../db/webhook-inbox';
 export interface WebhookForwarderOptions {
   /** Changes per signal. */
   maxBatch?: number;
+  /**
+   * Connections forwarded at once. The inbox's reads and deletes share the API's database pool with the
+   * inserts acknowledgements wait for; a burst over many connections must not queue those behind it.
+   */
+  maxActive?: number;
   /** First wait after a failed signal; doubles up to maxRetryMs. */
   firstRetryMs?: number;
   maxRetryMs?: number;
@@ -31,6 +36,8 @@ export class WebhookForwarder {
   private readonly lanes = new Map<string, Lane>();
   private sweeping?: NodeJS.Timeout;
   private stopped = false;
+  private active = 0;
+  private readonly slotWaiters: (() => void)[] = [];
   private readonly o: Required<WebhookForwarderOptions>;
 
   constructor(
@@ -39,7 +46,7 @@ export class WebhookForwarder {
     private readonly logger: Logger,
     opts: WebhookForwarderOptions = {},
   ) {
-    this.o = { maxBatch: 500, firstRetryMs: 250, maxRetryMs: 30_000, sweepEveryMs: 5_000, staleAfterMs: 10_000, ...opts };
+    this.o = { maxBatch: 500, maxActive: 6, firstRetryMs: 250, maxRetryMs: 30_000, sweepEveryMs: 5_000, staleAfterMs: 10_000, ...opts };
   }
 
   /** A change for this connection is in the inbox: forward it (with whatever else waits) soon. */
@@ -84,13 +91,7 @@ export class WebhookForwarder {
     for (;;) {
       lane.again = false;
       try {
-        const entries = await this.inbox.take(connectionId, this.o.maxBatch);
-        if (entries.length === 0) {
-          if (lane.again) continue;
-          return;
-        }
-        await this.send(connectionId, entries.map((e) => e.change));
-        await this.inbox.done(connectionId, entries);
+        if (!(await this.forwardOnce(connectionId)) && !lane.again) return;
         retryMs = this.o.firstRetryMs;
       } catch (err) {
         if (this.stopped) return;
@@ -100,6 +101,35 @@ export class WebhookForwarder {
       }
       if (this.stopped) return;
     }
+  }
+
+  /** One signal with the connection's oldest waiting changes; false when none were waiting. */
+  private async forwardOnce(connectionId: string): Promise<boolean> {
+    await this.slot();
+    try {
+      const entries = await this.inbox.take(connectionId, this.o.maxBatch);
+      if (entries.length === 0) return false;
+      await this.send(connectionId, entries.map((e) => e.change));
+      await this.inbox.done(connectionId, entries);
+      return true;
+    } finally {
+      this.release();
+    }
+  }
+
+  private slot(): Promise<void> {
+    if (this.active < this.o.maxActive) {
+      this.active += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  /** Hands the slot straight to the next waiter, if any. */
+  private release(): void {
+    const next = this.slotWaiters.shift();
+    if (next) next();
+    else this.active -= 1;
   }
 }
 

@@ -6,6 +6,7 @@ import type { WebhookChange } from '../contracts/sync';
 import type { WebhookInbox } from '../db/webhook-inbox';
 import type { Workflows } from '../temporal/workflow-starts';
 import type { WebhookForwarder } from './webhook-forwarder';
+import { GroupCommit } from './group-commit';
 import { HttpError } from './http-error';
 import type { StoreHookEntry, StoreHookSecrets } from './store-hook-secrets';
 import type { WebhookVerifierCache } from './webhook-verifiers';
@@ -34,7 +35,12 @@ export interface FreshBooksDelivery {
  * workflow from there, where fetching and delivering happen.
  */
 export class FreshBooksWebhookIntake {
-  constructor(private readonly d: { cache: WebhookVerifierCache; callbacks: WebhookCallbackStore; workflows: Workflows; inbox: WebhookInbox; forwarder: WebhookForwarder }) {}
+  /** Deliveries arriving while the last insert commits go in the next one: one commit for a burst, not one per webhook. */
+  private readonly inbox: GroupCommit<{ connectionId: string; change: WebhookChange }>;
+
+  constructor(private readonly d: { cache: WebhookVerifierCache; callbacks: WebhookCallbackStore; workflows: Workflows; inbox: WebhookInbox; forwarder: WebhookForwarder }) {
+    this.inbox = new GroupCommit((changes) => d.inbox.put(changes));
+  }
 
   /** 404 unless the connection exists and reads from FreshBooks; checked before the body is. */
   async known(connectionId: string) {
@@ -69,7 +75,7 @@ export class FreshBooksWebhookIntake {
     // Signed by FreshBooks but for a record type we don't sync: acknowledge, or it may be re-sent.
     if (!entity) return { ok: true, ignored: name };
     const change: WebhookChange = { entity, recordId: objectId, deleted: action === 'delete', receivedAt: new Date().toISOString() };
-    await this.d.inbox.put(connectionId, change);
+    await this.inbox.submit({ connectionId, change });
     this.d.forwarder.poke(connectionId);
     return { ok: true };
   }
