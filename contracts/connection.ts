@@ -147,12 +147,21 @@ export interface ConnectionWorkflowInput {
   /** History length past which the workflow continues as new (default 1,500); tests lower it. */
   maxHistoryEvents?: number;
   /**
-   * Each complete full run is followed by a reconciliation report. Carried by the input, not a patch marker
-   * (markers are written by the SDK core as plain JSON, outside the payload codec): runs started before it
-   * existed replay without it, and every run started or continued by current code has it.
+   * The behaviour changes this run was born with. Carried by the input instead of `patched()` markers,
+   * which the SDK core writes as plain JSON outside the payload codec: every run started or continued by
+   * current code lists them all and never writes a marker; a run begun before one existed replays by its
+   * marker (or its absence).
    */
+  patches?: ConnectionPatch[];
+  /** Legacy spelling of `patches` including 'reports-after-full-run', in runs started before the list. */
   reportsAfterFullRun?: boolean;
 }
+
+/** Every behaviour change a connection workflow started by current code has (see ConnectionWorkflowInput.patches). */
+export const CONNECTION_PATCHES = [
+  'webhook-delivery-window', 'reread-shifted-pass', 'finish-full-run', 'stop-on-destination-reauth', 'announce-deliveries', 'reports-after-full-run',
+] as const;
+export type ConnectionPatch = typeof CONNECTION_PATCHES[number];
 
 export interface ConnectionWorkflowStatus {
   connectionId: string;

@@ -23,7 +23,12 @@ export interface StoreWorkflowInput {
   polls?: number;
   /** What the previous run had acknowledged and not yet acted on, carried through continue-as-new. */
   carried?: StoreCarried;
+  /** Behaviour changes this run was born with, instead of patch markers (see ConnectionWorkflowInput.patches). */
+  patches?: StorePatch[];
 }
+
+export const STORE_PATCHES = ['sweep-works-orders'] as const;
+export type StorePatch = typeof STORE_PATCHES[number];
 
 export interface StoreCarried {
   syncRequested: boolean;

@@ -2,13 +2,13 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
 import {
   checkWebhooksSignal, maintenanceSignal, pauseSignal, reconcileUpdate, redeliverSignal, requestSyncSignal, statusQuery, stopSignal, webhookChangesSignal,
-  webhookVerifierSignal, type ConnectionWorkflowInput, type ConnectionWorkflowStatus, type ReconcileOutcome,
+  webhookVerifierSignal, CONNECTION_PATCHES, type ConnectionWorkflowInput, type ConnectionWorkflowStatus, type ReconcileOutcome,
 } from '../contracts/connection';
 import { reauthorizedSignal, requestRefreshUpdate, type RefreshResult } from '../contracts/credential';
 import { connectionWorkflowId, credentialWorkflowId, orderWorkflowId, storeWorkflowId } from '../contracts/ids';
 import { orderChangedSignal, orderStatusQuery, type OrderHint, type OrderWorkflowInput, type OrderWorkflowStatus } from '../contracts/order';
 import {
-  customerChangedSignal, storePlanChangedSignal, storeStatusQuery, storeStopSignal, storeSyncSignal, type StoreCursor, type StoreWorkflowStatus,
+  customerChangedSignal, STORE_PATCHES, storePlanChangedSignal, storeStatusQuery, storeStopSignal, storeSyncSignal, type StoreCursor, type StoreWorkflowStatus,
 } from '../contracts/store';
 import type { MaintenanceRequest, RedeliverRequest, SyncRequest, WebhookChange } from '../contracts/sync';
 import type { WorkflowTypes } from '../contracts/workflow-types';
@@ -78,14 +78,14 @@ export class Workflows {
   async storeSync(connectionId: string): Promise<void> {
     const cursor = await this.retireLegacyStoreRun(connectionId);
     await this.client.workflow.signalWithStart<StoreWorkflow, []>('storeWorkflow', {
-      workflowId: storeWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId, ...(cursor ? { cursor } : {}) }],
+      workflowId: storeWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId, ...(cursor ? { cursor } : {}), patches: [...STORE_PATCHES] }],
       signal: storeSyncSignal, signalArgs: [],
     });
   }
 
   async customerChanged(connectionId: string, customerId: number): Promise<void> {
     await this.client.workflow.signalWithStart<StoreWorkflow, [number]>('storeWorkflow', {
-      workflowId: storeWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId }],
+      workflowId: storeWorkflowId(connectionId), taskQueue: this.taskQueue, args: [{ connectionId, patches: [...STORE_PATCHES] }],
       signal: customerChangedSignal, signalArgs: [customerId],
     });
   }
@@ -194,5 +194,5 @@ function ignoreNotFound(err: unknown): void {
 
 /** What a connection workflow started now is given: the behaviour current code has, see ConnectionWorkflowInput. */
 function connectionInput(connectionId: string): ConnectionWorkflowInput {
-  return { connectionId, reportsAfterFullRun: true };
+  return { connectionId, patches: [...CONNECTION_PATCHES] };
 }

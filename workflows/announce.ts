@@ -1,4 +1,4 @@
-import { condition, patched, proxyActivities } from '@temporalio/workflow';
+import { condition, proxyActivities } from '@temporalio/workflow';
 import { backoffDelay } from '../common/backoff';
 import type { Activities } from '../contracts/activities';
 import type { AnnounceResult, SyncPlan } from '../contracts/sync';
@@ -23,7 +23,7 @@ const RETRY_SHAPE = { baseMs: 1_000, maxMs: 5 * 60_000, jitter: 'none' } as cons
 
 /** After a delivery activity that changed `changed` rows returned: announce it (if the plan says to). */
 export function noteDelivered(conn: Connection, plan: SyncPlan, changed: number): void {
-  if (changed <= 0 || !plan.announce || !patched('announce-deliveries')) return;
+  if (changed <= 0 || !plan.announce || !conn.has('announce-deliveries')) return;
   const a = conn.state.announce ??= { pending: false, windowMs: plan.announce.windowSec * 1000, failures: 0 };
   a.windowMs = plan.announce.windowSec * 1000;
   if (!a.pending) {

@@ -1,4 +1,4 @@
-import { condition, patched, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { condition, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
 import type { Activities } from '../contracts/activities';
 import type { ReconcileOutcome, RunPosition } from '../contracts/connection';
@@ -97,7 +97,7 @@ export async function handleRealtime(conn: Connection, plan: SyncPlan): Promise<
 async function waitForDeliveryWindow(conn: Connection, plan: SyncPlan): Promise<boolean> {
   const { state } = conn;
   const windowMs = plan.deliveryWindowMs ?? 0;
-  if (windowMs <= 0 || state.changesSince === undefined || !patched('webhook-delivery-window')) return true;
+  if (windowMs <= 0 || state.changesSince === undefined || !conn.has('webhook-delivery-window')) return true;
   const wait = state.changesSince + windowMs - Date.now();
   if (wait > 0) await condition(() => conn.stopped || state.paused, wait);
   return !conn.stopped && !state.paused;
@@ -191,7 +191,7 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
         pos.page = res.nextPage ?? 0;
         if (pos.page === 0 && !readWhole(reading)) {
           const stats = pos.summary.entities[entity]!;
-          if (reading.reads < MAX_PASS_READS && patched('reread-shifted-pass')) {
+          if (reading.reads < MAX_PASS_READS && conn.has('reread-shifted-pass')) {
             // Records may have slid onto pages already read: read the pass again (the ledger drops re-sends).
             stats.rereads = (stats.rereads ?? 0) + 1;
             pos.reading = startReading(1, reading.reads + 1);
@@ -217,7 +217,7 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
   const incomplete = Object.entries(pos.summary.entities).filter(([, s]) => s?.incomplete).map(([e]) => e);
   // A destination that waits for a whole first sync (Tableau publishes it as one file) gets it now; a
   // failure fails the run, and the next full run calls it again.
-  if (plan.finishesFullRun && pos.summary.mode === 'full' && incomplete.length === 0 && patched('finish-full-run')) await acts.finishFullRun(connectionId);
+  if (plan.finishesFullRun && pos.summary.mode === 'full' && incomplete.length === 0 && conn.has('finish-full-run')) await acts.finishFullRun(connectionId);
   pos.summary.finishedAt = new Date().toISOString();
   if (incomplete.length > 0) {
     // Never reported as complete; a full run stays due, so the next poll reads everything again.
@@ -229,7 +229,7 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
   state.position = undefined;
   await acts.recordSyncRun(connectionId, pos.summary);
   // Each complete full run is followed by its report: does the destination now match the source?
-  if (conn.reportsAfterFullRun && pos.summary.mode === 'full' && incomplete.length === 0) {
+  if (conn.has('reports-after-full-run') && pos.summary.mode === 'full' && incomplete.length === 0) {
     await reconcile(conn, 'full_reconciliation').catch(() => undefined);
   }
   return true;

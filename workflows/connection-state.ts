@@ -1,7 +1,7 @@
-import { setHandler, workflowInfo } from '@temporalio/workflow';
+import { patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   checkWebhooksSignal, maintenanceSignal, pauseSignal, redeliverSignal, requestSyncSignal, statusQuery, stopSignal, webhookChangesSignal,
-  webhookVerifierSignal, announceStatus, type ConnectionState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus,
+  webhookVerifierSignal, announceStatus, CONNECTION_PATCHES, type ConnectionPatch, type ConnectionState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus,
 } from '../contracts/connection';
 
 const MAX_HISTORY_EVENTS = 1_500;
@@ -19,13 +19,13 @@ export class Connection {
   announcing = false;
   /** Given only by tests, which cannot wait for thousands of events. */
   private readonly maxHistoryEvents?: number;
-  readonly reportsAfterFullRun: boolean;
+  private readonly patches: ReadonlySet<ConnectionPatch>;
 
   constructor(input: ConnectionWorkflowInput) {
     this.connectionId = input.connectionId;
     this.state = { ...freshState(), ...input.state };
     this.maxHistoryEvents = input.maxHistoryEvents;
-    this.reportsAfterFullRun = input.reportsAfterFullRun === true;
+    this.patches = new Set([...(input.patches ?? []), ...(input.reportsAfterFullRun ? ['reports-after-full-run' as const] : [])]);
   }
 
   registerHandlers(): void {
@@ -77,8 +77,17 @@ export class Connection {
       connectionId: this.connectionId, state: this.state,
       ...(this.maxHistoryEvents === undefined ? {} : { maxHistoryEvents: this.maxHistoryEvents }),
       // The next run is new history under this code: it has what this code does, whatever this run began with.
-      reportsAfterFullRun: true,
+      patches: [...CONNECTION_PATCHES],
     };
+  }
+
+  /**
+   * Whether this run has a behaviour change: from its input, else (a run begun before the input listed it)
+   * from its patch marker. 'reports-after-full-run' never had a marker: such runs go without it.
+   */
+  has(patch: ConnectionPatch): boolean {
+    if (this.patches.has(patch)) return true;
+    return patch !== 'reports-after-full-run' && patched(patch);
   }
 
   shouldContinueAsNew(): boolean {

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, patched, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setHandler } from '@temporalio/workflow';
 import { RECONCILE_REFUSED_PAUSED, reconcileUpdate, type ConnectionWorkflowInput } from '../contracts/connection';
 import type { FailureType } from '../contracts/failures';
 import type { SyncPlan } from '../contracts/sync';
@@ -81,7 +81,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       state.consecutiveFailures += 1;
       await recordFailedRun(conn, failure.message);
       if (failure.type === 'SchemaMismatch') state.phase = 'schema_mismatch';
-      else if (failure.type === 'DestinationReauth' && patched('stop-on-destination-reauth')) {
+      else if (failure.type === 'DestinationReauth' && conn.has('stop-on-destination-reauth')) {
         // A Tableau PAT expired or was revoked: the connection waits (destination_auth) for a new one, no retry loop.
         state.phase = 'destination_auth';
       } else if (!STOPPING_FAILURES.includes(failure.type ?? '')) {

@@ -2,13 +2,11 @@ import { condition, continueAsNew, patched, proxyActivities, setHandler, workflo
 import type { Activities } from '../contracts/activities';
 import { NON_RETRYABLE_FAILURES } from '../contracts/failures';
 import {
-  customerChangedSignal, legacyStopSignal, storePlanChangedSignal, storeStatusQuery, storeStopSignal, storeSyncSignal,
+  customerChangedSignal, legacyStopSignal, STORE_PATCHES, storePlanChangedSignal, storeStatusQuery, storeStopSignal, storeSyncSignal,
   type StoreWorkflowInput, type StoreWorkflowStatus,
 } from '../contracts/store';
 import { describeFailure } from './activity-failure';
 
-/** Runs that began before the sweep worked orders itself replay the old sweep. */
-const SWEEP_WORKS_ORDERS = 'sweep-works-orders';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
@@ -42,6 +40,7 @@ export async function storeWorkflow(input: StoreWorkflowInput): Promise<void> {
   /** Mid-sweep, the next run resumes the sweep at once from the cursor. */
   const continueAsNewNow = (sweepUnfinished = false) => continueAsNew<typeof storeWorkflow>({
     connectionId, cursor: status.cursor, polls: status.polls, carried: { syncRequested: syncRequested || sweepUnfinished, customers: [...customers], nextSweepAt },
+    patches: [...STORE_PATCHES],
   });
 
   for (;;) {
@@ -92,7 +91,8 @@ export async function storeWorkflow(input: StoreWorkflowInput): Promise<void> {
    * date_modified order) shifts no unread order out of reach.
    */
   async function sweep(backfillSince: string | undefined): Promise<void> {
-    if (!patched(SWEEP_WORKS_ORDERS)) return signalEachOrder(backfillSince);
+    // Runs that began before the sweep worked orders itself (no input list, no marker) replay the old sweep.
+    if (!input.patches?.includes('sweep-works-orders') && !patched('sweep-works-orders')) return signalEachOrder(backfillSince);
     if (!status.cursor.since && backfillSince) status.cursor = { since: backfillSince, seenAtSince: [] };
     let worked = 0;
     let handedOver = 0;

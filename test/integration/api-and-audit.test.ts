@@ -6,6 +6,7 @@ import { startHarness, EMULATOR_PROJECT, type Harness } from '../support/harness
 import { authorizeFreshBooks, createBigQueryConnection, emulatorWarehouse, waitForRuns } from '../support/flows';
 import { CredentialStore, type FreshBooksGrantSecret } from '../../db/credentials';
 import { connectionWorkflowId, credentialWorkflowId } from '../../contracts/ids';
+import { CONNECTION_PATCHES } from '../../contracts/connection';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { EncryptionCodec } from '../../temporal/encryption-codec';
 
@@ -158,7 +159,7 @@ describe('API, audit and secrets (real Temporal, Postgres, BigQuery emulator)', 
     const res = await fetch(`${h.apiUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.env.CODEC_TOKEN}` }, body: JSON.stringify(body) });
     assert.equal(res.status, 200);
     const out = await res.json() as { payloads: { data: string }[] };
-    assert.deepEqual(JSON.parse(Buffer.from(out.payloads[0].data, 'base64').toString()), { connectionId, reportsAfterFullRun: true });
+    assert.deepEqual(JSON.parse(Buffer.from(out.payloads[0].data, 'base64').toString()), { connectionId, patches: [...CONNECTION_PATCHES] });
     // Temporal UI sends no header of ours: its codec endpoint is …/codec/<codec token>.
     const viaPath = await fetch(`${h.apiUrl}/codec/${h.env.CODEC_TOKEN}/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     assert.equal(viaPath.status, 200);

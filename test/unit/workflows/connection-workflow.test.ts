@@ -6,7 +6,7 @@ import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ConnectionActivities } from '../../../contracts/activities';
 import {
-  checkWebhooksSignal, pauseSignal, reconcileUpdate, statusQuery, webhookChangesSignal, type ConnectionWorkflowInput, type ConnectionWorkflowStatus,
+  CONNECTION_PATCHES, checkWebhooksSignal, pauseSignal, reconcileUpdate, statusQuery, webhookChangesSignal, type ConnectionWorkflowInput, type ConnectionWorkflowStatus,
 } from '../../../contracts/connection';
 import type { AnnounceResult, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan } from '../../../contracts/sync';
 import type { connectionWorkflow } from '../../../workflows';
@@ -290,6 +290,23 @@ test('a burst of deliveries is one announcement at the end of its window; a late
     await env.sleep(31_000);
     await until('the second announcement', () => announcements(stub) === 2);
   });
+});
+
+test('a run started by current code carries its behaviour changes in its input and writes no patch marker (markers are plain JSON, outside the codec); a run from before the list still writes one', async () => {
+  const markers = async (wf: Handle) => ((await wf.fetchHistory()).events ?? []).filter((e) => e.markerRecordedEventAttributes).length;
+  for (const [input, expected] of [[{ patches: [...CONNECTION_PATCHES] }, 0], [{}, 1]] as [Partial<ConnectionWorkflowInput>, number][]) {
+    const stub = new Stub();
+    stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 6 * 3600, announce: { windowSec: 60 }, deliveryWindowMs: 1_000 };
+    await withConnection(stub, async (wf) => {
+      await until('the initial run', () => stub.runs.length === 1);
+      await wf.signal(webhookChangesSignal, change('1'));
+      await env.sleep(2_000);
+      await until('the change delivered', async () => (await status(wf)).webhooks.delivered >= 1);
+      await env.sleep(61_000);
+      await until('announced', () => announcements(stub) >= 1);
+      assert.equal(await markers(wf) > 0 ? 1 : 0, expected, `markers with input ${JSON.stringify(input)}`);
+    }, input);
+  }
 });
 
 test('with a delivery window, a burst of webhook changes is one delivery at the end of the window; a later change opens its own', async () => {
