@@ -72,7 +72,7 @@ export function webhookForwarder(db: Db, workflows: Workflows, logger: Logger): 
 }
 
 function forwarderTo(db: Db, workflows: Workflows, logger: Logger): WebhookForwarder {
-  return new WebhookForwarder(new WebhookInbox(db), (id, changes) => workflows.webhookChanges(id, changes), logger);
+  return new WebhookForwarder(new WebhookInbox(db), (id, changes, signal) => workflows.webhookChanges(id, changes, signal), logger);
 }
 
 export function createApp({ config, db, workflows, logger, changes, forwarder }: ApiDeps): Express {

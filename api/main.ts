@@ -20,8 +20,9 @@ async function main(): Promise<void> {
   const app = createApp({ config, db, workflows, logger, changes, forwarder });
   const server = app.listen(config.port, () => logger.info({ port: config.port }, 'api listening'));
   const stop = () => {
-    forwarder.stop();
-    server.close(() => { void changes.close(); void db.end(); void client.connection.close(); });
+    server.close(() => {
+      void forwarder.stop().then(() => Promise.all([changes.close(), db.end(), client.connection.close()]));
+    });
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -180,7 +180,7 @@ export async function startService(env: Record<string, string>, opts: { worker?:
         await running;
         await worker.connection.close();
       }
-      forwarder.stop();
+      await forwarder.stop();
       await new Promise((r) => server.close(r));
       await changes.close();
       await client.connection.close();

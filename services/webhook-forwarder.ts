@@ -23,7 +23,14 @@ interface Lane {
   again: boolean;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Waits ms, or less if the signal aborts first. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => { clearTimeout(timer); signal.removeEventListener('abort', done); resolve(); };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 /**
  * Moves acknowledged webhook changes from the inbox into the connections' workflows. One signal per
@@ -34,15 +41,17 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  */
 export class WebhookForwarder {
   private readonly lanes = new Map<string, Lane>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly stopping = new AbortController();
   private sweeping?: NodeJS.Timeout;
-  private stopped = false;
   private active = 0;
   private readonly slotWaiters: (() => void)[] = [];
   private readonly o: Required<WebhookForwarderOptions>;
 
   constructor(
     private readonly inbox: WebhookInbox,
-    private readonly send: (connectionId: string, changes: WebhookChange[]) => Promise<void>,
+    /** Must give up (reject) when the signal aborts: stop() waits for sends in flight. */
+    private readonly send: (connectionId: string, changes: WebhookChange[], signal: AbortSignal) => Promise<void>,
     private readonly logger: Logger,
     opts: WebhookForwarderOptions = {},
   ) {
@@ -59,7 +68,15 @@ export class WebhookForwarder {
     }
     const fresh: Lane = { again: false };
     this.lanes.set(connectionId, fresh);
-    void this.forward(connectionId, fresh).finally(() => this.lanes.delete(connectionId));
+    const run = this.forward(connectionId, fresh).finally(() => {
+      this.lanes.delete(connectionId);
+      this.running.delete(run);
+    });
+    this.running.add(run);
+  }
+
+  private get stopped(): boolean {
+    return this.stopping.signal.aborted;
   }
 
   startSweeping(): void {
@@ -67,10 +84,16 @@ export class WebhookForwarder {
     this.sweeping.unref();
   }
 
-  /** Stops taking new work; rows not yet forwarded stay in the inbox for another instance. */
-  stop(): void {
-    this.stopped = true;
+  /**
+   * Stops taking new work and gives up signals in flight, resolving once none is left, so the Temporal
+   * connection can be closed after it (a retry timer firing on a closed connection throws outside any
+   * caller). Rows not yet forwarded stay in the inbox for another instance; a signal given up after
+   * Temporal took it is delivered again from there, where the delivery ledger drops a version already sent.
+   */
+  async stop(): Promise<void> {
     if (this.sweeping) clearInterval(this.sweeping);
+    this.stopping.abort();
+    await Promise.allSettled([...this.running]);
   }
 
   /** Connections this instance is forwarding right now (for tests and metrics). */
@@ -96,7 +119,7 @@ export class WebhookForwarder {
       } catch (err) {
         if (this.stopped) return;
         this.logger.warn({ connectionId, err: describe(err), retryInMs: retryMs }, 'forwarding webhook changes failed; they stay in the inbox');
-        await sleep(retryMs);
+        await pause(retryMs, this.stopping.signal);
         retryMs = Math.min(retryMs * 2, this.o.maxRetryMs);
       }
       if (this.stopped) return;
@@ -109,7 +132,8 @@ export class WebhookForwarder {
     try {
       const entries = await this.inbox.take(connectionId, this.o.maxBatch);
       if (entries.length === 0) return false;
-      await this.send(connectionId, entries.map((e) => e.change));
+      if (this.stopped) return false;
+      await this.send(connectionId, entries.map((e) => e.change), this.stopping.signal);
       await this.inbox.done(connectionId, entries);
       return true;
     } finally {

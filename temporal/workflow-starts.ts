@@ -37,9 +37,10 @@ export class Workflows {
     return this.signalConnection(connectionId, redeliverSignal, [request]);
   }
 
-  /** The webhook path: one round trip to Temporal, then the API can answer FreshBooks. */
-  webhookChanges(connectionId: string, changes: WebhookChange[]): Promise<void> {
-    return this.signalConnection(connectionId, webhookChangesSignal, [changes]);
+  /** Hands acknowledged webhook changes from the inbox to the connection's workflow; abort gives the signal up (shutdown). */
+  webhookChanges(connectionId: string, changes: WebhookChange[], abort?: AbortSignal): Promise<void> {
+    const signal = () => this.signalConnection(connectionId, webhookChangesSignal, [changes]);
+    return abort ? this.client.connection.withAbortSignal(abort, signal) : signal();
   }
 
   webhookVerifier(connectionId: string, callbackId: number): Promise<void> {

@@ -63,7 +63,7 @@ describe('webhook inbox: acknowledged before Temporal has it, never lost (real T
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       forwarder,
       close: async () => {
-        forwarder.stop();
+        await forwarder.stop();
         await new Promise((r) => server.close(r));
         proxy.mend();
         await client.connection.close();
