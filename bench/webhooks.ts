@@ -4,7 +4,8 @@
  *
  *   source .tools/env && npx tsx bench/webhooks.ts [--rate 50] [--seconds 60] [--connections N]
  *       [--single-seconds 20] [--ramp 50,100,200,400,800] [--ramp-seconds 10] [--drain-sec 30]
- *       [--invoices 400] [--fb-requests-per-sec 1000] [--timeout-sec 1500]
+ *       [--invoices 400] [--fb-requests-per-sec 1000] [--timeout-sec 1500] [--temporal-config key=value …]
+ *       [--profile-dir DIR]
  *
  * The bench plays FreshBooks: for each webhook it changes an invoice in the FreshBooks sandbox (a
  * unique PO number, so the record has a new Version) and POSTs the signed form itself (the sandbox
@@ -53,6 +54,10 @@ interface Options {
   fbRequestsPerSec: number;
   setupTimeoutSec: number;
   timeoutSec: number;
+  /** Extra Temporal dynamic config (`--temporal-config key=value`, repeatable), to compare server settings. */
+  temporalConfig: string[];
+  /** `--profile-dir DIR`: the API and the worker write V8 CPU profiles there (see bench/cpuprofile-summary.ts). */
+  profileDir?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -88,6 +93,8 @@ function parseArgs(argv: string[]): Options {
     fbRequestsPerSec: num('--fb-requests-per-sec', 1000),
     setupTimeoutSec: num('--setup-timeout-sec', 600),
     timeoutSec: num('--timeout-sec', 1500),
+    temporalConfig: argv.flatMap((a, i) => (argv[i - 1] === '--temporal-config' ? [a] : [])),
+    profileDir: raw('--profile-dir'),
   };
 }
 
@@ -538,7 +545,7 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   if (load > 0.5) log(`WARNING: load average ${load.toFixed(2)} before starting: something else is running on this machine, and latency figures will show it (see "OTHER processes" in the CPU lines)`);
   // Infrastructure: Temporal dev server and embedded Postgres (no BigQuery emulator).
   let t = performance.now();
-  const [temporalStart, pgStart] = await Promise.allSettled([startTemporal(), startPostgres()]);
+  const [temporalStart, pgStart] = await Promise.allSettled([startTemporal({ dynamicConfig: opts.temporalConfig }), startPostgres()]);
   if (pgStart.status === 'fulfilled') cleanup.push('postgres', () => pgStart.value.stop());
   if (temporalStart.status === 'fulfilled') cleanup.push('temporal', () => stopProcess(temporalStart.value.child, 10_000));
   if (temporalStart.status === 'rejected') throw temporalStart.reason;
@@ -575,14 +582,15 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   });
   const childEnv = { ...process.env, ...serviceEnv };
   t = performance.now();
-  const api = spawnNode('api/main.ts', childEnv, '[api]');
+  const profile = (who: string) => (opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}/${who}`] : []);
+  const api = spawnNode('api/main.ts', childEnv, '[api]', profile('api'));
   cleanup.push('api', () => stopProcess(api));
   await waitHttpOk(`${apiUrl}/healthz`, api, 120_000); // it has run the migrations by now
   log(`API pid ${api.pid} listening at ${apiUrl} after ${Math.round(performance.now() - t)} ms`);
   t = performance.now();
   const bundlePath = await writeWorkflowBundle(resolve(tmpdir(), `ml-connector-webhooks-bundle-${process.pid}.js`));
   cleanup.push('workflow bundle file', () => rmSync(bundlePath, { force: true }));
-  const worker = spawnNode('workers/main.ts', { ...childEnv, WORKFLOW_BUNDLE_PATH: bundlePath }, '[worker]', WORKER_NODE_FLAGS, sdkChatter());
+  const worker = spawnNode('workers/main.ts', { ...childEnv, WORKFLOW_BUNDLE_PATH: bundlePath }, '[worker]', [...WORKER_NODE_FLAGS, ...profile('worker')], sdkChatter());
   cleanup.push('worker', () => stopProcess(worker));
   const workerMem = new MemorySampler(worker.pid!, 250);
   const apiMem = new MemorySampler(api.pid!, 250);

@@ -44,8 +44,8 @@ export interface WebhookRouteDeps {
 
 /**
  * `POST /webhooks/freshbooks/:connectionId` (reference/freshbooks.md §5). Checks, in order: size
- * (413), connection (404), shape (400), signature (401). A valid delivery is one signal-with-start to
- * the connection's workflow and a 200: fetching and delivering happen there, not on FreshBooks' clock.
+ * (413), connection (404), shape (400), signature (401). A valid delivery is written to the webhook inbox
+ * and answered 200: forwarding to the workflow, fetching and delivering happen after, not on FreshBooks' clock.
  */
 export function freshbooksWebhookRoutes(d: WebhookRouteDeps): Router {
   const r = Router();
