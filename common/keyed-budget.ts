@@ -21,6 +21,19 @@ export interface KeyedBudget {
   pause(key: string, ms: number): void;
 }
 
+/**
+ * A bucket that lets no window of `windowMs` hold more than `limit`: `burst` at once, the rest spread over
+ * the window (burst + rate × window ≤ limit). Grants are timed where the bucket lives but counted by the
+ * service on arrival, after a network hop whose length varies, so two grants a full window apart can land
+ * a little less than that apart: 2 % of the limit is left unspent (measured: sized to exactly the limit,
+ * one request too many landed in a window).
+ */
+export function spreadOver(limit: number, burst: number, windowMs: number): BucketLimits {
+  const usable = Math.max(1, limit - Math.ceil(limit * 0.02));
+  const b = Math.max(1, Math.min(burst, usable));
+  return { burst: b, ratePerSec: Math.max(1, usable - b) / (windowMs / 1000) };
+}
+
 /** Never grants more than the bucket can hold: a cost above the burst would otherwise wait for ever. */
 export function grantableCost(cost: number | undefined, limits: BucketLimits): number {
   return Math.min(Math.max(cost ?? 1, 0), limits.burst);

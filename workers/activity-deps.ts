@@ -30,10 +30,16 @@ export function buildActivityDeps(config: AppConfig, db: Db, logger: Logger): Ac
     runs: new SyncRunStore(db),
     counters,
     freshbooksBudget: freshbooksBudget(config, counters, logger, pacing),
-    powerbiPacer: new SharedDatasetPacer(new DatasetPacer(), sharedBudget(pacing, POWERBI_POSTS), new PostgresKeyedSlots(pacing, { leaseMs: 90_000 })),
+    powerbiPacer: new SharedDatasetPacer(new DatasetPacer(), sharedBudget(pacing, POWERBI_POSTS), new PostgresKeyedSlots(pacing, { leaseMs: POWERBI_SLOT_LEASE_MS })),
     storeThrottle: new StoreThrottle(5, Date.now, sharedBudget(pacing, BIGCOMMERCE_SMALLEST_PLAN)),
   };
 }
+
+/**
+ * A slot is held from before the posts token (which a 429's Retry-After can delay) until the reply: the
+ * client's 60 s timeout plus such a wait. Only a worker that died holding one ever waits this out.
+ */
+const POWERBI_SLOT_LEASE_MS = 180_000;
 
 /** Defaults only: both callers pass each key's limits with every request. */
 const POWERBI_POSTS: BucketLimits = { ratePerSec: 110 / 60, burst: 10 };

@@ -5,12 +5,12 @@
  * Two things hold a request back:
  * - a token bucket per store, shared by every worker when one is given (Postgres), sized from the store's
  *   own quota headers so that no window ever holds more than the quota less a reserve: a burst of a tenth,
- *   the rest spread over the window. Until a store has answered, the smallest plan's quota (150) applies.
+ *   the rest spread over the window. Until a store has answered, the smallest plan's pace (150 per 30 s).
  * - this process's last view of the headers: a few requests short of zero we wait for the refill rather
  *   than spend the quota down to a 429, since other apps of the store draw on it too. That wait, and a
  *   429's, are passed on to the shared bucket so every worker waits with us.
  */
-import type { BucketLimits, KeyedBudget } from '../../common/keyed-budget';
+import { spreadOver, type BucketLimits, type KeyedBudget } from '../../common/keyed-budget';
 import { headerValue, type HttpReply } from '../http';
 
 export interface QuotaState {
@@ -44,12 +44,15 @@ export class StoreThrottle {
     await this.budget?.acquire(budgetKey(store), 1, this.limits(store));
   }
 
-  /** The bucket for a store: burst plus a window's refill never exceeds the quota less the reserve. */
+  /**
+   * The bucket for a store: no window holds more than the quota less the reserve, which is left to the
+   * store's other apps. Until the store has told us its plan, one request at a time at the smallest plan's
+   * pace: a guessed burst could be more than a smaller (or busier) window allows.
+   */
   limits(store: string): BucketLimits {
-    const plan = this.plans.get(store) ?? SMALLEST_PLAN;
-    const usable = Math.max(1, plan.quota - this.reserve);
-    const burst = Math.max(1, Math.floor(usable / 10));
-    return { burst, ratePerSec: Math.max(1, usable - burst) / (plan.windowMs / 1000) };
+    const plan = this.plans.get(store);
+    const usable = Math.max(1, (plan ?? SMALLEST_PLAN).quota - this.reserve);
+    return spreadOver(usable, plan ? Math.floor(usable / 10) : 1, (plan ?? SMALLEST_PLAN).windowMs);
   }
 
   /** How long to wait before the next request to this store (0 = go). */
