@@ -11,12 +11,15 @@ export interface BucketLimits {
   burst: number;
 }
 
+/** Limits, or where to read them when a request's turn comes (a queued request then uses what was learned meanwhile). */
+export type LimitsSource = BucketLimits | (() => BucketLimits);
+
 export interface KeyedBudget {
   /**
    * Resolves when `cost` units (default 1) may be spent on `key`. `limits` replaces the budget's own for
    * this key when a caller only learns them at run time (a store's plan from its quota headers).
    */
-  acquire(key: string, cost?: number, limits?: BucketLimits): Promise<void>;
+  acquire(key: string, cost?: number, limits?: LimitsSource): Promise<void>;
   /** Nothing more for `key` until `ms` from now, and no burst right after. */
   pause(key: string, ms: number): void;
 }
@@ -37,6 +40,10 @@ export function spreadOver(limit: number, burst: number, windowMs: number): Buck
 /** Never grants more than the bucket can hold: a cost above the burst would otherwise wait for ever. */
 export function grantableCost(cost: number | undefined, limits: BucketLimits): number {
   return Math.min(Math.max(cost ?? 1, 0), limits.burst);
+}
+
+export function currentLimits(source: LimitsSource): BucketLimits {
+  return checkLimits(typeof source === 'function' ? source() : source);
 }
 
 export function checkLimits(limits: BucketLimits): BucketLimits {
@@ -63,9 +70,9 @@ export class LocalKeyedBudget implements KeyedBudget {
     checkLimits(limits);
   }
 
-  acquire(key: string, cost?: number, limits: BucketLimits = this.limits): Promise<void> {
-    const state = this.state(key, limits);
-    const turn = state.tail.then(() => this.waitForTokens(state, grantableCost(cost, limits), limits));
+  acquire(key: string, cost?: number, limits: LimitsSource = this.limits): Promise<void> {
+    const state = this.state(key, currentLimits(limits));
+    const turn = state.tail.then(() => this.waitForTokens(state, cost, limits));
     // The queue must survive a rejected waiter: a throw must not wedge the key.
     state.tail = turn.catch(() => undefined);
     return turn;
@@ -88,8 +95,10 @@ export class LocalKeyedBudget implements KeyedBudget {
     return s;
   }
 
-  private async waitForTokens(s: KeyState, cost: number, limits: BucketLimits): Promise<void> {
+  private async waitForTokens(s: KeyState, requested: number | undefined, source: LimitsSource): Promise<void> {
     for (;;) {
+      const limits = currentLimits(source);
+      const cost = grantableCost(requested, limits);
       const now = this.now();
       if (now < s.pausedUntilMs) {
         await realSleep(s.pausedUntilMs - now);

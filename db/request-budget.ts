@@ -1,4 +1,4 @@
-import { checkLimits, grantableCost, type BucketLimits, type KeyedBudget } from '../common/keyed-budget';
+import { checkLimits, currentLimits, grantableCost, type BucketLimits, type KeyedBudget, type LimitsSource } from '../common/keyed-budget';
 import type { Db } from './pool';
 
 export interface SharedBudgetOptions {
@@ -29,9 +29,8 @@ export class PostgresKeyedBudget implements KeyedBudget {
     checkLimits(opts);
   }
 
-  acquire(key: string, cost?: number, limits?: BucketLimits): Promise<void> {
-    const l = limits ? checkLimits(limits) : this.opts;
-    const turn = (this.tails.get(key) ?? Promise.resolve()).then(() => this.take(key, grantableCost(cost, l), l));
+  acquire(key: string, cost?: number, limits: LimitsSource = this.opts): Promise<void> {
+    const turn = (this.tails.get(key) ?? Promise.resolve()).then(() => this.take(key, cost, limits));
     const tail = turn.catch(() => undefined);
     this.tails.set(key, tail);
     // The map holds only keys with someone queued: the last one out removes its key.
@@ -48,13 +47,14 @@ export class PostgresKeyedBudget implements KeyedBudget {
     ).catch(() => undefined); // the local pause above still holds this process back
   }
 
-  private async take(key: string, cost: number, limits: BucketLimits): Promise<void> {
+  private async take(key: string, requested: number | undefined, source: LimitsSource): Promise<void> {
     for (;;) {
+      const limits = currentLimits(source);
       let waitMs: number;
       try {
-        waitMs = await this.tryTake(key, cost, limits);
+        waitMs = await this.tryTake(key, grantableCost(requested, limits), limits);
       } catch {
-        await this.opts.fallback.acquire(key, cost, limits);
+        await this.opts.fallback.acquire(key, requested, source);
         return;
       }
       if (waitMs <= 0) return;

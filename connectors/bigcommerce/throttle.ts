@@ -41,7 +41,8 @@ export class StoreThrottle {
 
   /** Resolves when the store's shared bucket grants this request (at once without a budget). */
   async acquire(store: string): Promise<void> {
-    await this.budget?.acquire(budgetKey(store), 1, this.limits(store));
+    // Read when the request's turn comes: requests queued before the store's first reply then use its plan.
+    await this.budget?.acquire(budgetKey(store), 1, () => this.limits(store));
   }
 
   /**

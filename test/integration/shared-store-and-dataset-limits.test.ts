@@ -183,6 +183,26 @@ describe('BigCommerce store quota and Power BI dataset limits shared through Pos
     assert.equal(r.rows, POSTS * 2, 'every row landed once');
   });
 
+  test('with Postgres unreachable, a worker paces a dataset by itself instead of failing', async () => {
+    const gone = createPool('postgres://nobody@127.0.0.1:1/none');
+    try {
+      const limits = { perMinute: 20, burst: 2, windowMs: 1_000 };
+      const pacer = new SharedDatasetPacer(
+        new DatasetPacer(limits),
+        new PostgresKeyedBudget(gone, { ratePerSec: 1, burst: 1, fallback: new LocalKeyedBudget({ ratePerSec: 1, burst: 1 }) }),
+        new PostgresKeyedSlots(gone, { leaseMs: 10_000 }),
+        limits,
+      );
+      const started = Date.now();
+      for (let i = 0; i < 8; i++) (await pacer.acquire('ds-offline', 10))();
+      // A burst of 2, then 18 a second: 6 more take about 330 ms.
+      const took = Date.now() - started;
+      assert.ok(took >= 250, `8 requests in ${took} ms: not paced`);
+    } finally {
+      await gone.end();
+    }
+  });
+
   test('control: with a pacer per process, the same two workers exceed the dataset\'s limits', async () => {
     const r = await datasetRun('per-process', () => new SharedDatasetPacer(new DatasetPacer({ windowMs: MINUTE_MS }), new LocalKeyedBudget({ ratePerSec: 1, burst: 1 }), noSlots, pacing));
     assert.ok(r.busiest > PER_MINUTE || r.mostInFlight > PENDING || r.refused > 0, `per-process pacers stayed inside the limits (busiest ${r.busiest}, in flight ${r.mostInFlight}, ${r.refused} refused): the shared test proves nothing`);
