@@ -2,7 +2,7 @@ import type { AppConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import type { StoreThrottle } from '../connectors/bigcommerce';
 import type { RequestBudget } from '../connectors/freshbooks';
-import type { DatasetPacer } from '../connectors/powerbi';
+import type { DatasetPacing } from '../connectors/powerbi';
 import type { ConnectionStore } from '../db/connections';
 import type { CredentialStore } from '../db/credentials';
 import type { DeliveryLedger } from '../db/delivery-ledger';
@@ -22,9 +22,9 @@ export interface ActivityDeps {
   counters: ServiceCounters;
   /** Shared per-account FreshBooks request budget, so parallel activities do not add up past it. */
   freshbooksBudget: RequestBudget;
-  /** Power BI's per-dataset limits (5 pending, 120 posts a minute), shared by this process's activities. */
-  powerbiPacer: DatasetPacer;
-  /** BigCommerce's store quota as its rate-limit headers last reported it, shared by this process's activities. */
+  /** Power BI's per-dataset limits (5 pending, 120 posts a minute, 1,000,000 rows an hour), shared by every worker. */
+  powerbiPacer: DatasetPacing;
+  /** BigCommerce's store quota: a bucket per store every worker draws on, and the rate-limit headers as this process last saw them. */
   storeThrottle: StoreThrottle;
   logger: Logger;
 }

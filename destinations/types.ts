@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { AppConfig } from '../common/config';
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
-import type { DatasetPacer } from '../connectors/powerbi';
+import type { DatasetPacing } from '../connectors/powerbi';
 import type { CredentialKind, CredentialStore } from '../db/credentials';
 import type { Db } from '../db/pool';
 import type { DestinationType } from '../contracts/destination-kinds';
@@ -127,8 +127,8 @@ export interface AfterDeliveryHook<Config> {
 export interface DestinationEnv {
   config: AppConfig;
   credentials: CredentialStore;
-  /** Power BI's per-dataset limits (5 pending, 120 posts a minute), shared by this process's activities. */
-  powerbiPacer: DatasetPacer;
+  /** Power BI's per-dataset limits (5 pending, 120 posts a minute, 1,000,000 rows an hour), shared by every worker. */
+  powerbiPacer: DatasetPacing;
   /** The service's database, for destinations that keep state across processes (Tableau's PAT leases and job audit). */
   db: Db;
 }

@@ -143,6 +143,7 @@ export class BigCommerceClient {
     let rateLimited = 0;
     let waited = 0;
     for (;;) {
+      await this.throttle.acquire(this.o.storeHash);
       const pause = this.throttle.waitMs(this.o.storeHash);
       if (pause > 0) await this.sleep(pause);
       let reply: HttpReply;

@@ -7,7 +7,7 @@
  */
 import { backoffDelay } from '../../common/backoff';
 import type { PowerBiColumn } from '../../common/powerbi-columns';
-import type { DatasetPacer } from './pacer';
+import type { DatasetPacing } from './pacer';
 import {
   PowerBiRateLimitedError,
   PowerBiRequestError,
@@ -94,7 +94,7 @@ export interface PowerBiClientOptions {
   groupId: string;
   tokens: PowerBiTokenSource;
   /** Share one per process; without it only the service's 429s pace POST rows. */
-  pacer?: DatasetPacer;
+  pacer?: DatasetPacing;
   /** Attempts per call for 5xx/network failures, the first included. */
   maxAttempts?: number;
   /** Total time one call may spend waiting out 429s before giving up with PowerBiRateLimitedError. */
@@ -126,7 +126,7 @@ export class PowerBiClient {
   private readonly apiBase: string;
   private readonly groupPath: string;
   private readonly tokens: PowerBiTokenSource;
-  private readonly pacer: DatasetPacer | undefined;
+  private readonly pacer: DatasetPacing | undefined;
   private readonly maxAttempts: number;
   private readonly maxRetryWaitMs: number;
   private readonly retryBaseMs: number;
@@ -290,7 +290,7 @@ export class PowerBiClient {
 
     for (let attempt = 1; ; attempt++) {
       const token = await this.tokens.token();
-      const release = c.paceKey !== undefined && this.pacer ? await this.pacer.acquire(c.paceKey) : undefined;
+      const release = c.paceKey !== undefined && this.pacer ? await this.pacer.acquire(c.paceKey, c.rows) : undefined;
       const startedAt = Date.now();
       let reply: HttpReply;
       try {

@@ -16,7 +16,8 @@ export {
   type PowerBiRequestEvent,
 } from './client';
 export { PowerBiTokenProvider, POWER_BI_AUTHORITY, POWER_BI_SCOPE, type PowerBiTokenProviderOptions } from './token-provider';
-export { DatasetPacer, type DatasetPacerOptions } from './pacer';
+export { DatasetPacer, type DatasetPacerOptions, type DatasetPacing } from './pacer';
+export { SharedDatasetPacer, type SharedDatasetPacerOptions } from './shared-pacer';
 export {
   PowerBiError,
   PowerBiAuthError,

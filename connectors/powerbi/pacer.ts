@@ -7,10 +7,18 @@
  * the first seconds would leave a busy dataset with nothing to post for the rest of the minute, while
  * changes pile up behind it; spread out, each request simply carries the rows that arrived meanwhile.
  *
- * One instance per worker process, shared by every activity. It cannot see other processes: a deployment
- * with several workers writing the same dataset still relies on the client's 429/Retry-After handling,
- * which this pacer only makes rare.
+ * One instance per worker process, shared by every activity. It cannot see other processes: with several
+ * workers, SharedDatasetPacer puts the same limits in Postgres and keeps this one as each process's own
+ * (and its pacing while Postgres is away).
  */
+
+/** What the client paces POST rows with: this process's DatasetPacer, or the SharedDatasetPacer every worker draws on. */
+export interface DatasetPacing {
+  /** Resolves when a request carrying `rows` rows may start; call the returned function once it has finished. */
+  acquire(datasetId: string, rows?: number): Promise<() => void>;
+  /** After a 429, hold back new requests for the dataset. */
+  pause(datasetId: string, ms: number): void;
+}
 
 export interface DatasetPacerOptions {
   maxPending?: number;
@@ -39,7 +47,7 @@ interface Lane {
   refilledAtMs: number;
 }
 
-export class DatasetPacer {
+export class DatasetPacer implements DatasetPacing {
   private readonly maxPending: number;
   private readonly perMinute: number;
   private readonly windowMs: number;

@@ -1,5 +1,5 @@
 import type { FreshBooksEntity } from '../../common/freshbooks-entities';
-import { DatasetPacer, PowerBiClient, PowerBiRequestError, PowerBiTokenProvider } from '../../connectors/powerbi';
+import { PowerBiClient, PowerBiRequestError, PowerBiTokenProvider, type DatasetPacing } from '../../connectors/powerbi';
 import type { CredentialStore, PowerBiServicePrincipalSecret } from '../../db/credentials';
 import {
   POWERBI_CORE_TABLE_KEYS, POWERBI_TABLES, compareSchema, datasetDefinition, describeMismatch, expectedTables, mapToPowerBi, powerBiTablesFor, tombstoneFor,
@@ -24,8 +24,8 @@ export interface PowerBiEnvironment {
   authorityUrl: string;
   apiBase: string;
   credentials: CredentialStore;
-  /** One per process: Power BI's pending/per-minute limits are per dataset, whoever posts. */
-  pacer: DatasetPacer;
+  /** One per process, drawing on limits every worker shares: Power BI's are per dataset, whoever posts. */
+  pacer: DatasetPacing;
 }
 
 /**

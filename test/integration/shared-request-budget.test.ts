@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { TokenBucketBudget } from '../../connectors/freshbooks';
 import { migrate } from '../../db/migrate';
 import { createPool, type Db } from '../../db/pool';
-import { PostgresRequestBudget } from '../../db/request-budget';
+import { PostgresKeyedBudget } from '../../db/request-budget';
 import { freshDatabase, infrastructure, stopOwnStack } from '../support/harness';
 
 const RATE = 20;
@@ -28,7 +28,7 @@ function busiestWindow(times: number[], windowMs: number): number {
 describe('FreshBooks request budget shared through Postgres', () => {
   let dbA: Db;
   let dbB: Db;
-  const budget = (db: Db) => new PostgresRequestBudget(db, { ratePerSec: RATE, burst: BURST, fallback: new TokenBucketBudget({ ratePerSec: RATE, burst: BURST }) });
+  const budget = (db: Db) => new PostgresKeyedBudget(db, { ratePerSec: RATE, burst: BURST, fallback: new TokenBucketBudget({ ratePerSec: RATE, burst: BURST }) });
 
   before(async () => {
     const url = await freshDatabase((await infrastructure()).databaseUrl);
@@ -46,7 +46,7 @@ describe('FreshBooks request budget shared through Postgres', () => {
     const [a, b] = [budget(dbA), budget(dbB)];
     const granted: number[] = [];
     const started = Date.now();
-    const take = (x: PostgresRequestBudget) => x.acquire('acct-1').then(() => { granted.push(Date.now()); });
+    const take = (x: PostgresKeyedBudget) => x.acquire('acct-1').then(() => { granted.push(Date.now()); });
     await Promise.all(Array.from({ length: 40 }, (_, i) => take(i % 2 ? a : b)).concat(Array.from({ length: 40 }, () => take(a)), Array.from({ length: 40 }, () => take(b))));
     const elapsed = Date.now() - started;
     const perSecond = busiestWindow(granted, 1_000);
@@ -70,7 +70,7 @@ describe('FreshBooks request budget shared through Postgres', () => {
   test('with Postgres unreachable, requests are paced by the process alone instead of failing', async () => {
     const gone = createPool('postgres://nobody@127.0.0.1:1/none');
     try {
-      const lonely = new PostgresRequestBudget(gone, { ratePerSec: RATE, burst: BURST, fallback: new TokenBucketBudget({ ratePerSec: RATE, burst: BURST }) });
+      const lonely = new PostgresKeyedBudget(gone, { ratePerSec: RATE, burst: BURST, fallback: new TokenBucketBudget({ ratePerSec: RATE, burst: BURST }) });
       const started = Date.now();
       await Promise.all(Array.from({ length: 15 }, () => lonely.acquire('acct-3')));
       assert.ok(Date.now() - started >= ((15 - BURST) / RATE) * 1000 * 0.9, 'still paced');
