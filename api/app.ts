@@ -75,6 +75,8 @@ function forwarderTo(db: Db, workflows: Workflows, logger: Logger): WebhookForwa
   return new WebhookForwarder(new WebhookInbox(db), (id, changes, signal) => workflows.webhookChanges(id, changes, signal), logger);
 }
 
+const DEPENDENCY_NAMES = { postgres: 'Postgres', temporal: 'Temporal' } as const;
+
 export function createApp({ config, db, workflows, logger, changes, forwarder }: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -120,13 +122,15 @@ export function createApp({ config, db, workflows, logger, changes, forwarder }:
   app.use('/console/connections/:id', paramMatching('id', CONNECTION_ID));
   app.use('/console/connections/:id/orders/:orderId', paramMatching('orderId', (raw) => positiveId(raw) !== undefined));
 
+  // Names each dependency that is down, so an operator (or a load balancer) sees which one while it lasts.
   app.get('/healthz', async (_req, res) => {
-    try {
-      await db.query('SELECT 1');
-      reply(res, serviceOperations.healthz, 200, { ok: true });
-    } catch {
-      reply(res, serviceOperations.healthz, 503, { ok: false, error: 'database unreachable' });
-    }
+    const [postgres, temporal] = await Promise.all([
+      db.query('SELECT 1').then(() => true, () => false),
+      workflows.temporalReachable(),
+    ]);
+    const down = [...(postgres ? [] : ['postgres'] as const), ...(temporal ? [] : ['temporal'] as const)];
+    if (down.length === 0) reply(res, serviceOperations.healthz, 200, { ok: true, postgres: 'up', temporal: 'up' });
+    else reply(res, serviceOperations.healthz, 503, { ok: false, down, error: down.map((d) => `${DEPENDENCY_NAMES[d]} unreachable`).join('; ') });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());

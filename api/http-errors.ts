@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { FreshBooksApiError, FreshBooksInvalidGrantError, FreshBooksNetworkError, FreshBooksRateLimitedError } from '../connectors/freshbooks';
 
 import { HttpError } from '../services/http-error';
+import { isPostgresUnreachable } from '../db/unreachable';
+import { isTemporalUnreachable } from '../temporal/workflow-starts';
 
 export { HttpError };
 
@@ -92,6 +94,15 @@ export function errorHandler(log: { error: (o: object, m: string) => void }): Er
     }
     if (err instanceof FreshBooksApiError || err instanceof FreshBooksNetworkError || err instanceof FreshBooksRateLimitedError) {
       refuse(502, { error: `FreshBooks request failed: ${(err as Error).message}` });
+      return;
+    }
+    // A dependency out of reach is not our bug: 503, naming it, so a sender retries (FreshBooks does) and an operator knows where to look.
+    if (isPostgresUnreachable(err)) {
+      refuse(503, { error: 'Postgres unreachable' });
+      return;
+    }
+    if (isTemporalUnreachable(err)) {
+      refuse(503, { error: 'Temporal unreachable' });
       return;
     }
     log.error({ err: { name: (err as Error)?.name } }, 'unhandled API error');

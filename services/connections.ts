@@ -147,7 +147,9 @@ export class ConnectionService {
   /** The connection and its live state: its workflow's view, and for FreshBooks-fed ones runs, deliveries and callbacks. */
   async inspect(id: string): Promise<{ connection: ConnectionRecord; details: Record<string, unknown> }> {
     const connection = await this.get(id);
-    return { connection, details: await this.behaviour(connection).details() };
+    // Asked alongside: a workflow view missing because Temporal is down says so, not just `null`.
+    const [details, temporalUp] = await Promise.all([this.behaviour(connection).details(), this.d.workflows.temporalReachable()]);
+    return { connection, details: temporalUp ? details : { ...details, down: ['temporal'] } };
   }
 
   /** What the delivery ledger holds for one record of a connection, or 404; `entity` is read once the connection is known. */

@@ -153,7 +153,8 @@ export class Workflows {
       return await this.client.withDeadline(Date.now() + timeoutMs, () => this.client.workflow.getHandle(workflowId).query(query));
     } catch (err) {
       // Not started yet, already gone, or not yet past its first task: no live view to give.
-      if (isDeadlineExceeded(err) || (err instanceof Error && err.name === 'QueryNotRegisteredError')) return null;
+      // Temporal out of reach: no live view either (temporalReachable() tells the caller why).
+      if (isDeadlineExceeded(err) || isTemporalUnreachable(err) || (err instanceof Error && err.name === 'QueryNotRegisteredError')) return null;
       ignoreNotFound(err);
       return null;
     }
@@ -181,6 +182,22 @@ export class Workflows {
       signal: reauthorizedSignal, signalArgs: [],
     });
   }
+
+  /** Whether the Temporal frontend answers at all, within `timeoutMs`. */
+  async temporalReachable(timeoutMs = 2_000): Promise<boolean> {
+    try {
+      await this.client.withDeadline(Date.now() + timeoutMs, () => this.client.workflowService.getSystemInfo({}));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** gRPC UNAVAILABLE: the frontend refused the connection or went away. */
+export function isTemporalUnreachable(err: unknown): boolean {
+  const e = err as { code?: number; cause?: { code?: number } } | undefined;
+  return e?.code === 14 || e?.cause?.code === 14;
 }
 
 function isDeadlineExceeded(err: unknown): boolean {

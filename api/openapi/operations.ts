@@ -13,8 +13,11 @@ import { defineOperation, errors, type Operation } from './registry';
 /** The routes api/app.ts serves itself. */
 export const serviceOperations = {
   healthz: defineOperation({
-    access: 'public', tag: 'service', operationId: 'healthz', method: 'get', path: '/healthz', summary: 'Liveness: the API answers and reaches Postgres',
-    responses: { 200: { description: 'healthy', schema: z.object({ ok: z.literal(true) }) }, 503: { description: 'Postgres unreachable', schema: z.object({ ok: z.literal(false), error: z.string() }) } },
+    access: 'public', tag: 'service', operationId: 'healthz', method: 'get', path: '/healthz', summary: 'Health: the API answers and reaches Postgres and Temporal',
+    responses: {
+      200: { description: 'healthy', schema: z.object({ ok: z.literal(true), postgres: z.literal('up'), temporal: z.literal('up') }) },
+      503: { description: 'a dependency is unreachable; `down` names which', schema: z.object({ ok: z.literal(false), down: z.array(z.enum(['postgres', 'temporal'])).min(1), error: z.string() }) },
+    },
   }),
   metrics: defineOperation({
     access: 'public', tag: 'service', operationId: 'metrics', method: 'get', path: '/metrics', summary: 'Prometheus metrics (text exposition format)',

@@ -44,7 +44,11 @@ export const connectionView = z.object({
   createdAt: z.string(),
 });
 /** A connection and its live state (workflow view, runs, deliveries, callbacks), which differ by kind. */
-const connectionDetail = z.looseObject(connectionView.shape);
+const connectionDetail = z.looseObject({
+  ...connectionView.shape,
+  /** Dependencies out of reach while answering: the workflow's live view (`workflow`) is missing because of them. */
+  down: z.array(z.enum(['temporal'])).optional(),
+});
 const accepted = z.object({ accepted: z.literal(true) });
 
 const admin = { access: 'admin', tag: 'connections' } as const;
@@ -73,7 +77,7 @@ export const connectionOperations = {
   getConnection: defineOperation({
     ...admin, operationId: 'getConnection', method: 'get', path: '/api/connections/:id', params: connectionIdParams,
     summary: 'One connection with its live state',
-    responses: { 200: { description: 'the connection', schema: connectionDetail }, ...errors(400, 401, 404) },
+    responses: { 200: { description: 'the connection', schema: connectionDetail }, ...errors(400, 401, 404, 503) },
   }),
   deliveredRecord: defineOperation({
     ...admin, operationId: 'getDeliveredRecord', method: 'get', path: '/api/connections/:id/records/:entity/:recordId', params: recordParams,

@@ -33,7 +33,7 @@ export const freshbooksWebhookOperations = {
     params: z.object({ connectionId: connectionIdParams.shape.id }),
     headers: z.object({ 'x-freshbooks-hmac-sha256': z.string().optional().describe('base64 HMAC-SHA256 of the form, keyed by the verifier') }),
     body: { schema: webhookForm, mediaType: 'application/x-www-form-urlencoded' },
-    responses: { 200: { description: 'accepted (or ignored, saying why)', schema: webhookAcknowledgement }, ...errors(400, 401, 404, 413, 415) },
+    responses: { 200: { description: 'accepted (or ignored, saying why)', schema: webhookAcknowledgement }, ...errors(400, 401, 404, 413, 415, 503) },
   }),
 };
 

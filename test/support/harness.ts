@@ -3,7 +3,7 @@ import { Client as PgClient } from 'pg';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { installWorkerRuntime } from '../../workers/runtime';
 import { bundleWorkflows } from '../../workers/workflow-bundle';
-import { startBigQueryEmulator, startStack, terminate, type Stack } from '../../scripts/dev-stack';
+import { startBigQueryEmulator, startRestartablePostgres, startRestartableTemporal, startStack, terminate, type RestartablePostgres, type RestartableTemporal, type Stack } from '../../scripts/dev-stack';
 import { adminCall, sandboxEnv, startSandboxes, startService, type LocalService, type Sandboxes } from '../../scripts/local-service';
 
 /**
@@ -63,25 +63,37 @@ export interface HarnessOptions {
   bigquery?: 'emulator' | 'sandbox';
   /** false: no in-process worker (tests that run it in a child process). */
   worker?: boolean;
+  /** Servers of this harness's own instead of the shared stack's, for a test to stop and start again (`Harness.own`). */
+  own?: { postgres?: boolean; temporal?: boolean };
   env?: Record<string, string>;
 }
 
 export interface Harness extends LocalService, Sandboxes {
   env: Record<string, string>;
   bigqueryEmulatorUrl: string;
+  /** The servers asked for with `HarnessOptions.own`. */
+  own: { postgres?: RestartablePostgres; temporal?: RestartableTemporal };
   admin(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: any }>;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   installWorkerRuntime('error');
   const infra = await infrastructure();
+  const own = {
+    ...(opts.own?.postgres ? { postgres: await startRestartablePostgres() } : {}),
+    ...(opts.own?.temporal ? { temporal: await startRestartableTemporal() } : {}),
+  };
   const sandboxes = await startSandboxes({ freshbooks: opts.freshbooks, googleTokenTtlSec: opts.googleTokenTtlSec, powerbi: opts.powerbi, bigcommerce: opts.bigcommerce, tableau: opts.tableau });
   // An empty emulator of its own: the emulator slows with every table it holds (600 tables made its
   // queries 4.8x slower), so a file late in the suite would otherwise pay for every file before it.
   const emulator = opts.bigquery === 'sandbox' ? undefined : await startBigQueryEmulator();
   const bigqueryEmulatorUrl = emulator?.url ?? infra.bigqueryEmulatorUrl;
   const bigqueryEndpoint = opts.bigquery === 'sandbox' ? sandboxes.googleUrl : bigqueryEmulatorUrl;
-  const env = sandboxEnv(sandboxes, { databaseUrl: await freshDatabase(infra.databaseUrl), temporalAddress: infra.temporalAddress, bigqueryEndpoint }, {
+  const env = sandboxEnv(sandboxes, {
+    databaseUrl: own.postgres?.url ?? await freshDatabase(infra.databaseUrl),
+    temporalAddress: own.temporal?.address ?? infra.temporalAddress,
+    bigqueryEndpoint,
+  }, {
     TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
     FRESHBOOKS_REQUESTS_PER_SEC: '200',
     LOG_LEVEL: 'silent',
@@ -96,11 +108,14 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     // at the default port, where no API listens, and FreshBooks' webhooks never reach this harness's API.
     env: { PUBLIC_URL: service.apiUrl, ...env },
     bigqueryEmulatorUrl,
+    own,
     admin: (path, init) => adminCall(service.apiUrl, env.ADMIN_TOKEN, path, init),
     async close() {
       await service.close();
       await sandboxes.close();
       if (emulator) await terminate(emulator.child);
+      await own.postgres?.close();
+      await own.temporal?.close();
       // A file run on its own started its own stack; the last harness to close stops it.
       openHarnesses -= 1;
       if (openHarnesses === 0) await stopOwnStack();
