@@ -2,6 +2,7 @@ import type { FreshBooksEntity } from '../common/freshbooks-entities';
 import type { Logger } from '../common/logger';
 import type { DeliveryLedger, LedgerEntry } from '../db/delivery-ledger';
 import type { ServiceCounters } from '../db/service-counters';
+import { untilPostgresAnswers } from '../db/unreachable';
 import { batchKeyOf } from '../destinations/bigquery/writes';
 import type { Destination } from '../destinations/types';
 import { recordVersion } from '../mapping/freshbooks';
@@ -58,7 +59,10 @@ export async function deliverRecords({ ledger, counters, logger }: DeliverDeps, 
     records: [...byRecord.values()].filter((v) => pending.has(v.entry.recordId)).map((v) => v.record),
     tombstones: tombstones.filter((t) => pending.has(t.recordId)).map(({ recordId, deletedAt }) => ({ recordId, deletedAt })),
   });
-  await ledger.markDelivered(c.id, entity, batchKey, todo);
+  // The rows are at the destination now. A ledger write lost to a Postgres outage would fail the attempt and
+  // its retry would send them again, which a Power BI push dataset (no idempotency key) keeps twice: the
+  // write waits the outage out instead, the activity heartbeating meanwhile.
+  await untilPostgresAnswers(() => ledger.markDelivered(c.id, entity, batchKey, todo));
   // Every path that delivers (pages, webhook changes, re-deliveries, tombstones) passes here, so this one count
   // is the metric. Counted after the fact: a failed count is logged, never a failed delivery.
   await counters.add([{ metric: 'records_delivered', label: c.destination.type, events: todo.length }])

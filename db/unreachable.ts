@@ -14,3 +14,22 @@ export function isPostgresUnreachable(err: unknown): boolean {
   // pg's own lost connections and connect timeouts carry no code.
   return typeof message === 'string' && /^(Connection terminated|timeout exceeded when trying to connect)/.test(message);
 }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Runs `write` until it succeeds, waiting out a Postgres outage (backoff 250 ms → 5 s, up to `forMs`);
+ * any other error, or an outage longer than that, is thrown. For a write that must follow something
+ * already done outside Postgres, where failing would make the retry do that again.
+ */
+export async function untilPostgresAnswers<T>(write: () => Promise<T>, forMs = 5 * 60_000): Promise<T> {
+  const deadline = Date.now() + forMs;
+  for (let waitMs = 250; ; waitMs = Math.min(waitMs * 2, 5_000)) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isPostgresUnreachable(err) || Date.now() + waitMs > deadline) throw err;
+      await sleep(waitMs);
+    }
+  }
+}
