@@ -17,10 +17,11 @@
  * (±10% jitter; the production default is 900 s, the minimum the API takes is 30 s).
  *
  * Per step, once every new connection has backfilled and verified its callbacks:
- *  1. idle: `--cycles` poll cycles with no other traffic. CPU of worker, APIs and Temporal per minute; worker
- *     RSS; poll lag = first FreshBooks request of the connection's account at or after the poll's due time
+ *  1. idle: `--cycles` poll cycles with no other traffic. CPU of worker, APIs and Temporal per minute (and, measured
+ *     once before any connection exists, the stack's baseline); worker RSS; poll lag = first FreshBooks request of the connection's account at or after the poll's due time
  *     (the status's `nextPollAt`, read from the API once per poll) − that due time, i.e. how late the user's
- *     data starts moving; CPU per poll, and the idle CPU that projects to at the production interval.
+ *     data starts moving; CPU per poll beyond the baseline, and the idle CPU that
+ *     projects to at the production interval (baseline + polls at 900 s).
  *  2. webhooks: `--rate`/s (at most 0.5/s per Power BI connection, Power BI's per-dataset POST limit) over the
  *     Power BI connections for `--webhook-seconds` (bench/webhook-load.ts): ack and e2e latency (POST sent →
  *     row in Power BI), lost, duplicated, CPU per change of API + worker + Temporal (net of the idle rate).
@@ -57,6 +58,7 @@ interface Options {
   ramp: number[];
   rampSeconds: number;
   storeRatio: number;
+  baselineSec: number;
   fbRequestsPerSec: number;
   setupTimeoutSec: number;
   timeoutSec: number;
@@ -90,6 +92,7 @@ function parseArgs(argv: string[]): Options {
     ramp: list('--ramp', '50,100,200,300,400,600,800'),
     rampSeconds: num('--ramp-seconds', 10, 1),
     storeRatio: num('--store-ratio', 0.1),
+    baselineSec: num('--baseline-sec', 30, 5),
     fbRequestsPerSec: num('--fb-requests-per-sec', 3, 0.1),
     setupTimeoutSec: num('--setup-timeout-sec', 1800, 10),
     timeoutSec: num('--timeout-sec', 7200, 60),
@@ -204,8 +207,9 @@ interface IdleReport {
   serviceCpuSec: number;
   /** API + worker + Temporal CPU as a share of the whole machine (all cores), at the compressed interval. */
   idlePct: number;
+  /** CPU of the polls alone: the window's less the stack's with no connections at all (baseline), per poll. */
   cpuPerPollMs: number;
-  /** The same connections polling every 900 s: (polls/s at 900 s) × CPU per poll, as a share of the machine. */
+  /** The same connections polling every 900 s: baseline + (polls/s at 900 s) × CPU per poll, as a share of the machine. */
   projectedPct900: number;
   workerRssMb: number;
   workerPeakRssMb: number;
@@ -224,7 +228,7 @@ async function nextDue(env: Env, id: string, after: number, until: number): Prom
   return undefined;
 }
 
-async function runIdle(env: Env, traffic: AccountTraffic, conns: ScaleConn[], opts: Options, apiMems: BenchStack['apis']): Promise<IdleReport> {
+async function runIdle(env: Env, traffic: AccountTraffic, conns: ScaleConn[], opts: Options, apiMems: BenchStack['apis'], baseCpuPerSec: number): Promise<IdleReport> {
   const fbConns = conns.filter((c) => c.kind !== 'store');
   const windowMs = opts.cycles * opts.pollSec * 1100 + 20_000;
   const t0 = Date.now();
@@ -270,14 +274,14 @@ async function runIdle(env: Env, traffic: AccountTraffic, conns: ScaleConn[], op
   const cpu = diffCpu(cpuByRole(process.pid, env.roles), cpuBefore);
   const others = Math.max(0, machineBusySec() - machineBefore - Object.values(cpu).reduce((a, b) => a + b, 0));
   const svc = serviceCpu(cpu);
-  const cpuPerPollMs = polls > 0 ? (svc * 1000) / polls : NaN;
+  const cpuPerPollMs = polls > 0 ? (Math.max(0, svc - baseCpuPerSec * wallSec) * 1000) / polls : NaN;
   env.workerMem.sample();
   return {
     wallSec, polls, expected: fbConns.length * opts.cycles, lagSec: quantiles(lags),
     cpu: { ...cpu, 'OTHER processes': others }, serviceCpuSec: svc,
     idlePct: (svc / (wallSec * cpus().length)) * 100,
     cpuPerPollMs,
-    projectedPct900: ((conns.length / 900) * (cpuPerPollMs / 1000) / cpus().length) * 100,
+    projectedPct900: ((baseCpuPerSec + (conns.length / 900) * (cpuPerPollMs / 1000)) / cpus().length) * 100,
     workerRssMb: env.workerMem.lastRssMb, workerPeakRssMb: env.workerMem.peakRssMb,
     apiRssMb: apiMems.map((a) => a.mem.lastRssMb),
     load: loadavg(),
@@ -380,6 +384,14 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   const businesses = auth.businesses.filter((b) => b.name.startsWith('Bench Business'));
   if (businesses.length < maxFb + maxStores) throw new Error(`the authorization offers ${businesses.length} bench businesses, need ${maxFb + maxStores}`);
 
+  // What the stack burns with no connection at all (Temporal's own timers, the APIs' and worker's loops).
+  const baseCpuBefore = cpuByRole(process.pid, env.roles);
+  const baseStart = performance.now();
+  await sleep(opts.baselineSec * 1000);
+  const baseCpu = diffCpu(cpuByRole(process.pid, env.roles), baseCpuBefore);
+  const baseCpuPerSec = serviceCpu(baseCpu) / ((performance.now() - baseStart) / 1000);
+  log(`baseline, no connections, ${opts.baselineSec} s: CPU s ${fmtCpu(baseCpu)}; API+worker+Temporal ${(baseCpuPerSec * 60).toFixed(1)} CPU-s/min = ${((baseCpuPerSec / cpus().length) * 100).toFixed(1)} % of the machine`);
+
   const conns: ScaleConn[] = [];
   const reports: StepReport[] = [];
   let lost = 0;
@@ -396,7 +408,7 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
     const setupSec = (performance.now() - t) / 1000;
     log(`  step ${n}: all ${added.length} new connections ready in ${setupSec.toFixed(1)} s; worker RSS ${Math.round(env.workerMem.lastRssMb)} MB`);
 
-    const idle = await runIdle(env, traffic, conns, opts, stack.apis);
+    const idle = await runIdle(env, traffic, conns, opts, stack.apis, baseCpuPerSec);
     log(`  idle ${n}: ${idle.polls}/${idle.expected} polls seen in ${idle.wallSec.toFixed(0)} s; poll lag ${describeQuantiles({ ...idle.lagSec, p50: idle.lagSec.p50 * 1000, p90: idle.lagSec.p90 * 1000, p99: idle.lagSec.p99 * 1000, max: idle.lagSec.max * 1000 })}`);
     log(`  idle ${n}: CPU s ${fmtCpu(idle.cpu)}; API+worker+Temporal ${(idle.serviceCpuSec / (idle.wallSec / 60)).toFixed(1)} CPU-s/min = ${idle.idlePct.toFixed(1)} % of ${cpus().length} cores at ${opts.pollSec} s polls; ${fmtMs(idle.cpuPerPollMs)} ms CPU per poll → ${idle.projectedPct900.toFixed(2)} % at 900 s polls`);
     log(`  idle ${n}: worker RSS ${Math.round(idle.workerRssMb)} MB (peak ${Math.round(idle.workerPeakRssMb)} MB), API RSS ${idle.apiRssMb.map((m) => Math.round(m)).join(' / ')} MB; load ${idle.load.map((l) => l.toFixed(2)).join(' ')}`);

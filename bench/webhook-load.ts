@@ -223,6 +223,8 @@ export async function waitReady(env: Env, ids: string[], timeoutMs: number): Pro
   const ready = new Set<string>();
   let lastLog = 0;
   const hub = env.sb.fb.state.webhooks;
+  let statusErrors = 0;
+  let lastError = '';
   while (ready.size < ids.length) {
     if (!alive(env.worker)) throw new Error(`worker exited (code ${env.worker.exitCode}, signal ${env.worker.signalCode})`);
     const todo = ids.filter((id) => !ready.has(id));
@@ -236,7 +238,9 @@ export async function waitReady(env: Env, ids: string[], timeoutMs: number): Pro
       const mine = byConnection.get(id) ?? [];
       if (mine.length === 0 || !mine.every((c) => c.verified)) return;
       verified += 1;
-      const v = await connectionView(env, id);
+      // A status read can fail on a starved machine (the API answers 500 when the workflow query times out): not ready yet.
+      const v = await connectionView(env, id).catch((err: unknown) => { statusErrors += 1; lastError = err instanceof Error ? err.message : String(err); return null; });
+      if (!v) return;
       const w = v.workflow;
       if (w?.lastRun?.error) throw new Error(`connection ${id}: first run failed: ${w.lastRun.error}`);
       const backfilled = !!w?.lastRun?.finishedAt && !w.currentRun;
@@ -245,7 +249,7 @@ export async function waitReady(env: Env, ids: string[], timeoutMs: number): Pro
     });
     if (Date.now() - lastLog > 5_000) {
       lastLog = Date.now();
-      log(`  setup: ${ready.size}/${ids.length} connections ready (callbacks verified at FreshBooks: ${verified + ids.length - todo.length}/${ids.length}); Power BI posts so far ${env.sb.powerbi.state.stats.postRowsRequests}, worker RSS ${Math.round(env.workerMem.lastRssMb)} MB`);
+      log(`  setup: ${ready.size}/${ids.length} connections ready (callbacks verified at FreshBooks: ${verified + ids.length - todo.length}/${ids.length}); Power BI posts so far ${env.sb.powerbi.state.stats.postRowsRequests}, worker RSS ${Math.round(env.workerMem.lastRssMb)} MB${statusErrors ? `; ${statusErrors} status reads failed so far (last: ${lastError})` : ''}`);
     }
     if (ready.size === ids.length) break;
     if (Date.now() > deadline) throw new Error(`only ${ready.size}/${ids.length} connections ready after ${timeoutMs / 1000}s`);
