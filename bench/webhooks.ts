@@ -23,20 +23,15 @@
  * the API and the worker are child node processes (prebuilt workflow bundle, WORKER_NODE_FLAGS, as
  * in production); Temporal dev server and embedded Postgres are their own processes.
  */
-import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { resolve } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { signFreshBooksWebhook } from '../connectors/freshbooks';
-import type { PowerBiSandboxState, RowsPostedEvent } from '../sandbox/powerbi';
-import { freePort, startPostgres, startTemporal } from '../scripts/dev-stack';
-import { adminCall, authorizeThroughSandbox, sandboxEnv, SANDBOX_POWERBI, startSandboxes, type Sandboxes } from '../scripts/local-service';
-import type { ConnectionWorkflowStatus } from '../contracts/connection';
-import { WORKER_NODE_FLAGS, writeWorkflowBundle } from '../workers/workflow-bundle';
-import { cpuByRole, diffCpu, MemorySampler } from './proc';
-import { alive, Cleanup, describeQuantiles, fmtMs, machineBusySec, quantiles, sdkChatter, spawnNode, stopProcess, waitHttpOk, type Quantiles } from './webhooks-procs';
+import { adminCall, authorizeThroughSandbox, SANDBOX_POWERBI } from '../scripts/local-service';
+import { Cleanup, describeQuantiles, fmtMs, quantiles } from './webhooks-procs';
+import { startBenchStack } from './bench-stack';
+import {
+  log, printChanges, runAckStep, runChanges, Sender, sleep, waitIdle, waitReady, Watch, type AckStep, type Conn, type Env,
+} from './webhook-load';
 
 // ── options ──────────────────────────────────────────────────────────────────
 
@@ -98,412 +93,6 @@ function parseArgs(argv: string[]): Options {
   };
 }
 
-const started = performance.now();
-const log = (msg: string) => process.stdout.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-// ── connections and what was sent ────────────────────────────────────────────
-
-interface Conn {
-  idx: number;
-  id: string;
-  datasetName: string;
-  datasetId: string;
-  accountId: string;
-  businessId: number;
-  hookPath: string;
-  /** The verifier of the connection's `invoice` callback at the FreshBooks sandbox. */
-  verifier: string;
-  /** Invoices this connection changes (disjoint from other connections' of the same phase). */
-  pool: number[];
-  next: number;
-}
-
-interface Sent {
-  conn: Conn;
-  invoiceId: number;
-  /** The PO number written into the invoice: identifies this change's row in Power BI. */
-  token?: string;
-  intendedAt: number;
-  sentAt: number;
-  ackAt?: number;
-  status?: number;
-  error?: string;
-  /** When the worker fetched the invoice from the FreshBooks sandbox (first fetch after the send). */
-  fetchedAt?: number;
-  /** When the Power BI sandbox accepted the row with this change's PO number. */
-  arrivedAt?: number;
-  version?: string;
-}
-
-/**
- * Watches every row the Power BI sandbox accepts (duplicates of (dataset, table, TransactionId, Version),
- * arrival of the changes being waited for) and every invoice the FreshBooks sandbox serves by id.
- */
-class Watch {
-  phase = 'setup';
-  readonly rowsByPhase = new Map<string, number>();
-  readonly dupsByPhase = new Map<string, number>();
-  readonly dupSamples: string[] = [];
-  misrouted = 0;
-  private readonly seen = new Set<string>();
-  private readonly awaiting = new Map<string, Sent>();
-  private readonly fetching = new Map<string, Sent>();
-  /** `${accountId}:${invoiceId}` whose last change has not arrived yet: not changed again until it has. */
-  readonly busy = new Set<string>();
-
-  constructor(private readonly pbi: PowerBiSandboxState) {}
-
-  expect(s: Sent): void {
-    const key = `${s.conn.accountId}:${s.invoiceId}`;
-    this.awaiting.set(s.token!, s);
-    this.fetching.set(key, s);
-    this.busy.add(key);
-  }
-
-  pending(): number {
-    return this.awaiting.size;
-  }
-
-  onFetch(accountId: string, id: number): void {
-    const key = `${accountId}:${id}`;
-    const s = this.fetching.get(key);
-    if (!s) return;
-    s.fetchedAt = performance.now();
-    this.fetching.delete(key);
-  }
-
-  onRows(e: RowsPostedEvent): void {
-    const at = performance.now();
-    const table = this.pbi.datasetMap.get(e.datasetId)?.tables.get(e.table);
-    if (!table) return;
-    this.rowsByPhase.set(this.phase, (this.rowsByPhase.get(this.phase) ?? 0) + e.rows);
-    for (const row of table.rows.slice(table.rows.length - e.rows)) {
-      const tx = row.TransactionId;
-      const version = row.Version;
-      if (typeof tx === 'string' && typeof version === 'string') {
-        const key = `${e.datasetId}|${e.table}|${tx}|${version}`;
-        if (this.seen.has(key)) {
-          this.dupsByPhase.set(this.phase, (this.dupsByPhase.get(this.phase) ?? 0) + 1);
-          if (this.dupSamples.length < 10) this.dupSamples.push(`${this.phase}: ${e.table} ${tx} ${version}`);
-        } else {
-          this.seen.add(key);
-        }
-      }
-      if (e.table !== 'Invoices' || typeof row.PoNumber !== 'string') continue;
-      const s = this.awaiting.get(row.PoNumber);
-      if (!s) continue;
-      if (s.conn.datasetId !== e.datasetId) { this.misrouted += 1; continue; }
-      s.arrivedAt = at;
-      s.version = typeof version === 'string' ? version : undefined;
-      this.awaiting.delete(row.PoNumber);
-      this.busy.delete(`${s.conn.accountId}:${s.invoiceId}`);
-    }
-  }
-}
-
-// ── load generation ─────────────────────────────────────────────────────────
-
-/** Open loop: webhook k is due at t0 + k/rate whatever happened to the earlier ones. Returns elapsed ms and the worst lateness. */
-async function openLoop(rate: number, seconds: number, fire: (k: number, intendedAt: number) => void): Promise<{ elapsedMs: number; maxLagMs: number }> {
-  const total = Math.max(1, Math.round(rate * seconds));
-  const interval = 1000 / rate;
-  const t0 = performance.now();
-  let maxLagMs = 0;
-  for (let k = 0; k < total;) {
-    const now = performance.now();
-    while (k < total && t0 + k * interval <= now) {
-      const intended = t0 + k * interval;
-      maxLagMs = Math.max(maxLagMs, now - intended);
-      fire(k, intended);
-      k += 1;
-    }
-    if (k < total) await sleep(Math.max(0, t0 + k * interval - performance.now()));
-  }
-  return { elapsedMs: performance.now() - t0, maxLagMs };
-}
-
-class Sender {
-  private readonly inflight = new Set<Promise<void>>();
-  constructor(private readonly pool: Pool, private readonly identityId: number) {}
-
-  /** POSTs FreshBooks' `invoice.update` for this invoice, signed with the connection's verifier. */
-  send(s: Sent): void {
-    const c = s.conn;
-    const body = new URLSearchParams([
-      ['name', 'invoice.update'], ['object_id', String(s.invoiceId)], ['account_id', c.accountId],
-      ['business_id', String(c.businessId)], ['identity_id', String(this.identityId)], ['user_id', '1'],
-    ]).toString();
-    const headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-freshbooks-hmac-sha256': signFreshBooksWebhook(body, c.verifier) };
-    s.sentAt = performance.now();
-    const p = this.pool.request({ path: c.hookPath, method: 'POST', headers, body })
-      .then(async (res) => {
-        await res.body.dump();
-        s.ackAt = performance.now();
-        s.status = res.statusCode;
-      }, (err: unknown) => {
-        s.ackAt = performance.now();
-        s.error = err instanceof Error ? err.message : String(err);
-      })
-      .finally(() => this.inflight.delete(p));
-    this.inflight.add(p);
-  }
-
-  async settle(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
-  }
-}
-
-// ── the service ─────────────────────────────────────────────────────────────
-
-interface Env {
-  apiUrl: string;
-  adminToken: string;
-  sb: Sandboxes;
-  watch: Watch;
-  sender: Sender;
-  worker: import('node:child_process').ChildProcess;
-  workerMem: MemorySampler;
-  apiMem: MemorySampler;
-  roles: Parameters<typeof cpuByRole>[1];
-}
-
-async function connectionView(env: Env, id: string): Promise<{ workflow: ConnectionWorkflowStatus | null; webhookCallbacks: { verified: boolean }[] }> {
-  const res = await adminCall(env.apiUrl, env.adminToken, `/api/connections/${id}`);
-  if (res.status !== 200) throw new Error(`GET /api/connections/${id}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function webhookTotals(env: Env, conns: Conn[]): Promise<{ received: number; delivered: number; batches: number; pending: number }> {
-  const out = { received: 0, delivered: 0, batches: 0, pending: 0 };
-  const views = await Promise.all(conns.map((c) => connectionView(env, c.id).catch(() => null)));
-  for (const v of views) {
-    const w = v?.workflow?.webhooks;
-    if (!w) continue;
-    out.received += w.received;
-    out.delivered += w.delivered;
-    out.batches += w.batches;
-    out.pending += w.pending;
-  }
-  return out;
-}
-
-/** Every connection's first (backfill) run finished and its callbacks verified, both at FreshBooks and in our database. */
-async function waitReady(env: Env, ids: string[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const ready = new Set<string>();
-  let lastLog = 0;
-  const hub = env.sb.fb.state.webhooks;
-  while (ready.size < ids.length) {
-    if (!alive(env.worker)) throw new Error(`worker exited (code ${env.worker.exitCode}, signal ${env.worker.signalCode})`);
-    const todo = ids.filter((id) => !ready.has(id));
-    let verified = 0;
-    await Promise.all(todo.map(async (id) => {
-      const mine = [...hub.callbacks.values()].filter((c) => c.uri.endsWith(`/webhooks/freshbooks/${id}`));
-      if (mine.length === 0 || !mine.every((c) => c.verified)) return;
-      verified += 1;
-      const v = await connectionView(env, id);
-      const w = v.workflow;
-      if (w?.lastRun?.error) throw new Error(`connection ${id}: first run failed: ${w.lastRun.error}`);
-      const backfilled = !!w?.lastRun?.finishedAt && !w.currentRun;
-      const ours = v.webhookCallbacks.length === mine.length && v.webhookCallbacks.every((c) => c.verified);
-      if (backfilled && ours) ready.add(id);
-    }));
-    if (Date.now() - lastLog > 5_000) {
-      lastLog = Date.now();
-      log(`  setup: ${ready.size}/${ids.length} connections ready (callbacks verified at FreshBooks: ${verified + ids.length - todo.length}/${ids.length}); Power BI posts so far ${env.sb.powerbi.state.stats.postRowsRequests}, worker RSS ${Math.round(env.workerMem.lastRssMb)} MB`);
-    }
-    if (ready.size === ids.length) break;
-    if (Date.now() > deadline) throw new Error(`only ${ready.size}/${ids.length} connections ready after ${timeoutMs / 1000}s`);
-    await sleep(1_000);
-  }
-}
-
-/** Until no workflow holds undelivered webhook changes (twice in a row, 0.5 s apart), then 2 s more for the last batch. */
-async function waitIdle(env: Env, conns: Conn[], timeoutMs: number): Promise<void> {
-  const t0 = performance.now();
-  let quiet = 0;
-  let last = { pending: -1 };
-  while (quiet < 2) {
-    last = await webhookTotals(env, conns);
-    quiet = last.pending === 0 ? quiet + 1 : 0;
-    if (performance.now() - t0 > timeoutMs) {
-      log(`  (still ${last.pending} webhook changes pending in the workflows after ${timeoutMs / 1000}s; going on)`);
-      return;
-    }
-    await sleep(500);
-  }
-  await sleep(2_000);
-  if (performance.now() - t0 > 4_000) log(`  (waited ${((performance.now() - t0) / 1000).toFixed(1)} s for the workflows to drain)`);
-}
-
-/** Adds "other processes" = machine busy time not accounted to any of our roles (another job on the box skews every figure). */
-function withOthers(cpu: Record<string, number>, machineBusy: number): Record<string, number> {
-  const ours = Object.values(cpu).reduce((a, b) => a + b, 0);
-  return { ...cpu, 'OTHER processes': Math.max(0, machineBusy - ours) };
-}
-
-// ── phases ──────────────────────────────────────────────────────────────────
-
-interface ChangeReport {
-  label: string;
-  conns: number;
-  sent: Sent[];
-  skipped: number;
-  elapsedMs: number;
-  /** Sending + drain: the span the CPU figures cover. */
-  wallMs: number;
-  maxLagMs: number;
-  rate: number;
-  acked: number;
-  ackFailures: number;
-  delivered: number;
-  lost: number;
-  duplicated: number;
-  e2e: Quantiles;
-  ack: Quantiles;
-  ackToFetch: Quantiles;
-  fetchToRow: Quantiles;
-  posts: number;
-  throttled429: number;
-  batches: number;
-  webhooksReceived: number;
-  cpu: Record<string, number>;
-  workerPeakRssMb: number;
-  apiPeakRssMb: number;
-}
-
-async function runChanges(env: Env, label: string, conns: Conn[], rate: number, seconds: number, drainSec: number): Promise<ChangeReport> {
-  const { watch, sb } = env;
-  const fb = sb.fb.state;
-  const stats = sb.powerbi.state.stats;
-  watch.phase = label;
-  const before = { posts: stats.postRowsRequests, throttled: stats.postRowsRejected429, hooks: await webhookTotals(env, conns), cpu: cpuByRole(process.pid, env.roles), machine: machineBusySec() };
-  env.workerMem.resetPeak();
-  env.apiMem.resetPeak();
-  const phaseStart = performance.now();
-  const tag = randomBytes(3).toString('hex');
-  const sent: Sent[] = [];
-  let skipped = 0;
-  log(`── ${label}: ${rate}/s for ${seconds}s over ${conns.length} connection(s)/dataset(s) (${(rate / conns.length).toFixed(2)} changes/s per dataset)`);
-  let lastProgress = performance.now();
-  const loop = await openLoop(rate, seconds, (k, intendedAt) => {
-    const conn = conns[k % conns.length]!;
-    // The next invoice of the connection whose previous change has arrived (a change on top of one still
-    // in flight would be fetched once, at its latest version: a coalesced webhook, not a lost one).
-    let invoiceId: number | undefined;
-    for (let tries = 0; tries < conn.pool.length; tries++) {
-      const candidate = conn.pool[conn.next]!;
-      conn.next = (conn.next + 1) % conn.pool.length;
-      if (!watch.busy.has(`${conn.accountId}:${candidate}`)) { invoiceId = candidate; break; }
-    }
-    if (invoiceId === undefined) { skipped += 1; return; }
-    const s: Sent = { conn, invoiceId, token: `wh-${tag}-${k}`, intendedAt, sentAt: 0 };
-    fb.update(conn.accountId, 'invoices', invoiceId, { po_number: s.token });
-    watch.expect(s);
-    sent.push(s);
-    env.sender.send(s);
-    if (performance.now() - lastProgress > 10_000) {
-      lastProgress = performance.now();
-      const done = sent.filter((x) => x.arrivedAt !== undefined).length;
-      log(`  ${label}: sent ${sent.length}, arrived ${done}, waiting ${watch.pending()}; Power BI posts ${stats.postRowsRequests - before.posts}, 429s ${stats.postRowsRejected429 - before.throttled}; worker RSS ${Math.round(env.workerMem.lastRssMb)} MB`);
-    }
-  });
-  await env.sender.settle();
-  const lastSend = Math.max(...sent.map((s) => s.sentAt));
-  log(`  ${label}: sending done (${sent.length} sent, ${skipped} skipped, scheduler worst lateness ${fmtMs(loop.maxLagMs)} ms); draining up to ${drainSec}s for ${sent.filter((s) => s.arrivedAt === undefined).length} outstanding`);
-  while (sent.some((s) => s.arrivedAt === undefined && s.status === 200) && performance.now() - lastSend < drainSec * 1000) await sleep(50);
-  // A little longer, so a duplicate post that trails its first copy is still counted in this phase.
-  await sleep(1_500);
-  const cpu = withOthers(diffCpu(cpuByRole(process.pid, env.roles), before.cpu), machineBusySec() - before.machine);
-  const hooks = await webhookTotals(env, conns);
-  const ok = sent.filter((s) => s.status === 200);
-  const arrived = sent.filter((s) => s.arrivedAt !== undefined);
-  const withFetch = arrived.filter((s) => s.fetchedAt !== undefined && s.ackAt !== undefined);
-  return {
-    label,
-    conns: conns.length,
-    sent,
-    skipped,
-    elapsedMs: loop.elapsedMs,
-    wallMs: performance.now() - phaseStart,
-    maxLagMs: loop.maxLagMs,
-    rate: sent.length / (loop.elapsedMs / 1000),
-    acked: ok.length,
-    ackFailures: sent.length - ok.length,
-    delivered: arrived.length,
-    lost: sent.length - arrived.length,
-    duplicated: watch.dupsByPhase.get(label) ?? 0,
-    e2e: quantiles(arrived.map((s) => s.arrivedAt! - s.sentAt)),
-    ack: quantiles(sent.filter((s) => s.ackAt !== undefined).map((s) => s.ackAt! - s.sentAt)),
-    ackToFetch: quantiles(withFetch.map((s) => s.fetchedAt! - s.ackAt!)),
-    fetchToRow: quantiles(withFetch.map((s) => s.arrivedAt! - s.fetchedAt!)),
-    posts: stats.postRowsRequests - before.posts,
-    throttled429: stats.postRowsRejected429 - before.throttled,
-    batches: hooks.batches - before.hooks.batches,
-    webhooksReceived: hooks.received - before.hooks.received,
-    cpu,
-    workerPeakRssMb: env.workerMem.peakRssMb,
-    apiPeakRssMb: env.apiMem.peakRssMb,
-  };
-}
-
-function printChanges(r: ChangeReport): void {
-  const secs = r.elapsedMs / 1000;
-  log(`${r.label}: sent ${r.sent.length} webhooks in ${secs.toFixed(1)} s (${r.rate.toFixed(1)}/s; ${r.skipped} skipped: no invoice of the connection free), acked 200: ${r.acked}, ack failures: ${r.ackFailures}`);
-  log(`  delivered ${r.delivered}, lost ${r.lost} (no row within the drain), duplicated ${r.duplicated} (rows re-posted with a (TransactionId, Version) already in the dataset)`);
-  log(`  e2e (POST sent → row in Power BI): ${describeQuantiles(r.e2e)}`);
-  log(`  ack (POST sent → 200 received):    ${describeQuantiles(r.ack, 1)}`);
-  log(`  where e2e goes: ack → worker fetches the invoice: ${describeQuantiles(r.ackToFetch)}; fetch → row accepted by Power BI: ${describeQuantiles(r.fetchToRow)}`);
-  log(`  Power BI: ${r.posts} POST rows (${(r.posts / Math.max(1, r.conns)).toFixed(1)} per dataset), ${r.throttled429} answered 429; workflows: ${r.webhooksReceived} webhook changes received, ${r.batches} batches (${(r.posts / Math.max(1, r.batches)).toFixed(2)} POSTs per batch)`);
-  log(`  CPU seconds (${(r.wallMs / 1000).toFixed(0)} s incl. drain, ${cpus().length} cores): ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
-  log(`  peak RSS during the phase: worker ${Math.round(r.workerPeakRssMb)} MB, API ${Math.round(r.apiPeakRssMb)} MB`);
-  const worst = r.sent.filter((s) => s.arrivedAt !== undefined).sort((a, b) => (b.arrivedAt! - b.sentAt) - (a.arrivedAt! - a.sentAt)).slice(0, 3);
-  for (const s of worst) {
-    log(`  slowest: ${s.conn.datasetName} invoice ${s.invoiceId}: ack ${fmtMs(s.ackAt! - s.sentAt)} ms, fetched +${fmtMs((s.fetchedAt ?? NaN) - s.sentAt)} ms, row +${fmtMs(s.arrivedAt! - s.sentAt)} ms`);
-  }
-  const missing = r.sent.filter((s) => s.arrivedAt === undefined).slice(0, 5);
-  for (const s of missing) {
-    log(`  LOST: ${s.conn.datasetName} invoice ${s.invoiceId} ${s.token}: ack ${s.status ?? s.error}${s.fetchedAt !== undefined ? `, fetched +${fmtMs(s.fetchedAt - s.sentAt)} ms` : ', never fetched'}`);
-  }
-}
-
-interface AckStep {
-  rate: number;
-  sent: number;
-  ok: number;
-  errors: number;
-  statuses: Record<string, number>;
-  q: Quantiles;
-  achieved: number;
-  maxLagMs: number;
-  cpu: Record<string, number>;
-}
-
-async function runAckStep(env: Env, conns: Conn[], rate: number, seconds: number): Promise<AckStep> {
-  const cpuBefore = cpuByRole(process.pid, env.roles);
-  const machineBefore = machineBusySec();
-  const sent: Sent[] = [];
-  const loop = await openLoop(rate, seconds, (k, intendedAt) => {
-    const conn = conns[k % conns.length]!;
-    const invoiceId = conn.pool[Math.floor(k / conns.length) % conn.pool.length]!;
-    const s: Sent = { conn, invoiceId, intendedAt, sentAt: 0 };
-    sent.push(s);
-    env.sender.send(s);
-  });
-  await env.sender.settle();
-  const statuses: Record<string, number> = {};
-  for (const s of sent) statuses[String(s.status ?? 'error')] = (statuses[String(s.status ?? 'error')] ?? 0) + 1;
-  const ok = sent.filter((s) => s.status === 200).length;
-  return {
-    rate, sent: sent.length, ok, errors: sent.length - ok, statuses,
-    q: quantiles(sent.map((s) => s.ackAt! - s.sentAt)),
-    achieved: sent.length / (loop.elapsedMs / 1000),
-    maxLagMs: loop.maxLagMs,
-    cpu: withOthers(diffCpu(cpuByRole(process.pid, env.roles), cpuBefore), machineBusySec() - machineBefore),
-  };
-}
-
 // ── main ────────────────────────────────────────────────────────────────────
 
 async function main(): Promise<number> {
@@ -543,23 +132,16 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
 
   const load = loadavg()[0]!;
   if (load > 0.5) log(`WARNING: load average ${load.toFixed(2)} before starting: something else is running on this machine, and latency figures will show it (see "OTHER processes" in the CPU lines)`);
-  // Infrastructure: Temporal dev server and embedded Postgres (no BigQuery emulator).
+  // Temporal, Postgres, sandboxes (small seed: many invoices, each connection needs a few of its own), one API, one worker.
   let t = performance.now();
-  const [temporalStart, pgStart] = await Promise.allSettled([startTemporal({ dynamicConfig: opts.temporalConfig }), startPostgres()]);
-  if (pgStart.status === 'fulfilled') cleanup.push('postgres', () => pgStart.value.stop());
-  if (temporalStart.status === 'fulfilled') cleanup.push('temporal', () => stopProcess(temporalStart.value.child, 10_000));
-  if (temporalStart.status === 'rejected') throw temporalStart.reason;
-  if (pgStart.status === 'rejected') throw pgStart.reason;
-  const temporal = temporalStart.value;
-  const pg = pgStart.value;
-  log(`Temporal ${temporal.address} (pid ${temporal.child.pid}) and Postgres up in ${Math.round(performance.now() - t)} ms`);
-
-  // Sandboxes, in this process. Small seed: many invoices (each connection needs a few of its own), little else.
-  t = performance.now();
-  const sb = await startSandboxes({
-    freshbooks: { seed: opts.seed, scale: { invoices: opts.invoices, clients: 20, items: 10, payments: Math.round(opts.invoices / 8), expenses: 20, vendors: 5, bills: 20 } },
+  const stack = await startBenchStack({
+    cleanup, name: 'webhooks', apis: 1,
+    sandboxes: { freshbooks: { seed: opts.seed, scale: { invoices: opts.invoices, clients: 20, items: 10, payments: Math.round(opts.invoices / 8), expenses: 20, vendors: 5, bills: 20 } } },
+    env: { FRESHBOOKS_REQUESTS_PER_SEC: String(opts.fbRequestsPerSec) },
+    temporalConfig: opts.temporalConfig, profileDir: opts.profileDir,
   });
-  cleanup.push('sandboxes', () => sb.close());
+  const { sb, worker, workerMem } = stack;
+  const { url: apiUrl, mem: apiMem } = stack.apis[0]!;
   const watch = new Watch(sb.powerbi.state);
   sb.powerbi.state.onRowsPosted = (e) => watch.onRows(e);
   const store = sb.fb.state.store;
@@ -568,49 +150,15 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
     if (entity === 'invoices') watch.onFetch(accountId, id);
     return storeGet(accountId, entity, id, includes);
   }) as typeof store.get;
-  log(`sandboxes up in ${Math.round(performance.now() - t)} ms: FreshBooks ${sb.fbUrl} (${sb.fb.state.accountIds().length} businesses), Power BI ${sb.powerbiApiBase}`);
-
-  // The API and the worker, each its own node process.
-  const apiPort = await freePort();
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const serviceEnv = sandboxEnv(sb, { databaseUrl: pg.url, temporalAddress: temporal.address, bigqueryEndpoint: sb.googleUrl }, {
-    TEMPORAL_TASK_QUEUE: `bench-webhooks-${randomBytes(4).toString('hex')}`,
-    FRESHBOOKS_REQUESTS_PER_SEC: String(opts.fbRequestsPerSec),
-    LOG_LEVEL: 'warn',
-    PORT: String(apiPort),
-    PUBLIC_URL: apiUrl,
-  });
-  const childEnv = { ...process.env, ...serviceEnv };
-  t = performance.now();
-  const profile = (who: string) => (opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}/${who}`] : []);
-  const api = spawnNode('api/main.ts', childEnv, '[api]', profile('api'));
-  cleanup.push('api', () => stopProcess(api));
-  await waitHttpOk(`${apiUrl}/healthz`, api, 120_000); // it has run the migrations by now
-  log(`API pid ${api.pid} listening at ${apiUrl} after ${Math.round(performance.now() - t)} ms`);
-  t = performance.now();
-  const bundlePath = await writeWorkflowBundle(resolve(tmpdir(), `ml-connector-webhooks-bundle-${process.pid}.js`));
-  cleanup.push('workflow bundle file', () => rmSync(bundlePath, { force: true }));
-  const worker = spawnNode('workers/main.ts', { ...childEnv, WORKFLOW_BUNDLE_PATH: bundlePath }, '[worker]', [...WORKER_NODE_FLAGS, ...profile('worker')], sdkChatter());
-  cleanup.push('worker', () => stopProcess(worker));
-  const workerMem = new MemorySampler(worker.pid!, 250);
-  const apiMem = new MemorySampler(api.pid!, 250);
-  cleanup.push('samplers', () => { workerMem.stop(); apiMem.stop(); });
-  log(`worker pid ${worker.pid} started with the prebuilt workflow bundle (built in ${Math.round(performance.now() - t)} ms), node ${WORKER_NODE_FLAGS.join(' ')}`);
-  log(`where things run: bench pid ${process.pid} = load generator + FreshBooks and Power BI sandboxes; API pid ${api.pid}; worker pid ${worker.pid}; Temporal pid ${temporal.child.pid}; Postgres (embedded) own processes; ${cpus().length} cores`);
   log(`note: FRESHBOOKS_REQUESTS_PER_SEC=${opts.fbRequestsPerSec} for the worker (production default 3/s per account): the sandbox has 2 businesses, so the connections share 2 accounts' budgets that in production would be one account each`);
 
   const pool = new Pool(apiUrl, { connections: 128 });
   cleanup.push('http pool', () => pool.close());
   const env: Env = {
-    apiUrl, adminToken: serviceEnv.ADMIN_TOKEN!, sb, watch, sender: new Sender(pool, sb.fb.state.user.identityId), worker, workerMem, apiMem,
-    roles: [
-      { name: 'worker', pid: worker.pid },
-      { name: 'api', pid: api.pid },
-      { name: 'temporal', pid: temporal.child.pid },
-      { name: 'postgres', comm: /^postgres/ },
-      { name: 'bench(loadgen+sandboxes)', pid: process.pid, tree: false },
-    ],
+    apiUrl, adminToken: stack.serviceEnv.ADMIN_TOKEN!, sb, watch, sender: new Sender([pool], sb.fb.state.user.identityId), worker, workerMem, apiMem,
+    roles: stack.roles,
   };
+
 
   // Connections: one per dataset, alternating over the sandbox's businesses, plus one for the single-dataset pass.
   t = performance.now();

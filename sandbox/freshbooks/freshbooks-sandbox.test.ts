@@ -97,6 +97,28 @@ describe('seed', () => {
     }
   });
 
+  it('seeds extra businesses the user owns on request, small, leaving the first two as they were', async () => {
+    const plain = createFreshBooksSandbox({ seed: 3 });
+    const many = createFreshBooksSandbox({ seed: 3, extraBusinesses: { count: 30, scale: { invoices: 10, clients: 4 } } });
+    const ids = many.state.accountIds();
+    assert.equal(ids.length, 32);
+    assert.equal(new Set(ids).size, 32);
+    assert.equal(new Set(many.state.memberships.map((m) => m.business.businessId)).size, many.state.memberships.length);
+    for (const i of [0, 1]) assert.deepEqual(many.state.totals(ids[i]!), plain.state.totals(plain.state.accountIds()[i]!));
+    const last = many.state.totals(ids[31]!);
+    assert.equal(last.entities.invoices.count, 10);
+    assert.equal(last.entities.clients.count, 4);
+    // The user is offered them at sign-in like the seeded ones.
+    const served = await many.listen();
+    try {
+      const bearer = many.state.issueTokens().access_token;
+      const me = await (await fetch(`${served.url}/auth/api/v1/users/me`, { headers: { authorization: `Bearer ${bearer}` } })).json() as { response: { business_memberships: unknown[] } };
+      assert.equal(me.response.business_memberships.length, 33);
+    } finally {
+      await served.close();
+    }
+  });
+
   it('keeps documents internally consistent: invoices, payments, bills', async () => {
     const invoices = [...(await listAll('invoices/invoices', 'include[]=lines')), ...(await listAll('invoices/invoices', 'include[]=lines&search[vis_state]=1'))];
     const payments = [...(await listAll('payments/payments')), ...(await listAll('payments/payments', 'search[vis_state]=1'))];

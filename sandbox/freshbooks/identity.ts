@@ -48,6 +48,25 @@ export const SANDBOX_MEMBERSHIPS: Membership[] = [
   },
 ];
 
+/**
+ * `count` more businesses the user owns, for runs that need many accounts (a thousand connections, each on
+ * its own account with its own request budget). Ids are derived from the index, so every run has the same.
+ */
+export function extraMemberships(count: number): Membership[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n = i + 1;
+    const hex = n.toString(16).padStart(8, '0');
+    return {
+      membershipId: 9_000_000 + n,
+      role: 'owner' as const,
+      business: {
+        businessId: 6_000_000 + n, businessUuid: `${hex}-0002-4e00-8000-${hex.padStart(12, '0')}`, accountId: `Bx${n.toString(36).padStart(4, '0')}`,
+        name: `Bench Business ${n}`, baseCurrency: n % 3 === 0 ? 'CAD' : 'USD', staffId: 1, place: n % 5,
+      },
+    };
+  });
+}
+
 export function meResponse(user: SandboxUser, memberships: readonly Membership[]): unknown {
   const accounting = memberships.filter((m) => m.role !== 'client');
   return {

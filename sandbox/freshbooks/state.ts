@@ -5,7 +5,7 @@
 import { FRESHBOOKS_ENTITIES, type CoreFreshBooksEntity as FreshBooksEntity } from '../../common/freshbooks-entities';
 import { SandboxClock } from './clock';
 import { FaultState, RequestStats, type FaultPlan } from './faults';
-import { SANDBOX_MEMBERSHIPS, SANDBOX_USER, type Membership, type SandboxUser } from './identity';
+import { extraMemberships, SANDBOX_MEMBERSHIPS, SANDBOX_USER, type Membership, type SandboxUser } from './identity';
 import type { VisState } from './model';
 import { TaxTable } from './money';
 import { CREDIT_NOTE_SPEC } from './credit-notes';
@@ -35,6 +35,11 @@ export interface FreshBooksSandboxOptions {
    * on the same account arriving meanwhile gets HTTP 409 (§3.1, numbering.ts). 0 (default): never overlap.
    */
   invoiceNumberRaceWindowMs?: number;
+  /**
+   * More businesses the user owns besides the two seeded ones (identity.ts extraMemberships), each seeded
+   * with `scale` (default: a tenth of the default business). The first two stay exactly as without them.
+   */
+  extraBusinesses?: { count: number; scale?: SeedScale };
 }
 
 export interface SandboxStatsSnapshot {
@@ -79,7 +84,7 @@ export class SandboxState {
   readonly webhooks: WebhookHub;
   readonly invoiceNumbering: InvoiceNumbering;
   readonly user: SandboxUser = SANDBOX_USER;
-  readonly memberships: readonly Membership[] = SANDBOX_MEMBERSHIPS;
+  readonly memberships: readonly Membership[];
   readonly counts: { primary: SeedCounts; secondary: SeedCounts };
   /** Journal entry details, other income, services, projects and time entries (ledger.ts). */
   readonly ledger: LedgerStore;
@@ -98,12 +103,14 @@ export class SandboxState {
     this.faults = new FaultState(opts.rateLimitPerSec ?? null);
     this.invoiceNumbering = new InvoiceNumbering(opts.invoiceNumberRaceWindowMs ?? 0);
 
+    this.memberships = [...SANDBOX_MEMBERSHIPS, ...extraMemberships(opts.extraBusinesses?.count ?? 0)];
     const primary = resolveCounts(opts.scale);
+    const extra = resolveCounts(opts.extraBusinesses?.scale ?? 0.1);
     this.counts = { primary, secondary: halfCounts(primary) };
     const rng = new Prng(opts.seed ?? 1);
     const anchorMs = this.clock.nowMs();
     this.accountingMemberships().forEach((m, i) => {
-      const account = seedAccount(m.business, i === 0 ? primary : this.counts.secondary, { rng, taxes, anchorMs });
+      const account = seedAccount(m.business, i === 0 ? primary : i === 1 ? this.counts.secondary : extra, { rng, taxes, anchorMs });
       this.store.accounts.set(m.business.accountId, account);
     });
     // After the core seed, on streams of their own: the core records stay what they always were.

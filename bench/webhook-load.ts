@@ -1,0 +1,443 @@
+/**
+ * The webhook load both webhook benchmarks play (bench/webhooks.ts, bench/scale.ts): connections and the
+ * changes sent to them, the watcher that sees each change land in Power BI (and any duplicate), the
+ * open-loop sender spread over the API processes, the sustained-run and acknowledgement-step phases.
+ */
+import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { ChildProcess } from 'node:child_process';
+import type { Pool } from 'undici';
+import { signFreshBooksWebhook } from '../connectors/freshbooks';
+import type { PowerBiSandboxState, RowsPostedEvent } from '../sandbox/powerbi';
+import { adminCall, type Sandboxes } from '../scripts/local-service';
+import type { ConnectionWorkflowStatus } from '../contracts/connection';
+import { cpuByRole, diffCpu, type MemorySampler } from './proc';
+import { alive, describeQuantiles, fmtMs, machineBusySec, quantiles, type Quantiles } from './webhooks-procs';
+
+const started = performance.now();
+export const log = (msg: string) => process.stdout.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+// ── connections and what was sent ────────────────────────────────────────────
+
+export interface Conn {
+  idx: number;
+  id: string;
+  datasetName: string;
+  datasetId: string;
+  accountId: string;
+  businessId: number;
+  hookPath: string;
+  /** The verifier of the connection's `invoice` callback at the FreshBooks sandbox. */
+  verifier: string;
+  /** Invoices this connection changes (disjoint from other connections' of the same phase). */
+  pool: number[];
+  next: number;
+}
+
+export interface Sent {
+  conn: Conn;
+  invoiceId: number;
+  /** The PO number written into the invoice: identifies this change's row in Power BI. */
+  token?: string;
+  intendedAt: number;
+  sentAt: number;
+  ackAt?: number;
+  status?: number;
+  error?: string;
+  /** When the worker fetched the invoice from the FreshBooks sandbox (first fetch after the send). */
+  fetchedAt?: number;
+  /** When the Power BI sandbox accepted the row with this change's PO number. */
+  arrivedAt?: number;
+  version?: string;
+}
+
+/**
+ * Watches every row the Power BI sandbox accepts (duplicates of (dataset, table, TransactionId, Version),
+ * arrival of the changes being waited for) and every invoice the FreshBooks sandbox serves by id.
+ */
+export class Watch {
+  phase = 'setup';
+  readonly rowsByPhase = new Map<string, number>();
+  readonly dupsByPhase = new Map<string, number>();
+  readonly dupSamples: string[] = [];
+  misrouted = 0;
+  private readonly seen = new Set<string>();
+  private readonly awaiting = new Map<string, Sent>();
+  private readonly fetching = new Map<string, Sent>();
+  /** `${accountId}:${invoiceId}` whose last change has not arrived yet: not changed again until it has. */
+  readonly busy = new Set<string>();
+
+  constructor(private readonly pbi: PowerBiSandboxState) {}
+
+  expect(s: Sent): void {
+    const key = `${s.conn.accountId}:${s.invoiceId}`;
+    this.awaiting.set(s.token!, s);
+    this.fetching.set(key, s);
+    this.busy.add(key);
+  }
+
+  pending(): number {
+    return this.awaiting.size;
+  }
+
+  onFetch(accountId: string, id: number): void {
+    const key = `${accountId}:${id}`;
+    const s = this.fetching.get(key);
+    if (!s) return;
+    s.fetchedAt = performance.now();
+    this.fetching.delete(key);
+  }
+
+  onRows(e: RowsPostedEvent): void {
+    const at = performance.now();
+    const table = this.pbi.datasetMap.get(e.datasetId)?.tables.get(e.table);
+    if (!table) return;
+    this.rowsByPhase.set(this.phase, (this.rowsByPhase.get(this.phase) ?? 0) + e.rows);
+    for (const row of table.rows.slice(table.rows.length - e.rows)) {
+      const tx = row.TransactionId;
+      const version = row.Version;
+      if (typeof tx === 'string' && typeof version === 'string') {
+        const key = `${e.datasetId}|${e.table}|${tx}|${version}`;
+        if (this.seen.has(key)) {
+          this.dupsByPhase.set(this.phase, (this.dupsByPhase.get(this.phase) ?? 0) + 1);
+          if (this.dupSamples.length < 10) this.dupSamples.push(`${this.phase}: ${e.table} ${tx} ${version}`);
+        } else {
+          this.seen.add(key);
+        }
+      }
+      if (e.table !== 'Invoices' || typeof row.PoNumber !== 'string') continue;
+      const s = this.awaiting.get(row.PoNumber);
+      if (!s) continue;
+      if (s.conn.datasetId !== e.datasetId) { this.misrouted += 1; continue; }
+      s.arrivedAt = at;
+      s.version = typeof version === 'string' ? version : undefined;
+      this.awaiting.delete(row.PoNumber);
+      this.busy.delete(`${s.conn.accountId}:${s.invoiceId}`);
+    }
+  }
+}
+
+// ── load generation ─────────────────────────────────────────────────────────
+
+/** Open loop: webhook k is due at t0 + k/rate whatever happened to the earlier ones. Returns elapsed ms and the worst lateness. */
+export async function openLoop(rate: number, seconds: number, fire: (k: number, intendedAt: number) => void): Promise<{ elapsedMs: number; maxLagMs: number }> {
+  const total = Math.max(1, Math.round(rate * seconds));
+  const interval = 1000 / rate;
+  const t0 = performance.now();
+  let maxLagMs = 0;
+  for (let k = 0; k < total;) {
+    const now = performance.now();
+    while (k < total && t0 + k * interval <= now) {
+      const intended = t0 + k * interval;
+      maxLagMs = Math.max(maxLagMs, now - intended);
+      fire(k, intended);
+      k += 1;
+    }
+    if (k < total) await sleep(Math.max(0, t0 + k * interval - performance.now()));
+  }
+  return { elapsedMs: performance.now() - t0, maxLagMs };
+}
+
+export class Sender {
+  private readonly inflight = new Set<Promise<void>>();
+  private turn = 0;
+  /** One pool per API process: sends go round-robin over them, as a load balancer would spread them. */
+  constructor(private readonly pools: Pool[], private readonly identityId: number) {}
+
+  /** POSTs FreshBooks' `invoice.update` for this invoice, signed with the connection's verifier. */
+  send(s: Sent): void {
+    const c = s.conn;
+    const body = new URLSearchParams([
+      ['name', 'invoice.update'], ['object_id', String(s.invoiceId)], ['account_id', c.accountId],
+      ['business_id', String(c.businessId)], ['identity_id', String(this.identityId)], ['user_id', '1'],
+    ]).toString();
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-freshbooks-hmac-sha256': signFreshBooksWebhook(body, c.verifier) };
+    s.sentAt = performance.now();
+    const pool = this.pools[this.turn++ % this.pools.length]!;
+    const p = pool.request({ path: c.hookPath, method: 'POST', headers, body })
+      .then(async (res) => {
+        await res.body.dump();
+        s.ackAt = performance.now();
+        s.status = res.statusCode;
+      }, (err: unknown) => {
+        s.ackAt = performance.now();
+        s.error = err instanceof Error ? err.message : String(err);
+      })
+      .finally(() => this.inflight.delete(p));
+    this.inflight.add(p);
+  }
+
+  async settle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
+  }
+}
+
+// ── the service ─────────────────────────────────────────────────────────────
+
+export interface Env {
+  apiUrl: string;
+  adminToken: string;
+  sb: Sandboxes;
+  watch: Watch;
+  sender: Sender;
+  worker: ChildProcess;
+  workerMem: MemorySampler;
+  apiMem: MemorySampler;
+  roles: Parameters<typeof cpuByRole>[1];
+}
+
+export async function connectionView(env: Env, id: string): Promise<{ workflow: ConnectionWorkflowStatus | null; webhookCallbacks: { verified: boolean }[] }> {
+  const res = await adminCall(env.apiUrl, env.adminToken, `/api/connections/${id}`);
+  if (res.status !== 200) throw new Error(`GET /api/connections/${id}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export async function webhookTotals(env: Env, conns: Conn[]): Promise<{ received: number; delivered: number; batches: number; pending: number }> {
+  const out = { received: 0, delivered: 0, batches: 0, pending: 0 };
+  const views: (Awaited<ReturnType<typeof connectionView>> | null)[] = [];
+  await eachLimited(conns, 16, async (c) => { views.push(await connectionView(env, c.id).catch(() => null)); });
+  for (const v of views) {
+    const w = v?.workflow?.webhooks;
+    if (!w) continue;
+    out.received += w.received;
+    out.delivered += w.delivered;
+    out.batches += w.batches;
+    out.pending += w.pending;
+  }
+  return out;
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time (a thousand status reads at once would only queue in the API). */
+export async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+/** Every connection's first (backfill) run finished and its callbacks verified, both at FreshBooks and in our database. */
+export async function waitReady(env: Env, ids: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const ready = new Set<string>();
+  let lastLog = 0;
+  const hub = env.sb.fb.state.webhooks;
+  let statusErrors = 0;
+  let lastError = '';
+  while (ready.size < ids.length) {
+    if (!alive(env.worker)) throw new Error(`worker exited (code ${env.worker.exitCode}, signal ${env.worker.signalCode})`);
+    const todo = ids.filter((id) => !ready.has(id));
+    const byConnection = new Map<string, { verified: boolean }[]>();
+    for (const c of hub.callbacks.values()) {
+      const id = /\/webhooks\/freshbooks\/([^/?]+)$/.exec(c.uri)?.[1];
+      if (id) byConnection.set(id, [...(byConnection.get(id) ?? []), c]);
+    }
+    let verified = 0;
+    await eachLimited(todo, 16, async (id) => {
+      const mine = byConnection.get(id) ?? [];
+      if (mine.length === 0 || !mine.every((c) => c.verified)) return;
+      verified += 1;
+      // A status read can fail on a starved machine (the API answers 500 when the workflow query times out): not ready yet.
+      const v = await connectionView(env, id).catch((err: unknown) => { statusErrors += 1; lastError = err instanceof Error ? err.message : String(err); return null; });
+      if (!v) return;
+      const w = v.workflow;
+      if (w?.lastRun?.error) throw new Error(`connection ${id}: first run failed: ${w.lastRun.error}`);
+      const backfilled = !!w?.lastRun?.finishedAt && !w.currentRun;
+      const ours = v.webhookCallbacks.length === mine.length && v.webhookCallbacks.every((c) => c.verified);
+      if (backfilled && ours) ready.add(id);
+    });
+    if (Date.now() - lastLog > 5_000) {
+      lastLog = Date.now();
+      log(`  setup: ${ready.size}/${ids.length} connections ready (callbacks verified at FreshBooks: ${verified + ids.length - todo.length}/${ids.length}); Power BI posts so far ${env.sb.powerbi.state.stats.postRowsRequests}, worker RSS ${Math.round(env.workerMem.lastRssMb)} MB${statusErrors ? `; ${statusErrors} status reads failed so far (last: ${lastError})` : ''}`);
+    }
+    if (ready.size === ids.length) break;
+    if (Date.now() > deadline) throw new Error(`only ${ready.size}/${ids.length} connections ready after ${timeoutMs / 1000}s`);
+    await sleep(1_000);
+  }
+}
+
+/** Until no workflow holds undelivered webhook changes (twice in a row, 0.5 s apart), then 2 s more for the last batch. */
+export async function waitIdle(env: Env, conns: Conn[], timeoutMs: number): Promise<void> {
+  const t0 = performance.now();
+  let quiet = 0;
+  let last = { pending: -1 };
+  while (quiet < 2) {
+    last = await webhookTotals(env, conns);
+    quiet = last.pending === 0 ? quiet + 1 : 0;
+    if (performance.now() - t0 > timeoutMs) {
+      log(`  (still ${last.pending} webhook changes pending in the workflows after ${timeoutMs / 1000}s; going on)`);
+      return;
+    }
+    await sleep(500);
+  }
+  await sleep(2_000);
+  if (performance.now() - t0 > 4_000) log(`  (waited ${((performance.now() - t0) / 1000).toFixed(1)} s for the workflows to drain)`);
+}
+
+/** Adds "other processes" = machine busy time not accounted to any of our roles (another job on the box skews every figure). */
+export function withOthers(cpu: Record<string, number>, machineBusy: number): Record<string, number> {
+  const ours = Object.values(cpu).reduce((a, b) => a + b, 0);
+  return { ...cpu, 'OTHER processes': Math.max(0, machineBusy - ours) };
+}
+
+// ── phases ──────────────────────────────────────────────────────────────────
+
+export interface ChangeReport {
+  label: string;
+  conns: number;
+  sent: Sent[];
+  skipped: number;
+  elapsedMs: number;
+  /** Sending + drain: the span the CPU figures cover. */
+  wallMs: number;
+  maxLagMs: number;
+  rate: number;
+  acked: number;
+  ackFailures: number;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  e2e: Quantiles;
+  ack: Quantiles;
+  ackToFetch: Quantiles;
+  fetchToRow: Quantiles;
+  posts: number;
+  throttled429: number;
+  batches: number;
+  webhooksReceived: number;
+  cpu: Record<string, number>;
+  workerPeakRssMb: number;
+  apiPeakRssMb: number;
+}
+
+export async function runChanges(env: Env, label: string, conns: Conn[], rate: number, seconds: number, drainSec: number): Promise<ChangeReport> {
+  const { watch, sb } = env;
+  const fb = sb.fb.state;
+  const stats = sb.powerbi.state.stats;
+  watch.phase = label;
+  const before = { posts: stats.postRowsRequests, throttled: stats.postRowsRejected429, hooks: await webhookTotals(env, conns), cpu: cpuByRole(process.pid, env.roles), machine: machineBusySec() };
+  env.workerMem.resetPeak();
+  env.apiMem.resetPeak();
+  const phaseStart = performance.now();
+  const tag = randomBytes(3).toString('hex');
+  const sent: Sent[] = [];
+  let skipped = 0;
+  log(`── ${label}: ${rate}/s for ${seconds}s over ${conns.length} connection(s)/dataset(s) (${(rate / conns.length).toFixed(2)} changes/s per dataset)`);
+  let lastProgress = performance.now();
+  const loop = await openLoop(rate, seconds, (k, intendedAt) => {
+    const conn = conns[k % conns.length]!;
+    // The next invoice of the connection whose previous change has arrived (a change on top of one still
+    // in flight would be fetched once, at its latest version: a coalesced webhook, not a lost one).
+    let invoiceId: number | undefined;
+    for (let tries = 0; tries < conn.pool.length; tries++) {
+      const candidate = conn.pool[conn.next]!;
+      conn.next = (conn.next + 1) % conn.pool.length;
+      if (!watch.busy.has(`${conn.accountId}:${candidate}`)) { invoiceId = candidate; break; }
+    }
+    if (invoiceId === undefined) { skipped += 1; return; }
+    const s: Sent = { conn, invoiceId, token: `wh-${tag}-${k}`, intendedAt, sentAt: 0 };
+    fb.update(conn.accountId, 'invoices', invoiceId, { po_number: s.token });
+    watch.expect(s);
+    sent.push(s);
+    env.sender.send(s);
+    if (performance.now() - lastProgress > 10_000) {
+      lastProgress = performance.now();
+      const done = sent.filter((x) => x.arrivedAt !== undefined).length;
+      log(`  ${label}: sent ${sent.length}, arrived ${done}, waiting ${watch.pending()}; Power BI posts ${stats.postRowsRequests - before.posts}, 429s ${stats.postRowsRejected429 - before.throttled}; worker RSS ${Math.round(env.workerMem.lastRssMb)} MB`);
+    }
+  });
+  await env.sender.settle();
+  const lastSend = Math.max(...sent.map((s) => s.sentAt));
+  log(`  ${label}: sending done (${sent.length} sent, ${skipped} skipped, scheduler worst lateness ${fmtMs(loop.maxLagMs)} ms); draining up to ${drainSec}s for ${sent.filter((s) => s.arrivedAt === undefined).length} outstanding`);
+  while (sent.some((s) => s.arrivedAt === undefined && s.status === 200) && performance.now() - lastSend < drainSec * 1000) await sleep(50);
+  // A little longer, so a duplicate post that trails its first copy is still counted in this phase.
+  await sleep(1_500);
+  const cpu = withOthers(diffCpu(cpuByRole(process.pid, env.roles), before.cpu), machineBusySec() - before.machine);
+  const hooks = await webhookTotals(env, conns);
+  const ok = sent.filter((s) => s.status === 200);
+  const arrived = sent.filter((s) => s.arrivedAt !== undefined);
+  const withFetch = arrived.filter((s) => s.fetchedAt !== undefined && s.ackAt !== undefined);
+  return {
+    label,
+    conns: conns.length,
+    sent,
+    skipped,
+    elapsedMs: loop.elapsedMs,
+    wallMs: performance.now() - phaseStart,
+    maxLagMs: loop.maxLagMs,
+    rate: sent.length / (loop.elapsedMs / 1000),
+    acked: ok.length,
+    ackFailures: sent.length - ok.length,
+    delivered: arrived.length,
+    lost: sent.length - arrived.length,
+    duplicated: watch.dupsByPhase.get(label) ?? 0,
+    e2e: quantiles(arrived.map((s) => s.arrivedAt! - s.sentAt)),
+    ack: quantiles(sent.filter((s) => s.ackAt !== undefined).map((s) => s.ackAt! - s.sentAt)),
+    ackToFetch: quantiles(withFetch.map((s) => s.fetchedAt! - s.ackAt!)),
+    fetchToRow: quantiles(withFetch.map((s) => s.arrivedAt! - s.fetchedAt!)),
+    posts: stats.postRowsRequests - before.posts,
+    throttled429: stats.postRowsRejected429 - before.throttled,
+    batches: hooks.batches - before.hooks.batches,
+    webhooksReceived: hooks.received - before.hooks.received,
+    cpu,
+    workerPeakRssMb: env.workerMem.peakRssMb,
+    apiPeakRssMb: env.apiMem.peakRssMb,
+  };
+}
+
+export function printChanges(r: ChangeReport): void {
+  const secs = r.elapsedMs / 1000;
+  log(`${r.label}: sent ${r.sent.length} webhooks in ${secs.toFixed(1)} s (${r.rate.toFixed(1)}/s; ${r.skipped} skipped: no invoice of the connection free), acked 200: ${r.acked}, ack failures: ${r.ackFailures}`);
+  log(`  delivered ${r.delivered}, lost ${r.lost} (no row within the drain), duplicated ${r.duplicated} (rows re-posted with a (TransactionId, Version) already in the dataset)`);
+  log(`  e2e (POST sent → row in Power BI): ${describeQuantiles(r.e2e)}`);
+  log(`  ack (POST sent → 200 received):    ${describeQuantiles(r.ack, 1)}`);
+  log(`  where e2e goes: ack → worker fetches the invoice: ${describeQuantiles(r.ackToFetch)}; fetch → row accepted by Power BI: ${describeQuantiles(r.fetchToRow)}`);
+  log(`  Power BI: ${r.posts} POST rows (${(r.posts / Math.max(1, r.conns)).toFixed(1)} per dataset), ${r.throttled429} answered 429; workflows: ${r.webhooksReceived} webhook changes received, ${r.batches} batches (${(r.posts / Math.max(1, r.batches)).toFixed(2)} POSTs per batch)`);
+  log(`  CPU seconds (${(r.wallMs / 1000).toFixed(0)} s incl. drain, ${cpus().length} cores): ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+  log(`  peak RSS during the phase: worker ${Math.round(r.workerPeakRssMb)} MB, API ${Math.round(r.apiPeakRssMb)} MB`);
+  const worst = r.sent.filter((s) => s.arrivedAt !== undefined).sort((a, b) => (b.arrivedAt! - b.sentAt) - (a.arrivedAt! - a.sentAt)).slice(0, 3);
+  for (const s of worst) {
+    log(`  slowest: ${s.conn.datasetName} invoice ${s.invoiceId}: ack ${fmtMs(s.ackAt! - s.sentAt)} ms, fetched +${fmtMs((s.fetchedAt ?? NaN) - s.sentAt)} ms, row +${fmtMs(s.arrivedAt! - s.sentAt)} ms`);
+  }
+  const missing = r.sent.filter((s) => s.arrivedAt === undefined).slice(0, 5);
+  for (const s of missing) {
+    log(`  LOST: ${s.conn.datasetName} invoice ${s.invoiceId} ${s.token}: ack ${s.status ?? s.error}${s.fetchedAt !== undefined ? `, fetched +${fmtMs(s.fetchedAt - s.sentAt)} ms` : ', never fetched'}`);
+  }
+}
+
+export interface AckStep {
+  rate: number;
+  sent: number;
+  ok: number;
+  errors: number;
+  statuses: Record<string, number>;
+  q: Quantiles;
+  achieved: number;
+  maxLagMs: number;
+  cpu: Record<string, number>;
+}
+
+export async function runAckStep(env: Env, conns: Conn[], rate: number, seconds: number): Promise<AckStep> {
+  const cpuBefore = cpuByRole(process.pid, env.roles);
+  const machineBefore = machineBusySec();
+  const sent: Sent[] = [];
+  const loop = await openLoop(rate, seconds, (k, intendedAt) => {
+    const conn = conns[k % conns.length]!;
+    const invoiceId = conn.pool[Math.floor(k / conns.length) % conn.pool.length]!;
+    const s: Sent = { conn, invoiceId, intendedAt, sentAt: 0 };
+    sent.push(s);
+    env.sender.send(s);
+  });
+  await env.sender.settle();
+  const statuses: Record<string, number> = {};
+  for (const s of sent) statuses[String(s.status ?? 'error')] = (statuses[String(s.status ?? 'error')] ?? 0) + 1;
+  const ok = sent.filter((s) => s.status === 200).length;
+  return {
+    rate, sent: sent.length, ok, errors: sent.length - ok, statuses,
+    q: quantiles(sent.map((s) => s.ackAt! - s.sentAt)),
+    achieved: sent.length / (loop.elapsedMs / 1000),
+    maxLagMs: loop.maxLagMs,
+    cpu: withOthers(diffCpu(cpuByRole(process.pid, env.roles), cpuBefore), machineBusySec() - machineBefore),
+  };
+}
