@@ -150,7 +150,7 @@ export function createApp({ config, db, workflows, logger, changes, forwarder }:
   app.use('/api', admin, lookmlRoutes(new LookmlService(service)));
   app.use('/api', admin, tableauRoutes(new TableauService({ config, connections: service, store: connections, credentials, audit: new TableauJobAudit(db), workflows })));
   app.use('/api', admin, reconciliationRoutes(new ReconciliationService({ db, connections: service, workflows, reports: reconciliationReports })));
-  app.use('/api', admin, historyRoutes(new HistoryExportService({ connections: service, index: new HistoryExportIndex(db) })));
+  app.use('/api', admin, historyRoutes(new HistoryExportService({ connections, index: new HistoryExportIndex(db) })));
   app.use('/api', admin, orderRoutes(orders));
   app.use(methodNotAllowed(allOperations));
   app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });
