@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { startTemporal, terminate } from '../../scripts/dev-stack';
 import { startHarness, type Harness } from '../support/harness';
-import { createBigQueryConnection, eventually, waitForRuns } from '../support/flows';
+import { createBigQueryConnection, createStoreConnection, eventually, orderOutcome, waitForRuns } from '../support/flows';
+import { DEFAULT_TOKEN } from '../../sandbox/bigcommerce';
 import { CredentialStore, type FreshBooksGrantSecret } from '../../db/credentials';
-import { connectionWorkflowId } from '../../contracts/ids';
+import { connectionWorkflowId, orderWorkflowId } from '../../contracts/ids';
 import type { ExportedRun } from '../../contracts/history-export';
 import { readExportedHistories, replayHistories } from '../replay/exported-histories';
 
@@ -18,13 +19,15 @@ import { readExportedHistories, replayHistories } from '../replay/exported-histo
  * GET /api/connections/:id/history lists it, and the replay machinery (test/replay/) replays it.
  */
 const EVERY_SEC = '2';
+/** Order workflow ids are global across test files: this file's store of its own. */
+const STORE = 'histexport1';
 
 describe('history export to Postgres (the default store)', () => {
   let h: Harness;
   let connectionId: string;
   let grantId: string;
   before(async () => {
-    h = await startHarness({ bigquery: 'sandbox', env: { HISTORY_EXPORT_EVERY_SEC: EVERY_SEC } });
+    h = await startHarness({ bigquery: 'sandbox', bigcommerce: { seedOrders: 0, stores: [{ hash: STORE, token: DEFAULT_TOKEN }] }, env: { HISTORY_EXPORT_EVERY_SEC: EVERY_SEC } });
     ({ connectionId, grantId } = await createBigQueryConnection(h, { datasetId: 'it_history', settings: { entities: ['clients', 'invoices'], webhooks: false } }));
     await waitForRuns(h, connectionId, 1);
   });
@@ -61,6 +64,28 @@ describe('history export to Postgres (the default store)', () => {
     assert.equal(Number((await h.db.query('SELECT count(*) AS n FROM history_export_bodies')).rows[0].n), 1);
 
     await replayHistories(await readExportedHistories(h.env.DATABASE_URL), h.env.PAYLOAD_KEYS);
+  });
+
+  test('an order\'s run, closed once it has lingered after its invoice, is listed under its store connection', async () => {
+    const conn = await createStoreConnection(h, { storeHash: STORE });
+    // An order the store's hooks announce gets a workflow of its own (the sweep invokes a backlog itself).
+    await eventually('hooks registered', () => h.bc.state.hooks(STORE).length >= 4 || undefined);
+    const order = h.bc.state.createOrder(STORE, {
+      statusId: 11, billing: { email: 'history@example.org', first_name: 'Hana', last_name: 'History' },
+      lines: [{ productId: 0, name: 'Lantern', sku: 'LANTERN', price: 30, quantity: 1 }], taxRate: 5,
+    }) as { id: number };
+    await orderOutcome(h, conn.connectionId, order.id, (x) => x.state === 'invoiced');
+    // The order workflow lingers a minute for late changes, then completes.
+    const run = await eventually('the order\'s run is exported', async () => {
+      const r = await h.admin(`/api/connections/${conn.connectionId}/history`);
+      return (r.body.runs as ExportedRun[]).find((x) => x.workflowId === orderWorkflowId(STORE, order.id));
+    }, 180_000);
+    assert.equal(run.workflowType, 'orderWorkflow');
+    assert.equal(run.status, 'COMPLETED');
+    const { rows } = await h.db.query<{ history: Buffer }>('SELECT history FROM history_export_bodies WHERE workflow_id = $1 AND run_id = $2', [run.workflowId, run.runId]);
+    const json = rows[0]!.history.toString('utf8');
+    assert.ok(!json.includes('history@example.org'), 'the buyer\'s address is not in the file in plain text');
+    await replayHistories([{ name: run.workflowId, json }], h.env.PAYLOAD_KEYS);
   });
 
   test('the route: 404 for an unknown connection, 400 for a bad limit, admin token required', async () => {
