@@ -15,8 +15,8 @@ export interface WorkerHandle {
 }
 
 /**
- * One worker serves the connection and credential workflows and their activities. `workflowBundle`
- * lets tests and production reuse a prebuilt bundle instead of webpacking on every start.
+ * One worker serves the workflows and their activities, and ensures the schedule of history export passes
+ * (HISTORY_EXPORT). `workflowBundle` lets tests and production reuse a prebuilt bundle instead of webpacking on every start.
  */
 export async function createWorker(config: AppConfig, deps: ActivityDeps, extra: Partial<WorkerOptions> = {}): Promise<WorkerHandle> {
   const connection = await NativeConnection.connect({ address: config.temporal.address });
