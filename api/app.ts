@@ -26,6 +26,9 @@ import { orderRoutes } from './routes/orders';
 import { lookmlRoutes } from './routes/lookml';
 import { tableauRoutes } from './routes/tableau';
 import { reconciliationRoutes } from './routes/reconciliation';
+import { historyRoutes } from './routes/history';
+import { HistoryExportIndex } from '../db/history-exports';
+import { HistoryExportService } from '../services/history-exports';
 import { ReconciliationReportStore } from '../db/reconciliation-reports';
 import { ReconciliationService } from '../services/reconciliation';
 import { registerReconciliationMetrics } from '../services/reconciliation-metrics';
@@ -151,6 +154,7 @@ export function createApp({ config, db, workflows, logger, changes, forwarder }:
   app.use('/api', admin, lookmlRoutes(new LookmlService(service)));
   app.use('/api', admin, tableauRoutes(new TableauService({ config, connections: service, store: connections, credentials, audit: new TableauJobAudit(db), workflows })));
   app.use('/api', admin, reconciliationRoutes(new ReconciliationService({ db, connections: service, workflows, reports: reconciliationReports })));
+  app.use('/api', admin, historyRoutes(new HistoryExportService({ connections, index: new HistoryExportIndex(db) })));
   app.use('/api', admin, orderRoutes(orders));
   app.use(methodNotAllowed(allOperations));
   app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });

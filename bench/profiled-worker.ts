@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   const deps = buildActivityDeps(config, db, logger);
   // BENCH_WORKFLOW_BUNDLE: a bundle built beforehand (bench/backfill.ts --prebuilt-bundle) instead of webpack at start.
   const bundle = process.env.BENCH_WORKFLOW_BUNDLE;
-  const { worker, connection } = await createWorker(config, deps, bundle ? { workflowBundle: { codePath: bundle } } : {});
+  const { worker, connection, client } = await createWorker(config, deps, bundle ? { workflowBundle: { codePath: bundle } } : {});
   const sampler = setInterval(() => {
     const m = process.memoryUsage();
     for (const k of Object.keys(memPeak) as (keyof typeof memPeak)[]) memPeak[k] = Math.max(memPeak[k], m[k]);
@@ -127,6 +127,7 @@ async function main(): Promise<void> {
     timers: Object.fromEntries([...timers.entries()].sort((a, b) => b[1].ms - a[1].ms)),
   })}\n`);
   await connection.close();
+  await client.connection.close();
   await db.end();
 }
 

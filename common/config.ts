@@ -27,6 +27,29 @@ const originList = z.string().transform((spec, ctx) => {
   return origins;
 });
 
+/**
+ * Where closed workflow runs' histories go before the namespace's retention removes them:
+ * `postgres` (the service's own database), `dir:/absolute/path`, or `off`. `gcs://bucket` is named
+ * so an operator gets a clear refusal instead of a silent fallback: the GCS store is not built yet.
+ */
+export type HistoryExportTarget = { kind: 'postgres' } | { kind: 'dir'; path: string } | { kind: 'off' };
+const historyExportTarget = z.string().transform((spec, ctx): HistoryExportTarget => {
+  if (spec === 'postgres') return { kind: 'postgres' };
+  if (spec === 'off') return { kind: 'off' };
+  if (spec.startsWith('dir:')) {
+    const path = spec.slice(4);
+    if (path.startsWith('/')) return { kind: 'dir', path };
+    ctx.addIssue({ code: 'custom', message: 'dir: needs an absolute path (dir:/var/lib/ml-connector/histories)' });
+    return z.NEVER;
+  }
+  if (spec.startsWith('gcs://')) {
+    ctx.addIssue({ code: 'custom', message: 'the GCS store is not available in this build (README: History beyond retention); use postgres or dir:/path' });
+    return z.NEVER;
+  }
+  ctx.addIssue({ code: 'custom', message: 'must be postgres, dir:/absolute/path or off' });
+  return z.NEVER;
+});
+
 export const configSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
   TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
@@ -68,6 +91,9 @@ export const configSchema = z.object({
   /** How long a console login lasts, in seconds (absolute, from login). */
   CONSOLE_SESSION_TTL_SEC: z.coerce.number().int().min(1).max(30 * 86_400).default(8 * 3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HISTORY_EXPORT: historyExportTarget.default({ kind: 'postgres' }),
+  /** How often closed runs are looked for; far below any namespace retention (a day at least). */
+  HISTORY_EXPORT_EVERY_SEC: z.coerce.number().int().min(1).max(86_400).default(300),
 }).refine((c) => c.CODEC_TOKEN === undefined || c.CODEC_TOKEN !== c.ADMIN_TOKEN, {
   // The codec token sits in a URL a browser and Temporal UI's settings hold: it must not open the admin API.
   path: ['CODEC_TOKEN'], message: 'must differ from ADMIN_TOKEN',
@@ -97,6 +123,7 @@ export interface AppConfig {
   workflowBundlePath?: string;
   console: { sessionTtlSec: number; temporalUiUrl?: string };
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
+  historyExport: { target: HistoryExportTarget; everySec: number };
 }
 
 export class ConfigError extends Error {
@@ -135,5 +162,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...(c.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: c.WORKFLOW_BUNDLE_PATH } : {}),
     console: { sessionTtlSec: c.CONSOLE_SESSION_TTL_SEC, ...(c.TEMPORAL_UI_URL ? { temporalUiUrl: c.TEMPORAL_UI_URL } : {}) },
     logLevel: c.LOG_LEVEL,
+    historyExport: { target: c.HISTORY_EXPORT, everySec: c.HISTORY_EXPORT_EVERY_SEC },
   };
 }

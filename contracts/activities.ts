@@ -5,6 +5,7 @@
  */
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
 import type { ReconcileInput, ReconcileOutcome } from './connection';
+import type { HistoryExportActivities } from './history-export';
 import type { RefreshResult } from './credential';
 import type { CaptureToRecord, InvoiceRef, OrderEvent, OrderOutcome, OrderReading, RefundToApply } from './order';
 import type { HookCheck, StorePollInput, StorePollResult, StoreSweepResult } from './store';
@@ -66,4 +67,4 @@ export interface StoreActivities {
 }
 
 /** Every activity one worker registers. */
-export interface Activities extends CredentialActivities, ConnectionActivities, OrderActivities, StoreActivities {}
+export interface Activities extends CredentialActivities, ConnectionActivities, OrderActivities, StoreActivities, HistoryExportActivities {}

@@ -1,5 +1,6 @@
 import type { ConnectionWorkflow } from './connection';
 import type { CredentialWorkflow } from './credential';
+import type { HistoryExportWorkflow } from './history-export';
 import type { OrderWorkflow } from './order';
 import type { StoreWorkflow } from './store';
 
@@ -12,4 +13,5 @@ export interface WorkflowTypes {
   credentialWorkflow: CredentialWorkflow;
   orderWorkflow: OrderWorkflow;
   storeWorkflow: StoreWorkflow;
+  historyExportWorkflow: HistoryExportWorkflow;
 }

@@ -143,6 +143,13 @@ export class ConnectionStore {
   }
 
   /** The live store connection for a BigCommerce store hash (a store feeds one FreshBooks business). */
+  /** The store connection a store's orders belong to, a deleted one too (its history still names it). */
+  async storeOwner(storeHash: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT id FROM connections WHERE kind = $2 AND destination->>'storeHash' = $1 ORDER BY (status = 'deleted'), created_at DESC LIMIT 1`, [storeHash, STORE_KIND]);
+    return rows[0]?.id ?? null;
+  }
+
   async findByStore(storeHash: string): Promise<string | null> {
     const { rows } = await this.db.query<{ id: string }>(
       `SELECT id FROM connections WHERE kind = $2 AND destination->>'storeHash' = $1 AND status <> 'deleted'`, [storeHash, STORE_KIND]);

@@ -179,6 +179,7 @@ export async function startService(env: Record<string, string>, opts: { worker?:
         if (worker.worker.getState() === 'RUNNING') worker.worker.shutdown();
         await running;
         await worker.connection.close();
+        await worker.client.connection.close();
       }
       await forwarder.stop();
       await new Promise((r) => server.close(r));

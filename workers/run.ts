@@ -16,9 +16,10 @@ export async function runWorker(extra: (deps: ActivityDeps) => Partial<WorkerOpt
   const db = createPool(config.databaseUrl);
   await migrate(db);
   const deps = buildActivityDeps(config, db, logger);
-  const { worker, connection } = await createWorker(config, deps, extra(deps));
+  const { worker, connection, client } = await createWorker(config, deps, extra(deps));
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
   await worker.run();
   await connection.close();
+  await client.connection.close();
   await db.end();
 }

@@ -7,6 +7,7 @@ import { freshbooksWebhookOperations } from '../routes/freshbooks-webhooks';
 import { lookmlOperations } from '../routes/lookml';
 import { orderOperations } from '../routes/orders';
 import { tableauOperations } from '../routes/tableau';
+import { historyOperations } from './history';
 import { reconciliationOperations } from './reconciliation';
 import { defineOperation, errors, type Operation } from './registry';
 
@@ -32,5 +33,5 @@ export const serviceOperations = {
 /** Every operation the API serves; test/unit/api/openapi-routes.test.ts holds this list to the mounted routes. */
 export const allOperations: readonly Operation[] = [
   serviceOperations, freshbooksOAuthOperations, freshbooksWebhookOperations, bigcommerceWebhookOperations, codecOperations,
-  connectionOperations, lookmlOperations, tableauOperations, orderOperations, reconciliationOperations,
+  connectionOperations, lookmlOperations, tableauOperations, orderOperations, reconciliationOperations, historyOperations,
 ].flatMap((group) => Object.values(group));

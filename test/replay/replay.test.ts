@@ -8,6 +8,7 @@ import { parseKeyRing } from '../../common/crypto';
 import { createDataConverter } from '../../temporal/data-converter';
 import { bundleWorkflows } from '../../workers/workflow-bundle';
 import { REPLAY_PAYLOAD_KEYS } from './fixture-keys';
+import { readExportedHistories, replayHistories } from './exported-histories';
 
 /** Committed histories must replay on the current workflow code: a change that would break running
  * workflows (non-determinism) fails here, before it ships. Needs no server. */
@@ -27,4 +28,16 @@ test('every committed history replays without non-determinism', async () => {
     assert.ok((history.events?.length ?? 0) > 10, `${file} is a real history`);
     await Worker.runReplayHistory({ workflowBundle, dataConverter }, history, file);
   }
+});
+
+/**
+ * Histories the service exported beyond retention: REPLAY_HISTORY_EXPORT=dir:/path or the service's
+ * postgres:// URL, with REPLAY_PAYLOAD_KEYS its PAYLOAD_KEYS (the fixture key otherwise).
+ */
+const exported = process.env.REPLAY_HISTORY_EXPORT;
+test('every exported history replays without non-determinism', { skip: exported ? false : 'REPLAY_HISTORY_EXPORT not set' }, async () => {
+  installWorkerRuntime('error');
+  const histories = await readExportedHistories(exported!);
+  assert.ok(histories.length > 0, `${exported} holds histories`);
+  await replayHistories(histories, process.env.REPLAY_PAYLOAD_KEYS ?? REPLAY_PAYLOAD_KEYS);
 });

@@ -58,3 +58,14 @@ test('the console: an 8 h session by default, CONSOLE_SESSION_TTL_SEC in whole s
   for (const bad of ['0', '-1', '1.5', 'soon']) assert.throws(() => loadConfig({ ...valid, CONSOLE_SESSION_TTL_SEC: bad }), /CONSOLE_SESSION_TTL_SEC/, bad);
   assert.throws(() => loadConfig({ ...valid, TEMPORAL_UI_URL: 'javascript:alert(1)' }), /TEMPORAL_UI_URL/);
 });
+
+test('history export: Postgres every 5 min by default; dir: an absolute path; off; GCS and anything else refused naming HISTORY_EXPORT', () => {
+  assert.deepEqual(loadConfig(valid).historyExport, { target: { kind: 'postgres' }, everySec: 300 });
+  assert.deepEqual(loadConfig({ ...valid, HISTORY_EXPORT: 'dir:/var/lib/histories', HISTORY_EXPORT_EVERY_SEC: '60' }).historyExport,
+    { target: { kind: 'dir', path: '/var/lib/histories' }, everySec: 60 });
+  assert.deepEqual(loadConfig({ ...valid, HISTORY_EXPORT: 'off' }).historyExport.target, { kind: 'off' });
+  for (const [spec, says] of [['dir:relative/path', /absolute path/], ['gcs://bucket', /GCS store is not available/], ['s3://bucket', /postgres, dir:\/absolute\/path or off/]] as const) {
+    assert.throws(() => loadConfig({ ...valid, HISTORY_EXPORT: spec }), (err: unknown) => err instanceof ConfigError && /HISTORY_EXPORT: /.test(err.message) && says.test(err.message));
+  }
+  assert.throws(() => loadConfig({ ...valid, HISTORY_EXPORT_EVERY_SEC: '0' }), /HISTORY_EXPORT_EVERY_SEC/);
+});
