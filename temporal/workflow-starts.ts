@@ -148,6 +148,26 @@ export class Workflows {
     return this.boundedQuery(connectionWorkflowId(connectionId), statusQuery, timeoutMs);
   }
 
+  /**
+   * Activities of the workflow that failed and are waiting for their next attempt: while a destination is
+   * down the workflow is blocked inside the activity's retries, so its own status cannot say why. Bounded
+   * like the queries; empty when the workflow is gone or Temporal does not answer in time.
+   */
+  async retrying(workflowId: string, timeoutMs = 5_000): Promise<RetryingActivity[]> {
+    try {
+      const d = await this.client.withDeadline(Date.now() + timeoutMs, () => this.client.workflow.getHandle(workflowId).describe());
+      return (d.raw.pendingActivities ?? []).filter((a) => (a.attempt ?? 1) > 1 || a.lastFailure).map((a) => ({
+        activity: a.activityType?.name ?? 'unknown',
+        attempt: a.attempt ?? 1,
+        ...(a.maximumAttempts ? { maximumAttempts: a.maximumAttempts } : {}),
+        lastError: a.lastFailure?.message ?? '',
+        ...(a.nextAttemptScheduleTime?.seconds != null ? { nextAttemptAt: new Date(Number(a.nextAttemptScheduleTime.seconds) * 1000).toISOString() } : {}),
+      }));
+    } catch {
+      return [];
+    }
+  }
+
   private async boundedQuery<R>(workflowId: string, query: QueryDefinition<R>, timeoutMs: number): Promise<R | null> {
     try {
       return await this.client.withDeadline(Date.now() + timeoutMs, () => this.client.workflow.getHandle(workflowId).query(query));
@@ -181,6 +201,15 @@ export class Workflows {
       signal: reauthorizedSignal, signalArgs: [],
     });
   }
+}
+
+/** An activity between attempts: which, how many so far, the error of the last one (as in the workflow's history) and when the next starts. */
+export interface RetryingActivity {
+  activity: string;
+  attempt: number;
+  maximumAttempts?: number;
+  lastError: string;
+  nextAttemptAt?: string;
 }
 
 function isDeadlineExceeded(err: unknown): boolean {

@@ -19,11 +19,16 @@ const PAGES_PER_ACTIVITY = 10;
 const CHANGES_PER_ACTIVITY = 500;
 const PASSES: SyncPass[] = ['changes', 'deleted'];
 
+/**
+ * 12 attempts wait 2+4+…+64 s and then 2 min five times: about 12 minutes before a step gives up. With 8
+ * (about 4 minutes) a destination down for five minutes made a webhook batch give up and wait for the
+ * next poll. Retry options are not part of what replay compares, so running histories keep replaying.
+ */
 export const acts = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '30s',
   retry: {
-    initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 8,
+    initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 12,
     nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
   },
 });
