@@ -1,5 +1,6 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import {
   checkWebhooksSignal, maintenanceSignal, pauseSignal, reconcileUpdate, redeliverSignal, requestSyncSignal, statusQuery, stopSignal, webhookChangesSignal,
   webhookVerifierSignal, CONNECTION_PATCHES, type ConnectionWorkflowInput, type ConnectionWorkflowStatus, type ReconcileOutcome,
@@ -156,13 +157,15 @@ export class Workflows {
   async retrying(workflowId: string, timeoutMs = 5_000): Promise<RetryingActivity[]> {
     try {
       const d = await this.client.withDeadline(Date.now() + timeoutMs, () => this.client.workflow.getHandle(workflowId).describe());
-      return (d.raw.pendingActivities ?? []).filter((a) => (a.attempt ?? 1) > 1 || a.lastFailure).map((a) => ({
+      const failing = (d.raw.pendingActivities ?? []).filter((a) => (a.attempt ?? 1) > 1 || a.lastFailure);
+      return await Promise.all(failing.map(async (a) => ({
         activity: a.activityType?.name ?? 'unknown',
         attempt: a.attempt ?? 1,
         ...(a.maximumAttempts ? { maximumAttempts: a.maximumAttempts } : {}),
-        lastError: a.lastFailure?.message ?? '',
+        // Failure messages are sealed by the payload codec like the rest of the history ("Encoded failure").
+        lastError: (await decodeOptionalFailureToOptionalError(this.client.options.loadedDataConverter, a.lastFailure))?.message ?? '',
         ...(a.nextAttemptScheduleTime?.seconds != null ? { nextAttemptAt: new Date(Number(a.nextAttemptScheduleTime.seconds) * 1000).toISOString() } : {}),
-      }));
+      })));
     } catch {
       return [];
     }
