@@ -52,7 +52,7 @@ describe(`destinations down for ${OUTAGE_SEC} s while webhooks and orders keep a
   });
   after(async () => { await h?.close(); });
 
-  test('deliveries retry with backoff, status shows the failure, and everything arrives exactly once afterwards', { timeout: (OUTAGE_SEC + 420) * 1000 }, async () => {
+  test('deliveries retry with backoff, status shows the failure, and everything arrives exactly once afterwards', { timeout: (OUTAGE_SEC + 420) * 1000 }, async (t) => {
     const live = (h.fb.state.list(accountId, 'invoices', { per_page: '100' }).items as Invoice[]).filter((i) => i.vis_state === 0);
     const changes = 6;
     assert.ok(live.length >= changes);
@@ -132,7 +132,7 @@ describe(`destinations down for ${OUTAGE_SEC} s while webhooks and orders keep a
     }
     // Afterwards nothing is left retrying and the webhook path reports no error.
     await eventually('status clear', async () => (!(await retryingError(`/api/connections/${pbi}`)) && !(await retryingError(`/api/connections/${bq}`))) || undefined, 30_000);
-    process.stdout.write(`# outage ${OUTAGE_SEC} s: status showed "${seen.pbi.slice(0, 120)}" / "${seen.bq.slice(0, 120)}" / "${seen.order.slice(0, 120)}"; `
-      + `everything arrived ${(recoveredMs / 1000).toFixed(1)} s after the destinations came back\n`);
+    t.diagnostic(`outage ${OUTAGE_SEC} s: status showed "${seen.pbi.slice(0, 120)}" / "${seen.bq.slice(0, 120)}" / "${seen.order.slice(0, 120)}"; `
+      + `everything arrived ${(recoveredMs / 1000).toFixed(1)} s after the destinations came back`);
   });
 });
