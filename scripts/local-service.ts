@@ -9,6 +9,7 @@ import { createLogger } from '../common/logger';
 import { ConnectionChangeFeed } from '../db/connection-changes';
 import { createApp, webhookForwarder } from '../api/app';
 import { migrate } from '../db/migrate';
+import type { WebhookForwarder } from '../services/webhook-forwarder';
 import { createPool, type Db } from '../db/pool';
 import { connectClient } from '../temporal/client';
 import { Workflows } from '../temporal/workflow-starts';
@@ -141,6 +142,8 @@ export interface LocalService {
   workflows: Workflows;
   apiUrl: string;
   worker?: WorkerHandle;
+  /** This API's webhook forwarder (a test stops it to leave the inbox to another instance). */
+  forwarder: WebhookForwarder;
   /** Stops the worker, the API and the connections, once; later calls wait for the same stop. */
   close(): Promise<void>;
 }
@@ -172,7 +175,7 @@ export async function startService(env: Record<string, string>, opts: { worker?:
     running = worker.worker.run();
   }
   return {
-    config, db, client, workflows, apiUrl, worker,
+    config, db, client, workflows, apiUrl, worker, forwarder,
     close: once(async () => {
       if (worker) {
         // On Ctrl-C the Temporal runtime's own signal handler may have begun the shutdown already.

@@ -1,3 +1,4 @@
+import { connectionWorkflowId, storeWorkflowId } from '../contracts/ids';
 import type { SyncMode } from '../contracts/sync';
 import { isStoreConnection, type ConnectionRecord, type ConnectionStore, type FreshBooksConnection, type StoreConnection } from '../db/connections';
 import type { DeliveryLedger } from '../db/delivery-ledger';
@@ -58,10 +59,13 @@ export function behaviourOf(c: ConnectionRecord, d: ConnectionKindDeps): Connect
 function freshBooksBehaviour(c: FreshBooksConnection, d: ConnectionKindDeps): ConnectionBehaviour {
   return {
     async details() {
-      const [workflow, recentRuns, delivered, hooks] = await Promise.all([d.workflows.connectionStatus(c.id), d.runs.recent(c.id), d.ledger.counts(c.id), d.callbacks.list(c.id)]);
+      const [workflow, recentRuns, delivered, hooks, retrying] = await Promise.all([
+        d.workflows.connectionStatus(c.id), d.runs.recent(c.id), d.ledger.counts(c.id), d.callbacks.list(c.id), d.workflows.retrying(connectionWorkflowId(c.id)),
+      ]);
       // Which callbacks exist and whether FreshBooks verified them; never the verifiers.
       const webhookCallbacks = hooks.map(({ callbackId, event, uri, verified, updatedAt }) => ({ callbackId, event, uri, verified, updatedAt }));
-      return { workflow, recentRuns, delivered, webhookCallbacks };
+      // A destination that is down shows here while its activity retries (the workflow waits inside it).
+      return { workflow, retrying, recentRuns, delivered, webhookCallbacks };
     },
     async sync(readMode) {
       const mode = readMode();
@@ -95,7 +99,8 @@ function freshBooksBehaviour(c: FreshBooksConnection, d: ConnectionKindDeps): Co
 function storeBehaviour(c: StoreConnection, d: ConnectionKindDeps): ConnectionBehaviour {
   return {
     async details() {
-      return { workflow: await d.workflows.storeStatus(c.id) };
+      const [workflow, retrying] = await Promise.all([d.workflows.storeStatus(c.id), d.workflows.retrying(storeWorkflowId(c.id))]);
+      return { workflow, retrying };
     },
     async sync(readMode) {
       // A store sweeps whatever mode is asked, but a malformed request is refused here as anywhere.

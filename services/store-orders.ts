@@ -24,12 +24,14 @@ export class StoreOrders {
   async get(connectionId: string, orderIdOf: () => number) {
     const c = await this.connections.store(connectionId);
     const orderId = orderIdOf();
-    const [row, events, workflow] = await Promise.all([
-      this.orders.get(c.id, orderId), this.orders.events(c.id, orderId), this.workflows.orderStatus(c.destination.storeHash, orderId),
+    const workflowId = orderWorkflowId(c.destination.storeHash, orderId);
+    const [row, events, workflow, retrying] = await Promise.all([
+      this.orders.get(c.id, orderId), this.orders.events(c.id, orderId), this.workflows.orderStatus(c.destination.storeHash, orderId), this.workflows.retrying(workflowId),
     ]);
     if (!row && !workflow) throw new HttpError(404, `order ${orderId} has not been seen by this connection`);
     const { connectionId: _c, ...order } = row ?? { connectionId: c.id };
-    return { connectionId: c.id, orderId, workflowId: orderWorkflowId(c.destination.storeHash, orderId), ...order, events, workflow };
+    // FreshBooks down: the step being retried and its last error, before the order's own state says anything.
+    return { connectionId: c.id, orderId, workflowId, ...order, events, workflow, retrying };
   }
 
   /** Look at the order again from scratch: nothing remembered is trusted, every write is looked up first. */

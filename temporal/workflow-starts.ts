@@ -1,5 +1,6 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import {
   checkWebhooksSignal, maintenanceSignal, pauseSignal, reconcileUpdate, redeliverSignal, requestSyncSignal, statusQuery, stopSignal, webhookChangesSignal,
   webhookVerifierSignal, CONNECTION_PATCHES, type ConnectionWorkflowInput, type ConnectionWorkflowStatus, type ReconcileOutcome,
@@ -148,6 +149,28 @@ export class Workflows {
     return this.boundedQuery(connectionWorkflowId(connectionId), statusQuery, timeoutMs);
   }
 
+  /**
+   * Activities of the workflow that failed and are waiting for their next attempt: while a destination is
+   * down the workflow is blocked inside the activity's retries, so its own status cannot say why. Bounded
+   * like the queries; empty when the workflow is gone or Temporal does not answer in time.
+   */
+  async retrying(workflowId: string, timeoutMs = 5_000): Promise<RetryingActivity[]> {
+    try {
+      const d = await this.client.withDeadline(Date.now() + timeoutMs, () => this.client.workflow.getHandle(workflowId).describe());
+      const failing = (d.raw.pendingActivities ?? []).filter((a) => (a.attempt ?? 1) > 1 || a.lastFailure);
+      return await Promise.all(failing.map(async (a) => ({
+        activity: a.activityType?.name ?? 'unknown',
+        attempt: a.attempt ?? 1,
+        ...(a.maximumAttempts ? { maximumAttempts: a.maximumAttempts } : {}),
+        // Failure messages are sealed by the payload codec like the rest of the history ("Encoded failure").
+        lastError: (await decodeOptionalFailureToOptionalError(this.client.options.loadedDataConverter, a.lastFailure))?.message ?? '',
+        ...(a.nextAttemptScheduleTime?.seconds != null ? { nextAttemptAt: new Date(Number(a.nextAttemptScheduleTime.seconds) * 1000).toISOString() } : {}),
+      })));
+    } catch {
+      return [];
+    }
+  }
+
   private async boundedQuery<R>(workflowId: string, query: QueryDefinition<R>, timeoutMs: number): Promise<R | null> {
     try {
       return await this.client.withDeadline(Date.now() + timeoutMs, () => this.client.workflow.getHandle(workflowId).query(query));
@@ -198,6 +221,15 @@ export class Workflows {
 export function isTemporalUnreachable(err: unknown): boolean {
   const e = err as { code?: number; cause?: { code?: number } } | undefined;
   return e?.code === 14 || e?.cause?.code === 14;
+}
+
+/** An activity between attempts: which, how many so far, the error of the last one (as in the workflow's history) and when the next starts. */
+export interface RetryingActivity {
+  activity: string;
+  attempt: number;
+  maximumAttempts?: number;
+  lastError: string;
+  nextAttemptAt?: string;
 }
 
 function isDeadlineExceeded(err: unknown): boolean {

@@ -19,11 +19,17 @@ const PAGES_PER_ACTIVITY = 10;
 const CHANGES_PER_ACTIVITY = 500;
 const PASSES: SyncPass[] = ['changes', 'deleted'];
 
+/**
+ * 12 attempts wait 2+4+…+64 s and then 2 min five times: about 12 minutes between the first failure and
+ * giving up, so a destination down for five minutes is well inside it. 8 attempts waited 246 s in all and
+ * got past a 300 s outage only because each attempt's own HTTP retries took the rest (a webhook batch that
+ * gives up waits for the next poll). Retry options are not part of what replay compares.
+ */
 export const acts = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '30s',
   retry: {
-    initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 8,
+    initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 12,
     nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
   },
 });

@@ -171,6 +171,11 @@ export class PowerBiSandboxState {
     this.faults.add(...faults);
   }
 
+  /** Drops every queued fault: an outage made of a very large count ends here. */
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
   /** Takes the first queued fault among `scopes`, in that order of preference. */
   takeFault(...scopes: FaultScope[]): FaultSpec | undefined {
     for (const scope of scopes) {
