@@ -21,7 +21,7 @@ const MAX_CONFIRMATIONS = MAX_LISTED_IDS;
 export const WALK_CONCURRENCY = 8;
 
 /** FreshBooks, counted: the report states how many requests it cost. */
-class CountedSource {
+export class CountedSource {
   requests = 0;
   constructor(private readonly fb: FreshBooksClient) {}
 
