@@ -17,8 +17,11 @@ import { keepAlive } from './heartbeat';
 /** Ids the destination has and the source's list lacks are confirmed one GET each, up to this many per entity. */
 const MAX_CONFIRMATIONS = MAX_LISTED_IDS;
 
+/** List pages of an entity's walk asked for at once (the shared FreshBooks budget still paces them). */
+export const WALK_CONCURRENCY = 8;
+
 /** FreshBooks, counted: the report states how many requests it cost. */
-class CountedSource {
+export class CountedSource {
   requests = 0;
   constructor(private readonly fb: FreshBooksClient) {}
 
@@ -28,13 +31,32 @@ class CountedSource {
     return (await this.fb.listPage(entity, { page: 1, perPage: 1, ...(visState ? { visState } : {}) })).total;
   }
 
-  /** Every record of the list, page by page (100 each). */
+  /**
+   * Every record of the list (pages of 100), in page order. After the first page says how many there are,
+   * up to WALK_CONCURRENCY pages are asked for at once: each request still waits its turn in the client's
+   * shared per-account budget, so this only stops the walk waiting on one answer at a time. A list that
+   * grows meanwhile is read to its new last page.
+   */
   async *records(entity: FreshBooksEntity, visState?: 1): AsyncGenerator<Record<string, unknown>> {
-    for (let page = 1; ; page++) {
+    const page = (n: number) => {
       this.requests += 1;
-      const p = await this.fb.listPage(entity, { page, perPage: 100, ...(visState ? { visState } : {}) });
+      const p = this.fb.listPage(entity, { page: n, perPage: 100, ...(visState ? { visState } : {}) });
+      // Awaited in order below; a page failing while an earlier one is awaited must not count as unhandled.
+      p.catch(() => undefined);
+      return p;
+    };
+    const first = await page(1);
+    yield* first.items;
+    let pages = first.pages;
+    let next = 2;
+    const inFlight: ReturnType<typeof page>[] = [];
+    const fill = () => { while (next <= pages && inFlight.length < WALK_CONCURRENCY) inFlight.push(page(next++)); };
+    fill();
+    while (inFlight.length > 0) {
+      const p = await inFlight.shift()!;
+      pages = Math.max(pages, p.pages);
+      fill();
       yield* p.items;
-      if (p.page >= p.pages) return;
     }
   }
 

@@ -1,6 +1,8 @@
 import { FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../common/freshbooks-entities';
 import { recordVersion } from '../mapping/freshbooks';
 import type { LedgerEntry } from '../db/delivery-ledger';
+import { ConnectionListStates } from '../db/connection-list-states';
+import type { ConnectionListState } from '../contracts/connection';
 import { deliverRecords } from './deliver-records';
 import type { ChangeBatchInput, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan, SnapshotResult } from '../contracts/sync';
 import { batchKeyOf } from '../destinations/bigquery/writes';
@@ -213,9 +215,14 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
     await deps.runs.record(connectionId, { runKey, mode: `${mode}:${reason}`, startedAt, finishedAt: finishedAt ?? null, stats: entities, error: error ?? null });
   }
 
+  const listStates = new ConnectionListStates(deps.db);
+  async function recordListState(state: ConnectionListState): Promise<void> {
+    await listStates.write(state);
+  }
+
   return {
     loadSyncPlan, prepareDestination, finishFullRun, syncPages, deliverChanges, refreshSnapshots, redeliverRecord,
-    resetDestination, updateDestinationSchema, recordSyncRun,
+    resetDestination, updateDestinationSchema, recordSyncRun, recordListState,
   };
 }
 

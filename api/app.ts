@@ -50,6 +50,7 @@ import { reply } from './openapi/registry';
 import { consoleRoutes } from './console';
 import { consoleOAuthLanding } from './console/oauth-landing';
 import { ConnectionActivity } from '../db/connection-activity';
+import { ConnectionListStates } from '../db/connection-list-states';
 import { AUTHORIZATION_ID, bodyOfType, CONNECTION_ID, paramMatching, positiveId, RECORD_ID, wellFormedUrl } from './request-guards';
 
 export interface ApiDeps {
@@ -143,7 +144,7 @@ export function createApp({ config, db, workflows, logger, changes, forwarder }:
   app.get('/openapi.json', (_req, res) => { reply(res, serviceOperations.openapi, 200, document); });
   app.use('/oauth/freshbooks', freshbooksOAuthRoutes(authorizations, consoleOAuthLanding));
   app.get('/', (_req, res) => { res.redirect(303, '/console/'); });
-  app.use('/console', consoleRoutes({ config, service, orders, authorizations, workflows, logger, activity: new ConnectionActivity(db), reports: reconciliationReports }));
+  app.use('/console', consoleRoutes({ config, service, orders, authorizations, workflows, logger, activity: new ConnectionActivity(db), listStates: new ConnectionListStates(db), reports: reconciliationReports }));
   app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ intake: new FreshBooksWebhookIntake({
     cache: verifiers, callbacks, workflows, inbox: new WebhookInbox(db),
     forwarder: forwarder ?? forwarderTo(db, workflows, logger),

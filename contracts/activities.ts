@@ -4,7 +4,7 @@
  * typed, and an activity that changes its signature fails to compile until this contract agrees.
  */
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
-import type { ReconcileInput, ReconcileOutcome } from './connection';
+import type { ConnectionListState, ReconcileInput, ReconcileOutcome } from './connection';
 import type { HistoryExportActivities } from './history-export';
 import type { RefreshResult } from './credential';
 import type { CaptureToRecord, InvoiceRef, OrderEvent, OrderOutcome, OrderReading, RefundToApply } from './order';
@@ -30,6 +30,8 @@ export interface ConnectionActivities {
   resetDestination(connectionId: string): Promise<void>;
   updateDestinationSchema(connectionId: string): Promise<string[]>;
   recordSyncRun(connectionId: string, run: RunSummary): Promise<void>;
+  /** Stores what the connections list shows of the workflow (phase, next poll, webhook error). */
+  recordListState(state: ConnectionListState): Promise<void>;
   ensureWebhooks(connectionId: string): Promise<WebhookCheck>;
   confirmWebhooks(input: { connectionId: string; callbackIds: number[] }): Promise<number[]>;
   removeWebhooks(connectionId: string): Promise<number>;

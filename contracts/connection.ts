@@ -89,6 +89,21 @@ export interface ConnectionState {
   webhookStats: WebhookStats;
   /** Absent until a delivery first changed rows on a connection that announces deliveries. */
   announce?: AnnounceState;
+  /** The last ConnectionListState written to Postgres (its JSON), so continue-as-new does not write it again. */
+  listed?: string;
+}
+
+/**
+ * What the connections list shows of a workflow, written to Postgres by the workflow when it changes
+ * (run start and end, pause and resume, backing off, waiting for re-authorization, a webhook error
+ * appearing or clearing), so the list reads one table instead of querying every workflow.
+ */
+export interface ConnectionListState {
+  connectionId: string;
+  phase: ConnectionWorkflowStatus['phase'];
+  nextPollAt: string | null;
+  consecutiveFailures: number;
+  webhookError: string | null;
 }
 
 /**
@@ -160,6 +175,7 @@ export interface ConnectionWorkflowInput {
 /** Every behaviour change a connection workflow started by current code has (see ConnectionWorkflowInput.patches). */
 export const CONNECTION_PATCHES = [
   'webhook-delivery-window', 'reread-shifted-pass', 'finish-full-run', 'stop-on-destination-reauth', 'announce-deliveries', 'reports-after-full-run',
+  'list-state-in-postgres',
 ] as const;
 export type ConnectionPatch = typeof CONNECTION_PATCHES[number];
 

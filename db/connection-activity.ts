@@ -6,6 +6,13 @@ export interface DeliveryActivity {
   lastDeliveredAt: string | null;
 }
 
+export interface WebhookHealth {
+  callbacks: number;
+  verified: number;
+  /** Verified changes in the inbox not yet accepted by the workflow. */
+  waiting: number;
+}
+
 /** One finished run's figures, for the console's charts. */
 export interface RunPoint {
   startedAt: string;
@@ -21,10 +28,25 @@ export interface RunPoint {
 export class ConnectionActivity {
   constructor(private readonly db: Db) {}
 
+  /** From the per-connection totals the ledger's triggers keep (migration 017), not a count of the ledger. */
   async deliveries(): Promise<Map<string, DeliveryActivity>> {
     const { rows } = await this.db.query<{ connection_id: string; n: string; last: Date | null }>(
-      'SELECT connection_id, count(*) AS n, max(delivered_at) AS last FROM delivered_records GROUP BY connection_id');
+      'SELECT connection_id, delivered AS n, last_delivered_at AS last FROM connection_delivery_totals');
     return new Map(rows.map((r) => [r.connection_id, { delivered: Number(r.n), lastDeliveredAt: r.last?.toISOString() ?? null }]));
+  }
+
+  /**
+   * Each connection's FreshBooks callbacks (registered, verified) and verified changes waiting in the
+   * webhook inbox for its workflow: the webhook health the list shows, from tables the intake keeps.
+   */
+  async webhookHealth(): Promise<Map<string, WebhookHealth>> {
+    const { rows } = await this.db.query<{ connection_id: string; callbacks: string; verified: string; waiting: string }>(
+      `SELECT connection_id, sum(callbacks) AS callbacks, sum(verified) AS verified, sum(waiting) AS waiting FROM (
+         SELECT connection_id, count(*) AS callbacks, count(*) FILTER (WHERE verified) AS verified, 0 AS waiting FROM webhook_callbacks GROUP BY connection_id
+         UNION ALL
+         SELECT connection_id, 0, 0, count(*) FROM webhook_inbox GROUP BY connection_id) h
+       GROUP BY connection_id`);
+    return new Map(rows.map((r) => [r.connection_id, { callbacks: Number(r.callbacks), verified: Number(r.verified), waiting: Number(r.waiting) }]));
   }
 
   /** The newest run of each connection (finished or not). */

@@ -1,10 +1,12 @@
 import { patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   checkWebhooksSignal, maintenanceSignal, pauseSignal, redeliverSignal, requestSyncSignal, statusQuery, stopSignal, webhookChangesSignal,
-  webhookVerifierSignal, announceStatus, CONNECTION_PATCHES, type ConnectionPatch, type ConnectionState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus,
+  webhookVerifierSignal, announceStatus, CONNECTION_PATCHES, type ConnectionListState, type ConnectionPatch, type ConnectionState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus,
 } from '../contracts/connection';
 
 const MAX_HISTORY_EVENTS = 1_500;
+/** Behaviour changes that only ever came in the input list (no run wrote a marker for them). */
+const INPUT_ONLY_PATCHES: readonly ConnectionPatch[] = ['reports-after-full-run', 'list-state-in-postgres'];
 
 /**
  * A connection workflow's state and the messages that change or show it (Temporal's
@@ -17,6 +19,8 @@ export class Connection {
   stopped = false;
   /** An announcement is in flight (not carried: continue-as-new waits for it to end). */
   announcing = false;
+  /** The list state is being written (not carried: continue-as-new waits for it to end). */
+  listing = false;
   /** Given only by tests, which cannot wait for thousands of events. */
   private readonly maxHistoryEvents?: number;
   private readonly patches: ReadonlySet<ConnectionPatch>;
@@ -83,11 +87,24 @@ export class Connection {
 
   /**
    * Whether this run has a behaviour change: from its input, else (a run begun before the input listed it)
-   * from its patch marker. 'reports-after-full-run' never had a marker: such runs go without it.
+   * from its patch marker. Changes made after the input list existed never had a marker: such runs go without them.
    */
   has(patch: ConnectionPatch): boolean {
     if (this.patches.has(patch)) return true;
-    return patch !== 'reports-after-full-run' && patched(patch);
+    return !INPUT_ONLY_PATCHES.includes(patch) && patched(patch);
+  }
+
+  /** What the connections list shows of this workflow (contracts/connection.ts ConnectionListState). */
+  listState(): ConnectionListState {
+    const { state } = this;
+    const phase = shownPhase(state);
+    return {
+      connectionId: this.connectionId,
+      phase,
+      nextPollAt: state.nextPollAt && phase !== 'paused' ? new Date(state.nextPollAt).toISOString() : null,
+      consecutiveFailures: state.consecutiveFailures,
+      webhookError: state.webhookStats.lastError ?? null,
+    };
   }
 
   shouldContinueAsNew(): boolean {

@@ -6,6 +6,7 @@ import { describeFailure } from './activity-failure';
 import { announceLoop } from './announce';
 import { acts, continueRun, handleRealtime, reconcile, recordFailedRun, runMaintenance, runRedelivery, startRun } from './connection-run';
 import { Connection } from './connection-state';
+import { listStateLoop } from './list-state';
 
 /** Failures only a person can clear (re-authorize, align the schema): wait for them, don't back off and retry. */
 const STOPPING_FAILURES: readonly string[] = ['NeedsReauth', 'SchemaMismatch'] satisfies FailureType[];
@@ -28,6 +29,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   let deleted = false;
   // Beside the main loop: it only acts once a delivery marked an announcement pending.
   void announceLoop(conn);
+  // Beside the main loop too: the list's row in Postgres follows the phase, next poll and webhook error.
+  if (conn.has('list-state-in-postgres')) void listStateLoop(conn);
 
   while (!conn.stopped) {
     if (!state.position) {
@@ -100,7 +103,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     return;
   }
   // An announcement in flight finishes here, so the next run neither repeats nor loses it.
-  await condition(() => allHandlersFinished() && !conn.announcing);
+  await condition(() => allHandlersFinished() && !conn.announcing && !conn.listing);
   await continueAsNew<typeof connectionWorkflow>(conn.continuation());
 }
 

@@ -1,13 +1,13 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { ALL_FRESHBOOKS_ENTITIES, type FreshBooksEntity } from '../../common/freshbooks-entities';
-import type { ConnectionWorkflowStatus } from '../../contracts/connection';
+import type { ConnectionListState, ConnectionWorkflowStatus } from '../../contracts/connection';
 import { connectionWorkflowId, storeWorkflowId } from '../../contracts/ids';
 import { isStoreConnection, type ConnectionRecord } from '../../db/connections';
 import { destinationOfKind } from '../../destinations/registry';
 import { asyncRoute, HttpError, parseBody } from '../http-errors';
 import type { ConsoleDeps } from './deps';
-import { ago, badgeOf, connectionRow, sourceAndDestination } from './present';
+import { ago, badgeOf, connectionRow, listedFromStatus, sourceAndDestination, type ListedWorkflow } from './present';
 import { render } from './render';
 
 const entityEnum = z.enum(ALL_FRESHBOOKS_ENTITIES as [FreshBooksEntity, ...FreshBooksEntity[]]);
@@ -25,13 +25,25 @@ const STATUS_TIMEOUT_MS = 1_500;
 /** The connections list, one connection's page, and its actions (the same service calls as /api/connections). */
 export function connectionPages(d: ConsoleDeps): Router {
   const r = Router();
-  const workflowStatus = (c: ConnectionRecord): Promise<ConnectionWorkflowStatus | null> =>
-    isStoreConnection(c) ? Promise.resolve(null) : d.workflows.connectionStatus(c.id, STATUS_TIMEOUT_MS);
+  /**
+   * A connection's workflow as the list shows it: the row it keeps in Postgres, read for all connections
+   * in one query. Only a workflow that has not written one yet (started by older code, until it next
+   * continues as new) is asked directly.
+   */
+  const listed = (c: ConnectionRecord, rows: Map<string, ConnectionListState>): Promise<ListedWorkflow | null> => {
+    if (isStoreConnection(c)) return Promise.resolve(null);
+    const row = rows.get(c.id);
+    if (row) return Promise.resolve(row);
+    // Temporal unreachable: the row shows what Postgres has rather than failing the whole list.
+    return d.workflows.connectionStatus(c.id, STATUS_TIMEOUT_MS).then((s) => (s ? listedFromStatus(s) : null), () => null);
+  };
 
   async function rows() {
-    const [connections, deliveries, lastRuns] = await Promise.all([d.service.list(), d.activity.deliveries(), d.activity.lastRuns()]);
-    const statuses = await Promise.all(connections.map(workflowStatus));
-    return connections.map((c, i) => connectionRow(c, statuses[i] ?? null, deliveries.get(c.id), lastRuns.get(c.id)));
+    const [connections, deliveries, lastRuns, states, hooks] = await Promise.all([
+      d.service.list(), d.activity.deliveries(), d.activity.lastRuns(), d.listStates.all(), d.activity.webhookHealth(),
+    ]);
+    const statuses = await Promise.all(connections.map((c) => listed(c, states)));
+    return connections.map((c, i) => connectionRow(c, statuses[i] ?? null, deliveries.get(c.id), lastRuns.get(c.id), hooks.get(c.id)));
   }
 
   r.get('/connections', asyncRoute(async (_req, res) => {

@@ -1,6 +1,7 @@
 import type { AppConfig } from '../../common/config';
 import type { Logger } from '../../common/logger';
 import type { ConnectionActivity } from '../../db/connection-activity';
+import type { ConnectionListStates } from '../../db/connection-list-states';
 import type { AuthorizationService } from '../../services/authorizations';
 import type { ConnectionService } from '../../services/connections';
 import type { StoreOrders } from '../../services/store-orders';
@@ -14,7 +15,9 @@ export interface ConsoleDeps {
   orders: StoreOrders;
   authorizations: AuthorizationService;
   activity: ConnectionActivity;
-  /** Each row's live state (phase, next poll) comes from its workflow, as GET /api/connections/:id's does. */
+  /** What each workflow last wrote for the list (phase, next poll, webhook error). */
+  listStates: ConnectionListStates;
+  /** A connection's page asks its workflow, as GET /api/connections/:id does; the list only for rows not yet written. */
   workflows: Workflows;
   reports: ReconciliationReports;
   logger: Logger;

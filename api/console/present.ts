@@ -1,6 +1,6 @@
-import type { ConnectionWorkflowStatus } from '../../contracts/connection';
+import type { ConnectionListState, ConnectionWorkflowStatus } from '../../contracts/connection';
 import type { ConnectionRecord } from '../../db/connections';
-import type { DeliveryActivity } from '../../db/connection-activity';
+import type { DeliveryActivity, WebhookHealth } from '../../db/connection-activity';
 
 /** How the console words a connection's state: one badge, its tone, and a sentence for people. */
 export interface Badge {
@@ -66,13 +66,29 @@ export interface ConnectionRow {
   webhooks: string;
 }
 
+/** What the list needs of a workflow: its row in Postgres, or (no row written yet) its status query's answer. */
+export type ListedWorkflow = Pick<ConnectionListState, 'phase' | 'nextPollAt' | 'webhookError'>;
+
+export function listedFromStatus(s: ConnectionWorkflowStatus): ListedWorkflow {
+  return { phase: s.phase, nextPollAt: s.nextPollAt ?? null, webhookError: s.webhooks.lastError ?? null };
+}
+
+/** Webhook health in words: the workflow's last webhook error, else the callbacks and the changes waiting in the inbox. */
+export function webhookWords(c: ConnectionRecord, status: ListedWorkflow | null, health: WebhookHealth | undefined): string {
+  if (status?.webhookError) return `error: ${status.webhookError}`;
+  const waiting = health?.waiting ? `, ${health.waiting} waiting` : '';
+  if (health && health.callbacks > 0) return `${health.verified}/${health.callbacks} callbacks verified${waiting}`;
+  if (c.settings.webhooks === false) return `off${waiting}`;
+  return status ? `no callbacks yet${waiting}` : '—';
+}
+
 export function connectionRow(
   c: ConnectionRecord,
-  status: ConnectionWorkflowStatus | null,
+  status: ListedWorkflow | null,
   activity: DeliveryActivity | undefined,
   lastRun: { startedAt: string; finishedAt: string | null; error: string | null } | undefined,
+  health?: WebhookHealth,
 ): ConnectionRow {
-  const hooks = status?.webhooks;
   return {
     id: c.id,
     ...sourceAndDestination(c),
@@ -84,6 +100,6 @@ export function connectionRow(
     lastRunError: lastRun?.error ?? null,
     nextPoll: status?.nextPollAt && status.phase !== 'paused' ? ago(status.nextPollAt) : '—',
     delivered: activity?.delivered ?? 0,
-    webhooks: !hooks ? '—' : hooks.lastError ? `error: ${hooks.lastError}` : `${hooks.received} received, ${hooks.pending} pending`,
+    webhooks: webhookWords(c, status, health),
   };
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConnectionRecord } from '../../../db/connections';
-import { ago, badgeOf } from '../../../api/console/present';
+import { ago, badgeOf, webhookWords } from '../../../api/console/present';
 
 const connection = (status: ConnectionRecord['status']) => ({ status }) as ConnectionRecord;
 
@@ -30,4 +30,15 @@ test('ages read as people say them, in both directions', () => {
   assert.equal(ago('2026-12-04T12:00:00Z', now), '2 d ago');
   assert.equal(ago('2026-12-06T13:00:00Z', now), 'in 1 h');
   assert.equal(ago(null, now), '—');
+});
+
+test('webhook health in words: the workflow\'s last error first, else callbacks verified and changes waiting in the inbox', () => {
+  const on = { status: 'active', settings: { webhooks: true } } as unknown as ConnectionRecord;
+  const off = { status: 'active', settings: { webhooks: false } } as unknown as ConnectionRecord;
+  const listed = { phase: 'waiting' as const, nextPollAt: null, webhookError: null };
+  assert.equal(webhookWords(on, { ...listed, webhookError: 'FreshBooks answered 500' }, { callbacks: 2, verified: 2, waiting: 0 }), 'error: FreshBooks answered 500');
+  assert.equal(webhookWords(on, listed, { callbacks: 2, verified: 1, waiting: 3 }), '1/2 callbacks verified, 3 waiting');
+  assert.equal(webhookWords(on, listed, undefined), 'no callbacks yet');
+  assert.equal(webhookWords(off, listed, undefined), 'off');
+  assert.equal(webhookWords(on, null, undefined), '—', 'nothing known of the workflow');
 });

@@ -6,7 +6,7 @@ import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ConnectionActivities } from '../../../contracts/activities';
 import {
-  CONNECTION_PATCHES, checkWebhooksSignal, pauseSignal, reconcileUpdate, statusQuery, webhookChangesSignal, type ConnectionWorkflowInput, type ConnectionWorkflowStatus,
+  CONNECTION_PATCHES, checkWebhooksSignal, pauseSignal, reconcileUpdate, statusQuery, webhookChangesSignal, type ConnectionListState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus,
 } from '../../../contracts/connection';
 import type { AnnounceResult, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan } from '../../../contracts/sync';
 import type { connectionWorkflow } from '../../../workflows';
@@ -42,6 +42,8 @@ class Stub {
   calls: string[] = [];
   runs: RunSummary[] = [];
   reconciles: string[] = [];
+  listStates: ConnectionListState[] = [];
+  beforeDeliverChanges: () => Promise<void> = async () => undefined;
   pagesPerPass = 1;
   announce: () => Promise<AnnounceResult> = async () => ({ ok: true, announced: 1 });
   syncPages: (input: SyncPagesInput) => Promise<SyncPagesResult> = async (input) => ({
@@ -56,12 +58,13 @@ class Stub {
       prepareDestination: async () => note('prepareDestination', undefined),
       finishFullRun: async () => note('finishFullRun', undefined),
       syncPages: async (input) => { note('syncPages', 0); return this.syncPages(input); },
-      deliverChanges: async ({ changes }) => note('deliverChanges', { nextPage: null, pagesRead: 0, records: changes.length, delivered: changes.length, rows: changes.length }),
+      deliverChanges: async ({ changes }) => { await this.beforeDeliverChanges(); return note('deliverChanges', { nextPage: null, pagesRead: 0, records: changes.length, delivered: changes.length, rows: changes.length }); },
       refreshSnapshots: async () => note('refreshSnapshots', []),
       redeliverRecord: async () => note('redeliverRecord', { nextPage: null, pagesRead: 0, records: 1, delivered: 1, rows: 1 }),
       resetDestination: async () => note('resetDestination', undefined),
       updateDestinationSchema: async () => note('updateDestinationSchema', []),
       recordSyncRun: async (_id, run) => { this.runs.push(run); note('recordSyncRun', undefined); },
+      recordListState: async (state) => { this.listStates.push(state); note('recordListState', undefined); },
       ensureWebhooks: async () => note('ensureWebhooks', { wanted: 0, verified: 0, registered: 0, awaitingVerification: 0 }),
       confirmWebhooks: async ({ callbackIds }) => note('confirmWebhooks', callbackIds),
       removeWebhooks: async () => note('removeWebhooks', 0),
@@ -388,4 +391,65 @@ test('a run started before reports existed (its input lacks the flag) makes none
     assert.deepEqual(stub.reconciles, [], 'no report activity scheduled');
     assert.deepEqual(await bounded(wf.executeUpdate(reconcileUpdate)), { reportId: 'rec_1', status: 'clean' }, 'on demand it still answers');
   });
+});
+
+const current = { patches: [...CONNECTION_PATCHES] };
+const lastListed = (stub: Stub) => stub.listStates[stub.listStates.length - 1];
+
+test('a run started by current code keeps its list row in step: run start and end, pause and resume, backing off; webhook batches write nothing', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, webhooks: true };
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    const waiting = await until('waiting listed', () => { const s = lastListed(stub); return s?.phase === 'waiting' && s.nextPollAt ? s : undefined; });
+    assert.ok(stub.listStates.some((s) => s.phase === 'syncing'), `the run's start is listed: ${JSON.stringify(stub.listStates)}`);
+    assert.equal(waiting.nextPollAt, (await status(wf)).nextPollAt, 'the listed next poll is the timer\'s');
+    assert.equal(waiting.connectionId, (await wf.describe()).workflowId.replace('connection/', ''));
+
+    // Webhook batches are the hot path: delivered, counted in the status, and no list write.
+    const writes = stub.listStates.length;
+    for (let i = 0; i < 5; i++) {
+      await wf.signal(webhookChangesSignal, change(String(100 + i)));
+      await until('the change delivered', async () => (await status(wf)).webhooks.batches === i + 1);
+    }
+    await settle();
+    assert.equal(stub.listStates.length, writes, `webhook batches wrote list rows: ${JSON.stringify(stub.listStates.slice(writes))}`);
+
+    // A pause wakes nothing in the loop, yet the list shows it (and no next poll); a resume brings the poll back.
+    await wf.signal(pauseSignal, true);
+    await until('paused listed', () => lastListed(stub)?.phase === 'paused' && lastListed(stub)?.nextPollAt === null);
+    await wf.signal(pauseSignal, false);
+    await until('resumed listed', () => lastListed(stub)?.phase === 'waiting' && lastListed(stub)?.nextPollAt === waiting.nextPollAt);
+
+    // A failed run backs off, and says so with its failure count.
+    stub.syncPages = async () => { throw ApplicationFailure.nonRetryable('the destination is down', 'DestinationUnavailable'); };
+    await wf.signal('requestSync', { mode: 'incremental', reason: 'manual' });
+    await until('backing off listed', () => lastListed(stub)?.phase === 'backing_off' && lastListed(stub)?.consecutiveFailures === 1);
+  }, current);
+});
+
+test('a webhook error shows in the list row once, and clears with the next batch that succeeds', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, webhooks: true };
+  let fail = true;
+  await withConnection(stub, async (wf) => {
+    await until('waiting listed', () => lastListed(stub)?.phase === 'waiting' && lastListed(stub)?.nextPollAt);
+    stub.beforeDeliverChanges = async () => { if (fail) throw ApplicationFailure.nonRetryable('FreshBooks answered 500', 'SourceUnavailable'); };
+    await wf.signal(webhookChangesSignal, change('1'));
+    await until('error listed', () => lastListed(stub)?.webhookError?.includes('FreshBooks answered 500'));
+    fail = false;
+    await wf.signal(webhookChangesSignal, change('2'));
+    await until('error cleared', () => lastListed(stub)?.webhookError === null && lastListed(stub));
+  }, current);
+});
+
+test('a run started before the list row existed (its input lacks the change) writes none, so its history replays', async () => {
+  const stub = new Stub();
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    await wf.signal(pauseSignal, true);
+    await until('paused', async () => (await status(wf)).phase === 'paused');
+    await settle();
+    assert.equal(stub.listStates.length, 0);
+  }, { patches: CONNECTION_PATCHES.filter((p) => p !== 'list-state-in-postgres') });
 });
