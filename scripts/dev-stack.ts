@@ -91,10 +91,6 @@ async function startTemporalOnce(opts: TemporalOptions): Promise<{ address: stri
     // Workflow ids carry the connection id; a search attribute would too, but is never encrypted.
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
-    // An activity a workflow task schedules goes back to the worker in the task's answer instead of through
-    // matching: the webhook path schedules one per change batch (bench:webhooks, 100 connections at 50/s:
-    // Temporal 22.0 → 13.7 CPU-s, worker 17.8 → 10.9 per ~1,450 changes; both runs on a busy machine).
-    '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     ...(opts.dynamicConfig ?? []).flatMap((v) => ['--dynamic-config-value', v]),
     ...(opts.dbFilename ? ['--db-filename', opts.dbFilename] : [])];
   let uiUrl: string | undefined;
