@@ -39,7 +39,7 @@ import { DEFAULT_TOKEN } from '../sandbox/bigcommerce';
 import { adminCall, authorizeThroughSandbox, SANDBOX_POWERBI } from '../scripts/local-service';
 import { EMULATOR_PROJECT } from '../scripts/dev-stack';
 import { cpuByRole, diffCpu } from './proc';
-import { Cleanup, describeQuantiles, fmtMs, machineBusySec, quantiles, type Quantiles } from './webhooks-procs';
+import { Cleanup, runBench, describeQuantiles, fmtMs, machineBusySec, quantiles, type Quantiles } from './webhooks-procs';
 import { startBenchStack, type BenchStack } from './bench-stack';
 import {
   connectionView, eachLimited, log, printChanges, runAckStep, runChanges, Sender, sleep, waitIdle, waitReady, Watch, type AckStep, type ChangeReport,
@@ -304,33 +304,10 @@ interface StepReport {
 
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
-  const cleanup = new Cleanup();
-  const hard = setTimeout(() => {
-    log(`exceeded --timeout-sec ${opts.timeoutSec}; stopping`);
-    void cleanup.runAll().finally(() => {
-      process.stdout.write(`FAILED scale: exceeded --timeout-sec ${opts.timeoutSec}\n`);
-      process.exit(1);
-    });
-  }, opts.timeoutSec * 1000);
-  hard.unref();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      log(`${sig}: stopping`);
-      void cleanup.runAll().finally(() => process.exit(130));
-    });
-  }
-  let outcome: { code: number; result: string };
-  try {
-    outcome = await run(opts, cleanup);
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    outcome = { code: 1, result: `FAILED scale: ${err instanceof Error ? err.message : String(err)}` };
-  }
-  log('stopping everything');
-  await cleanup.runAll();
-  clearTimeout(hard);
-  process.stdout.write(`${outcome.result}\n`);
-  return outcome.code;
+  return runBench('scale', opts.timeoutSec, log, async (cleanup) => {
+    const { code, result } = await run(opts, cleanup);
+    return { code, lines: [result] };
+  });
 }
 
 async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; result: string }> {

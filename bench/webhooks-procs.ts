@@ -116,3 +116,39 @@ export function machineBusySec(): number {
   const busy = f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + (f[7] ?? 0);
   return busy / 100;
 }
+
+/**
+ * A benchmark's main: runs `run` with a Cleanup that a hard timeout or Ctrl-C also triggers, always cleans
+ * up, and prints `lines` (the RESULT line last) only after everything has stopped; a failure prints
+ * `FAILED <name>: …`. Resolves to the exit code.
+ */
+export async function runBench(name: string, timeoutSec: number, log: (msg: string) => void,
+  run: (cleanup: Cleanup) => Promise<{ code: number; lines: string[] }>): Promise<number> {
+  const cleanup = new Cleanup();
+  const hard = setTimeout(() => {
+    log(`exceeded --timeout-sec ${timeoutSec}; stopping`);
+    void cleanup.runAll().finally(() => {
+      process.stdout.write(`FAILED ${name}: exceeded --timeout-sec ${timeoutSec}\n`);
+      process.exit(1);
+    });
+  }, timeoutSec * 1000);
+  hard.unref();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      log(`${sig}: stopping`);
+      void cleanup.runAll().finally(() => process.exit(130));
+    });
+  }
+  let outcome: { code: number; lines: string[] };
+  try {
+    outcome = await run(cleanup);
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    outcome = { code: 1, lines: [`FAILED ${name}: ${err instanceof Error ? err.message : String(err)}`] };
+  }
+  log('stopping everything');
+  await cleanup.runAll();
+  clearTimeout(hard);
+  process.stdout.write(outcome.lines.map((l) => `${l}\n`).join(''));
+  return outcome.code;
+}

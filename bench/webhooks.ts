@@ -27,7 +27,7 @@ import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { adminCall, authorizeThroughSandbox, SANDBOX_POWERBI } from '../scripts/local-service';
-import { Cleanup, describeQuantiles, fmtMs, quantiles } from './webhooks-procs';
+import { Cleanup, runBench, describeQuantiles, fmtMs, quantiles } from './webhooks-procs';
 import { startBenchStack } from './bench-stack';
 import {
   log, printChanges, runAckStep, runChanges, Sender, sleep, waitIdle, waitReady, Watch, type AckStep, type Conn, type Env,
@@ -97,34 +97,11 @@ function parseArgs(argv: string[]): Options {
 
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
-  const cleanup = new Cleanup();
-  const hard = setTimeout(() => {
-    log(`exceeded --timeout-sec ${opts.timeoutSec}; stopping`);
-    void cleanup.runAll().finally(() => {
-      process.stdout.write(`FAILED webhooks: exceeded --timeout-sec ${opts.timeoutSec}\n`);
-      process.exit(1);
-    });
-  }, opts.timeoutSec * 1000);
-  hard.unref();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      log(`${sig}: stopping`);
-      void cleanup.runAll().finally(() => process.exit(130));
-    });
-  }
-  let outcome: { code: number; result: string; before?: string };
-  try {
-    outcome = await run(opts, cleanup);
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    outcome = { code: 1, result: `FAILED webhooks: ${err instanceof Error ? err.message : String(err)}` };
-  }
-  log('stopping everything');
-  await cleanup.runAll();
-  clearTimeout(hard);
   // The single-dataset line, then the RESULT line, after everything else has stopped.
-  process.stdout.write(`${outcome.before ? `${outcome.before}\n` : ''}${outcome.result}\n`);
-  return outcome.code;
+  return runBench('webhooks', opts.timeoutSec, log, async (cleanup) => {
+    const { code, result, before } = await run(opts, cleanup);
+    return { code, lines: [...(before ? [before] : []), result] };
+  });
 }
 
 async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; result: string; before?: string }> {
