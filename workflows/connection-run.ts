@@ -1,11 +1,11 @@
-import { condition, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { condition, isCancellation, proxyActivities, proxyLocalActivities, uuid4 } from '@temporalio/workflow';
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
 import type { Activities } from '../contracts/activities';
 import type { ReconcileOutcome, RunPosition } from '../contracts/connection';
 import type { ReconciliationTrigger } from '../contracts/reconciliation';
-import { NON_RETRYABLE_FAILURES } from '../contracts/failures';
+import { NON_RETRYABLE_FAILURES, type FailureType } from '../contracts/failures';
 import type {
-  EntityRunStats, MaintenanceRequest, RedeliverRequest, RunSummary, SyncPagesResult, SyncPass, SyncPlan, SyncRequest,
+  ChangeBatchInput, EntityRunStats, MaintenanceRequest, RedeliverRequest, RunSummary, SyncPagesResult, SyncPass, SyncPlan, SyncRequest,
 } from '../contracts/sync';
 import { describeFailure } from './activity-failure';
 import { noteDelivered } from './announce';
@@ -32,6 +32,16 @@ export const acts = proxyActivities<Activities>({
     initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 12,
     nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
   },
+});
+
+/**
+ * Few changes, so the workflow task a local activity holds stays short. Its bound is the ordinary one: an
+ * attempt cut off by a shorter timeout could still be sending while its successor sends the same rows.
+ */
+const LOCAL_DELIVERY_MAX_CHANGES = 10;
+const localActs = proxyLocalActivities<Pick<Activities, 'deliverChanges'>>({
+  startToCloseTimeout: '10m',
+  retry: { maximumAttempts: 1 },
 });
 
 /**
@@ -72,7 +82,7 @@ export async function handleRealtime(conn: Connection, plan: SyncPlan): Promise<
     const snapshotted = [...new Set(changes.filter((c) => plan.snapshots.includes(c.entity)).map((c) => c.entity))];
     try {
       if (streamed.length > 0) {
-        const res = await acts.deliverChanges({ connectionId, runKey: uuid4(), changes: streamed });
+        const res = await deliverChanges(conn, { connectionId, runKey: uuid4(), changes: streamed });
         state.webhookStats.delivered += res.delivered;
         noteDelivered(conn, plan, res.delivered);
       }
@@ -92,6 +102,22 @@ export async function handleRealtime(conn: Connection, plan: SyncPlan): Promise<
       if (failure.type === 'DestinationReauth') state.phase = 'destination_auth';
       return;
     }
+  }
+}
+
+/**
+ * Webhook changes, delivered through the ledger like a poll. A few at a time go first as a local activity (on
+ * this machine the activity's own events and second workflow task were most of Temporal's CPU per change); a
+ * failure that may pass (a destination outage) goes on as an ordinary activity, with the retries, backoff and
+ * `retrying` status every other delivery has. The ledger makes that second attempt skip what the first sent.
+ */
+async function deliverChanges(conn: Connection, input: ChangeBatchInput): Promise<SyncPagesResult> {
+  if (!conn.has('local-first-delivery') || input.changes.length > LOCAL_DELIVERY_MAX_CHANGES) return acts.deliverChanges(input);
+  try {
+    return await localActs.deliverChanges(input);
+  } catch (err) {
+    if (isCancellation(err) || NON_RETRYABLE_FAILURES.includes(describeFailure(err).type as FailureType)) throw err;
+    return acts.deliverChanges(input);
   }
 }
 

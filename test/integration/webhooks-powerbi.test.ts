@@ -137,6 +137,40 @@ describe('FreshBooks webhooks → Power BI (real Temporal, Postgres, sandboxes)'
     assert.ok(h.powerbi.state.stats.tokensIssued > stats.tokensIssued, 'a new token was requested');
   });
 
+  test('a few changes go out by a local activity; when that attempt fails, an ordinary activity delivers them, once', async () => {
+    type Event = NonNullable<Awaited<ReturnType<typeof history>>['events']>[number];
+    const history = () => h.client.workflow.getHandle(connectionWorkflowId(connectionId)).fetchHistory();
+    const deliveries = (events: Event[]) => ({
+      local: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+      ordinary: events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverChanges').length,
+    });
+    const deliverOne = async (notes: string) => {
+      const inv = liveInvoice();
+      const before = invoiceRows(inv.id).length;
+      const seen = (await history()).events?.length ?? 0;
+      fb().update(accountId, 'invoices', inv.id, { notes });
+      await eventually('row', () => (invoiceRows(inv.id).length > before ? true : undefined), 60_000);
+      // The activity completes after the row lands: wait for its event too.
+      const events = await eventually('delivery recorded', async () => {
+        const all = ((await history()).events ?? []).slice(seen);
+        const d = deliveries(all);
+        return d.local + d.ordinary > 0 && all.some((e) => e.markerRecordedEventAttributes || e.activityTaskCompletedEventAttributes) ? all : undefined;
+      });
+      assert.equal(invoiceRows(inv.id).length, before + 1, 'one row for the change');
+      return deliveries(events);
+    };
+
+    await eventually('callbacks verified', () => ourCallbacks().every((c) => c.verified) || undefined);
+    assert.deepEqual(await deliverOne('delivered in the workflow task'), { local: 1, ordinary: 0 });
+
+    // Azure AD down for the first attempt's four token requests: the local attempt fails, the ordinary one delivers.
+    const stats = { ...h.powerbi.state.stats };
+    h.powerbi.state.expireTokens();
+    h.powerbi.state.injectFaults([{ scope: 'token', status: 503, count: 4 }]);
+    assert.deepEqual(await deliverOne('delivered after the local attempt failed'), { local: 1, ordinary: 1 });
+    assert.ok(h.powerbi.state.stats.tokensIssued > stats.tokensIssued, 'a new token was requested');
+  });
+
   test('callbacks FreshBooks lost are registered again, and the status says so', async () => {
     const lost = ourCallbacks().find((c) => c.event === 'payment')!;
     h.fb.state.webhooks.callbacks.delete(lost.callbackid);

@@ -137,6 +137,8 @@ export async function decodedHistory(h: Harness, workflowId: string) {
       ...(e.activityTaskCompletedEventAttributes?.result?.payloads ?? []),
       ...(e.workflowExecutionSignaledEventAttributes?.input?.payloads ?? []),
       ...(e.workflowExecutionStartedEventAttributes?.input?.payloads ?? []),
+      // Local activities' results (and the SDK's own marker data) are in markers.
+      ...Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((p) => p.payloads ?? []),
     ];
     for (const p of await codec.decode(payloads as never)) decoded.push(defaultPayloadConverter.fromPayload(p));
   }
