@@ -2,7 +2,10 @@
  * Summarises a V8 .cpuprofile (node --cpu-prof): self time by package / project file, and inclusive time
  * of the functions that matter for a backfill (mapping, NDJSON encoding, JSON parsing, Temporal SDK…).
  *
- *   npx tsx bench/cpuprofile-summary.ts /tmp/ml-connector-bench-profile/worker-….cpuprofile
+ *   npx tsx bench/cpuprofile-summary.ts [--from-sec S] [--to-sec S] /tmp/ml-connector-bench-profile/worker-….cpuprofile
+ *
+ * `--from-sec`/`--to-sec` keep the samples of one phase (seconds since the profile started, i.e. roughly since the
+ * process started), e.g. a benchmark's sustained run without the setup backfill that dwarfs it.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -39,13 +42,20 @@ export interface ProfileSummary {
 }
 
 /** Inclusive time of functions whose name (or "file:function") matches one of `watch`. */
-export function summarise(file: string, watch: RegExp[] = DEFAULT_WATCH): ProfileSummary {
+export function summarise(file: string, watch: RegExp[] = DEFAULT_WATCH, window: { fromSec?: number; toSec?: number } = {}): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const self = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
+  const fromUs = (window.fromSec ?? 0) * 1e6;
+  const toUs = (window.toSec ?? Infinity) * 1e6;
+  let at = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    at += p.timeDeltas[i] ?? 0;
+    if (at < fromUs || at > toUs) continue;
+    self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
+  }
 
   const cats = new Map<string, number>();
   const incl = new Map<string, number>();
@@ -88,10 +98,17 @@ export function formatSummary(label: string, s: ProfileSummary, top = 14): strin
 }
 
 if (require.main === module) {
-  const files = process.argv.slice(2);
-  if (files.length === 0) {
-    console.error('usage: tsx bench/cpuprofile-summary.ts <file.cpuprofile>…');
+  const args = process.argv.slice(2);
+  const window: { fromSec?: number; toSec?: number } = {};
+  const files: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--from-sec') window.fromSec = Number(args[++i]);
+    else if (args[i] === '--to-sec') window.toSec = Number(args[++i]);
+    else files.push(args[i]!);
+  }
+  if (files.length === 0 || Object.values(window).some((v) => !Number.isFinite(v))) {
+    console.error('usage: tsx bench/cpuprofile-summary.ts [--from-sec S] [--to-sec S] <file.cpuprofile>…');
     process.exit(2);
   }
-  for (const f of files) console.log(formatSummary(f, summarise(f)).join('\n'));
+  for (const f of files) console.log(formatSummary(f, summarise(f, DEFAULT_WATCH, window), 24).join('\n'));
 }

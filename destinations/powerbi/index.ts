@@ -1,3 +1,4 @@
+import { PowerBiPartialPosts } from '../../db/powerbi-partial-posts';
 import { POWERBI_DIMENSION_ENTITIES } from '../../mapping/powerbi';
 import type { DestinationModule } from '../types';
 import { PowerBiDestination, PowerBiSessions, type PowerBiDestinationConfig } from './adapter';
@@ -17,7 +18,8 @@ export const powerBi: DestinationModule<'powerbi', typeof powerBiDestinationInpu
   seal: sealPowerBi,
   opener(env) {
     const sessions = new PowerBiSessions({ ...env.config.powerbi, credentials: env.credentials, pacer: env.powerbiPacer });
-    return (d) => PowerBiDestination.create(d, sessions);
+    const partial = new PowerBiPartialPosts(env.db);
+    return (d) => PowerBiDestination.create(d, sessions, partial);
   },
   traits: {
     appendOnly: true,

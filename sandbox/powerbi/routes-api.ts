@@ -40,7 +40,7 @@ export function apiRoutes(state: PowerBiSandboxState): Router {
     const groupId = String(req.params.groupId).toLowerCase();
     if (!who.workspaces.has(groupId)) return send(res, notAuthorized());
     if (isPostRows) state.stats.postRowsRequests++;
-    const fault = isPostRows ? state.takeFault('rows', 'api') : state.takeFault('api');
+    const fault = isPostRows ? state.takeFault(['rows', 'api'], String(req.params.tableName)) : state.takeFault(['api']);
     const reply = fault
       ? faultReply(fault, 'api', state.now())
       : await handler(state, {

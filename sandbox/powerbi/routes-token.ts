@@ -14,7 +14,7 @@ export function tokenRoutes(state: PowerBiSandboxState): Router {
   const r = Router();
   r.post('/:tenantId/oauth2/v2.0/token', express.urlencoded({ extended: false, limit: '64kb' }), (req: Request, res: Response) => {
     state.countRequest('token');
-    const fault = state.takeFault('token');
+    const fault = state.takeFault(['token']);
     if (fault) return send(res, faultReply(fault, 'token', state.now()));
     const reply = exchange(state, String(req.params.tenantId), (req.body ?? {}) as Record<string, unknown>);
     if (reply.status !== 200) state.stats.tokenRejections++;

@@ -17,6 +17,8 @@ export interface FaultSpec {
   /** Sent as Retry-After on 429/503 when given; omit it to exercise a client's own backoff. */
   retryAfterSec?: number;
   count: number;
+  /** With scope 'rows': only posts to this table fail (one table of a batch refusing while the others take theirs). */
+  table?: string;
 }
 
 export type Retention = 'None' | 'basicFIFO';
@@ -176,10 +178,10 @@ export class PowerBiSandboxState {
     this.faults.clear();
   }
 
-  /** Takes the first queued fault among `scopes`, in that order of preference. */
-  takeFault(...scopes: FaultScope[]): FaultSpec | undefined {
+  /** Takes the first queued fault among `scopes`, in that order of preference; `table` is the table a rows post is for. */
+  takeFault(scopes: FaultScope[], table?: string): FaultSpec | undefined {
     for (const scope of scopes) {
-      const fault = this.faults.take((f) => f.scope === scope);
+      const fault = this.faults.take((f) => f.scope === scope && (f.table === undefined || f.table === table));
       if (!fault) continue;
       this.stats.faultsInjected++;
       return fault;

@@ -171,6 +171,26 @@ describe('FreshBooks webhooks → Power BI (real Temporal, Postgres, sandboxes)'
     assert.ok(h.powerbi.state.stats.tokensIssued > stats.tokensIssued, 'a new token was requested');
   });
 
+  test('an invoice whose lines Power BI refuses while it takes the invoice: the retry posts the lines only, each row once', async () => {
+    await eventually('callbacks verified', () => ourCallbacks().every((c) => c.verified) || undefined);
+    const inv = liveInvoice();
+    const lineRows = () => powerBiRows(h, 'InvoiceLines').filter((r) => r.InvoiceId === inv.id);
+    const before = { invoices: invoiceRows(inv.id).length, lines: lineRows().length };
+    const stats = { ...h.powerbi.state.stats };
+    // Six refusals use up the client's attempts for the lines while the invoice's own post succeeds.
+    h.powerbi.state.injectFaults([{ scope: 'rows', table: 'InvoiceLines', status: 500, count: 6 }]);
+    fb().update(accountId, 'invoices', inv.id, { notes: 'lines refused once' });
+    await eventually('lines after the retry', () => (lineRows().length > before.lines ? true : undefined), 120_000);
+    assert.equal(h.powerbi.state.stats.faultsInjected - stats.faultsInjected, 6, 'every refusal was met');
+    assert.equal(invoiceRows(inv.id).length, before.invoices + 1, 'the invoice row was not posted again');
+    const newVersion = invoiceRows(inv.id).at(-1)!.Version;
+    const fresh = lineRows().filter((r) => r.ParentVersion === newVersion);
+    assert.ok(fresh.length > 0);
+    assert.equal(new Set(fresh.map((r) => r.LineId)).size, fresh.length, 'each line once');
+    // The note goes once the retry's posts are done, just after the rows are visible.
+    await eventually('the note went with the completed batch', async () => Number((await h.db.query('SELECT count(*) AS n FROM powerbi_partial_posts')).rows[0].n) === 0 || undefined);
+  });
+
   test('callbacks FreshBooks lost are registered again, and the status says so', async () => {
     const lost = ourCallbacks().find((c) => c.event === 'payment')!;
     h.fb.state.webhooks.callbacks.delete(lost.callbackid);
