@@ -67,6 +67,25 @@ export class CountedSource {
 }
 
 /**
+ * Every id of the entity's default list, and the per-currency sums of its `money` columns (none asked: no sums).
+ */
+export async function walkSource(
+  src: CountedSource, entity: FreshBooksEntity, owner: { accountId: string; businessId: number }, money: readonly string[],
+): Promise<{ ids: string[]; sums: SumTable }> {
+  const ids: string[] = [];
+  const sums: SumTable = new Map();
+  const ctx = { ...owner, syncedAt: new Date().toISOString(), batchId: 'reconciliation' };
+  for await (const record of src.records(entity)) {
+    ids.push(recordVersion(entity, record, owner.accountId).recordId);
+    if (money.length > 0) {
+      const [own] = mapRecord(entity, record, ctx);
+      for (const m of moneyOfRow(own!.row.json, money)) addToSums(sums, m.column, m.currency, m.amount);
+    }
+  }
+  return { ids, sums };
+}
+
+/**
  * The reconciliation report of a FreshBooks-fed connection: per entity, FreshBooks' `total` against
  * what the destination holds as current (queried from warehouses, the delivery ledger elsewhere); ids
  * walked when the counts differ or the entity is small; ids the destination has that FreshBooks answers
@@ -95,16 +114,7 @@ export function reconcileActivities(deps: ActivityDeps, runtime = new Connection
       return { ...base, sums: [], missingInDestination: [], extraInDestination: [], tombstoned: [], truncated: false };
     }
 
-    const sourceIds: string[] = [];
-    const sourceSums: SumTable = new Map();
-    const ctx = { ...c.freshbooks, syncedAt: new Date().toISOString(), batchId: 'reconciliation' };
-    for await (const record of src.records(entity)) {
-      sourceIds.push(recordVersion(entity, record, c.freshbooks.accountId).recordId);
-      if (inventory && money.length > 0) {
-        const [own] = mapRecord(entity, record, ctx);
-        for (const m of moneyOfRow(own!.row.json, money)) addToSums(sourceSums, m.column, m.currency, m.amount);
-      }
-    }
+    const { ids: sourceIds, sums: sourceSums } = await walkSource(src, entity, c.freshbooks, inventory ? money : []);
     const { missing, extra } = diffIds(sourceIds, destIds);
 
     const gone: string[] = [];
