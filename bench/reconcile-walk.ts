@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       const cpu0 = cpuSeconds();
       const started = performance.now();
       const src = new CountedSource(fb);
-      const { ids, sums } = await walkSource(src, 'invoices', sb, money);
+      const { ids, sums } = await walkSource(src, 'invoices', money);
       const wallS = (performance.now() - started) / 1000;
       const serviceCpu = cpuSeconds() - cpu0;
       const file = prof ? await prof.stop() : undefined;
