@@ -28,7 +28,7 @@ export class CountedSource {
   /** FreshBooks' `total` for the entity's default list (active and archived; deleted hidden): one request. */
   async total(entity: FreshBooksEntity, visState?: 1): Promise<number> {
     this.requests += 1;
-    return (await this.fb.listPage(entity, { page: 1, perPage: 1, ...(visState ? { visState } : {}) })).total;
+    return (await this.fb.listPage(entity, { page: 1, perPage: 1, includes: false, ...(visState ? { visState } : {}) })).total;
   }
 
   /**
@@ -40,7 +40,8 @@ export class CountedSource {
   async *records(entity: FreshBooksEntity, visState?: 1): AsyncGenerator<Record<string, unknown>> {
     const page = (n: number) => {
       this.requests += 1;
-      const p = this.fb.listPage(entity, { page: n, perPage: 100, ...(visState ? { visState } : {}) });
+      // Ids and totals only: without invoice lines a page is a fraction of the size to send and parse.
+      const p = this.fb.listPage(entity, { page: n, perPage: 100, includes: false, ...(visState ? { visState } : {}) });
       // Awaited in order below; a page failing while an earlier one is awaited must not count as unhandled.
       p.catch(() => undefined);
       return p;
