@@ -8,7 +8,7 @@ import { snapshotPlan } from '../destinations/plan';
 import type { Destination } from '../destinations/types';
 import { MAX_LISTED_IDS, reportStatus } from '../common/reconciliation-verdict';
 import { addToSums, capIds, compareSums, diffIds, shouldWalk, type SumTable } from '../domain/reconciliation';
-import { mapRecord, moneyOfRow, reconciledMoney, recordVersion } from '../mapping/freshbooks';
+import { reconciledFigures, reconciledMoney } from '../mapping/freshbooks';
 import { ConnectionRuntime, type Connection } from './connection-runtime';
 import { deliverRecords } from './deliver-records';
 import type { ActivityDeps } from './deps';
@@ -28,7 +28,7 @@ export class CountedSource {
   /** FreshBooks' `total` for the entity's default list (active and archived; deleted hidden): one request. */
   async total(entity: FreshBooksEntity, visState?: 1): Promise<number> {
     this.requests += 1;
-    return (await this.fb.listPage(entity, { page: 1, perPage: 1, ...(visState ? { visState } : {}) })).total;
+    return (await this.fb.listPage(entity, { page: 1, perPage: 1, includes: false, ...(visState ? { visState } : {}) })).total;
   }
 
   /**
@@ -40,7 +40,8 @@ export class CountedSource {
   async *records(entity: FreshBooksEntity, visState?: 1): AsyncGenerator<Record<string, unknown>> {
     const page = (n: number) => {
       this.requests += 1;
-      const p = this.fb.listPage(entity, { page: n, perPage: 100, ...(visState ? { visState } : {}) });
+      // Ids and totals only: without invoice lines a page is a fraction of the size to send and parse.
+      const p = this.fb.listPage(entity, { page: n, perPage: 100, includes: false, ...(visState ? { visState } : {}) });
       // Awaited in order below; a page failing while an earlier one is awaited must not count as unhandled.
       p.catch(() => undefined);
       return p;
@@ -67,6 +68,24 @@ export class CountedSource {
 }
 
 /**
+ * Every id of the entity's default list, and the per-currency sums of its `money` columns (none asked: no sums).
+ */
+export async function walkSource(
+  src: CountedSource, entity: FreshBooksEntity, money: readonly string[],
+): Promise<{ ids: string[]; sums: SumTable }> {
+  const ids: string[] = [];
+  const sums: SumTable = new Map();
+  // Only the id and the money columns: mapping each record whole (lines, content hash, raw JSON) was
+  // most of the walk's CPU.
+  for await (const record of src.records(entity)) {
+    const figures = reconciledFigures(entity, record, money);
+    ids.push(figures.recordId);
+    for (const m of figures.money) addToSums(sums, m.column, m.currency, m.amount);
+  }
+  return { ids, sums };
+}
+
+/**
  * The reconciliation report of a FreshBooks-fed connection: per entity, FreshBooks' `total` against
  * what the destination holds as current (queried from warehouses, the delivery ledger elsewhere); ids
  * walked when the counts differ or the entity is small; ids the destination has that FreshBooks answers
@@ -86,7 +105,7 @@ export function reconcileActivities(deps: ActivityDeps, runtime = new Connection
       // The ledger remembers soft-deleted records too (delivered with their deleted flag); FreshBooks lists them apart.
       const softDeleted = new Set<string>();
       if (FRESHBOOKS_ENTITIES[entity].softDeletes && await src.total(entity, 1) > 0) {
-        for await (const r of src.records(entity, 1)) softDeleted.add(recordVersion(entity, r, c.freshbooks.accountId).recordId);
+        for await (const r of src.records(entity, 1)) softDeleted.add(reconciledFigures(entity, r, []).recordId);
       }
       destIds = (await deps.ledger.currentIds(c.id, entity)).filter((id) => !softDeleted.has(id));
     }
@@ -95,16 +114,7 @@ export function reconcileActivities(deps: ActivityDeps, runtime = new Connection
       return { ...base, sums: [], missingInDestination: [], extraInDestination: [], tombstoned: [], truncated: false };
     }
 
-    const sourceIds: string[] = [];
-    const sourceSums: SumTable = new Map();
-    const ctx = { ...c.freshbooks, syncedAt: new Date().toISOString(), batchId: 'reconciliation' };
-    for await (const record of src.records(entity)) {
-      sourceIds.push(recordVersion(entity, record, c.freshbooks.accountId).recordId);
-      if (inventory && money.length > 0) {
-        const [own] = mapRecord(entity, record, ctx);
-        for (const m of moneyOfRow(own!.row.json, money)) addToSums(sourceSums, m.column, m.currency, m.amount);
-      }
-    }
+    const { ids: sourceIds, sums: sourceSums } = await walkSource(src, entity, inventory ? money : []);
     const { missing, extra } = diffIds(sourceIds, destIds);
 
     const gone: string[] = [];

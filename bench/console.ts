@@ -292,6 +292,7 @@ async function run(opts: Options, teardown: Teardown): Promise<BenchOutcome> {
   const { rows: [removed] } = await wh.query<{ id: string }>(`DELETE FROM ${bigSchema}.freshbooks_invoices WHERE id = (SELECT min(id) FROM ${bigSchema}.freshbooks_invoices_latest) RETURNING id::text AS id`);
   await wh.end();
   sb.fbTimings.reset();
+  const cpuWalk = cpuNow();
   const tWalk = performance.now();
   const walk = await adminCall(apiUrl, adminToken, `/api/connections/${bigId}/reconcile`, { body: {} });
   const walkSec = (performance.now() - tWalk) / 1000;
@@ -301,6 +302,9 @@ async function run(opts: Options, teardown: Teardown): Promise<BenchOutcome> {
   const found = inv?.missingInDestination.includes(removed?.id ?? '') === true;
   log(`reconcile with invoice ${removed?.id} removed from the warehouse: ${walkSec.toFixed(2)} s, status ${walked.status}, sourceRequests ${walked.sourceRequests}, `
     + `invoices missing ${JSON.stringify(inv?.missingInDestination ?? [])} (${found ? 'found' : 'NOT found'}), ${inv?.sums.length ?? 0} sum rows compared`);
+  const walkCpu = cpuSince(cpuWalk);
+  const walkServed = [...sb.fbTimings.byOp.entries()].map(([op, t]) => `${op} ×${t.count} (${(t.totalMs / 1000).toFixed(1)} s in handlers)`).join(', ');
+  log(`  CPU s during the walk: ${fmtCpu(walkCpu)}; the worker's per 1,000 walked invoices: ${((walkCpu.worker ?? 0) * 1e6 / Math.max(1, counts.primary.invoices)).toFixed(1)} ms; the FreshBooks sandbox served ${walkServed || 'nothing'}`);
   if (!found) throw new Error('the reconcile walk did not find the invoice removed from the warehouse');
   log(`list TTFB as connections were added: ${growth.map((g) => `${g.connections}: ${fmtMs(median(g.ttfbMs))} ms`).join(', ')}`);
   log(`targets: list rendered ≤ 1000 ms (${fmtMs(median(list.idle))}), detail ≤ 1500 ms (${fmtMs(median(detail.idle))}), reconcile of 100k invoices ≤ 30 s (${reconcileSec.toFixed(1)} s with ${counts.primary.invoices})`);

@@ -15,7 +15,7 @@ export {
   type JoinColumn,
   type CarriedParentColumns,
 } from './tables';
-export { mapRecord, mapTombstone, recordVersion, type MapContext, type MappedRow, type RecordVersion } from './map-record';
+export { mapRecord, mapTombstone, reconciledFigures, recordVersion, type MapContext, type MappedRow, type RecordMoney, type RecordVersion } from './map-record';
 export { inferExtraColumns, sanitiseColumnName } from './extra-columns';
 export { MAX_INSERT_ID_LENGTH } from './insert-id';
 export { latestViewSql, latestViewSqlPostgres } from './latest-view';

@@ -107,6 +107,47 @@ export function recordVersion(entity: FreshBooksEntity, record: Record<string, u
   };
 }
 
+/** One money column's value on a record's own row, as mapRecord writes it. */
+export interface RecordMoney {
+  column: string;
+  currency: string;
+  amount: string;
+}
+
+/**
+ * What a reconciliation compares of a record, read with the field specs mapRecord uses but without
+ * mapping the record (no lines, no content hash, no raw JSON): its id, and the `money` columns asked for
+ * that have both an amount and a currency, exactly as `moneyOfRow(mapRecord(…)[0].row.json, columns)` gives them.
+ */
+export function reconciledFigures(entity: FreshBooksEntity, record: Record<string, unknown>, moneyColumns: readonly string[]): { recordId: string; money: RecordMoney[] } {
+  const spec = entityTableFor(entity);
+  const id = recordId(spec, record);
+  if (moneyColumns.length === 0) return { recordId: id, money: [] };
+  const fieldCtx: FieldContext = { fallbackCurrency: recordCurrency(record) };
+  const money: RecordMoney[] = [];
+  for (const column of moneyColumns) {
+    const field = moneyField(spec, column);
+    if (!field) continue;
+    const [[, amount], [, currency]] = fieldValues(field, record, fieldCtx) as [[string, unknown], [string, unknown]];
+    if ((typeof amount === 'string' || typeof amount === 'number') && typeof currency === 'string' && currency !== '') {
+      money.push({ column, currency, amount: String(amount) });
+    }
+  }
+  return { recordId: id, money };
+}
+
+/** The last `money` field writing `column` (assembleRow lets a later field win), looked up once per table. */
+const moneyFields = new WeakMap<TableSpec, Map<string, FieldSpec>>();
+function moneyField(spec: TableSpec, column: string): FieldSpec | undefined {
+  let byColumn = moneyFields.get(spec);
+  if (!byColumn) {
+    byColumn = new Map();
+    for (const f of spec.fields) if (f.kind === 'money') byColumn.set(f.column, f);
+    moneyFields.set(spec, byColumn);
+  }
+  return byColumn.get(column);
+}
+
 interface ParentVersion {
   id: string;
   updatedAt: string | null;

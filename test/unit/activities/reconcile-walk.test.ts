@@ -5,10 +5,11 @@ import type { FreshBooksClient, ListPage } from '../../../connectors/freshbooks'
 
 /** A list of `total` records answered after a delay, noting how many pages were asked for at once. */
 function fakeList(total: () => number, delayMs: (page: number) => number) {
-  const seen = { inFlight: 0, most: 0, asked: [] as number[] };
+  const seen = { inFlight: 0, most: 0, asked: [] as number[], includes: [] as unknown[] };
   const fb = {
-    async listPage(_entity: string, q: { page: number; perPage: number }): Promise<ListPage> {
+    async listPage(_entity: string, q: { page: number; perPage: number; includes?: boolean }): Promise<ListPage> {
       seen.asked.push(q.page);
+      seen.includes.push(q.includes);
       seen.inFlight += 1;
       seen.most = Math.max(seen.most, seen.inFlight);
       await new Promise((r) => setTimeout(r, delayMs(q.page)));
@@ -54,4 +55,13 @@ test('a page that fails fails the walk (no unhandled rejection from the pages st
   } as unknown as FreshBooksClient;
   await assert.rejects(walk(new CountedSource(fb)), /page 3 refused/);
   await new Promise((r) => setTimeout(r, 50));
+});
+
+test('the walk and the count ask for lists without includes (no invoice lines: ids and totals are all they read)', async () => {
+  const { fb, seen } = fakeList(() => 350, () => 1);
+  const src = new CountedSource(fb);
+  await src.total('invoices');
+  await walk(src);
+  assert.equal(seen.includes.length, 5);
+  assert.ok(seen.includes.every((i) => i === false), JSON.stringify(seen.includes));
 });

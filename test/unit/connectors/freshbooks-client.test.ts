@@ -253,3 +253,38 @@ describe('FreshBooksClient error shapes', () => {
     assert.equal(await client.get('clients', 210001), null);
   });
 });
+
+describe('FreshBooksClient lists without includes', () => {
+  it('includes: false reads the same invoices, with the same totals, without their lines', async () => {
+    const client = newClient();
+    const withLines = await client.listPage('invoices', { page: 2 });
+    const without = await client.listPage('invoices', { page: 2, includes: false });
+    assert.ok(withLines.items.length > 0 && withLines.items.every((i) => Array.isArray(i.lines)), 'lines by default');
+    assert.ok(without.items.every((i) => !('lines' in i)), 'no lines when includes are left out');
+    const strip = (i: Record<string, unknown>) => { const { lines: _lines, ...rest } = i; return rest; };
+    assert.deepEqual(without.items, withLines.items.map(strip));
+    assert.equal(without.total, withLines.total);
+  });
+
+  it('a list that holds something other than records is an unexpected shape, not records', async () => {
+    const { createServer } = await import('node:http');
+    const bodies = [
+      { response: { result: { invoices: [{ id: 1 }, 'two'], page: 1, pages: 1, per_page: 100, total: 2 } } },
+      { response: { result: { invoices: [{ id: 1 }, null], page: 1, pages: 1, per_page: 100, total: 2 } } },
+      { response: { result: { invoices: [[1]], page: 1, pages: 1, per_page: 100, total: 1 } } },
+      { response: { result: { invoices: { id: 1 }, page: 1, pages: 1, per_page: 100, total: 1 } } },
+    ];
+    let next = 0;
+    const server = createServer((_req, res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(bodies[next++])); });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const { port } = server.address() as { port: number };
+      const client = new FreshBooksClient({ apiBase: `http://127.0.0.1:${port}`, accountId, tokens: newTokens(), retryBaseMs: 10 });
+      for (let i = 0; i < bodies.length; i++) {
+        await assert.rejects(client.listPage('invoices', { page: 1 }), (e: unknown) => e instanceof FreshBooksApiError && /unexpected shape/.test(e.message), `body ${i}`);
+      }
+    } finally {
+      await new Promise((ok) => server.close(ok));
+    }
+  });
+});
