@@ -1,6 +1,8 @@
 import type { FreshBooksEntity } from '../../common/freshbooks-entities';
 import { PowerBiClient, PowerBiRequestError, PowerBiTokenProvider, type DatasetPacing } from '../../connectors/powerbi';
 import type { CredentialStore, PowerBiServicePrincipalSecret } from '../../db/credentials';
+import type { PowerBiPartialPosts } from '../../db/powerbi-partial-posts';
+import { untilPostgresAnswers } from '../../db/unreachable';
 import {
   POWERBI_CORE_TABLE_KEYS, POWERBI_TABLES, compareSchema, datasetDefinition, describeMismatch, expectedTables, mapToPowerBi, powerBiTablesFor, tombstoneFor,
   type PowerBiRow, type PowerBiTableKey,
@@ -70,10 +72,13 @@ const datasetKey = (d: PowerBiDestinationConfig) => `${d.workspaceId}/${d.datase
  * reports keep the latest; clients and the chart of accounts are replaced whole as dimension tables.
  */
 export class PowerBiDestination implements Destination {
-  constructor(private readonly d: PowerBiDestinationConfig, private readonly api: PowerBiClient, private readonly sessions: PowerBiSessions) {}
+  constructor(
+    private readonly d: PowerBiDestinationConfig, private readonly api: PowerBiClient, private readonly sessions: PowerBiSessions,
+    private readonly partial: PowerBiPartialPosts,
+  ) {}
 
-  static async create(d: PowerBiDestinationConfig, sessions: PowerBiSessions): Promise<PowerBiDestination> {
-    return new PowerBiDestination(d, await sessions.client(d), sessions);
+  static async create(d: PowerBiDestinationConfig, sessions: PowerBiSessions, partial: PowerBiPartialPosts): Promise<PowerBiDestination> {
+    return new PowerBiDestination(d, await sessions.client(d), sessions, partial);
   }
 
   /** Looks the dataset up by name (creating one only when none exists) and checks its tables. */
@@ -90,7 +95,7 @@ export class PowerBiDestination implements Destination {
       ...batch.records.flatMap((r) => mapToPowerBi(batch.entity, r, ctx)),
       ...batch.tombstones.flatMap((t) => tombstoneFor(batch.entity, t.recordId, { ...ctx, deletedAt: t.deletedAt })),
     ];
-    return this.post(rows);
+    return this.post(rows, batch.batchKey);
   }
 
   async replaceSnapshot(entity: FreshBooksEntity, records: Record<string, unknown>[], batch: Omit<RecordBatch, 'entity' | 'records' | 'tombstones'>): Promise<number> {
@@ -106,6 +111,8 @@ export class PowerBiDestination implements Destination {
   async reset(): Promise<void> {
     const datasetId = await this.datasetId();
     for (const table of expectedTables(await this.api.getTables(datasetId))) await this.api.deleteRows(datasetId, table.name);
+    // Every batch is sent again after a reset, the tables that had one's rows included.
+    await this.partial.forgetDataset(datasetId);
   }
 
   async updateSchema(): Promise<string[]> {
@@ -135,7 +142,11 @@ export class PowerBiDestination implements Destination {
     }
   }
 
-  private async post(rows: PowerBiRow[]): Promise<number> {
+  /**
+   * `batchKey` names a batch the ledger tracks: if some of its tables took their rows and another refused them,
+   * the retry (same records, same key) posts only to the rest, since Power BI would keep the rows twice.
+   */
+  private async post(rows: PowerBiRow[], batchKey?: string): Promise<number> {
     const byTable = new Map<string, Record<string, unknown>[]>();
     for (const r of rows) {
       const list = byTable.get(r.table);
@@ -143,11 +154,18 @@ export class PowerBiDestination implements Destination {
       else byTable.set(r.table, [r.row]);
     }
     const datasetId = await this.datasetId();
+    const tracked = batchKey !== undefined && byTable.size > 1 ? batchKey : undefined;
+    const done = tracked ? await this.partial.posted(datasetId, tracked) : new Set<string>();
+    const todo = [...byTable].filter(([table]) => !done.has(table));
     // Tables are independent (order matters only within one), so they go out together: a webhook's
     // invoice and its lines arrive in one round trip, and the pacer still caps what is pending.
-    const results = await Promise.allSettled([...byTable].map(([table, tableRows]) => this.api.postRows(datasetId, table, tableRows)));
+    const results = await Promise.allSettled(todo.map(([table, tableRows]) => this.api.postRows(datasetId, table, tableRows)));
     const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (rejected) {
+      if (tracked) {
+        const posted = todo.filter((_, i) => results[i]!.status === 'fulfilled').map(([table]) => table);
+        await untilPostgresAnswers(() => this.partial.note(datasetId, tracked, posted));
+      }
       // A rejected post is usually someone having changed the table since we checked it: say so
       // (Power BI stores nothing of a rejected request), rather than retrying the same rejection.
       const err: unknown = rejected.reason;
@@ -157,6 +175,7 @@ export class PowerBiDestination implements Destination {
       }
       throw err;
     }
+    if (tracked && done.size > 0) await this.partial.forget(datasetId, tracked);
     return rows.length;
   }
 
