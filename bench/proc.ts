@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 
 /**
  * Linux /proc readers for the benchmark: a process's resident memory (VmRSS / VmHWM) and CPU time,
@@ -65,6 +66,31 @@ export function subtree(rootPid: number, procs: ProcStat[] = allProcesses()): Pr
   const out: ProcStat[] = root ? [root] : [];
   for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]!.pid) ?? []));
   return out;
+}
+
+/**
+ * Sets the nice value of a process tree, thread by thread: Linux keeps one per thread, and a Node worker's
+ * threads (the workflow thread, the SDK core's) or a Go server's were made before the call. Returns the threads changed.
+ */
+export function reniceTree(rootPid: number, nice: number): number {
+  let changed = 0;
+  for (const p of subtree(rootPid)) {
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${p.pid}/task`);
+    } catch {
+      continue; // gone meanwhile
+    }
+    for (const tid of tids) {
+      try {
+        setPriority(Number(tid), nice);
+        changed += 1;
+      } catch {
+        // a thread that ended meanwhile
+      }
+    }
+  }
+  return changed;
 }
 
 /** Samples a process's memory at an interval and keeps the peaks. */

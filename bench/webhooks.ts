@@ -5,7 +5,7 @@
  *   source .tools/env && npx tsx bench/webhooks.ts [--rate 50] [--seconds 60] [--connections N]
  *       [--single-seconds 20] [--ramp 50,100,200,400,800] [--ramp-seconds 10] [--drain-sec 30]
  *       [--invoices 400] [--fb-requests-per-sec 1000] [--timeout-sec 1500] [--temporal-config key=value …]
- *       [--profile-dir DIR]
+ *       [--profile-dir DIR] [--ramp-delivery-nice N]
  *
  * The bench plays FreshBooks: for each webhook it changes an invoice in the FreshBooks sandbox (a
  * unique PO number, so the record has a new Version) and POSTs the signed form itself (the sandbox
@@ -29,6 +29,7 @@ import { Pool } from 'undici';
 import { adminCall, authorizeThroughSandbox, SANDBOX_POWERBI } from '../scripts/local-service';
 import { Cleanup, runBench, describeQuantiles, fmtMs, quantiles } from './webhooks-procs';
 import { startBenchStack } from './bench-stack';
+import { reniceTree } from './proc';
 import {
   log, printChanges, runAckStep, runChanges, Sender, sleep, waitIdle, waitReady, Watch, type AckStep, type Conn, type Env,
 } from './webhook-load';
@@ -51,6 +52,12 @@ interface Options {
   timeoutSec: number;
   /** Extra Temporal dynamic config (`--temporal-config key=value`, repeatable), to compare server settings. */
   temporalConfig: string[];
+  /**
+   * `--ramp-delivery-nice N`: for the ack ramp, the worker and the Temporal server run at nice N, as if they had
+   * machines of their own (as deployed): the ramp then shows what the API's acknowledgement path costs, not
+   * how two cores share out the deliveries the acks set going.
+   */
+  rampDeliveryNice?: number;
   /** `--profile-dir DIR`: the API and the worker write V8 CPU profiles there (see bench/cpuprofile-summary.ts). */
   profileDir?: string;
 }
@@ -90,6 +97,7 @@ function parseArgs(argv: string[]): Options {
     timeoutSec: num('--timeout-sec', 1500),
     temporalConfig: argv.flatMap((a, i) => (argv[i - 1] === '--temporal-config' ? [a] : [])),
     profileDir: raw('--profile-dir'),
+    ...(raw('--ramp-delivery-nice') === undefined ? {} : { rampDeliveryNice: num('--ramp-delivery-nice', 10) }),
   };
 }
 
@@ -201,6 +209,10 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   // ── 2. acknowledgement ramp (invoices whose current version every dataset already has) ──
   await waitIdle(env, conns, 60_000);
   watch.phase = 'ramp';
+  if (opts.rampDeliveryNice !== undefined) {
+    const threads = reniceTree(worker.pid!, opts.rampDeliveryNice) + reniceTree(stack.temporal.child.pid!, opts.rampDeliveryNice);
+    log(`── the worker and the Temporal server run at nice ${opts.rampDeliveryNice} from here (${threads} threads): the API and Postgres come first`);
+  }
   log(`── ack ramp: signed invoice.update webhooks for unchanged invoices over ${multi.length} connections, ${opts.rampSeconds}s per step`);
   const steps: AckStep[] = [];
   for (const rate of opts.ramp) {
