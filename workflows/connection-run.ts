@@ -239,21 +239,30 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
 }
 
 /**
- * Up to ENTITY_LANES entities at once, each lane taking the plan's next entity when its own is read. Webhook
- * work between page batches is done by one lane at a time (the others read on). A lane stops at its next
- * batch boundary once the history is long or another lane failed; the run waits for every lane, so nothing
- * runs on after it has stopped or failed, and the position holds each lane for the next run.
+ * Up to ENTITY_LANES entities at once, each lane taking the plan's next entity when its own is read.
+ * Webhook work between page batches is done by one lane at a time, and never while a page batch is in
+ * flight: a lane that finds it due waits for the batches in flight and holds the others back until it is
+ * done, as the one loop did. A page batch delivered after a webhook change of one of its records fetched
+ * later would otherwise get the newer `_synced_at`, which the latest views take as the newer version.
+ * A lane stops at its next batch boundary once the history is long or another lane failed; the run waits
+ * for every lane, so nothing runs on after it has stopped or failed, and the position holds each lane.
  */
 async function readInLanes(conn: Connection, plan: SyncPlan): Promise<boolean> {
   const pos = conn.state.position!;
   const entities = plan.entities;
   const lanes = pos.lanes ??= fromReadingInTurn(pos, entities);
   while (lanes.length < ENTITY_LANES && pos.entityIndex < entities.length) lanes.push(newLane(entities[pos.entityIndex++]));
+  const batches = { inFlight: 0 };
   let realtimeBusy = false;
   const realtime = async () => {
-    if (realtimeBusy || !conn.hasRealtimeWork()) return;
+    if (realtimeBusy) {
+      await condition(() => !realtimeBusy);
+      return;
+    }
+    if (!conn.hasRealtimeWork()) return;
     realtimeBusy = true;
     try {
+      if (batches.inFlight > 0) await condition(() => batches.inFlight === 0);
       await handleRealtime(conn, plan);
     } finally {
       realtimeBusy = false;
@@ -265,7 +274,7 @@ async function readInLanes(conn: Connection, plan: SyncPlan): Promise<boolean> {
     let lane: RunLane | undefined = first;
     try {
       while (lane) {
-        if (!await readEntity(conn, plan, pos.summary, lane.entity, lane, realtime, halted)) return false;
+        if (!await readEntity(conn, plan, pos.summary, lane.entity, lane, realtime, halted, batches)) return false;
         moveCursor(conn, pos.summary, lane.entity, lane);
         lanes.splice(lanes.indexOf(lane), 1);
         lane = pos.entityIndex < entities.length ? newLane(entities[pos.entityIndex++]) : undefined;
@@ -300,7 +309,7 @@ function fromReadingInTurn(pos: RunPosition, entities: FreshBooksEntity[]): RunL
  */
 async function readEntity(
   conn: Connection, plan: SyncPlan, summary: RunSummary, entity: FreshBooksEntity, at: EntityReading,
-  realtime: () => Promise<void>, halted: () => boolean,
+  realtime: () => Promise<void>, halted: () => boolean, batches: { inFlight: number },
 ): Promise<boolean> {
   const { connectionId, state } = conn;
   const since = summary.mode === 'full' ? undefined : state.cursors[entity]?.since;
@@ -310,10 +319,16 @@ async function readEntity(
       await realtime();
       if (conn.shouldContinueAsNew() || halted()) return false;
       const reading = at.reading ??= startReading(at.page);
-      const res = await acts.syncPages({
-        connectionId, runKey: summary.runKey, entity, pass, mode: summary.mode, since,
-        startPage: at.page, maxPages: PAGES_PER_ACTIVITY, ...(reading.total === undefined ? {} : { expectTotal: reading.total }),
-      });
+      batches.inFlight += 1;
+      let res: SyncPagesResult;
+      try {
+        res = await acts.syncPages({
+          connectionId, runKey: summary.runKey, entity, pass, mode: summary.mode, since,
+          startPage: at.page, maxPages: PAGES_PER_ACTIVITY, ...(reading.total === undefined ? {} : { expectTotal: reading.total }),
+        });
+      } finally {
+        batches.inFlight -= 1;
+      }
       noteBatch(conn, plan, summary, entity, at, reading, res);
     }
   }

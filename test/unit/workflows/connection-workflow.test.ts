@@ -518,36 +518,36 @@ test('with concurrent-entities a run reads three entities at once; each entity r
   }, current);
 });
 
-test('with concurrent-entities webhook work is done by one lane at a time while the others read on', async () => {
+test('with concurrent-entities webhook work is done by one lane at a time, never beside a page batch (a batch landing after a newer webhook version would win the latest view)', async () => {
   const stub = new Stub();
   stub.plan = { ...stub.plan, entities: FIVE, webhooks: true };
   stub.pagesPerPass = 60;
-  stub.syncPages = pagedSyncPages(stub, { holdMs: 20 });
+  const batches = { now: 0, max: 0 };
+  const paged = pagedSyncPages(stub, { holdMs: 30, inFlight: batches });
   let delivering = 0;
   let maxDelivering = 0;
-  let release!: () => void;
-  const held = new Promise<void>((r) => { release = r; });
+  const overlaps: string[] = [];
+  stub.syncPages = async (input) => {
+    if (delivering > 0) overlaps.push(`${input.entity}:${input.pass}:${input.startPage} began during a delivery`);
+    return paged(input);
+  };
   stub.beforeDeliverChanges = async () => {
     maxDelivering = Math.max(maxDelivering, ++delivering);
-    try {
-      if (delivering === 1 && stub.calls.filter((c) => c === 'deliverChanges').length === 0) await held;
-    } finally {
-      delivering -= 1;
-    }
+    if (batches.now > 0) overlaps.push(`a delivery began beside ${batches.now} page batch(es)`);
+    await new Promise((r) => setTimeout(r, 200));
+    delivering -= 1;
   };
   await withConnection(stub, async (wf) => {
-    setTimeout(() => release(), 40_000).unref();
-    await until('the run reading', () => stub.calls.filter((c) => c === 'syncPages').length >= 3);
-    await wf.signal(webhookChangesSignal, change('1'));
-    await until('the first delivery begun', () => delivering === 1);
-    const before = stub.calls.filter((c) => c === 'syncPages').length;
-    await wf.signal(webhookChangesSignal, change('2'));
-    // The other lanes pass several batch boundaries while the first delivery is held: they see change 2 pending.
-    await until('other lanes read on', () => stub.calls.filter((c) => c === 'syncPages').length >= before + 4);
-    release();
+    const syncs = () => stub.calls.filter((c) => c === 'syncPages').length;
+    for (let i = 1; i <= 4; i++) {
+      await until(`batch ${i * 6}`, () => syncs() >= i * 6);
+      await wf.signal(webhookChangesSignal, change(String(i)));
+    }
     await until('the run', () => stub.runs.length === 1);
+    assert.equal(batches.max, 3, 'the lanes did read at once');
     assert.equal(maxDelivering, 1, 'never two webhook deliveries at once');
-    assert.equal((await status(wf)).webhooks.delivered, 2);
+    assert.deepEqual(overlaps, []);
+    assert.equal((await status(wf)).webhooks.delivered, 4);
   }, current);
 });
 
