@@ -52,17 +52,32 @@ export interface PassReading {
   fromStart: boolean;
 }
 
-/** Where an unfinished run stands, so continue-as-new or a new worker picks up at the same page. */
-export interface RunPosition {
-  summary: RunSummary;
-  entityIndex: number;
+/** Where the reading of one entity stands: its pass, the next page, what the pass reported, the newest `updated` seen. */
+export interface EntityReading {
   passIndex: number;
   page: number;
-  /** The entity being read, for the status query (also across continue-as-new). */
-  entity?: FreshBooksEntity;
   maxUpdatedAt?: string;
   /** What the current pass's pages reported so far. */
   reading?: PassReading;
+}
+
+/** One of the entities a run reads at once ('concurrent-entities'). */
+export interface RunLane extends EntityReading {
+  entity: FreshBooksEntity;
+}
+
+/** Where an unfinished run stands, so continue-as-new or a new worker picks up at the same page. */
+export interface RunPosition extends EntityReading {
+  summary: RunSummary;
+  /** The entity being read (with `lanes`: the next one of the plan's to hand to a lane). */
+  entityIndex: number;
+  /** The entity being read, for the status query (also across continue-as-new). */
+  entity?: FreshBooksEntity;
+  /**
+   * Present in runs that read several entities at once: each lane's entity and where its reading stands,
+   * so a new run resumes every lane (`passIndex`, `page`, … above are then unused).
+   */
+  lanes?: RunLane[];
 }
 
 /** Everything the workflow knows, handed over whole through continue-as-new (the status query shows it). */
@@ -175,7 +190,7 @@ export interface ConnectionWorkflowInput {
 /** Every behaviour change a connection workflow started by current code has (see ConnectionWorkflowInput.patches). */
 export const CONNECTION_PATCHES = [
   'webhook-delivery-window', 'reread-shifted-pass', 'finish-full-run', 'stop-on-destination-reauth', 'announce-deliveries', 'reports-after-full-run',
-  'list-state-in-postgres', 'local-first-delivery',
+  'list-state-in-postgres', 'local-first-delivery', 'concurrent-entities',
 ] as const;
 export type ConnectionPatch = typeof CONNECTION_PATCHES[number];
 

@@ -1,7 +1,7 @@
 import { condition, isCancellation, proxyActivities, proxyLocalActivities, uuid4 } from '@temporalio/workflow';
 import type { FreshBooksEntity } from '../common/freshbooks-entities';
 import type { Activities } from '../contracts/activities';
-import type { ReconcileOutcome, RunPosition } from '../contracts/connection';
+import type { EntityReading, PassReading, ReconcileOutcome, RunLane, RunPosition } from '../contracts/connection';
 import type { ReconciliationTrigger } from '../contracts/reconciliation';
 import { NON_RETRYABLE_FAILURES, type FailureType } from '../contracts/failures';
 import type {
@@ -194,51 +194,48 @@ export function startRun(request: SyncRequest): RunPosition {
 }
 
 /**
+ * Entities one run reads at once ('concurrent-entities'). Most entities of an account are one page, so a
+ * run is mostly fixed costs per activity (a workflow-task round trip, the ledger's read and write); three
+ * lanes overlap those costs. More lanes would mostly queue: FreshBooks' request budget is per account
+ * (every lane takes its tokens), a Postgres warehouse pool holds 4 clients per worker, and webhook
+ * deliveries need a slot beside the lanes.
+ */
+export const ENTITY_LANES = 3;
+
+/**
  * Runs (or resumes) the current run, with webhook work between page batches. Returns false when it
  * stopped early to continue as new.
  */
 export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boolean> {
   const { connectionId, state } = conn;
   const pos = state.position!;
-  const entities = plan.entities;
   await acts.prepareDestination(connectionId);
-  for (; pos.entityIndex < entities.length; pos.entityIndex++, pos.passIndex = 0) {
-    const entity = entities[pos.entityIndex];
-    pos.entity = entity;
-    const since = pos.summary.mode === 'full' ? undefined : state.cursors[entity]?.since;
-    for (; pos.passIndex < PASSES.length; pos.passIndex++, pos.page = 1, pos.reading = undefined) {
-      const pass = PASSES[pos.passIndex];
-      while (pos.page > 0) {
-        if (conn.hasRealtimeWork()) await handleRealtime(conn, plan);
-        if (conn.shouldContinueAsNew()) return false;
-        const reading = pos.reading ??= startReading(pos.page);
-        const res = await acts.syncPages({
-          connectionId, runKey: pos.summary.runKey, entity, pass, mode: pos.summary.mode, since,
-          startPage: pos.page, maxPages: PAGES_PER_ACTIVITY, ...(reading.total === undefined ? {} : { expectTotal: reading.total }),
-        });
-        addStats(pos.summary, entity, res);
-        noteDelivered(conn, plan, res.delivered);
-        if (res.maxUpdatedAt && (!pos.maxUpdatedAt || res.maxUpdatedAt > pos.maxUpdatedAt)) pos.maxUpdatedAt = res.maxUpdatedAt;
-        noteRead(reading, res);
-        pos.page = res.nextPage ?? 0;
-        if (pos.page === 0 && !readWhole(reading)) {
-          const stats = pos.summary.entities[entity]!;
-          if (reading.reads < MAX_PASS_READS && conn.has('reread-shifted-pass')) {
-            // Records may have slid onto pages already read: read the pass again (the ledger drops re-sends).
-            stats.rereads = (stats.rereads ?? 0) + 1;
-            pos.reading = startReading(1, reading.reads + 1);
-            pos.page = 1;
-          } else {
-            stats.incomplete = true;
-          }
+  if (conn.has('concurrent-entities')) {
+    if (!await readInLanes(conn, plan)) return false;
+  } else {
+    // One entity after another, for runs begun before the lanes. Inline on purpose: one more await (a
+    // function of its own) between two commands could reorder them against a loop beside this one
+    // (announcements, the list row) in the same activation, and old histories must replay command for command.
+    const entities = plan.entities;
+    for (; pos.entityIndex < entities.length; pos.entityIndex++, pos.passIndex = 0) {
+      const entity = entities[pos.entityIndex];
+      pos.entity = entity;
+      const since = pos.summary.mode === 'full' ? undefined : state.cursors[entity]?.since;
+      for (; pos.passIndex < PASSES.length; pos.passIndex++, pos.page = 1, pos.reading = undefined) {
+        const pass = PASSES[pos.passIndex];
+        while (pos.page > 0) {
+          if (conn.hasRealtimeWork()) await handleRealtime(conn, plan);
+          if (conn.shouldContinueAsNew()) return false;
+          const reading = pos.reading ??= startReading(pos.page);
+          const res = await acts.syncPages({
+            connectionId, runKey: pos.summary.runKey, entity, pass, mode: pos.summary.mode, since,
+            startPage: pos.page, maxPages: PAGES_PER_ACTIVITY, ...(reading.total === undefined ? {} : { expectTotal: reading.total }),
+          });
+          noteBatch(conn, plan, pos.summary, entity, pos, reading, res);
         }
       }
+      moveCursor(conn, pos.summary, entity, pos);
     }
-    // The cursor only moves once every pass of the entity has been delivered, and read whole.
-    const prev = state.cursors[entity]?.since;
-    const whole = !pos.summary.entities[entity]?.incomplete;
-    if (whole && pos.maxUpdatedAt && (!prev || pos.maxUpdatedAt > prev)) state.cursors[entity] = { since: pos.maxUpdatedAt };
-    pos.maxUpdatedAt = undefined;
   }
   if (plan.snapshots.length > 0) {
     for (const r of await acts.refreshSnapshots({ connectionId, runKey: pos.summary.runKey, entities: plan.snapshots })) {
@@ -265,6 +262,135 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
     await reconcile(conn, 'full_reconciliation').catch(() => undefined);
   }
   return true;
+}
+
+/**
+ * Up to ENTITY_LANES entities at once, each lane taking the plan's next entity when its own is read.
+ * Webhook work between page batches is done by one lane at a time, and never while a page batch is in
+ * flight: a lane that finds it due waits for the batches in flight and holds the others back until it is
+ * done, as the one loop did. A page batch delivered after a webhook change of one of its records fetched
+ * later would otherwise get the newer `_synced_at`, which the latest views take as the newer version.
+ * A lane stops at its next batch boundary once the history is long or another lane failed; the run waits
+ * for every lane, so nothing runs on after it has stopped or failed, and the position holds each lane.
+ */
+async function readInLanes(conn: Connection, plan: SyncPlan): Promise<boolean> {
+  const pos = conn.state.position!;
+  const entities = plan.entities;
+  const lanes = pos.lanes ??= fromReadingInTurn(pos, entities);
+  while (lanes.length < ENTITY_LANES && pos.entityIndex < entities.length) lanes.push(newLane(entities[pos.entityIndex++]));
+  const batches = { inFlight: 0 };
+  let realtimeBusy = false;
+  const realtime = async () => {
+    if (realtimeBusy) {
+      await condition(() => !realtimeBusy);
+      return;
+    }
+    if (!conn.hasRealtimeWork()) return;
+    realtimeBusy = true;
+    try {
+      if (batches.inFlight > 0) await condition(() => batches.inFlight === 0);
+      await handleRealtime(conn, plan);
+    } finally {
+      realtimeBusy = false;
+    }
+  };
+  let failure: { error: unknown } | undefined;
+  const halted = () => failure !== undefined;
+  const runLane = async (first: RunLane): Promise<boolean> => {
+    let lane: RunLane | undefined = first;
+    try {
+      while (lane) {
+        if (!await readEntity(conn, plan, pos.summary, lane.entity, lane, realtime, halted, batches)) return false;
+        moveCursor(conn, pos.summary, lane.entity, lane);
+        lanes.splice(lanes.indexOf(lane), 1);
+        lane = pos.entityIndex < entities.length ? newLane(entities[pos.entityIndex++]) : undefined;
+        if (lane) lanes.push(lane);
+      }
+      return true;
+    } catch (error) {
+      failure ??= { error };
+      return false;
+    }
+  };
+  const done = await Promise.all([...lanes].map(runLane));
+  if (failure) throw failure.error;
+  return done.every(Boolean);
+}
+
+function newLane(entity: FreshBooksEntity): RunLane {
+  return { entity, passIndex: 0, page: 1 };
+}
+
+/** A run that older code was reading one entity at a time goes on from where it stood, as the first lane. */
+function fromReadingInTurn(pos: RunPosition, entities: FreshBooksEntity[]): RunLane[] {
+  if (pos.entityIndex >= entities.length) return [];
+  const { passIndex, page, maxUpdatedAt, reading } = pos;
+  const lane: RunLane = { entity: entities[pos.entityIndex++]!, passIndex, page, ...(maxUpdatedAt ? { maxUpdatedAt } : {}), ...(reading ? { reading } : {}) };
+  return [lane];
+}
+
+/**
+ * Reads one entity's passes from where `at` stands, page batch by page batch, with webhook work between
+ * batches. False when it stopped early (history long, or `halted`), `at` then saying where to go on.
+ */
+async function readEntity(
+  conn: Connection, plan: SyncPlan, summary: RunSummary, entity: FreshBooksEntity, at: EntityReading,
+  realtime: () => Promise<void>, halted: () => boolean, batches: { inFlight: number },
+): Promise<boolean> {
+  const { connectionId, state } = conn;
+  const since = summary.mode === 'full' ? undefined : state.cursors[entity]?.since;
+  for (; at.passIndex < PASSES.length; at.passIndex++, at.page = 1, at.reading = undefined) {
+    const pass = PASSES[at.passIndex];
+    while (at.page > 0) {
+      await realtime();
+      if (conn.shouldContinueAsNew() || halted()) return false;
+      const reading = at.reading ??= startReading(at.page);
+      batches.inFlight += 1;
+      let res: SyncPagesResult;
+      try {
+        res = await acts.syncPages({
+          connectionId, runKey: summary.runKey, entity, pass, mode: summary.mode, since,
+          startPage: at.page, maxPages: PAGES_PER_ACTIVITY, ...(reading.total === undefined ? {} : { expectTotal: reading.total }),
+        });
+      } finally {
+        batches.inFlight -= 1;
+      }
+      noteBatch(conn, plan, summary, entity, at, reading, res);
+    }
+  }
+  return true;
+}
+
+/**
+ * What one page batch of a pass tells the run: its counts, the newest `updated`, and whether the pass was
+ * read whole; a pass that was not is read again from page 1 (up to MAX_PASS_READS) or marked incomplete.
+ * Synchronous, so the one-entity-at-a-time path's commands stay where they were.
+ */
+function noteBatch(conn: Connection, plan: SyncPlan, summary: RunSummary, entity: FreshBooksEntity, at: EntityReading, reading: PassReading, res: SyncPagesResult): void {
+  addStats(summary, entity, res);
+  noteDelivered(conn, plan, res.delivered);
+  if (res.maxUpdatedAt && (!at.maxUpdatedAt || res.maxUpdatedAt > at.maxUpdatedAt)) at.maxUpdatedAt = res.maxUpdatedAt;
+  noteRead(reading, res);
+  at.page = res.nextPage ?? 0;
+  if (at.page === 0 && !readWhole(reading)) {
+    const stats = summary.entities[entity]!;
+    if (reading.reads < MAX_PASS_READS && conn.has('reread-shifted-pass')) {
+      // Records may have slid onto pages already read: read the pass again (the ledger drops re-sends).
+      stats.rereads = (stats.rereads ?? 0) + 1;
+      at.reading = startReading(1, reading.reads + 1);
+      at.page = 1;
+    } else {
+      stats.incomplete = true;
+    }
+  }
+}
+
+/** The cursor only moves once every pass of the entity has been delivered, and read whole. */
+function moveCursor({ state }: Connection, summary: RunSummary, entity: FreshBooksEntity, at: EntityReading): void {
+  const prev = state.cursors[entity]?.since;
+  const whole = !summary.entities[entity]?.incomplete;
+  if (whole && at.maxUpdatedAt && (!prev || at.maxUpdatedAt > prev)) state.cursors[entity] = { since: at.maxUpdatedAt };
+  at.maxUpdatedAt = undefined;
 }
 
 /**

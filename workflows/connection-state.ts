@@ -1,12 +1,12 @@
 import { patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   checkWebhooksSignal, maintenanceSignal, pauseSignal, redeliverSignal, requestSyncSignal, statusQuery, stopSignal, webhookChangesSignal,
-  webhookVerifierSignal, announceStatus, CONNECTION_PATCHES, type ConnectionListState, type ConnectionPatch, type ConnectionState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus,
+  webhookVerifierSignal, announceStatus, CONNECTION_PATCHES, type ConnectionListState, type ConnectionPatch, type ConnectionState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus, type RunPosition,
 } from '../contracts/connection';
 
 const MAX_HISTORY_EVENTS = 1_500;
 /** Behaviour changes that only ever came in the input list (no run wrote a marker for them). */
-const INPUT_ONLY_PATCHES: readonly ConnectionPatch[] = ['reports-after-full-run', 'list-state-in-postgres', 'local-first-delivery'];
+const INPUT_ONLY_PATCHES: readonly ConnectionPatch[] = ['reports-after-full-run', 'list-state-in-postgres', 'local-first-delivery', 'concurrent-entities'];
 
 /**
  * A connection workflow's state and the messages that change or show it (Temporal's
@@ -67,7 +67,7 @@ export class Connection {
       phase: shownPhase(state),
       cursors: state.cursors,
       lastRun: state.lastRun,
-      currentRun: state.position && { summary: state.position.summary, entity: state.position.entity, page: state.position.page },
+      currentRun: state.position && currentRun(state.position),
       nextPollAt: state.nextPollAt ? new Date(state.nextPollAt).toISOString() : undefined,
       consecutiveFailures: state.consecutiveFailures,
       webhooks: { ...state.webhookStats, pending: Object.keys(state.changes).length },
@@ -131,6 +131,13 @@ function shownPhase(state: ConnectionState): ConnectionWorkflowStatus['phase'] {
   const phase = state.phase ?? 'waiting';
   if (state.paused) return state.position ? phase : 'paused';
   return phase === 'paused' ? 'waiting' : phase;
+}
+
+/** A run reading several entities at once shows its first lane's. */
+function currentRun(pos: RunPosition): NonNullable<ConnectionWorkflowStatus['currentRun']> {
+  const lane = pos.lanes?.[0];
+  if (pos.lanes) return { summary: pos.summary, ...(lane ? { entity: lane.entity } : {}), page: lane?.page ?? 0 };
+  return { summary: pos.summary, entity: pos.entity, page: pos.page };
 }
 
 function freshState(): ConnectionState {

@@ -65,6 +65,8 @@ export interface HarnessOptions {
   worker?: boolean;
   /** Servers of this harness's own instead of the shared stack's, for a test to stop and start again (`Harness.own`). */
   own?: { postgres?: boolean; temporal?: boolean };
+  /** Dynamic config of the own Temporal server (`own.temporal`), e.g. `limit.historyCount.suggestContinueAsNew=60`. */
+  temporalDynamicConfig?: string[];
   env?: Record<string, string>;
 }
 
@@ -81,7 +83,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const infra = await infrastructure();
   const own = {
     ...(opts.own?.postgres ? { postgres: await startRestartablePostgres() } : {}),
-    ...(opts.own?.temporal ? { temporal: await startRestartableTemporal() } : {}),
+    ...(opts.own?.temporal ? { temporal: await startRestartableTemporal({ dynamicConfig: opts.temporalDynamicConfig }) } : {}),
   };
   const sandboxes = await startSandboxes({ freshbooks: opts.freshbooks, googleTokenTtlSec: opts.googleTokenTtlSec, powerbi: opts.powerbi, bigcommerce: opts.bigcommerce, tableau: opts.tableau });
   // An empty emulator of its own: the emulator slows with every table it holds (600 tables made its

@@ -1,12 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ConnectionActivities } from '../../../contracts/activities';
 import {
-  CONNECTION_PATCHES, checkWebhooksSignal, pauseSignal, reconcileUpdate, statusQuery, webhookChangesSignal, type ConnectionListState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus,
+  CONNECTION_PATCHES, checkWebhooksSignal, pauseSignal, reconcileUpdate, statusQuery, webhookChangesSignal, type ConnectionListState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus, type RunLane,
 } from '../../../contracts/connection';
 import type { AnnounceResult, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan } from '../../../contracts/sync';
 import type { connectionWorkflow } from '../../../workflows';
@@ -452,4 +452,160 @@ test('a run started before the list row existed (its input lacks the change) wri
     await settle();
     assert.equal(stub.listStates.length, 0);
   }, { patches: CONNECTION_PATCHES.filter((p) => p !== 'list-state-in-postgres') });
+});
+
+// ---- several entities at once ('concurrent-entities') ----------------------------------------------
+
+const FIVE: SyncPlan['entities'] = ['invoices', 'clients', 'payments', 'expenses', 'bills'];
+
+/** Pages answered per entity: each batch's newest `updated` grows with its page, so the cursor shows which batches counted. */
+function pagedSyncPages(stub: Stub, opts: { holdMs?: number; inFlight?: { now: number; max: number } } = {}) {
+  const entityHour = (e: string) => String(10 + FIVE.indexOf(e as never)).padStart(2, '0');
+  return async (input: SyncPagesInput): Promise<SyncPagesResult> => {
+    const f = opts.inFlight;
+    if (f) f.max = Math.max(f.max, ++f.now);
+    try {
+      if (opts.holdMs) await new Promise((r) => setTimeout(r, opts.holdMs));
+      const next = input.startPage + input.maxPages;
+      return {
+        nextPage: next <= stub.pagesPerPass ? next : null, pagesRead: 1, records: 1, delivered: 1, rows: 1,
+        maxUpdatedAt: `2026-11-01T${entityHour(input.entity)}:${String(input.startPage).padStart(2, '0')}:00Z`,
+      };
+    } finally {
+      if (f) f.now -= 1;
+    }
+  };
+}
+
+/** Each entity's batches, in the order they were asked for: `pass:startPage`. */
+function batchesByEntity(calls: SyncPagesInput[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const c of calls) (out[c.entity] ??= []).push(`${c.pass}:${c.startPage}`);
+  return out;
+}
+
+test('with concurrent-entities a run reads three entities at once; each entity reads its passes in order, and only a wholly read entity moves its cursor', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, entities: FIVE };
+  stub.pagesPerPass = 20; // two batches per pass
+  const inFlight = { now: 0, max: 0 };
+  const asked: SyncPagesInput[] = [];
+  const paged = pagedSyncPages(stub, { holdMs: 150, inFlight });
+  stub.syncPages = async (input) => {
+    asked.push(input);
+    const res = await paged(input);
+    // bills' deleted pass keeps shifting under the reader: never read whole.
+    return input.entity === 'bills' && input.pass === 'deleted' ? { ...res, shifted: true } : res;
+  };
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    assert.equal(inFlight.max, 3, 'three entities read at once, never more');
+    const byEntity = batchesByEntity(asked);
+    for (const e of ['invoices', 'clients', 'payments', 'expenses']) {
+      assert.deepEqual(byEntity[e], ['changes:1', 'changes:11', 'deleted:1', 'deleted:11'], `${e}: passes in order, each page batch once`);
+    }
+    // Read three times (MAX_PASS_READS), then given up on: incomplete.
+    assert.deepEqual(byEntity.bills, ['changes:1', 'changes:11', 'deleted:1', 'deleted:11', 'deleted:1', 'deleted:11', 'deleted:1', 'deleted:11']);
+    const s = await status(wf);
+    assert.deepEqual(s.cursors, {
+      invoices: { since: '2026-11-01T10:11:00Z' }, clients: { since: '2026-11-01T11:11:00Z' }, payments: { since: '2026-11-01T12:11:00Z' },
+      expenses: { since: '2026-11-01T13:11:00Z' },
+    }, 'bills, not read whole, keeps no cursor');
+    const run = stub.runs[0]!;
+    assert.equal(run.entities.bills?.incomplete, true);
+    assert.match(run.error ?? '', /bills/);
+    for (const e of ['invoices', 'clients', 'payments', 'expenses'] as const) assert.equal(run.entities[e]?.pages, 4);
+  }, current);
+});
+
+test('with concurrent-entities webhook work is done by one lane at a time, never beside a page batch (a batch landing after a newer webhook version would win the latest view)', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, entities: FIVE, webhooks: true };
+  stub.pagesPerPass = 60;
+  const batches = { now: 0, max: 0 };
+  const paged = pagedSyncPages(stub, { holdMs: 30, inFlight: batches });
+  let delivering = 0;
+  let maxDelivering = 0;
+  const overlaps: string[] = [];
+  stub.syncPages = async (input) => {
+    if (delivering > 0) overlaps.push(`${input.entity}:${input.pass}:${input.startPage} began during a delivery`);
+    return paged(input);
+  };
+  stub.beforeDeliverChanges = async () => {
+    maxDelivering = Math.max(maxDelivering, ++delivering);
+    if (batches.now > 0) overlaps.push(`a delivery began beside ${batches.now} page batch(es)`);
+    await new Promise((r) => setTimeout(r, 200));
+    delivering -= 1;
+  };
+  await withConnection(stub, async (wf) => {
+    const syncs = () => stub.calls.filter((c) => c === 'syncPages').length;
+    for (let i = 1; i <= 4; i++) {
+      await until(`batch ${i * 6}`, () => syncs() >= i * 6);
+      await wf.signal(webhookChangesSignal, change(String(i)));
+    }
+    await until('the run', () => stub.runs.length === 1);
+    assert.equal(batches.max, 3, 'the lanes did read at once');
+    assert.equal(maxDelivering, 1, 'never two webhook deliveries at once');
+    assert.deepEqual(overlaps, []);
+    assert.equal((await status(wf)).webhooks.delivered, 4);
+  }, current);
+});
+
+test('with concurrent-entities a run continued as new mid-run resumes every lane where it stood: each page batch read once, cursors as an uninterrupted run', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, entities: FIVE };
+  stub.pagesPerPass = 30; // three batches per pass: lanes are mid-pass when the history runs long
+  const asked: SyncPagesInput[] = [];
+  const paged = pagedSyncPages(stub, { holdMs: 10 });
+  stub.syncPages = async (input) => { asked.push(input); return paged(input); };
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    const byEntity = batchesByEntity(asked);
+    for (const e of FIVE) assert.deepEqual(byEntity[e], ['changes:1', 'changes:11', 'changes:21', 'deleted:1', 'deleted:11', 'deleted:21'], `${e}: every batch once, in order`);
+    const s = await status(wf);
+    for (const [i, e] of FIVE.entries()) assert.deepEqual(s.cursors[e], { since: `2026-11-01T${10 + i}:21:00Z` }, `${e}: cursor`);
+    assert.equal(stub.runs[0]!.error, undefined);
+    for (const e of FIVE) assert.equal(stub.runs[0]!.entities[e]?.pages, 6);
+
+    // What the hand-overs carried: at least one with several lanes, one of them mid-pass.
+    const carried: RunLane[][] = [];
+    // From the current run back: each run's start names the run that continued into it, and that run's last event holds what it handed over.
+    let runId: string | undefined = (await wf.describe()).runId;
+    while (runId) {
+      const started: { continuedExecutionRunId?: string | null } | null | undefined = (await env.client.workflow.getHandle(wf.workflowId, runId).fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+      runId = started?.continuedExecutionRunId ?? undefined;
+      if (!runId) break;
+      const can = (await env.client.workflow.getHandle(wf.workflowId, runId).fetchHistory()).events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes;
+      const [input] = (can?.input?.payloads ?? []).map((p) => defaultPayloadConverter.fromPayload<ConnectionWorkflowInput>(p as never));
+      if (input?.state?.position?.lanes) carried.push(input.state.position.lanes);
+    }
+    assert.ok(carried.length >= 2, `continued as new mid-run ${carried.length} times`);
+    assert.ok(carried.some((lanes) => lanes.length >= 2 && lanes.some((l) => l.page > 1 || l.passIndex > 0)), `lanes carried: ${JSON.stringify(carried)}`);
+  }, { ...current, maxHistoryEvents: 60 });
+});
+
+test('a run that older code was reading one entity at a time goes on from its entity, pass and page when continued with concurrent-entities', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, entities: FIVE };
+  stub.pagesPerPass = 20;
+  const asked: SyncPagesInput[] = [];
+  const paged = pagedSyncPages(stub);
+  stub.syncPages = async (input) => { asked.push(input); return paged(input); };
+  const summary: RunSummary = { runKey: 'older', mode: 'full', reason: 'initial', startedAt: '2026-11-01T00:00:00Z', entities: {} };
+  const state = {
+    cursors: {}, pending: [], redeliveries: [], paused: false, consecutiveFailures: 0, changes: {}, verifications: [], webhookCheckDue: false,
+    maintenance: [], webhookStats: { received: 0, delivered: 0, batches: 0 },
+    // clients' deleted pass, its second batch next; the first batch saw a newer `updated` than any left.
+    position: { summary, entityIndex: 1, passIndex: 1, page: 11, entity: 'clients' as const, maxUpdatedAt: '2026-11-01T23:00:00Z', reading: { items: 149, total: 150, shifted: false, reads: 1, fromStart: true } },
+  } satisfies ConnectionWorkflowInput['state'];
+  await withConnection(stub, async (wf) => {
+    await until('the resumed run', () => stub.runs.length === 1);
+    const byEntity = batchesByEntity(asked);
+    assert.equal(byEntity.invoices, undefined, 'the entity already read is not read again');
+    assert.deepEqual(byEntity.clients, ['deleted:11'], 'clients goes on at its page');
+    assert.deepEqual(asked.find((a) => a.entity === 'clients')?.expectTotal, 150, 'with what its pass had reported');
+    for (const e of ['payments', 'expenses', 'bills']) assert.deepEqual(byEntity[e], ['changes:1', 'changes:11', 'deleted:1', 'deleted:11']);
+    assert.deepEqual((await status(wf)).cursors.clients, { since: '2026-11-01T23:00:00Z' });
+    assert.equal(stub.runs[0]!.runKey, 'older');
+  }, { ...current, state });
 });
