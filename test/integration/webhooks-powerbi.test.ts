@@ -137,27 +137,40 @@ describe('FreshBooks webhooks → Power BI (real Temporal, Postgres, sandboxes)'
     assert.ok(h.powerbi.state.stats.tokensIssued > stats.tokensIssued, 'a new token was requested');
   });
 
+  type Event = NonNullable<Awaited<ReturnType<typeof history>>['events']>[number];
+  const history = () => h.client.workflow.getHandle(connectionWorkflowId(connectionId)).fetchHistory();
+  const count = (events: Event[], ...kinds: (keyof Event)[]) => events.filter((e) => kinds.some((k) => e[k])).length;
+  /**
+   * Until no webhook change waits in the workflow and nothing is in flight (every workflow task and activity
+   * closed, the history still for a second): a delivery of an earlier change must not land in a later count.
+   */
+  const settled = () => eventually('workflow settled', async () => {
+    const s = await h.workflows.connectionStatus(connectionId).catch(() => null);
+    if (!s || s.currentRun || s.phase !== 'waiting' || s.webhooks.pending > 0) return undefined;
+    const before = (await history()).events?.length ?? 0;
+    await new Promise((r) => setTimeout(r, 1_000));
+    const events = (await history()).events ?? [];
+    const openTasks = count(events, 'workflowTaskScheduledEventAttributes')
+      - count(events, 'workflowTaskCompletedEventAttributes', 'workflowTaskFailedEventAttributes', 'workflowTaskTimedOutEventAttributes');
+    const openActivities = count(events, 'activityTaskScheduledEventAttributes')
+      - count(events, 'activityTaskCompletedEventAttributes', 'activityTaskFailedEventAttributes', 'activityTaskTimedOutEventAttributes', 'activityTaskCanceledEventAttributes');
+    return events.length === before && openTasks === 0 && openActivities === 0 ? events.length : undefined;
+  }, 60_000);
+
   test('a few changes go out by a local activity; when that attempt fails, an ordinary activity delivers them, once', async () => {
-    type Event = NonNullable<Awaited<ReturnType<typeof history>>['events']>[number];
-    const history = () => h.client.workflow.getHandle(connectionWorkflowId(connectionId)).fetchHistory();
-    const deliveries = (events: Event[]) => ({
-      local: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
-      ordinary: events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverChanges').length,
-    });
     const deliverOne = async (notes: string) => {
+      const seen = await settled();
       const inv = liveInvoice();
       const before = invoiceRows(inv.id).length;
-      const seen = (await history()).events?.length ?? 0;
       fb().update(accountId, 'invoices', inv.id, { notes });
       await eventually('row', () => (invoiceRows(inv.id).length > before ? true : undefined), 60_000);
-      // The activity completes after the row lands: wait for its event too.
-      const events = await eventually('delivery recorded', async () => {
-        const all = ((await history()).events ?? []).slice(seen);
-        const d = deliveries(all);
-        return d.local + d.ordinary > 0 && all.some((e) => e.markerRecordedEventAttributes || e.activityTaskCompletedEventAttributes) ? all : undefined;
-      });
+      await settled();
       assert.equal(invoiceRows(inv.id).length, before + 1, 'one row for the change');
-      return deliveries(events);
+      const events = ((await history()).events ?? []).slice(seen);
+      return {
+        local: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+        ordinary: events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverChanges').length,
+      };
     };
 
     await eventually('callbacks verified', () => ourCallbacks().every((c) => c.verified) || undefined);
@@ -173,6 +186,11 @@ describe('FreshBooks webhooks → Power BI (real Temporal, Postgres, sandboxes)'
 
   test('an invoice whose lines Power BI refuses while it takes the invoice: the retry posts the lines only, each row once', async () => {
     await eventually('callbacks verified', () => ourCallbacks().every((c) => c.verified) || undefined);
+    // Nothing else in flight, so the refusals meet this change's batch alone.
+    await settled();
+    const notes = async () => new Set((await h.db.query<{ k: string }>(`SELECT batch_key || '/' || table_name AS k FROM powerbi_partial_posts`)).rows.map((r) => r.k));
+    // A batch whose record changed again before its retry leaves its note behind (it never completes): not this one's.
+    const earlier = await notes();
     const inv = liveInvoice();
     const lineRows = () => powerBiRows(h, 'InvoiceLines').filter((r) => r.InvoiceId === inv.id);
     const before = { invoices: invoiceRows(inv.id).length, lines: lineRows().length };
@@ -181,14 +199,14 @@ describe('FreshBooks webhooks → Power BI (real Temporal, Postgres, sandboxes)'
     h.powerbi.state.injectFaults([{ scope: 'rows', table: 'InvoiceLines', status: 500, count: 6 }]);
     fb().update(accountId, 'invoices', inv.id, { notes: 'lines refused once' });
     await eventually('lines after the retry', () => (lineRows().length > before.lines ? true : undefined), 120_000);
+    await settled();
     assert.equal(h.powerbi.state.stats.faultsInjected - stats.faultsInjected, 6, 'every refusal was met');
     assert.equal(invoiceRows(inv.id).length, before.invoices + 1, 'the invoice row was not posted again');
     const newVersion = invoiceRows(inv.id).at(-1)!.Version;
     const fresh = lineRows().filter((r) => r.ParentVersion === newVersion);
     assert.ok(fresh.length > 0);
     assert.equal(new Set(fresh.map((r) => r.LineId)).size, fresh.length, 'each line once');
-    // The note goes once the retry's posts are done, just after the rows are visible.
-    await eventually('the note went with the completed batch', async () => Number((await h.db.query('SELECT count(*) AS n FROM powerbi_partial_posts')).rows[0].n) === 0 || undefined);
+    assert.deepEqual([...await notes()].filter((k) => !earlier.has(k)), [], 'the note went with the completed batch');
   });
 
   test('callbacks FreshBooks lost are registered again, and the status says so', async () => {
