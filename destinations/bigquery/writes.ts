@@ -46,7 +46,7 @@ export async function writeRows(
 ): Promise<void> {
   if (rows.length === 0) return;
   const table = tableName(d, key);
-  const columns = await ensureColumns(wh, table, key, rows, opts.knownColumns);
+  const columns = await ensureColumns(wh, table, `${d.projectId}.${d.datasetId}.${table}`, key, rows, opts.knownColumns);
   if (opts.preferLoad || rows.length > STREAM_MAX_ROWS) {
     // Every mapped row carries its batch in `_batch_id`: how a found job is checked to hold the batch.
     await wh.loadRows(table, rows.map((r) => r.json), { jobId: `fb_${key}_${opts.batchKey}`, columns, batchColumn: '_batch_id' });
@@ -55,14 +55,19 @@ export async function writeRows(
   }
 }
 
-/** Appends NULLABLE columns for FreshBooks fields the catalogue does not know yet. */
-async function ensureColumns(wh: BigQueryWarehouse, table: string, key: TableKey, rows: WarehouseRow[], known: Map<string, Set<string>>): Promise<ColumnSpec[]> {
+/**
+ * Appends NULLABLE columns for FreshBooks fields the catalogue does not know yet. `known` is the worker's, shared
+ * by every connection: keyed by the table's full name, since datasets of two connections have tables of one name.
+ */
+async function ensureColumns(
+  wh: BigQueryWarehouse, table: string, fullName: string, key: TableKey, rows: WarehouseRow[], known: Map<string, Set<string>>,
+): Promise<ColumnSpec[]> {
   const extra = inferExtraColumns(key, rows);
   const all = [...TABLES[key].columns, ...extra];
-  const seen = known.get(table);
+  const seen = known.get(fullName);
   if (extra.length > 0 && (!seen || extra.some((c) => !seen.has(c.name)))) {
     await wh.ensureTable(table, all);
-    known.set(table, new Set(all.map((c) => c.name)));
+    known.set(fullName, new Set(all.map((c) => c.name)));
   }
   return all;
 }
