@@ -11,4 +11,9 @@ npx tsc --noEmit -p .
 npm run --silent check:deps
 # Unit tests mirror the source (test/unit/<folder>/); each simulator's self-tests sit beside it.
 shopt -s globstar nullglob
-exec npx tsx scripts/with-stack.ts node --import tsx --test --test-concurrency=1 --test-timeout=600000 "$@" test/unit/**/*.test.ts sandbox/**/*.test.ts test/integration/*.test.ts test/replay/*.test.ts
+# The workflow bundle, webpacked once for every test file and child worker (test/support/harness.ts).
+BUNDLE_DIR="$(mktemp -d)"
+trap 'rm -rf "$BUNDLE_DIR"' EXIT
+npx tsx scripts/build-workflow-bundle.ts "$BUNDLE_DIR/workflow-bundle.js" >/dev/null
+export TEST_WORKFLOW_BUNDLE="$BUNDLE_DIR/workflow-bundle.js"
+npx tsx scripts/with-stack.ts node --import tsx --test --test-concurrency=1 --test-timeout=600000 "$@" test/unit/**/*.test.ts sandbox/**/*.test.ts test/integration/*.test.ts test/replay/*.test.ts
