@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startHarness, type Harness } from '../support/harness';
 import { createBigQueryConnection, emulatorWarehouse, waitForRuns } from '../support/flows';
+import { bigQueryRepeatedVersions } from '../support/fault-checks';
 import { startLoadKillProxy, type Kill, type KillPhase } from '../support/load-kill-proxy';
 import { COMPARED, sourceFigures, warehouseFigures, type WarehouseFigures } from '../support/warehouse-checks';
 import { EMULATOR_PROJECT } from '../support/harness';
@@ -77,6 +78,8 @@ describe('worker killed mid-backfill (real Temporal, Postgres, BigQuery emulator
     await waitForRuns(h, connectionId, 1, 240_000);
     const crashed = await figures('it_crash');
     assert.deepEqual(crashed, sourceFigures(h.fb.state.totals(accountId)), 'every record once, with its money: what an uninterrupted backfill leaves');
+    // The figures come from the `_latest` views, which show one row per record however many copies the table holds.
+    assert.deepEqual(Object.values(await bigQueryRepeatedVersions(h, 'it_crash')).filter((n) => n > 0), [], 'no version written twice');
   });
 
   test('SIGKILL at several points inside load jobs, restart after each: every delivered record is in the tables, which equal an uninterrupted run', async () => {
@@ -111,6 +114,8 @@ describe('worker killed mid-backfill (real Temporal, Postgres, BigQuery emulator
       assert.equal(await delivered(connectionId, 'invoices'), h.fb.state.totals(accountId).entities.invoices.count);
 
       assert.deepEqual(crashed, sourceFigures(h.fb.state.totals(accountId), compared), 'every invoice and line once, with its money: what an uninterrupted backfill leaves');
+      // The `_latest` views show one row per record however many copies the table holds: the sent-but-unrecorded batch must not be there twice.
+      assert.deepEqual(await bigQueryRepeatedVersions(h, datasetId, compared.map((c) => c.table)), { invoices: 0, invoice_lines: 0 }, 'no invoice or line version written twice');
     } finally {
       await proxy.close();
     }
