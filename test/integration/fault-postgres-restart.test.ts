@@ -36,7 +36,7 @@ describe('Postgres restarted mid-backfill (real Temporal, own Postgres, BigQuery
     await healthy(h);
     const outageMs = performance.now() - t0;
     assert.equal((await h.admin(`/api/connections/${connectionId}`)).status, 200);
-    await assertSameAsUndisturbed(h, { connectionId, accountId, datasetId: 'pg_restart', controlDataset: 'pg_restart_control' });
+    await assertSameAsUndisturbed(h, { connectionId, accountId, datasetId: 'pg_restart' });
     process.stderr.write(`[fault] Postgres down ${(outageMs / 1000).toFixed(1)} s mid-backfill\n`);
   });
 });

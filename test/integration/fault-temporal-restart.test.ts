@@ -37,7 +37,7 @@ describe('Temporal server restarted mid-sync (own Temporal dev server with a dat
     const outageMs = performance.now() - t0;
     const after = await h.admin(`/api/connections/${connectionId}`);
     assert.equal(after.body.down, undefined);
-    await assertSameAsUndisturbed(h, { connectionId, accountId, datasetId: 'temporal_restart', controlDataset: 'temporal_restart_control' });
+    await assertSameAsUndisturbed(h, { connectionId, accountId, datasetId: 'temporal_restart' });
     process.stderr.write(`[fault] Temporal down ${(outageMs / 1000).toFixed(1)} s mid-backfill\n`);
   });
 });

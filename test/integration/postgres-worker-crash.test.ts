@@ -4,13 +4,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Pool } from 'pg';
 import { startHarness, type Harness } from '../support/harness';
 import { createPostgresConnection, waitForRuns, warehouseDatabaseUrl } from '../support/flows';
-import { COMPARED, postgresFigures, postgresRepeatedVersions, sourceAmounts, type WarehouseFigures } from '../support/warehouse-checks';
+import { COMPARED, postgresFigures, postgresRepeatedVersions, sourceFigures, type WarehouseFigures } from '../support/warehouse-checks';
 import { TABLE_KEYS } from '../../mapping/freshbooks';
 
 /**
  * A worker killed with SIGKILL in the middle of a backfill into a Postgres warehouse, then restarted,
  * leaves exactly the tables an uninterrupted backfill leaves: a batch cut off before its COMMIT is
  * rolled back by Postgres and written whole by the retry; one cut off after it is found "already in".
+ * "What an uninterrupted backfill leaves" is the sandbox's ground truth (sourceFigures): every record once, its money per currency.
  */
 describe('worker killed mid-backfill into a Postgres warehouse (real Temporal, Postgres)', () => {
   let h: Harness;
@@ -28,10 +29,10 @@ describe('worker killed mid-backfill into a Postgres warehouse (real Temporal, P
     await h.close();
   });
 
-  function startWorker(): ChildProcess {
-    // Slow enough that the kill lands between batches of the invoices backfill.
+  /** `slow`: slow enough that the kill lands between batches of the invoices backfill; else the harness's 200 requests/s. */
+  function startWorker(pace: 'slow' | 'harness'): ChildProcess {
     return spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
-      env: { ...process.env, ...h.env, FRESHBOOKS_REQUESTS_PER_SEC: '10', LOG_LEVEL: 'error' },
+      env: { ...process.env, ...h.env, ...(pace === 'slow' ? { FRESHBOOKS_REQUESTS_PER_SEC: '10' } : {}), LOG_LEVEL: 'error' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   }
@@ -59,7 +60,7 @@ describe('worker killed mid-backfill into a Postgres warehouse (real Temporal, P
   }
 
   test('SIGKILL during the backfill, restart: the same final tables as an uninterrupted run, and every invariant holds', async () => {
-    worker = startWorker();
+    worker = startWorker('slow');
     const { connectionId, accountId } = await createPostgresConnection(h, { url, schema: 'fb_crash' });
     const total = h.fb.state.totals(accountId).entities.invoices.count;
     const deadline = Date.now() + 120_000;
@@ -74,20 +75,13 @@ describe('worker killed mid-backfill into a Postgres warehouse (real Temporal, P
     await new Promise((r) => worker!.once('exit', r));
     assert.deepEqual(await deliveredButMissing(connectionId, 'fb_crash'), { versions: [], batches: [] }, 'whatever the ledger holds committed in the warehouse');
 
-    worker = startWorker();
+    // The kill has landed: the rest of the backfill may go at the harness's pace.
+    worker = startWorker('harness');
     await waitForRuns(h, connectionId, 1, 240_000);
     const crashed = await figures('fb_crash');
     assert.deepEqual(await deliveredButMissing(connectionId, 'fb_crash'), { versions: [], batches: [] });
     for (const key of TABLE_KEYS) assert.equal(await postgresRepeatedVersions(wh, 'fb_crash', key), 0, `${key}: no version twice`);
 
-    const control = await createPostgresConnection(h, { url, schema: 'fb_control' });
-    await waitForRuns(h, control.connectionId, 1, 240_000);
-    assert.deepEqual(crashed, await figures('fb_control'));
-    const totals = h.fb.state.totals(accountId);
-    for (const c of COMPARED) {
-      assert.equal(crashed[c.table]!.count, totals.entities[c.source].count, `${c.table} count`);
-      assert.equal(crashed[c.table]!.distinctKeys, crashed[c.table]!.count, `${c.table}: one row per record`);
-      if (c.amountColumn) assert.deepEqual(crashed[c.table]!.amounts, sourceAmounts(totals.entities[c.source].amounts));
-    }
+    assert.deepEqual(crashed, sourceFigures(h.fb.state.totals(accountId)), 'every record once, with its money: what an uninterrupted backfill leaves');
   });
 });

@@ -6,7 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { installWorkerRuntime } from '../../workers/runtime';
 import { parseKeyRing } from '../../common/crypto';
 import { createDataConverter } from '../../temporal/data-converter';
-import { bundleWorkflows } from '../../workers/workflow-bundle';
+import { workflowBundle as suiteWorkflowBundle } from '../support/workflow-bundle';
 import { REPLAY_PAYLOAD_KEYS } from './fixture-keys';
 import { readExportedHistories, replayHistories } from './exported-histories';
 
@@ -21,7 +21,7 @@ test('there are recorded histories of every workflow', () => {
 
 test('every committed history replays without non-determinism', async () => {
   installWorkerRuntime('error');
-  const workflowBundle = await bundleWorkflows();
+  const workflowBundle = await suiteWorkflowBundle();
   const dataConverter = createDataConverter(parseKeyRing(REPLAY_PAYLOAD_KEYS));
   for (const file of files) {
     const history = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as { events?: unknown[] };

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { installWorkerRuntime } from '../../workers/runtime';
-import { bundleWorkflows } from '../../workers/workflow-bundle';
+import { workflowBundle, workflowBundleFile } from './workflow-bundle';
 import { startBigQueryEmulator, startRestartablePostgres, startRestartableTemporal, startStack, terminate, type RestartablePostgres, type RestartableTemporal, type Stack } from '../../scripts/dev-stack';
 import { adminCall, sandboxEnv, startSandboxes, startService, type LocalService, type Sandboxes } from '../../scripts/local-service';
 
@@ -12,14 +11,10 @@ import { adminCall, sandboxEnv, startSandboxes, startService, type LocalService,
  */
 export { EMULATOR_PROJECT } from '../../scripts/dev-stack';
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 let ownStack: Promise<Stack> | undefined;
 let openHarnesses = 0;
 
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflows();
-  return bundle;
-}
+export { workflowBundle } from './workflow-bundle';
 
 export interface Infrastructure {
   temporalAddress: string;
@@ -99,6 +94,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
     FRESHBOOKS_REQUESTS_PER_SEC: '200',
     LOG_LEVEL: 'silent',
+    // Child workers (workers/main.ts) load the same bundle instead of webpacking their own.
+    WORKFLOW_BUNDLE_PATH: await workflowBundleFile(),
     ...opts.env,
   });
   const service = await startService(env, { worker: opts.worker, workflowBundle: await workflowBundle() });

@@ -10,7 +10,7 @@ import {
 } from '../../../contracts/connection';
 import type { AnnounceResult, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan } from '../../../contracts/sync';
 import type { connectionWorkflow } from '../../../workflows';
-import { bundleWorkflows } from '../../../workers/workflow-bundle';
+import { workflowBundle as suiteWorkflowBundle } from '../../support/workflow-bundle';
 import { installWorkerRuntime } from '../../../workers/runtime';
 
 /**
@@ -28,7 +28,7 @@ before(async () => {
   assert.ok(path, 'TEMPORAL_TEST_SERVER is not set: run scripts/install-tools.sh and source .tools/env');
   installWorkerRuntime('error');
   env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
-  workflowBundle = await bundleWorkflows();
+  workflowBundle = await suiteWorkflowBundle();
 });
 
 after(async () => { await env?.teardown(); });
