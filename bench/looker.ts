@@ -11,7 +11,7 @@
  * warehouse's batches table (`_ml_batches`, written in the same transaction as the rows) holds no batch
  * committed since the previous trigger, i.e. the trigger announced rows that were not yet there.
  *
- *   source .tools/env && npx tsx bench/looker.ts [--invoices 2000] [--rate 20] [--seconds 60] [--window-sec 60]
+ *   source .tools/env && npx tsx bench/looker.ts [--invoices 2000] [--rate 20] [--seconds 60] [--window-sec 60] [--profile-dir DIR]
  *
  * The last line is `RESULT looker …` or `FAILED looker: …` (exit code 1 also when anything was lost or
  * duplicated, or a trigger came early).
@@ -51,6 +51,7 @@ interface Options {
   pollMs: number;
   drainSec: number;
   timeoutSec: number;
+  profileDir?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -65,6 +66,8 @@ function parseArgs(argv: string[]): Options {
   return {
     invoices: num('--invoices', 2000), rate: num('--rate', 20), seconds: num('--seconds', 60), windowSec: num('--window-sec', 60),
     pollMs: num('--poll-ms', 20), drainSec: num('--drain-sec', 30), timeoutSec: num('--timeout-sec', 1500),
+    // The worker writes a V8 CPU profile there (bench/cpuprofile-summary.ts reads it).
+    ...(argv.includes('--profile-dir') ? { profileDir: argv[argv.indexOf('--profile-dir') + 1] } : {}),
   };
 }
 
@@ -134,7 +137,8 @@ async function run(opts: Options, teardown: Teardown): Promise<BenchOutcome> {
   await waitHttpOk(`${apiUrl}/healthz`, api, 120_000);
   const bundlePath = await writeWorkflowBundle(resolve(tmpdir(), `ml-connector-looker-bundle-${process.pid}.js`));
   teardown.add('bundle', () => rmSync(bundlePath, { force: true }));
-  const worker = spawnNode('workers/main.ts', { ...childEnv, WORKFLOW_BUNDLE_PATH: bundlePath }, '[worker]', WORKER_NODE_FLAGS, sdkChatter());
+  const profile = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
+  const worker = spawnNode('workers/main.ts', { ...childEnv, WORKFLOW_BUNDLE_PATH: bundlePath }, '[worker]', [...WORKER_NODE_FLAGS, ...profile], sdkChatter());
   teardown.add('worker', () => stopProcess(worker));
   const roles = [
     { name: 'worker', pid: worker.pid }, { name: 'api', pid: api.pid }, { name: 'temporal', pid: temporal.child.pid },
