@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { benchMain } from './children';
 
 const ROOT = resolve(__dirname, '..');
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -118,37 +119,15 @@ export function machineBusySec(): number {
 }
 
 /**
- * A benchmark's main: runs `run` with a Cleanup that a hard timeout or Ctrl-C also triggers, always cleans
- * up, and prints `lines` (the RESULT line last) only after everything has stopped; a failure prints
- * `FAILED <name>: …`. Resolves to the exit code.
+ * A benchmark's main (bench/children.ts benchMain: hard timeout, Ctrl-C, clean-up always, FAILED line) for the
+ * benchmarks built on a Cleanup stack; `lines` are printed, the RESULT line last, after everything has stopped.
  */
-export async function runBench(name: string, timeoutSec: number, log: (msg: string) => void,
+export function runBench(name: string, timeoutSec: number, log: (msg: string) => void,
   run: (cleanup: Cleanup) => Promise<{ code: number; lines: string[] }>): Promise<number> {
-  const cleanup = new Cleanup();
-  const hard = setTimeout(() => {
-    log(`exceeded --timeout-sec ${timeoutSec}; stopping`);
-    void cleanup.runAll().finally(() => {
-      process.stdout.write(`FAILED ${name}: exceeded --timeout-sec ${timeoutSec}\n`);
-      process.exit(1);
-    });
-  }, timeoutSec * 1000);
-  hard.unref();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      log(`${sig}: stopping`);
-      void cleanup.runAll().finally(() => process.exit(130));
-    });
-  }
-  let outcome: { code: number; lines: string[] };
-  try {
-    outcome = await run(cleanup);
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    outcome = { code: 1, lines: [`FAILED ${name}: ${err instanceof Error ? err.message : String(err)}`] };
-  }
-  log('stopping everything');
-  await cleanup.runAll();
-  clearTimeout(hard);
-  process.stdout.write(outcome.lines.map((l) => `${l}\n`).join(''));
-  return outcome.code;
+  return benchMain(name, timeoutSec, log, async (teardown) => {
+    const cleanup = new Cleanup();
+    teardown.add('everything the benchmark started', () => cleanup.runAll());
+    const { code, lines } = await run(cleanup);
+    return { code, result: lines.join('\n') };
+  });
 }
