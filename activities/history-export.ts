@@ -16,12 +16,11 @@ const PAGE = 200;
  */
 export function historyExportActivities(deps: ActivityDeps, client: Client): HistoryExportActivities {
   const index = new HistoryExportIndex(deps.db);
+  const store = historyBodyStore(deps.config, deps.db);
   return {
     async exportClosedHistories(): Promise<HistoryExportResult> {
-      const target = deps.config.historyExport.target;
       const result: HistoryExportResult = { closed: 0, exported: 0, failed: 0 };
-      if (target.kind === 'off') return result;
-      const store = historyBodyStore(target, deps.db);
+      if (!store) return result;
       const owners = new Map<string, Promise<string | null>>();
       const ownerOf = (workflowId: string): Promise<string | null> => {
         const [kind, a] = workflowId.split('/');

@@ -32,8 +32,11 @@ const originList = z.string().transform((spec, ctx) => {
  * `postgres` (the service's own database), `dir:/absolute/path`, or `off`. `gcs://bucket` is named
  * so an operator gets a clear refusal instead of a silent fallback: the GCS store is not built yet.
  */
-export type HistoryExportTarget = { kind: 'postgres' } | { kind: 'dir'; path: string } | { kind: 'off' };
-const historyExportTarget = z.string().transform((spec, ctx): HistoryExportTarget => {
+export type HistoryExportTarget = { kind: 'postgres' } | { kind: 'dir'; path: string } | { kind: 'gcs'; bucket: string; prefix: string } | { kind: 'off' };
+/** Cloud Storage's bucket naming rules (dots allowed, as in domain-named buckets), and a prefix of plain path segments (no . or ..). */
+const GCS_SEGMENT = String.raw`(?!\.\.?(?:/|$))[A-Za-z0-9._=-]+`;
+const GCS_TARGET = new RegExp(String.raw`^gcs://([a-z0-9][a-z0-9._-]{1,61}[a-z0-9])(?:/((?:${GCS_SEGMENT}/)*${GCS_SEGMENT})?/?)?$`);
+export const historyExportTarget = z.string().transform((spec, ctx): HistoryExportTarget => {
   if (spec === 'postgres') return { kind: 'postgres' };
   if (spec === 'off') return { kind: 'off' };
   if (spec.startsWith('dir:')) {
@@ -43,10 +46,12 @@ const historyExportTarget = z.string().transform((spec, ctx): HistoryExportTarge
     return z.NEVER;
   }
   if (spec.startsWith('gcs://')) {
-    ctx.addIssue({ code: 'custom', message: 'the GCS store is not available in this build (README: History beyond retention); use postgres or dir:/path' });
+    const m = GCS_TARGET.exec(spec);
+    if (m) return { kind: 'gcs', bucket: m[1]!, prefix: m[2] ? `${m[2]}/` : '' };
+    ctx.addIssue({ code: 'custom', message: 'gcs:// needs a bucket name (3-63 of a-z 0-9 . _ -) and an optional path prefix: gcs://bucket/histories' });
     return z.NEVER;
   }
-  ctx.addIssue({ code: 'custom', message: 'must be postgres, dir:/absolute/path or off' });
+  ctx.addIssue({ code: 'custom', message: 'must be postgres, dir:/absolute/path, gcs://bucket[/prefix] or off' });
   return z.NEVER;
 });
 
@@ -94,9 +99,14 @@ export const configSchema = z.object({
   HISTORY_EXPORT: historyExportTarget.default({ kind: 'postgres' }),
   /** How often closed runs are looked for; far below any namespace retention (a day at least). */
   HISTORY_EXPORT_EVERY_SEC: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** The service-account key (JSON, or base64 of it) the gcs:// store writes with; checked in full when the worker starts. */
+  HISTORY_EXPORT_GCS_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional()),
+  GCS_API_ENDPOINT: httpUrl.default('https://storage.googleapis.com'),
 }).refine((c) => c.CODEC_TOKEN === undefined || c.CODEC_TOKEN !== c.ADMIN_TOKEN, {
   // The codec token sits in a URL a browser and Temporal UI's settings hold: it must not open the admin API.
   path: ['CODEC_TOKEN'], message: 'must differ from ADMIN_TOKEN',
+}).refine((c) => c.HISTORY_EXPORT.kind !== 'gcs' || c.HISTORY_EXPORT_GCS_KEY !== undefined, {
+  path: ['HISTORY_EXPORT_GCS_KEY'], message: 'is required when HISTORY_EXPORT is gcs:// (a service-account key with write access to the bucket)',
 });
 
 export interface AppConfig {
@@ -123,7 +133,7 @@ export interface AppConfig {
   workflowBundlePath?: string;
   console: { sessionTtlSec: number; temporalUiUrl?: string };
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
-  historyExport: { target: HistoryExportTarget; everySec: number };
+  historyExport: { target: HistoryExportTarget; everySec: number; gcs: { keyText?: string; apiEndpoint: string } };
 }
 
 export class ConfigError extends Error {
@@ -162,6 +172,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...(c.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: c.WORKFLOW_BUNDLE_PATH } : {}),
     console: { sessionTtlSec: c.CONSOLE_SESSION_TTL_SEC, ...(c.TEMPORAL_UI_URL ? { temporalUiUrl: c.TEMPORAL_UI_URL } : {}) },
     logLevel: c.LOG_LEVEL,
-    historyExport: { target: c.HISTORY_EXPORT, everySec: c.HISTORY_EXPORT_EVERY_SEC },
+    historyExport: {
+      target: c.HISTORY_EXPORT, everySec: c.HISTORY_EXPORT_EVERY_SEC,
+      gcs: { ...(c.HISTORY_EXPORT_GCS_KEY ? { keyText: c.HISTORY_EXPORT_GCS_KEY } : {}), apiEndpoint: c.GCS_API_ENDPOINT },
+    },
   };
 }

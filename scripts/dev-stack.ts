@@ -129,6 +129,17 @@ export async function startBigQueryEmulator(projectId = EMULATOR_PROJECT): Promi
   return { url, child };
 }
 
+/** fsouza/fake-gcs-server (in memory, plain HTTP): Cloud Storage's JSON API, written by someone other than us. */
+export async function startFakeGcs(): Promise<{ url: string; child: ChildProcess }> {
+  const bin = process.env.FAKE_GCS_SERVER_BIN ?? join(ROOT, '.tools/bin/fake-gcs-server');
+  const port = await freePort();
+  // It cannot report a port it chose itself (port 0 logs ":0"), so it is given a free one.
+  const child = run(bin, ['-scheme', 'http', '-host', '127.0.0.1', '-port', String(port), '-backend', 'memory', '-log-level', 'error'], 'fake-gcs-server');
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('fake-gcs-server', async () => (await fetch(`${url}/storage/v1/b`)).status < 500);
+  return { url, child };
+}
+
 // Under the system temp dir: run as root, Postgres drops to its own user, which must be able to write here.
 export async function startPostgres(dataDir = join(tmpdir(), `ml-connector-pg-${process.pid}-${Date.now()}`)): Promise<{ url: string; dataDir?: string; stop(): Promise<void> }> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };

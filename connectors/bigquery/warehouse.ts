@@ -14,7 +14,7 @@ import type { Dataset, Job, JobLoadMetadata, JobMetadata, Table, TableField, Tab
 import type { ColumnSpec, WarehouseRow } from '../../common/warehouse-types';
 import type { AccessTokenSource } from '../google/token-provider';
 import { sleep } from '../google/backoff';
-import { bearerAuthClient } from './auth-bridge';
+import { bearerAuthClient } from '../google/auth-bridge';
 import {
   BigQueryApiError,
   DatasetLocationMismatchError,

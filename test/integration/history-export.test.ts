@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { startTemporal, terminate } from '../../scripts/dev-stack';
+import { startFakeGcs, startTemporal, terminate } from '../../scripts/dev-stack';
+import { generateTestServiceAccountKey } from '../../sandbox/google';
 import { startHarness, type Harness } from '../support/harness';
 import { createBigQueryConnection, createStoreConnection, eventually, orderOutcome, waitForRuns } from '../support/flows';
 import { DEFAULT_TOKEN } from '../../sandbox/bigcommerce';
@@ -134,6 +135,58 @@ describe('history export to a directory, through a continue-as-new', () => {
 
     const histories = await readExportedHistories(`dir:${dir}`);
     assert.ok(histories.some((x) => x.name === `${run.workflowId} ${run.runId}`));
+    await replayHistories(histories, h.env.PAYLOAD_KEYS);
+  });
+});
+
+describe('history export to a Cloud Storage bucket (fsouza/fake-gcs-server)', () => {
+  let gcs: { url: string; child: ChildProcess };
+  let h: Harness;
+  let connectionId: string;
+  let grantId: string;
+  const bucket = 'it-histories';
+  const key = generateTestServiceAccountKey('history-export@test-project.iam.gserviceaccount.com');
+  before(async () => {
+    gcs = await startFakeGcs();
+    const made = await fetch(`${gcs.url}/storage/v1/b?project=test-project`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: bucket }) });
+    assert.equal(made.status, 200);
+    h = await startHarness({ bigquery: 'sandbox', env: { HISTORY_EXPORT: `gcs://${bucket}/exports`, HISTORY_EXPORT_GCS_KEY: key.keyJson, GCS_API_ENDPOINT: gcs.url, HISTORY_EXPORT_EVERY_SEC: EVERY_SEC } });
+    // A pass before this registration fails its token exchange and is tried again at the next one.
+    h.google.state.registerServiceAccount(key.clientEmail, key.publicKeyPem);
+    ({ connectionId, grantId } = await createBigQueryConnection(h, { datasetId: 'it_history_gcs', settings: { entities: ['clients', 'invoices'], webhooks: false } }));
+    await waitForRuns(h, connectionId, 1);
+  });
+  after(async () => {
+    await h?.close();
+    if (gcs) await terminate(gcs.child);
+  });
+
+  test('a closed run becomes one object, listed with its gs:// URL, encrypted, written with our own token, and replays', async () => {
+    assert.equal((await h.admin(`/api/connections/${connectionId}`, { method: 'DELETE' })).status, 204);
+    const run = await eventually('the closed run is exported', async () => {
+      const r = await h.admin(`/api/connections/${connectionId}/history`);
+      return (r.body.runs as ExportedRun[])[0];
+    }, 60_000);
+    const name = `exports/${encodeURIComponent(run.workflowId)}/${encodeURIComponent(run.runId)}.json`;
+    assert.equal(run.location, `gs://${bucket}/${name}`);
+    const object = await fetch(`${gcs.url}/storage/v1/b/${bucket}/o/${encodeURIComponent(name)}?alt=media`);
+    assert.equal(object.status, 200);
+    const json = await object.text();
+    assert.equal(run.sizeBytes, Buffer.byteLength(json));
+    await assertEncrypted(h, json, grantId);
+    assert.ok(!json.includes(JSON.parse(key.keyJson).private_key.slice(40, 80)), 'the storage key is not in the history');
+    const storageTokens = [...h.google.state.tokens.values()].filter((t) => t.clientEmail === key.clientEmail);
+    assert.ok(storageTokens.some((t) => t.scopes.includes('https://www.googleapis.com/auth/devstorage.read_write')), 'the export exchanged its own key for a Cloud Storage token');
+
+    // Later passes write nothing again: still one object, and the same listing.
+    const passes = await schedulePasses(h);
+    await eventually('two more export passes', async () => (await schedulePasses(h)) >= passes + 2 || undefined, 30_000);
+    const listed = await (await fetch(`${gcs.url}/storage/v1/b/${bucket}/o?prefix=exports/`)).json() as { items?: { name: string }[] };
+    assert.deepEqual(listed.items?.map((i) => i.name), [name]);
+    assert.deepEqual((await h.admin(`/api/connections/${connectionId}/history`)).body.runs, [run]);
+
+    const histories = await readExportedHistories(`gcs://${bucket}/exports`, { GCS_API_ENDPOINT: gcs.url, HISTORY_EXPORT_GCS_KEY: key.keyJson, GOOGLE_TOKEN_URL: h.env.GOOGLE_TOKEN_URL! });
+    assert.deepEqual(histories.map((x) => x.name), [`${run.workflowId} ${run.runId}`]);
     await replayHistories(histories, h.env.PAYLOAD_KEYS);
   });
 });

@@ -5,14 +5,36 @@ import { Worker } from '@temporalio/worker';
 import { parseKeyRing } from '../../common/crypto';
 import { createDataConverter } from '../../temporal/data-converter';
 import { bundleWorkflows } from '../../workers/workflow-bundle';
+import { historyExportTarget } from '../../common/config';
+import { GCS_PRODUCTION_ENDPOINT, GCS_READ_WRITE_SCOPE, WriteOnceObjects } from '../../connectors/gcs/write-once-objects';
+import { GOOGLE_TOKEN_URL, parseServiceAccountKey, ServiceAccountTokenProvider } from '../../connectors/google';
 
 export interface NamedHistory { name: string; json: string }
 
 /**
  * Histories exported by the service (HISTORY_EXPORT), read back from where they were written:
- * `dir:/path` (the files) or a `postgres://` URL of the service's database (history_export_bodies).
+ * `dir:/path` (the files), a `postgres://` URL of the service's database (history_export_bodies), or
+ * `gcs://bucket/prefix`, read with the service's own HISTORY_EXPORT_GCS_KEY, GCS_API_ENDPOINT and GOOGLE_TOKEN_URL
+ * (from `env`).
  */
-export async function readExportedHistories(spec: string): Promise<NamedHistory[]> {
+export async function readExportedHistories(spec: string, env: NodeJS.ProcessEnv = process.env): Promise<NamedHistory[]> {
+  if (spec.startsWith('gcs://')) {
+    const target = historyExportTarget.parse(spec);
+    if (target.kind !== 'gcs') throw new Error(`not a gcs:// export: ${spec}`);
+    const { bucket, prefix } = target;
+    const key = parseServiceAccountKey(env.HISTORY_EXPORT_GCS_KEY ?? '');
+    const objects = new WriteOnceObjects({
+      bucket, projectId: key.project_id ?? '', apiEndpoint: env.GCS_API_ENDPOINT ?? GCS_PRODUCTION_ENDPOINT,
+      tokens: new ServiceAccountTokenProvider({ key, tokenUrl: env.GOOGLE_TOKEN_URL ?? GOOGLE_TOKEN_URL, scope: GCS_READ_WRITE_SCOPE }),
+    });
+    const out: NamedHistory[] = [];
+    for (const name of await objects.names(prefix)) {
+      const [workflowId, file] = name.slice(prefix.length).split('/');
+      if (!workflowId || !file?.endsWith('.json')) continue;
+      out.push({ name: `${decodeURIComponent(workflowId)} ${decodeURIComponent(file.slice(0, -'.json'.length))}`, json: (await objects.get(name))! });
+    }
+    return out;
+  }
   if (spec.startsWith('dir:')) {
     const dir = spec.slice(4);
     return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((d) =>
@@ -30,7 +52,7 @@ export async function readExportedHistories(spec: string): Promise<NamedHistory[
       await db.end();
     }
   }
-  throw new Error(`an export is dir:/path or a postgres:// URL, not ${spec}`);
+  throw new Error(`an export is dir:/path, a postgres:// URL or gcs://bucket/prefix, not ${spec}`);
 }
 
 /** Replays each history on the current workflow code, decoding payloads with `payloadKeys` (the service's PAYLOAD_KEYS). */

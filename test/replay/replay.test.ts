@@ -31,8 +31,9 @@ test('every committed history replays without non-determinism', async () => {
 });
 
 /**
- * Histories the service exported beyond retention: REPLAY_HISTORY_EXPORT=dir:/path or the service's
- * postgres:// URL, with REPLAY_PAYLOAD_KEYS its PAYLOAD_KEYS (the fixture key otherwise).
+ * Histories the service exported beyond retention: REPLAY_HISTORY_EXPORT=dir:/path, the service's
+ * postgres:// URL or gcs://bucket/prefix (with the service's HISTORY_EXPORT_GCS_KEY in the environment),
+ * with REPLAY_PAYLOAD_KEYS its PAYLOAD_KEYS (the fixture key otherwise).
  */
 const exported = process.env.REPLAY_HISTORY_EXPORT;
 test('every exported history replays without non-determinism', { skip: exported ? false : 'REPLAY_HISTORY_EXPORT not set' }, async () => {

@@ -59,13 +59,21 @@ test('the console: an 8 h session by default, CONSOLE_SESSION_TTL_SEC in whole s
   assert.throws(() => loadConfig({ ...valid, TEMPORAL_UI_URL: 'javascript:alert(1)' }), /TEMPORAL_UI_URL/);
 });
 
-test('history export: Postgres every 5 min by default; dir: an absolute path; off; GCS and anything else refused naming HISTORY_EXPORT', () => {
-  assert.deepEqual(loadConfig(valid).historyExport, { target: { kind: 'postgres' }, everySec: 300 });
+test('history export: Postgres every 5 min by default; dir: an absolute path; gcs://bucket[/prefix] with its key; off; anything else refused naming the field', () => {
+  const gcsDefaults = { apiEndpoint: 'https://storage.googleapis.com' };
+  assert.deepEqual(loadConfig(valid).historyExport, { target: { kind: 'postgres' }, everySec: 300, gcs: gcsDefaults });
   assert.deepEqual(loadConfig({ ...valid, HISTORY_EXPORT: 'dir:/var/lib/histories', HISTORY_EXPORT_EVERY_SEC: '60' }).historyExport,
-    { target: { kind: 'dir', path: '/var/lib/histories' }, everySec: 60 });
+    { target: { kind: 'dir', path: '/var/lib/histories' }, everySec: 60, gcs: gcsDefaults });
   assert.deepEqual(loadConfig({ ...valid, HISTORY_EXPORT: 'off' }).historyExport.target, { kind: 'off' });
-  for (const [spec, says] of [['dir:relative/path', /absolute path/], ['gcs://bucket', /GCS store is not available/], ['s3://bucket', /postgres, dir:\/absolute\/path or off/]] as const) {
-    assert.throws(() => loadConfig({ ...valid, HISTORY_EXPORT: spec }), (err: unknown) => err instanceof ConfigError && /HISTORY_EXPORT: /.test(err.message) && says.test(err.message));
+  const withKey = { ...valid, HISTORY_EXPORT_GCS_KEY: '{"type":"service_account"}' };
+  assert.deepEqual(loadConfig({ ...withKey, HISTORY_EXPORT: 'gcs://acme-histories' }).historyExport.target, { kind: 'gcs', bucket: 'acme-histories', prefix: '' });
+  assert.deepEqual(loadConfig({ ...withKey, HISTORY_EXPORT: 'gcs://acme.example.com/ml/connector/' }).historyExport.target, { kind: 'gcs', bucket: 'acme.example.com', prefix: 'ml/connector/' });
+  assert.deepEqual(loadConfig({ ...withKey, HISTORY_EXPORT: 'gcs://b12/runs', GCS_API_ENDPOINT: 'http://127.0.0.1:4443' }).historyExport.gcs,
+    { keyText: '{"type":"service_account"}', apiEndpoint: 'http://127.0.0.1:4443' });
+  for (const [spec, says] of [['dir:relative/path', /absolute path/], ['gcs://', /bucket name/], ['gcs://Upper', /bucket name/], ['gcs://ab', /bucket name/], ['gcs://bucket/../x', /bucket name/],
+    ['s3://bucket', /postgres, dir:\/absolute\/path, gcs:\/\/bucket\[\/prefix\] or off/]] as const) {
+    assert.throws(() => loadConfig({ ...withKey, HISTORY_EXPORT: spec }), (err: unknown) => err instanceof ConfigError && /HISTORY_EXPORT: /.test(err.message) && says.test(err.message), spec);
   }
+  assert.throws(() => loadConfig({ ...valid, HISTORY_EXPORT: 'gcs://acme-histories' }), (err: unknown) => err instanceof ConfigError && /HISTORY_EXPORT_GCS_KEY: is required/.test(err.message));
   assert.throws(() => loadConfig({ ...valid, HISTORY_EXPORT_EVERY_SEC: '0' }), /HISTORY_EXPORT_EVERY_SEC/);
 });

@@ -1,5 +1,6 @@
 /**
- * Adapts our AccessTokenSource to what @google-cloud/bigquery expects as `authClient`.
+ * Adapts our AccessTokenSource to what @google-cloud/bigquery and @google-cloud/storage expect as
+ * `authClient` (both build on @google-cloud/common's Service and google-auth-library).
  *
  * Why this shape: @google-cloud/common wraps any non-GoogleAuth `authClient` in
  * `new GoogleAuth({ authClient })`, whose getClient() returns the cached client as-is and whose
@@ -10,9 +11,13 @@
  * it at runtime would tie us to whatever version npm happens to hoist.
  */
 import type { BigQueryOptions } from '@google-cloud/bigquery';
-import type { AccessTokenSource } from '../google/token-provider';
+import type { AccessTokenSource } from './token-provider';
 
-export function bearerAuthClient(tokens: AccessTokenSource, projectId: string): NonNullable<BigQueryOptions['authClient']> {
+/**
+ * Each library types `authClient` as the AuthClient of its own copy of google-auth-library (their versions
+ * differ), so the caller names the type it needs; the duck below is what all of them call.
+ */
+export function bearerAuthClient<Client = NonNullable<BigQueryOptions['authClient']>>(tokens: AccessTokenSource, projectId: string): Client {
   const client = {
     projectId,
     universeDomain: 'googleapis.com',
@@ -27,12 +32,12 @@ export function bearerAuthClient(tokens: AccessTokenSource, projectId: string): 
       return projectId;
     },
     async request(): Promise<never> {
-      throw new Error('bearerAuthClient does not send requests itself; BigQueryWarehouse uses the BigQuery client');
+      throw new Error('bearerAuthClient does not send requests itself; the Google client library does');
     },
     // google-auth-library registers listeners for token events; nothing to emit here.
     on() {
       return client;
     },
   };
-  return client as unknown as NonNullable<BigQueryOptions['authClient']>;
+  return client as unknown as Client;
 }
