@@ -4,7 +4,9 @@ import type { LedgerEntry } from '../db/delivery-ledger';
 import { ConnectionListStates } from '../db/connection-list-states';
 import type { ConnectionListState } from '../contracts/connection';
 import { deliverRecords } from './deliver-records';
-import type { ChangeBatchInput, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan, SnapshotResult } from '../contracts/sync';
+import type {
+  ChangeBatchInput, FirstPagesResult, RunSummary, SyncFirstPagesInput, SyncPagesInput, SyncPagesResult, SyncPlan, SnapshotResult,
+} from '../contracts/sync';
 import { batchKeyOf } from '../destinations/bigquery/writes';
 import { announcePlan, deliveryWindowMs, finishesFullRun, snapshotPlan } from '../destinations/plan';
 import { ConnectionRuntime, type Connection, type DestinationConfig } from './connection-runtime';
@@ -15,6 +17,7 @@ import type { ActivityDeps } from './deps';
 import { SchemaMismatchError } from '../destinations/errors';
 import { keepAlive } from './heartbeat';
 import { incrementalFilterFor } from './sync-window';
+import { readFirstPages } from './first-pages';
 
 const PREPARE_TTL_MS = 10 * 60_000;
 const GETS_IN_FLIGHT = 8;
@@ -77,39 +80,50 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
    * written together (one load job per table per call, not per page: BigQuery allows 1,500 load jobs
    * per table per day). A retry re-reads the same pages; the writes are idempotent.
    */
-  async function syncPages(input: SyncPagesInput): Promise<SyncPagesResult> {
-    return keepAlive(async () => {
-      const spec = FRESHBOOKS_ENTITIES[input.entity];
-      if (input.pass === 'deleted' && !spec.softDeletes) return { nextPage: null, pagesRead: 0, records: 0, delivered: 0, rows: 0 };
-      const c = await runtime.connection(input.connectionId);
-      const fb = runtime.freshbooks(c);
-      // The deleted pass is never filtered by date: a soft delete need not change `updated`, so a record
-      // deleted long after its last edit would stay out of every filtered window (the ledger drops re-sends).
-      const filter = input.pass === 'changes' ? incrementalFilterFor(spec, input.since) : {};
+  function syncPages(input: SyncPagesInput): Promise<SyncPagesResult> {
+    return keepAlive(() => readAndDeliver(input));
+  }
 
-      const records: Record<string, unknown>[] = [];
-      let page = input.startPage;
-      let nextPage: number | null = null;
-      let pagesRead = 0;
-      let total: number | undefined;
-      let shifted = false;
-      for (;;) {
-        const res = await fb.listPage(input.entity, { page, perPage: 100, ...filter, visState: input.pass === 'deleted' ? 1 : undefined });
-        records.push(...res.items);
-        pagesRead += 1;
-        total ??= res.total;
-        // Offset paging: a record leaving or joining the list moves the rest across page boundaries.
-        if (res.total !== (input.expectTotal ?? total)) shifted = true;
-        if (page >= res.pages) break;
-        page += 1;
-        if (pagesRead >= input.maxPages) { nextPage = page; break; }
-      }
-      const dest = await readyDestination(c);
-      const out = await deliverRecords(deps, c, dest, input.entity, records, {
-        force: input.force, ...(input.window ? { window: input.window } : {}), bulk: input.mode === 'full' || !!input.force,
-      });
-      return { nextPage, pagesRead, ...out, ...(total === undefined ? {} : { total }), ...(shifted ? { shifted } : {}) };
+  /**
+   * Each entity's first page batch of the changes pass, then of the deleted pass when the changes pass
+   * ended there unmoved, one entity after another (they share the account's request budget anyway).
+   */
+  function syncFirstPages(input: SyncFirstPagesInput): Promise<FirstPagesResult[]> {
+    return keepAlive(() => readFirstPages(input, readAndDeliver));
+  }
+
+  /** One page batch of one pass: read, then delivered through the ledger. */
+  async function readAndDeliver(input: SyncPagesInput): Promise<SyncPagesResult> {
+    const spec = FRESHBOOKS_ENTITIES[input.entity];
+    if (input.pass === 'deleted' && !spec.softDeletes) return { nextPage: null, pagesRead: 0, records: 0, delivered: 0, rows: 0 };
+    const c = await runtime.connection(input.connectionId);
+    const fb = runtime.freshbooks(c);
+    // The deleted pass is never filtered by date: a soft delete need not change `updated`, so a record
+    // deleted long after its last edit would stay out of every filtered window (the ledger drops re-sends).
+    const filter = input.pass === 'changes' ? incrementalFilterFor(spec, input.since) : {};
+
+    const records: Record<string, unknown>[] = [];
+    let page = input.startPage;
+    let nextPage: number | null = null;
+    let pagesRead = 0;
+    let total: number | undefined;
+    let shifted = false;
+    for (;;) {
+      const res = await fb.listPage(input.entity, { page, perPage: 100, ...filter, visState: input.pass === 'deleted' ? 1 : undefined });
+      records.push(...res.items);
+      pagesRead += 1;
+      total ??= res.total;
+      // Offset paging: a record leaving or joining the list moves the rest across page boundaries.
+      if (res.total !== (input.expectTotal ?? total)) shifted = true;
+      if (page >= res.pages) break;
+      page += 1;
+      if (pagesRead >= input.maxPages) { nextPage = page; break; }
+    }
+    const dest = await readyDestination(c);
+    const out = await deliverRecords(deps, c, dest, input.entity, records, {
+      force: input.force, ...(input.window ? { window: input.window } : {}), bulk: input.mode === 'full' || !!input.force,
     });
+    return { nextPage, pagesRead, ...out, ...(total === undefined ? {} : { total }), ...(shifted ? { shifted } : {}) };
   }
 
   /**
@@ -221,7 +235,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
   }
 
   return {
-    loadSyncPlan, prepareDestination, finishFullRun, syncPages, deliverChanges, refreshSnapshots, redeliverRecord,
+    loadSyncPlan, prepareDestination, finishFullRun, syncPages, syncFirstPages, deliverChanges, refreshSnapshots, redeliverRecord,
     resetDestination, updateDestinationSchema, recordSyncRun, recordListState,
   };
 }

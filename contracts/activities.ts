@@ -9,7 +9,9 @@ import type { HistoryExportActivities } from './history-export';
 import type { RefreshResult } from './credential';
 import type { CaptureToRecord, InvoiceRef, OrderEvent, OrderOutcome, OrderReading, RefundToApply } from './order';
 import type { HookCheck, StorePollInput, StorePollResult, StoreSweepResult } from './store';
-import type { AnnounceResult, ChangeBatchInput, RunSummary, SnapshotResult, SyncPagesInput, SyncPagesResult, SyncPlan, WebhookCheck } from './sync';
+import type {
+  AnnounceResult, ChangeBatchInput, FirstPagesResult, RunSummary, SnapshotResult, SyncFirstPagesInput, SyncPagesInput, SyncPagesResult, SyncPlan, WebhookCheck,
+} from './sync';
 
 /** The credential workflow's: the only code that rotates a FreshBooks refresh token. */
 export interface CredentialActivities {
@@ -24,6 +26,7 @@ export interface ConnectionActivities {
   /** After a full run delivered everything: what the destination does then (Tableau publishes its staged first sync). */
   finishFullRun(connectionId: string): Promise<void>;
   syncPages(input: SyncPagesInput): Promise<SyncPagesResult>;
+  syncFirstPages(input: SyncFirstPagesInput): Promise<FirstPagesResult[]>;
   deliverChanges(input: ChangeBatchInput): Promise<SyncPagesResult>;
   refreshSnapshots(input: { connectionId: string; runKey: string; entities: FreshBooksEntity[] }): Promise<SnapshotResult[]>;
   redeliverRecord(input: { connectionId: string; runKey: string; entity: FreshBooksEntity; recordId: string }): Promise<SyncPagesResult>;

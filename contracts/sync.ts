@@ -66,6 +66,28 @@ export interface SyncPagesInput {
   expectTotal?: number;
 }
 
+/**
+ * Several entities' passes read from their first page in one activity ('first-pages-together'): what a
+ * quiet incremental poll is almost entirely made of, one activity instead of two per entity.
+ */
+export interface SyncFirstPagesInput {
+  connectionId: string;
+  runKey: string;
+  mode: SyncMode;
+  entities: { entity: FreshBooksEntity; since?: string }[];
+  /** Pages per pass at most, as one page batch of syncPages. */
+  maxPages: number;
+}
+
+/**
+ * Per entity, in the input's order, the page batches read: the changes pass's, then the deleted pass's
+ * only if the changes pass was read to its end without the list moving. The run goes on from there.
+ */
+export interface FirstPagesResult {
+  entity: FreshBooksEntity;
+  batches: SyncPagesResult[];
+}
+
 export interface SyncPagesResult {
   nextPage: number | null;
   pagesRead: number;

@@ -6,7 +6,7 @@ import {
 
 const MAX_HISTORY_EVENTS = 1_500;
 /** Behaviour changes that only ever came in the input list (no run wrote a marker for them). */
-const INPUT_ONLY_PATCHES: readonly ConnectionPatch[] = ['reports-after-full-run', 'list-state-in-postgres', 'local-first-delivery', 'concurrent-entities'];
+const INPUT_ONLY_PATCHES: readonly ConnectionPatch[] = ['reports-after-full-run', 'list-state-in-postgres', 'local-first-delivery', 'concurrent-entities', 'first-pages-together'];
 
 /**
  * A connection workflow's state and the messages that change or show it (Temporal's

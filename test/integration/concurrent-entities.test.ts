@@ -9,7 +9,7 @@ import { COMPARED, postgresFigures, postgresRepeatedVersions, sourceAmounts } fr
 import { TABLE_KEYS } from '../../mapping/freshbooks';
 import { connectionWorkflowId } from '../../contracts/ids';
 import type { ConnectionWorkflowInput, RunLane } from '../../contracts/connection';
-import type { SyncPagesInput } from '../../contracts/sync';
+import type { FirstPagesResult, SyncFirstPagesInput, SyncPagesInput } from '../../contracts/sync';
 import { ENTITY_LANES } from '../../workflows/connection-run';
 
 /**
@@ -23,6 +23,8 @@ interface RunRead {
   batches: SyncPagesInput[];
   /** Most syncPages activities of distinct entities in flight at once. */
   maxEntitiesInFlight: number;
+  /** syncFirstPages activities ('first-pages-together'), whose page batches are in `batches` too. */
+  firstPagesActivities: number;
   handedOver?: ConnectionWorkflowInput;
 }
 
@@ -41,8 +43,22 @@ async function runsRead(h: Harness, connectionId: string): Promise<RunRead[]> {
     const inFlight = new Map<number, string>();
     let maxEntitiesInFlight = 0;
     let handedOver: ConnectionWorkflowInput | undefined;
+    const firstPages = new Map<number, SyncFirstPagesInput>();
     for (const e of events) {
       const scheduled = e.activityTaskScheduledEventAttributes;
+      if (scheduled?.activityType?.name === 'syncFirstPages') {
+        const [input] = await decode<SyncFirstPagesInput>(scheduled.input?.payloads);
+        firstPages.set(Number(e.eventId), input!);
+      }
+      const completed = e.activityTaskCompletedEventAttributes;
+      const together = completed && firstPages.get(Number(completed.scheduledEventId));
+      if (together) {
+        // Its page batches, as syncPages calls would have asked for them: pass i from page 1.
+        const [read] = await decode<FirstPagesResult[]>(completed.result?.payloads);
+        for (const r of read!) {
+          r.batches.forEach((_, i) => batches.push({ connectionId, runKey: together.runKey, entity: r.entity, pass: i === 0 ? 'changes' : 'deleted', mode: together.mode, startPage: 1, maxPages: together.maxPages }));
+        }
+      }
       if (scheduled?.activityType?.name === 'syncPages') {
         const [input] = await decode<SyncPagesInput>(scheduled.input?.payloads);
         batches.push(input!);
@@ -54,16 +70,16 @@ async function runsRead(h: Harness, connectionId: string): Promise<RunRead[]> {
       const can = e.workflowExecutionContinuedAsNewEventAttributes;
       if (can) [handedOver] = await decode<ConnectionWorkflowInput>(can.input?.payloads);
     }
-    out.unshift({ batches, maxEntitiesInFlight, ...(handedOver ? { handedOver } : {}) });
+    out.unshift({ batches, maxEntitiesInFlight, firstPagesActivities: firstPages.size, ...(handedOver ? { handedOver } : {}) });
     runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
   }
   return out;
 }
 
-/** Each entity's batches in the order asked: `pass:startPage`. */
+/** Each entity's batches in the order asked: `pass:startPage:maxPages`. */
 function batchesByEntity(batches: SyncPagesInput[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const b of batches) (out[b.entity] ??= []).push(`${b.pass}:${b.startPage}`);
+  for (const b of batches) (out[b.entity] ??= []).push(`${b.pass}:${b.startPage}:${b.maxPages}`);
   return out;
 }
 
@@ -75,8 +91,9 @@ function assertPassesInOrder(byEntity: Record<string, string[]>): void {
     assert.ok(firstDeleted > 0, `${entity}: changes pass first: ${list.join(' ')}`);
     assert.ok(list.slice(firstDeleted).every((b) => b.startsWith('deleted:')), `${entity}: then the deleted pass: ${list.join(' ')}`);
     for (const pass of ['changes', 'deleted']) {
-      const pages = list.filter((b) => b.startsWith(`${pass}:`)).map((b) => Number(b.split(':')[1]));
-      assert.deepEqual(pages, pages.map((_, i) => 1 + 10 * i), `${entity} ${pass}: batches from page 1, ten pages apart`);
+      const batches = list.filter((b) => b.startsWith(`${pass}:`)).map((b) => b.split(':').map(Number) as [number, number, number]);
+      const expected = batches.map((_, i) => batches.slice(0, i).reduce((page, [, , maxPages]) => page + maxPages, 1));
+      assert.deepEqual(batches.map(([, startPage]) => startPage), expected, `${entity} ${pass}: batches from page 1, each where the one before ended`);
     }
   }
 }
@@ -125,6 +142,7 @@ describe('a sync run reads several entities at once (real Temporal, Postgres war
     await assertCursors(h, connectionId, status.cursors);
     const runs = await runsRead(h, connectionId);
     assert.equal(Math.max(...runs.map((r) => r.maxEntitiesInFlight)), ENTITY_LANES, 'entities read at once');
+    assert.ok(runs[0]!.firstPagesActivities >= 1, 'first pages read together');
     assertPassesInOrder(batchesByEntity(runs.flatMap((r) => r.batches)));
     const { rows: [run] } = await h.db.query<{ error: string | null }>('SELECT error FROM sync_runs WHERE connection_id = $1', [connectionId]);
     assert.equal(run!.error, null);

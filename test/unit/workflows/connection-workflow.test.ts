@@ -12,6 +12,7 @@ import type { AnnounceResult, RunSummary, SyncPagesInput, SyncPagesResult, SyncP
 import type { connectionWorkflow } from '../../../workflows';
 import { workflowBundle as suiteWorkflowBundle } from '../../support/workflow-bundle';
 import { installWorkerRuntime } from '../../../workers/runtime';
+import { readFirstPages } from '../../../activities/first-pages';
 
 /**
  * The connection workflow's decisions on Temporal's time-skipping test server (a real server whose
@@ -58,6 +59,7 @@ class Stub {
       prepareDestination: async () => note('prepareDestination', undefined),
       finishFullRun: async () => note('finishFullRun', undefined),
       syncPages: async (input) => { note('syncPages', 0); return this.syncPages(input); },
+      syncFirstPages: async (input) => { note('syncFirstPages', 0); return readFirstPages(input, this.syncPages); },
       deliverChanges: async ({ changes }) => { await this.beforeDeliverChanges(); return note('deliverChanges', { nextPage: null, pagesRead: 0, records: changes.length, delivered: changes.length, rows: changes.length }); },
       refreshSnapshots: async () => note('refreshSnapshots', []),
       redeliverRecord: async () => note('redeliverRecord', { nextPage: null, pagesRead: 0, records: 1, delivered: 1, rows: 1 }),
@@ -458,6 +460,8 @@ test('a run started before the list row existed (its input lacks the change) wri
 // ---- several entities at once ('concurrent-entities') ----------------------------------------------
 
 const FIVE: SyncPlan['entities'] = ['invoices', 'clients', 'payments', 'expenses', 'bills'];
+/** Runs begun before 'first-pages-together': every batch of every entity goes through the lanes. */
+const lanesOnly = { patches: CONNECTION_PATCHES.filter((p) => p !== 'first-pages-together') };
 
 /** Pages answered per entity: each batch's newest `updated` grows with its page, so the cursor shows which batches counted. */
 function pagedSyncPages(stub: Stub, opts: { holdMs?: number; inFlight?: { now: number; max: number } } = {}) {
@@ -516,7 +520,7 @@ test('with concurrent-entities a run reads three entities at once; each entity r
     assert.equal(run.entities.bills?.incomplete, true);
     assert.match(run.error ?? '', /bills/);
     for (const e of ['invoices', 'clients', 'payments', 'expenses'] as const) assert.equal(run.entities[e]?.pages, 4);
-  }, current);
+  }, lanesOnly);
 });
 
 test('with concurrent-entities webhook work is done by one lane at a time, never beside a page batch (a batch landing after a newer webhook version would win the latest view)', async () => {
@@ -549,7 +553,7 @@ test('with concurrent-entities webhook work is done by one lane at a time, never
     assert.equal(maxDelivering, 1, 'never two webhook deliveries at once');
     assert.deepEqual(overlaps, []);
     assert.equal((await status(wf)).webhooks.delivered, 4);
-  }, current);
+  }, lanesOnly);
 });
 
 test('with concurrent-entities a run continued as new mid-run resumes every lane where it stood: each page batch read once, cursors as an uninterrupted run', async () => {
@@ -582,7 +586,7 @@ test('with concurrent-entities a run continued as new mid-run resumes every lane
     }
     assert.ok(carried.length >= 2, `continued as new mid-run ${carried.length} times`);
     assert.ok(carried.some((lanes) => lanes.length >= 2 && lanes.some((l) => l.page > 1 || l.passIndex > 0)), `lanes carried: ${JSON.stringify(carried)}`);
-  }, { ...current, maxHistoryEvents: 60 });
+  }, { ...lanesOnly, maxHistoryEvents: 60 });
 });
 
 test('a run that older code was reading one entity at a time goes on from its entity, pass and page when continued with concurrent-entities', async () => {
@@ -609,4 +613,54 @@ test('a run that older code was reading one entity at a time goes on from its en
     assert.deepEqual((await status(wf)).cursors.clients, { since: '2026-11-01T23:00:00Z' });
     assert.equal(stub.runs[0]!.runKey, 'older');
   }, { ...current, state });
+});
+
+// ---- first pages together ('first-pages-together') ------------------------------------------------
+
+test('with first-pages-together a quiet run is one activity for five entities: each pass read once from page 1, in order, every cursor moved', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, entities: FIVE };
+  const asked: SyncPagesInput[] = [];
+  const paged = pagedSyncPages(stub);
+  stub.syncPages = async (input) => { asked.push(input); return paged(input); };
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    assert.equal(stub.calls.filter((c) => c === 'syncFirstPages').length, 1);
+    assert.equal(stub.calls.filter((c) => c === 'syncPages').length, 0, 'no page batch left for the lanes');
+    const byEntity = batchesByEntity(asked);
+    for (const e of FIVE) assert.deepEqual(byEntity[e], ['changes:1', 'deleted:1'], e);
+    assert.deepEqual(Object.keys(byEntity), FIVE, 'entities in the plan\'s order');
+    const s = await status(wf);
+    for (const [i, e] of FIVE.entries()) assert.deepEqual(s.cursors[e], { since: `2026-11-01T${10 + i}:01:00Z` }, `${e}: cursor`);
+    for (const e of FIVE) assert.equal(stub.runs[0]!.entities[e]?.pages, 2);
+    assert.equal(stub.runs[0]!.error, undefined);
+  }, current);
+});
+
+test('with first-pages-together an entity with more pages goes on in a lane from its next page, and a pass whose list moved is read again before its deleted pass', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, entities: [...FIVE, 'items', 'bill_vendors'] };
+  const asked: SyncPagesInput[] = [];
+  let billsShifted = false;
+  stub.syncPages = async (input) => {
+    asked.push(input);
+    const pages = input.entity === 'invoices' ? 20 : 1;
+    const next = input.startPage + input.maxPages;
+    const res: SyncPagesResult = { nextPage: next <= pages ? next : null, pagesRead: 1, records: 1, delivered: 1, rows: 1, maxUpdatedAt: `2026-11-02T00:00:${String(input.startPage).padStart(2, '0')}Z` };
+    // bills' first read of its changes pass sees the list move under it.
+    if (input.entity === 'bills' && input.pass === 'changes' && !billsShifted) { billsShifted = true; return { ...res, shifted: true }; }
+    return res;
+  };
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    assert.equal(stub.calls.filter((c) => c === 'syncFirstPages').length, 2, 'seven entities, five per activity');
+    const byEntity = batchesByEntity(asked);
+    assert.deepEqual(byEntity.invoices, ['changes:1', 'changes:2', 'changes:12', 'deleted:1', 'deleted:11'], 'invoices goes on from page 2 in a lane');
+    assert.deepEqual(byEntity.bills, ['changes:1', 'changes:1', 'deleted:1'], 'bills reads its changes pass again, then its deleted pass');
+    for (const e of ['clients', 'payments', 'expenses', 'items', 'bill_vendors']) assert.deepEqual(byEntity[e], ['changes:1', 'deleted:1'], e);
+    const s = await status(wf);
+    assert.deepEqual(s.cursors.invoices, { since: '2026-11-02T00:00:12Z' });
+    assert.equal(stub.runs[0]!.entities.bills?.rereads, 1);
+    assert.equal(stub.runs[0]!.error, undefined);
+  }, current);
 });
