@@ -4,7 +4,7 @@
  *
  *   source .tools/env && npx tsx bench/scale.ts [--steps 10,100,1000] [--poll-sec 60] [--cycles 2]
  *       [--rate 200] [--webhook-seconds 30] [--ramp 50,100,200,300,400,600,800] [--ramp-seconds 10]
- *       [--store-ratio 0.1] [--fb-requests-per-sec 3] [--setup-timeout-sec 1800] [--timeout-sec 7200]
+ *       [--store-ratio 0.1] [--fb-requests-per-sec 3] [--setup-timeout-sec 1800] [--timeout-sec 7200] [--profile-dir DIR]
  *
  * Stack: Temporal dev server, embedded Postgres, the sandboxes (in this process), two API processes (the
  * sender alternates between them, as a load balancer would) and one worker (bench/bench-stack.ts).
@@ -62,6 +62,8 @@ interface Options {
   fbRequestsPerSec: number;
   setupTimeoutSec: number;
   timeoutSec: number;
+  /** `--profile-dir DIR`: the APIs and the worker write V8 CPU profiles there (bench/cpuprofile-summary.ts; cut a phase with --from-sec). */
+  profileDir?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -96,6 +98,7 @@ function parseArgs(argv: string[]): Options {
     fbRequestsPerSec: num('--fb-requests-per-sec', 3, 0.1),
     setupTimeoutSec: num('--setup-timeout-sec', 1800, 10),
     timeoutSec: num('--timeout-sec', 7200, 60),
+    ...(raw('--profile-dir') ? { profileDir: raw('--profile-dir') } : {}),
   };
 }
 
@@ -318,7 +321,7 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
 
   let t = performance.now();
   const stack = await startBenchStack({
-    cleanup, name: 'scale', apis: 2,
+    cleanup, name: 'scale', apis: 2, profileDir: opts.profileDir,
     sandboxes: {
       freshbooks: {
         seed: 1, scale: { invoices: 20, clients: 5, items: 3, payments: 3, expenses: 3, vendors: 2, bills: 3 },
