@@ -147,7 +147,7 @@ export function createApp({ config, db, workflows, logger, changes, forwarder }:
   app.use('/console', consoleRoutes({ config, service, orders, authorizations, workflows, logger, activity: new ConnectionActivity(db), listStates: new ConnectionListStates(db), reports: reconciliationReports }));
   app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ intake: new FreshBooksWebhookIntake({
     cache: verifiers, callbacks, workflows, inbox: new WebhookInbox(db),
-    forwarder: forwarder ?? forwarderTo(db, workflows, logger),
+    forwarder: forwarder ?? forwarderTo(db, workflows, logger), observeInboxWrite: metrics.inboxWrites,
   }), logger }));
   app.use('/webhooks/bigcommerce', bigcommerceWebhookRoutes({ intake: new StoreWebhookIntake({ secrets: storeSecrets, workflows }), logger }));
   app.use('/codec', codecRoutes(config.payloadKeys, config.codec));

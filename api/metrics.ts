@@ -25,7 +25,10 @@ const WEBHOOK_SOURCES = new Set(['freshbooks', 'bigcommerce']);
 /** Runs read per scrape at most; a backlog (a scrape after a long gap) is caught up over the next scrapes. */
 const RUNS_PER_SCRAPE = 5_000;
 
-export function serviceMetrics(d: ServiceMetricsDeps): { webhookAcks: RequestHandler } {
+/** How one write of acknowledged changes to the inbox went: what every acknowledgement waiting on it waited for. */
+export type InboxWriteObserver = (seconds: number, changes: number) => void;
+
+export function serviceMetrics(d: ServiceMetricsDeps): { webhookAcks: RequestHandler; inboxWrites: InboxWriteObserver } {
   const acks = new Counter({
     name: 'ml_connector_webhook_acks_total',
     help: 'Webhook deliveries answered, by source and outcome (accepted, or the refusal status: 400, 401, 404, 413, ...)',
@@ -51,6 +54,25 @@ export function serviceMetrics(d: ServiceMetricsDeps): { webhookAcks: RequestHan
       ackSeconds.observe({ source }, Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();
+  };
+
+  // Acknowledgements wait for the group commit that carries them: a slow commit (a WAL flush stalled behind
+  // a checkpoint) shows here before it shows as ack latency.
+  const inboxWriteSeconds = new Histogram({
+    name: 'ml_connector_webhook_inbox_write_seconds',
+    help: 'One group-committed write of acknowledged webhook changes to the inbox (insert and commit)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [d.registry],
+  });
+  const inboxWriteChanges = new Histogram({
+    name: 'ml_connector_webhook_inbox_write_changes',
+    help: 'Changes carried by one inbox write (acknowledgements that shared its commit)',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    registers: [d.registry],
+  });
+  const inboxWrites: InboxWriteObserver = (seconds, changes) => {
+    inboxWriteSeconds.observe(seconds);
+    inboxWriteChanges.observe(changes);
   };
 
   new Gauge({
@@ -124,5 +146,5 @@ export function serviceMetrics(d: ServiceMetricsDeps): { webhookAcks: RequestHan
   mirrored('ml_connector_freshbooks_budget_waits_total', 'FreshBooks requests that waited for the per-account request budget', 'freshbooks_budget_wait', 'events');
   mirrored('ml_connector_freshbooks_budget_wait_seconds_total', 'Seconds FreshBooks requests spent waiting for the per-account request budget', 'freshbooks_budget_wait', 'seconds');
 
-  return { webhookAcks };
+  return { webhookAcks, inboxWrites };
 }

@@ -38,8 +38,16 @@ export class FreshBooksWebhookIntake {
   /** Deliveries arriving while the last insert commits go in the next one: one commit for a burst, not one per webhook. */
   private readonly inbox: GroupCommit<{ connectionId: string; change: WebhookChange }>;
 
-  constructor(private readonly d: { cache: WebhookVerifierCache; callbacks: WebhookCallbackStore; workflows: Workflows; inbox: WebhookInbox; forwarder: WebhookForwarder }) {
-    this.inbox = new GroupCommit((changes) => d.inbox.put(changes));
+  constructor(private readonly d: {
+    cache: WebhookVerifierCache; callbacks: WebhookCallbackStore; workflows: Workflows; inbox: WebhookInbox; forwarder: WebhookForwarder;
+    /** Told how long each inbox write took and how many changes it carried (/metrics). */
+    observeInboxWrite?: (seconds: number, changes: number) => void;
+  }) {
+    this.inbox = new GroupCommit(async (changes) => {
+      const started = process.hrtime.bigint();
+      await d.inbox.put(changes);
+      d.observeInboxWrite?.(Number(process.hrtime.bigint() - started) / 1e9, changes.length);
+    });
   }
 
   /** 404 unless the connection exists and reads from FreshBooks; checked before the body is. */

@@ -80,6 +80,11 @@ describe('Prometheus metrics (real Temporal, Postgres, BigQuery emulator, FreshB
     assert.equal(delta('ml_connector_webhook_ack_seconds_count', { source: 'freshbooks' }), accepted + 3, 'every ack timed');
     assert.equal(delta('ml_connector_webhook_ack_seconds_bucket', { source: 'freshbooks', le: '+Inf' }), accepted + 3);
     assert.ok(delta('ml_connector_webhook_ack_seconds_sum', { source: 'freshbooks' }) > 0);
+    // The accepted ones waited for inbox writes: each write timed, and together they carried every accepted change.
+    const writes = delta('ml_connector_webhook_inbox_write_seconds_count', {});
+    assert.ok(writes >= 1 && writes <= accepted, `inbox writes: ${writes}`);
+    assert.ok(delta('ml_connector_webhook_inbox_write_seconds_sum', {}) > 0);
+    assert.equal(delta('ml_connector_webhook_inbox_write_changes_sum', {}), accepted);
 
     const deliveredByWebhooks = (await delivered()) - deliveredBefore;
     // The workers' running total reaches Postgres with the delivery; polled, since the scrape reads it from there.
