@@ -416,9 +416,44 @@ export interface AckStep {
   achieved: number;
   maxLagMs: number;
   cpu: Record<string, number>;
+  /** The API's inbox writes during the step (its /metrics): what each acknowledgement waited on. */
+  inbox: InboxWrites;
+}
+
+/** ml_connector_webhook_inbox_write_* of one API's /metrics: counts per `le` bucket (cumulative), sums. */
+export interface InboxWrites {
+  writes: number;
+  seconds: number;
+  changes: number;
+  /** Cumulative writes at or under each bucket bound (seconds). */
+  buckets: [number, number][];
+}
+
+async function inboxWrites(apiUrl: string): Promise<InboxWrites> {
+  const text = await (await fetch(`${apiUrl}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  const buckets = [...text.matchAll(/^ml_connector_webhook_inbox_write_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm)]
+    .filter((m) => m[1] !== '+Inf').map((m) => [Number(m[1]), Number(m[2])] as [number, number]);
+  return {
+    writes: value('ml_connector_webhook_inbox_write_seconds_count'), seconds: value('ml_connector_webhook_inbox_write_seconds_sum'),
+    changes: value('ml_connector_webhook_inbox_write_changes_sum'), buckets,
+  };
+}
+
+function inboxDiff(a: InboxWrites, b: InboxWrites): InboxWrites {
+  return { writes: b.writes - a.writes, seconds: b.seconds - a.seconds, changes: b.changes - a.changes, buckets: b.buckets.map(([le, n], i) => [le, n - (a.buckets[i]?.[1] ?? 0)]) };
+}
+
+/** `n writes, mean M ms, C changes each; p99 ≤ B ms` (the bucket bound a 99th-percentile write is under). */
+export function describeInboxWrites(w: InboxWrites): string {
+  if (w.writes === 0) return 'inbox writes: none';
+  const p = (q: number) => w.buckets.find(([, n]) => n >= q * w.writes)?.[0];
+  const bound = (le: number | undefined) => (le === undefined ? '> 1000' : `≤ ${le * 1000}`);
+  return `inbox writes ${w.writes}: mean ${((w.seconds / w.writes) * 1000).toFixed(1)} ms, ${(w.changes / w.writes).toFixed(1)} changes each; p50 ${bound(p(0.5))} / p99 ${bound(p(0.99))} ms`;
 }
 
 export async function runAckStep(env: Env, conns: Conn[], rate: number, seconds: number): Promise<AckStep> {
+  const inboxBefore = await inboxWrites(env.apiUrl);
   const cpuBefore = cpuByRole(process.pid, env.roles);
   const machineBefore = machineBusySec();
   const sent: Sent[] = [];
@@ -439,5 +474,6 @@ export async function runAckStep(env: Env, conns: Conn[], rate: number, seconds:
     achieved: sent.length / (loop.elapsedMs / 1000),
     maxLagMs: loop.maxLagMs,
     cpu: withOthers(diffCpu(cpuByRole(process.pid, env.roles), cpuBefore), machineBusySec() - machineBefore),
+    inbox: inboxDiff(inboxBefore, await inboxWrites(env.apiUrl)),
   };
 }

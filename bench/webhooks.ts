@@ -31,7 +31,7 @@ import { Cleanup, runBench, describeQuantiles, fmtMs, quantiles } from './webhoo
 import { startBenchStack } from './bench-stack';
 import { reniceTree } from './proc';
 import {
-  log, printChanges, runAckStep, runChanges, Sender, sleep, waitIdle, waitReady, Watch, type AckStep, type Conn, type Env,
+  describeInboxWrites, log, printChanges, runAckStep, runChanges, Sender, sleep, waitIdle, waitReady, Watch, type AckStep, type Conn, type Env,
 } from './webhook-load';
 
 // ── options ──────────────────────────────────────────────────────────────────
@@ -219,6 +219,7 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
     const step = await runAckStep(env, multi, rate, opts.rampSeconds);
     steps.push(step);
     log(`  ${String(rate).padStart(5)}/s: sent ${step.sent} (${step.achieved.toFixed(0)}/s, lateness ≤ ${fmtMs(step.maxLagMs)} ms), non-200 ${step.errors} ${JSON.stringify(step.statuses)}, ${describeQuantiles(step.q, 1)}; CPU s ${Object.entries(step.cpu).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+    log(`         ${describeInboxWrites(step.inbox)}`);
     await waitIdle(env, multi, 120_000);
   }
   log('ack ramp (ms):');
