@@ -34,7 +34,6 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'undici';
 import { DEFAULT_TOKEN } from '../sandbox/bigcommerce';
 import { adminCall, authorizeThroughSandbox, SANDBOX_POWERBI } from '../scripts/local-service';
 import { EMULATOR_PROJECT } from '../scripts/dev-stack';
@@ -42,7 +41,7 @@ import { cpuByRole, diffCpu } from './proc';
 import { Cleanup, runBench, describeQuantiles, fmtMs, machineBusySec, quantiles, type Quantiles } from './webhooks-procs';
 import { startBenchStack, type BenchStack } from './bench-stack';
 import {
-  connectionView, eachLimited, log, printChanges, runAckStep, runChanges, Sender, sleep, waitIdle, waitReady, Watch, type AckStep, type ChangeReport,
+  connectionView, describeServerSide, eachLimited, log, printChanges, runAckStep, runChanges, Sender, sleep, waitIdle, waitReady, Watch, type AckStep, type ChangeReport,
   type Conn, type Env,
 } from './webhook-load';
 
@@ -353,11 +352,11 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
     if (entity === 'invoices') watch.onFetch(accountId, id);
     return storeGet(accountId, entity, id, includes);
   }) as typeof store.get;
-  const pools = stack.apis.map((a) => new Pool(a.url, { connections: 64 }));
-  cleanup.push('http pools', () => Promise.all(pools.map((p) => p.close())));
+  const sender = new Sender(stack.apis.map((a) => a.url), sb.fb.state.user.identityId, 64);
+  cleanup.push('http pools', () => sender.close());
   const [api1] = stack.apis;
   const env: Env = {
-    apiUrl: api1!.url, adminToken: stack.serviceEnv.ADMIN_TOKEN!, sb, watch, sender: new Sender(pools, sb.fb.state.user.identityId),
+    apiUrl: api1!.url, adminToken: stack.serviceEnv.ADMIN_TOKEN!, sb, watch, sender,
     worker: stack.worker, workerMem: stack.workerMem, apiMem: api1!.mem, roles: stack.roles,
   };
   const auth = await authorizeThroughSandbox(env.apiUrl, env.adminToken);
@@ -415,12 +414,13 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   // Acknowledgements alone: signed webhooks for unchanged invoices over every Power BI connection.
   const hookConns = conns.filter((c) => c.kind === 'powerbi').map((c, i) => webhookConn(env, c, i));
   watch.phase = 'ramp';
-  log(`── ack ramp over ${hookConns.length} connections and ${pools.length} APIs, ${opts.rampSeconds} s per step`);
+  log(`── ack ramp over ${hookConns.length} connections and ${env.sender.origins.length} APIs (the first one's /metrics below), ${opts.rampSeconds} s per step`);
   const steps: AckStep[] = [];
   for (const r of opts.ramp) {
     const step = await runAckStep(env, hookConns, r, opts.rampSeconds);
     steps.push(step);
     log(`  ${String(r).padStart(5)}/s: sent ${step.sent} (${step.achieved.toFixed(0)}/s), non-200 ${step.errors}, ${describeQuantiles(step.q, 1)}; CPU s ${fmtCpu(step.cpu)}`);
+    log(`         ${describeServerSide(step.server)}`);
     await waitIdle(env, hookConns, 120_000);
     if (step.q.p99 > 50 || step.errors > 0) break;
   }

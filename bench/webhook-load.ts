@@ -3,11 +3,12 @@
  * changes sent to them, the watcher that sees each change land in Power BI (and any duplicate), the
  * open-loop sender spread over the API processes, the sustained-run and acknowledgement-step phases.
  */
+import { runAckLoad, type PreparedPost } from './ack-sender';
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { ChildProcess } from 'node:child_process';
-import type { Pool } from 'undici';
+import { Pool } from 'undici';
 import { signFreshBooksWebhook } from '../connectors/freshbooks';
 import type { PowerBiSandboxState, RowsPostedEvent } from '../sandbox/powerbi';
 import { adminCall, type Sandboxes } from '../scripts/local-service';
@@ -142,21 +143,28 @@ export async function openLoop(rate: number, seconds: number, fire: (k: number, 
 
 export class Sender {
   private readonly inflight = new Set<Promise<void>>();
+  private readonly pools: Pool[];
   private turn = 0;
   /** One pool per API process: sends go round-robin over them, as a load balancer would spread them. */
-  constructor(private readonly pools: Pool[], private readonly identityId: number) {}
+  constructor(readonly origins: string[], private readonly identityId: number, readonly connectionsPerOrigin = 128) {
+    this.pools = origins.map((o) => new Pool(o, { connections: connectionsPerOrigin }));
+  }
 
-  /** POSTs FreshBooks' `invoice.update` for this invoice, signed with the connection's verifier. */
-  send(s: Sent): void {
-    const c = s.conn;
+  /** FreshBooks' `invoice.update` for this invoice, signed with the connection's verifier. */
+  prepare(c: Conn, invoiceId: number): PreparedPost {
     const body = new URLSearchParams([
-      ['name', 'invoice.update'], ['object_id', String(s.invoiceId)], ['account_id', c.accountId],
+      ['name', 'invoice.update'], ['object_id', String(invoiceId)], ['account_id', c.accountId],
       ['business_id', String(c.businessId)], ['identity_id', String(this.identityId)], ['user_id', '1'],
     ]).toString();
-    const headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-freshbooks-hmac-sha256': signFreshBooksWebhook(body, c.verifier) };
+    return { path: c.hookPath, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-freshbooks-hmac-sha256': signFreshBooksWebhook(body, c.verifier) }, body };
+  }
+
+  /** POSTs the change now, from this thread, noting when it was sent and answered. */
+  send(s: Sent): void {
+    const { path, headers, body } = this.prepare(s.conn, s.invoiceId);
     s.sentAt = performance.now();
     const pool = this.pools[this.turn++ % this.pools.length]!;
-    const p = pool.request({ path: c.hookPath, method: 'POST', headers, body })
+    const p = pool.request({ path, method: 'POST', headers, body })
       .then(async (res) => {
         await res.body.dump();
         s.ackAt = performance.now();
@@ -167,6 +175,10 @@ export class Sender {
       })
       .finally(() => this.inflight.delete(p));
     this.inflight.add(p);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.pools.map((p) => p.close()));
   }
 
   async settle(): Promise<void> {
@@ -416,64 +428,80 @@ export interface AckStep {
   achieved: number;
   maxLagMs: number;
   cpu: Record<string, number>;
-  /** The API's inbox writes during the step (its /metrics): what each acknowledgement waited on. */
-  inbox: InboxWrites;
+  /** From the API's /metrics over the step: its own arrival → answer time per ack, and its inbox writes (what each ack waited on). */
+  server: { acks: Histogram; inboxWrites: Histogram; inboxChanges: number };
 }
 
-/** ml_connector_webhook_inbox_write_* of one API's /metrics: counts per `le` bucket (cumulative), sums. */
-export interface InboxWrites {
-  writes: number;
-  seconds: number;
-  changes: number;
-  /** Cumulative writes at or under each bucket bound (seconds). */
+/** One prom-client histogram of /metrics (no labels but `le`, or the `source` given): count, sum, cumulative buckets. */
+export interface Histogram {
+  count: number;
+  sum: number;
+  /** Cumulative observations at or under each bucket bound (seconds). */
   buckets: [number, number][];
 }
 
-async function inboxWrites(apiUrl: string): Promise<InboxWrites> {
-  const text = await (await fetch(`${apiUrl}/metrics`)).text();
-  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
-  const buckets = [...text.matchAll(/^ml_connector_webhook_inbox_write_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm)]
+function histogram(text: string, name: string, labels = ''): Histogram {
+  const value = (suffix: string) => Number(new RegExp(`^${name}_${suffix}${labels ? `\\{${labels}\\}` : ''} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  // prom-client writes `le` first: name_bucket{le="0.005",source="freshbooks"}.
+  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"${labels ? `,${labels}` : ''}\\} (\\S+)$`, 'gm'))]
     .filter((m) => m[1] !== '+Inf').map((m) => [Number(m[1]), Number(m[2])] as [number, number]);
+  return { count: value('count'), sum: value('sum'), buckets };
+}
+
+function histogramDiff(a: Histogram, b: Histogram): Histogram {
+  return { count: b.count - a.count, sum: b.sum - a.sum, buckets: b.buckets.map(([le, n], i) => [le, n - (a.buckets[i]?.[1] ?? 0)]) };
+}
+
+async function serverFigures(apiUrl: string): Promise<AckStep['server']> {
+  const text = await (await fetch(`${apiUrl}/metrics`)).text();
   return {
-    writes: value('ml_connector_webhook_inbox_write_seconds_count'), seconds: value('ml_connector_webhook_inbox_write_seconds_sum'),
-    changes: value('ml_connector_webhook_inbox_write_changes_sum'), buckets,
+    acks: histogram(text, 'ml_connector_webhook_ack_seconds', 'source="freshbooks"'),
+    inboxWrites: histogram(text, 'ml_connector_webhook_inbox_write_seconds'),
+    inboxChanges: histogram(text, 'ml_connector_webhook_inbox_write_changes').sum,
   };
 }
 
-function inboxDiff(a: InboxWrites, b: InboxWrites): InboxWrites {
-  return { writes: b.writes - a.writes, seconds: b.seconds - a.seconds, changes: b.changes - a.changes, buckets: b.buckets.map(([le, n], i) => [le, n - (a.buckets[i]?.[1] ?? 0)]) };
+/** `mean M ms; p50 ≤ A / p99 ≤ B ms` (the bucket bounds the 50th and 99th percentiles are under). */
+export function describeHistogram(h: Histogram): string {
+  if (h.count === 0) return 'none';
+  const bound = (q: number) => {
+    const le = h.buckets.find(([, n]) => n >= q * h.count)?.[0];
+    return le === undefined ? `> ${(h.buckets.at(-1)?.[0] ?? 0) * 1000}` : `≤ ${le * 1000}`;
+  };
+  return `${h.count}, mean ${((h.sum / h.count) * 1000).toFixed(1)} ms; p50 ${bound(0.5)} / p99 ${bound(0.99)} ms`;
 }
 
-/** `n writes, mean M ms, C changes each; p99 ≤ B ms` (the bucket bound a 99th-percentile write is under). */
-export function describeInboxWrites(w: InboxWrites): string {
-  if (w.writes === 0) return 'inbox writes: none';
-  const p = (q: number) => w.buckets.find(([, n]) => n >= q * w.writes)?.[0];
-  const bound = (le: number | undefined) => (le === undefined ? '> 1000' : `≤ ${le * 1000}`);
-  return `inbox writes ${w.writes}: mean ${((w.seconds / w.writes) * 1000).toFixed(1)} ms, ${(w.changes / w.writes).toFixed(1)} changes each; p50 ${bound(p(0.5))} / p99 ${bound(p(0.99))} ms`;
+/** The API's side of an ack step: how long it held each ack, and the inbox writes the acks waited on. */
+export function describeServerSide(s: AckStep['server']): string {
+  const perWrite = s.inboxWrites.count ? (s.inboxChanges / s.inboxWrites.count).toFixed(1) : '0';
+  return `API side: acks ${describeHistogram(s.acks)}; inbox writes ${describeHistogram(s.inboxWrites)}, ${perWrite} changes each`;
 }
 
 export async function runAckStep(env: Env, conns: Conn[], rate: number, seconds: number): Promise<AckStep> {
-  const inboxBefore = await inboxWrites(env.apiUrl);
+  const total = Math.max(1, Math.round(rate * seconds));
+  const requests = Array.from({ length: total }, (_, k) => {
+    const conn = conns[k % conns.length]!;
+    return env.sender.prepare(conn, conn.pool[Math.floor(k / conns.length) % conn.pool.length]!);
+  });
+  const serverBefore = await serverFigures(env.apiUrl);
   const cpuBefore = cpuByRole(process.pid, env.roles);
   const machineBefore = machineBusySec();
-  const sent: Sent[] = [];
-  const loop = await openLoop(rate, seconds, (k, intendedAt) => {
-    const conn = conns[k % conns.length]!;
-    const invoiceId = conn.pool[Math.floor(k / conns.length) % conn.pool.length]!;
-    const s: Sent = { conn, invoiceId, intendedAt, sentAt: 0 };
-    sent.push(s);
-    env.sender.send(s);
-  });
-  await env.sender.settle();
+  // From a thread of its own: timed on an event loop the sandboxes in this process do not hold up.
+  const load = await runAckLoad({ origins: env.sender.origins, connectionsPerOrigin: env.sender.connectionsPerOrigin, requests, rate, seconds });
+  const cpu = withOthers(diffCpu(cpuByRole(process.pid, env.roles), cpuBefore), machineBusySec() - machineBefore);
   const statuses: Record<string, number> = {};
-  for (const s of sent) statuses[String(s.status ?? 'error')] = (statuses[String(s.status ?? 'error')] ?? 0) + 1;
-  const ok = sent.filter((s) => s.status === 200).length;
+  for (const t of load.timings) statuses[String(t.status ?? 'error')] = (statuses[String(t.status ?? 'error')] ?? 0) + 1;
+  const ok = load.timings.filter((t) => t.status === 200).length;
+  const after = await serverFigures(env.apiUrl);
   return {
-    rate, sent: sent.length, ok, errors: sent.length - ok, statuses,
-    q: quantiles(sent.map((s) => s.ackAt! - s.sentAt)),
-    achieved: sent.length / (loop.elapsedMs / 1000),
-    maxLagMs: loop.maxLagMs,
-    cpu: withOthers(diffCpu(cpuByRole(process.pid, env.roles), cpuBefore), machineBusySec() - machineBefore),
-    inbox: inboxDiff(inboxBefore, await inboxWrites(env.apiUrl)),
+    rate, sent: load.timings.length, ok, errors: load.timings.length - ok, statuses,
+    q: quantiles(load.timings.map((t) => t.ackAt - t.sentAt)),
+    achieved: load.timings.length / (load.elapsedMs / 1000),
+    maxLagMs: load.maxLagMs,
+    cpu,
+    server: {
+      acks: histogramDiff(serverBefore.acks, after.acks), inboxWrites: histogramDiff(serverBefore.inboxWrites, after.inboxWrites),
+      inboxChanges: after.inboxChanges - serverBefore.inboxChanges,
+    },
   };
 }

@@ -25,13 +25,12 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'undici';
 import { adminCall, authorizeThroughSandbox, SANDBOX_POWERBI } from '../scripts/local-service';
 import { Cleanup, runBench, describeQuantiles, fmtMs, quantiles } from './webhooks-procs';
 import { startBenchStack } from './bench-stack';
 import { reniceTree } from './proc';
 import {
-  describeInboxWrites, log, printChanges, runAckStep, runChanges, Sender, sleep, waitIdle, waitReady, Watch, type AckStep, type Conn, type Env,
+  describeServerSide, log, printChanges, runAckStep, runChanges, Sender, sleep, waitIdle, waitReady, Watch, type AckStep, type Conn, type Env,
 } from './webhook-load';
 
 // ── options ──────────────────────────────────────────────────────────────────
@@ -137,10 +136,10 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   }) as typeof store.get;
   log(`note: FRESHBOOKS_REQUESTS_PER_SEC=${opts.fbRequestsPerSec} for the worker (production default 3/s per account): the sandbox has 2 businesses, so the connections share 2 accounts' budgets that in production would be one account each`);
 
-  const pool = new Pool(apiUrl, { connections: 128 });
-  cleanup.push('http pool', () => pool.close());
+  const sender = new Sender([apiUrl], sb.fb.state.user.identityId);
+  cleanup.push('http pool', () => sender.close());
   const env: Env = {
-    apiUrl, adminToken: stack.serviceEnv.ADMIN_TOKEN!, sb, watch, sender: new Sender([pool], sb.fb.state.user.identityId), worker, workerMem, apiMem,
+    apiUrl, adminToken: stack.serviceEnv.ADMIN_TOKEN!, sb, watch, sender, worker, workerMem, apiMem,
     roles: stack.roles,
   };
 
@@ -219,7 +218,7 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
     const step = await runAckStep(env, multi, rate, opts.rampSeconds);
     steps.push(step);
     log(`  ${String(rate).padStart(5)}/s: sent ${step.sent} (${step.achieved.toFixed(0)}/s, lateness ≤ ${fmtMs(step.maxLagMs)} ms), non-200 ${step.errors} ${JSON.stringify(step.statuses)}, ${describeQuantiles(step.q, 1)}; CPU s ${Object.entries(step.cpu).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
-    log(`         ${describeInboxWrites(step.inbox)}`);
+    log(`         ${describeServerSide(step.server)}`);
     await waitIdle(env, multi, 120_000);
   }
   log('ack ramp (ms):');
