@@ -30,6 +30,8 @@ export interface ProcStat {
   comm: string;
   /** utime + stime in seconds (this process's threads, not its reaped children). */
   cpuSec: number;
+  /** cutime + cstime: children that exited and were reaped (Postgres backends of closed connections). */
+  reapedCpuSec: number;
 }
 
 export function readStat(pid: number): ProcStat | null {
@@ -44,8 +46,8 @@ export function readStat(pid: number): ProcStat | null {
   const close = text.lastIndexOf(')');
   const comm = text.slice(open + 1, close);
   const rest = text.slice(close + 2).split(' ');
-  // rest[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
-  return { pid, ppid: Number(rest[1]), comm, cpuSec: (Number(rest[11]) + Number(rest[12])) / CLK_TCK };
+  // rest[0] is field 3 (state): ppid is field 4, utime 14, stime 15, cutime 16, cstime 17.
+  return { pid, ppid: Number(rest[1]), comm, cpuSec: (Number(rest[11]) + Number(rest[12])) / CLK_TCK, reapedCpuSec: (Number(rest[13]) + Number(rest[14])) / CLK_TCK };
 }
 
 export function allProcesses(): ProcStat[] {
@@ -136,13 +138,16 @@ export function cpuByRole(rootPid: number, roles: { name: string; pid?: number; 
   const claimed = new Set<number>();
   for (const role of roles) {
     let sum = 0;
-    const members = role.pid !== undefined
-      ? (role.tree === false ? procs.filter((p) => p.pid === role.pid) : subtree(role.pid, procs))
+    const byComm = role.pid === undefined;
+    const members = !byComm
+      ? (role.tree === false ? procs.filter((p) => p.pid === role.pid) : subtree(role.pid!, procs))
       : procs.filter((p) => role.comm?.test(p.comm));
     for (const p of members) {
       if (claimed.has(p.pid)) continue;
       claimed.add(p.pid);
-      sum += p.cpuSec;
+      // A role by name (Postgres) forks a process per connection: those that exit between two readings
+      // would take their CPU with them (and the difference would go negative) unless the reaped time counts.
+      sum += p.cpuSec + (byComm ? p.reapedCpuSec : 0);
     }
     out[role.name] = sum;
   }
