@@ -209,7 +209,9 @@ export const ENTITY_LANES = 3;
 export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boolean> {
   const { connectionId, state } = conn;
   const pos = state.position!;
-  await acts.prepareDestination(connectionId);
+  // Every activity that writes makes the destination ready itself (once per worker and TTL); with the
+  // first pages read together, a separate activity for it is one more round trip on every poll.
+  if (!conn.has('first-pages-together')) await acts.prepareDestination(connectionId);
   if (conn.has('concurrent-entities')) {
     if (!await readInLanes(conn, plan)) return false;
   } else {
