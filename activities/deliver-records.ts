@@ -37,13 +37,13 @@ export interface DeliverDeps {
 }
 
 export async function deliverRecords({ ledger, counters, logger }: DeliverDeps, c: Connection, dest: Destination, entity: FreshBooksEntity, records: Record<string, unknown>[], o: DeliverOptions): Promise<Delivered> {
-  const byRecord = new Map<string, { entry: LedgerEntry; record: Record<string, unknown> }>();
+  const byRecord = new Map<string, { entry: LedgerEntry; record: Record<string, unknown>; token: string }>();
   let maxUpdatedAt: string | undefined;
   for (const record of records) {
     const v = recordVersion(entity, record, c.freshbooks.accountId);
     if (o.window && !inWindow(v.updatedAt, o.window)) continue;
     if (v.updatedAt && (!maxUpdatedAt || v.updatedAt > maxUpdatedAt)) maxUpdatedAt = v.updatedAt;
-    byRecord.set(v.recordId, { entry: { recordId: v.recordId, version: v.version, updatedAt: v.updatedAt }, record });
+    byRecord.set(v.recordId, { entry: { recordId: v.recordId, version: v.version, updatedAt: v.updatedAt }, record, token: v.token });
   }
   const tombstones = (o.tombstones ?? []).map((t) => ({ ...t, entry: { recordId: t.recordId, version: `deleted:${t.recordId}`, updatedAt: t.deletedAt } }));
   const entries = [...[...byRecord.values()].map((v) => v.entry), ...tombstones.map((t) => t.entry)];
@@ -54,9 +54,10 @@ export async function deliverRecords({ ledger, counters, logger }: DeliverDeps, 
   // business writing to two datasets never share a job.
   const batchKey = batchKeyOf([c.id, ...(o.salt ?? []), ...todo.map((e) => e.version)]);
   const pending = new Set(todo.map((e) => e.recordId));
+  const sent = [...byRecord.values()].filter((v) => pending.has(v.entry.recordId));
   const rows = await dest.deliver({
     entity, batchKey, bulk: o.bulk, source: c.freshbooks,
-    records: [...byRecord.values()].filter((v) => pending.has(v.entry.recordId)).map((v) => v.record),
+    records: sent.map((v) => v.record), versionTokens: sent.map((v) => v.token),
     tombstones: tombstones.filter((t) => pending.has(t.recordId)).map(({ recordId, deletedAt }) => ({ recordId, deletedAt })),
   });
   // The rows are at the destination now. A ledger write lost to a Postgres outage would fail the attempt and

@@ -12,6 +12,11 @@ import type { WarehouseLocation } from '../mapping/lookml';
 export interface RecordBatch {
   entity: FreshBooksEntity;
   records: Record<string, unknown>[];
+  /**
+   * Each record's version token (recordVersion's `token`), in the order of `records`, when the caller has
+   * them: mapping then does not hash every record a second time.
+   */
+  versionTokens?: readonly string[];
   /** Records FreshBooks reported deleted and can no longer return (hard deletes). */
   tombstones: { recordId: string; deletedAt: string }[];
   /** Deterministic id of this batch: load-job id suffix, `_batch_id` / `BatchId` column. */

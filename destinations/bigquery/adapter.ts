@@ -23,8 +23,8 @@ export class BigQueryDestination implements Destination {
   async deliver(batch: RecordBatch): Promise<number> {
     const syncedAt = new Date().toISOString();
     const byTable = new Map<TableKey, WarehouseRow[]>();
-    for (const record of batch.records) {
-      for (const m of mapRecord(batch.entity, record, { ...batch.source, syncedAt, batchId: batch.batchKey })) {
+    for (const [i, record] of batch.records.entries()) {
+      for (const m of mapRecord(batch.entity, record, { ...batch.source, syncedAt, batchId: batch.batchKey }, batch.versionTokens?.[i])) {
         const list = byTable.get(m.table) ?? [];
         list.push(m.row);
         byTable.set(m.table, list);

@@ -31,8 +31,8 @@ export class PostgresDestination implements Destination {
   async deliver(batch: RecordBatch): Promise<number> {
     const syncedAt = new Date().toISOString();
     const byTable = new Map<TableKey, WarehouseRow[]>();
-    for (const record of batch.records) {
-      for (const m of mapRecord(batch.entity, record, { ...batch.source, syncedAt, batchId: batch.batchKey })) {
+    for (const [i, record] of batch.records.entries()) {
+      for (const m of mapRecord(batch.entity, record, { ...batch.source, syncedAt, batchId: batch.batchKey }, batch.versionTokens?.[i])) {
         const rows = byTable.get(m.table) ?? [];
         rows.push(m.row);
         byTable.set(m.table, rows);

@@ -49,15 +49,34 @@ export function contentHash(value: unknown): string {
   return sha256Hex(canonicalJson(value)).slice(0, 16);
 }
 
+/**
+ * JSON with object keys sorted and undefined members left out. Every version the ledgers hold hashes this
+ * exact text, so it must never change; it is built by appending to one string rather than through arrays
+ * of parts, since it runs over every record of every batch.
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      const v: unknown = value[i];
+      out += canonicalJson(v === undefined ? null : v);
+    }
+    return `${out}]`;
+  }
   if (typeof value === 'object' && value !== null) {
     const obj = value as Record<string, unknown>;
-    const entries = Object.keys(obj)
-      .filter((k) => obj[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`);
-    return `{${entries.join(',')}}`;
+    const keys = Object.keys(obj).sort();
+    let out = '{';
+    let first = true;
+    for (const k of keys) {
+      const v = obj[k];
+      if (v === undefined) continue;
+      if (!first) out += ',';
+      first = false;
+      out += `${JSON.stringify(k)}:${canonicalJson(v)}`;
+    }
+    return `${out}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

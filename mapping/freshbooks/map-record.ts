@@ -25,14 +25,19 @@ export interface MappedRow {
   row: WarehouseRow;
 }
 
-export function mapRecord(entity: FreshBooksEntity, record: Record<string, unknown>, ctx: MapContext): MappedRow[] {
+/**
+ * `token` is the record's version token when the caller already has it (recordVersion's `token` for this
+ * same record): hashing a record's content is the largest part of mapping it, and the delivery path has
+ * hashed it once already to ask the ledger.
+ */
+export function mapRecord(entity: FreshBooksEntity, record: Record<string, unknown>, ctx: MapContext, token?: string): MappedRow[] {
   const spec = entityTableFor(entity);
   const source = FRESHBOOKS_ENTITIES[entity];
   const audit = { syncedAt: toUtcIso(ctx.syncedAt, 'UTC'), batchId: ctx.batchId };
 
   const id = recordId(spec, record);
   const updatedRaw = source.updatedField ? toStringValue(record[source.updatedField]) : null;
-  const version = versionToken(updatedRaw, record);
+  const version = token ?? versionToken(updatedRaw, record);
   const insertId = recordInsertId(ctx.accountId, spec.key, id, version);
   const visState = toInt64(record.vis_state);
   const fieldCtx: FieldContext = { fallbackCurrency: recordCurrency(record) };
@@ -87,6 +92,8 @@ export interface RecordVersion {
   recordId: string;
   /** The record's main-row version (its `_version` / insertId): what the delivery ledger remembers. */
   version: string;
+  /** The version token inside `version` (updated text and content hash): what mapRecord takes as `token`. */
+  token: string;
   /** UTC ISO of the record's last modification, when FreshBooks gives one. */
   updatedAt: string | null;
 }
@@ -100,9 +107,11 @@ export function recordVersion(entity: FreshBooksEntity, record: Record<string, u
   const source = FRESHBOOKS_ENTITIES[entity];
   const id = recordId(spec, record);
   const updatedRaw = source.updatedField ? toStringValue(record[source.updatedField]) : null;
+  const token = versionToken(updatedRaw, record);
   return {
     recordId: id,
-    version: recordInsertId(accountId, spec.key, id, versionToken(updatedRaw, record)),
+    version: recordInsertId(accountId, spec.key, id, token),
+    token,
     updatedAt: source.updatedField ? toTimestamp(updatedRaw, source.updatedZone) : null,
   };
 }
