@@ -94,6 +94,11 @@ export const configSchema = z.object({
   HISTORY_EXPORT: historyExportTarget.default({ kind: 'postgres' }),
   /** How often closed runs are looked for; far below any namespace retention (a day at least). */
   HISTORY_EXPORT_EVERY_SEC: z.coerce.number().int().min(1).max(86_400).default(300),
+  /**
+   * How long a connection's activity may go without a heartbeat before Temporal takes its worker for dead
+   * and retries it elsewhere: the time a killed worker's batch waits before it is taken up again.
+   */
+  ACTIVITY_HEARTBEAT_TIMEOUT_SEC: z.coerce.number().int().min(2).max(600).default(30),
 }).refine((c) => c.CODEC_TOKEN === undefined || c.CODEC_TOKEN !== c.ADMIN_TOKEN, {
   // The codec token sits in a URL a browser and Temporal UI's settings hold: it must not open the admin API.
   path: ['CODEC_TOKEN'], message: 'must differ from ADMIN_TOKEN',
@@ -124,6 +129,7 @@ export interface AppConfig {
   console: { sessionTtlSec: number; temporalUiUrl?: string };
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
   historyExport: { target: HistoryExportTarget; everySec: number };
+  activities: { heartbeatTimeoutSec: number };
 }
 
 export class ConfigError extends Error {
@@ -163,5 +169,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     console: { sessionTtlSec: c.CONSOLE_SESSION_TTL_SEC, ...(c.TEMPORAL_UI_URL ? { temporalUiUrl: c.TEMPORAL_UI_URL } : {}) },
     logLevel: c.LOG_LEVEL,
     historyExport: { target: c.HISTORY_EXPORT, everySec: c.HISTORY_EXPORT_EVERY_SEC },
+    activities: { heartbeatTimeoutSec: c.ACTIVITY_HEARTBEAT_TIMEOUT_SEC },
   };
 }
