@@ -99,6 +99,8 @@ export const configSchema = z.object({
    * and retries it elsewhere: the time a killed worker's batch waits before it is taken up again.
    */
   ACTIVITY_HEARTBEAT_TIMEOUT_SEC: z.coerce.number().int().min(2).max(600).default(30),
+  /** How long an order's workflow, its work done, waits for late events (refunds, duplicates) before its run ends. */
+  ORDER_LINGER_SEC: z.coerce.number().int().min(1).max(86_400).default(60),
 }).refine((c) => c.CODEC_TOKEN === undefined || c.CODEC_TOKEN !== c.ADMIN_TOKEN, {
   // The codec token sits in a URL a browser and Temporal UI's settings hold: it must not open the admin API.
   path: ['CODEC_TOKEN'], message: 'must differ from ADMIN_TOKEN',
@@ -130,6 +132,7 @@ export interface AppConfig {
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
   historyExport: { target: HistoryExportTarget; everySec: number };
   activities: { heartbeatTimeoutSec: number };
+  orders: { lingerSec: number };
 }
 
 export class ConfigError extends Error {
@@ -170,5 +173,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: c.LOG_LEVEL,
     historyExport: { target: c.HISTORY_EXPORT, everySec: c.HISTORY_EXPORT_EVERY_SEC },
     activities: { heartbeatTimeoutSec: c.ACTIVITY_HEARTBEAT_TIMEOUT_SEC },
+    orders: { lingerSec: c.ORDER_LINGER_SEC },
   };
 }
