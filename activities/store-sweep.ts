@@ -32,7 +32,7 @@ export function storeSweepActivities(deps: ActivityDeps, runtime = new Connectio
   const map = new BigCommerceRecordMap(deps.db);
   const orders = new BigCommerceOrderStore(deps.db);
   const leases = new OrderLeases(deps.db);
-  const workflows = () => new Workflows(getClient(), deps.config.temporal.taskQueue);
+  const workflows = () => new Workflows(getClient(), deps.config.temporal.taskQueue, deps.config.orders.lingerSec);
 
   async function sweepStoreOrders(input: StorePollInput): Promise<StoreSweepResult> {
     const { connectionId } = input;

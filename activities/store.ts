@@ -45,7 +45,7 @@ export function modifiedAt(order: Record<string, unknown>): string {
 }
 
 export function storeActivities(deps: ActivityDeps, runtime = new ConnectionRuntime(deps)) {
-  const workflows = () => new Workflows(getClient(), deps.config.temporal.taskQueue);
+  const workflows = () => new Workflows(getClient(), deps.config.temporal.taskQueue, deps.config.orders.lingerSec);
   const map = new BigCommerceRecordMap(deps.db);
 
   /**

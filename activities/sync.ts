@@ -34,7 +34,8 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
   async function loadSyncPlan(connectionId: string): Promise<SyncPlan> {
     const c = await deps.connections.get<DestinationConfig>(connectionId);
     if (c && isStoreConnection(c)) throw failure('ConnectionNotFound', `connection ${connectionId} is a store; it has no sync plan`);
-    if (!c) return { status: 'deleted', entities: [], snapshots: [], webhooks: false, pollIntervalSec: 3600, reconcileEveryHours: 24 };
+    const heartbeatTimeoutSec = deps.config.activities.heartbeatTimeoutSec;
+    if (!c) return { status: 'deleted', entities: [], snapshots: [], webhooks: false, pollIntervalSec: 3600, reconcileEveryHours: 24, heartbeatTimeoutSec };
     const wanted = c.settings.entities.filter((e): e is FreshBooksEntity => e in FRESHBOOKS_ENTITIES);
     const { changes, snapshots } = snapshotPlan(c.destination.type, wanted);
     const announce = announcePlan(c.destination);
@@ -49,6 +50,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
       webhooks: c.settings.webhooks !== false,
       pollIntervalSec: c.settings.pollIntervalSec,
       reconcileEveryHours: c.settings.reconcileEveryHours,
+      heartbeatTimeoutSec,
     };
   }
 

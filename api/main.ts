@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const client = await connectClient(config.temporal, config.payloadKeys);
   const changes = new ConnectionChangeFeed(config.databaseUrl);
   await changes.start();
-  const workflows = new Workflows(client, config.temporal.taskQueue);
+  const workflows = new Workflows(client, config.temporal.taskQueue, config.orders.lingerSec);
   const forwarder = webhookForwarder(db, workflows, logger);
   const app = createApp({ config, db, workflows, logger, changes, forwarder });
   const server = app.listen(config.port, () => logger.info({ port: config.port }, 'api listening'));

@@ -102,6 +102,13 @@ export const configSchema = z.object({
   /** The service-account key (JSON, or base64 of it) the gcs:// store writes with; checked in full when the worker starts. */
   HISTORY_EXPORT_GCS_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional()),
   GCS_API_ENDPOINT: httpUrl.default('https://storage.googleapis.com'),
+  /**
+   * How long a connection's activity may go without a heartbeat before Temporal takes its worker for dead
+   * and retries it elsewhere: the time a killed worker's batch waits before it is taken up again.
+   */
+  ACTIVITY_HEARTBEAT_TIMEOUT_SEC: z.coerce.number().int().min(2).max(600).default(30),
+  /** How long an order's workflow, its work done, waits for late events (refunds, duplicates) before its run ends. */
+  ORDER_LINGER_SEC: z.coerce.number().int().min(1).max(86_400).default(60),
 }).refine((c) => c.CODEC_TOKEN === undefined || c.CODEC_TOKEN !== c.ADMIN_TOKEN, {
   // The codec token sits in a URL a browser and Temporal UI's settings hold: it must not open the admin API.
   path: ['CODEC_TOKEN'], message: 'must differ from ADMIN_TOKEN',
@@ -134,6 +141,8 @@ export interface AppConfig {
   console: { sessionTtlSec: number; temporalUiUrl?: string };
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
   historyExport: { target: HistoryExportTarget; everySec: number; gcs: { keyText?: string; apiEndpoint: string } };
+  activities: { heartbeatTimeoutSec: number };
+  orders: { lingerSec: number };
 }
 
 export class ConfigError extends Error {
@@ -176,5 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       target: c.HISTORY_EXPORT, everySec: c.HISTORY_EXPORT_EVERY_SEC,
       gcs: { ...(c.HISTORY_EXPORT_GCS_KEY ? { keyText: c.HISTORY_EXPORT_GCS_KEY } : {}), apiEndpoint: c.GCS_API_ENDPOINT },
     },
+    activities: { heartbeatTimeoutSec: c.ACTIVITY_HEARTBEAT_TIMEOUT_SEC },
+    orders: { lingerSec: c.ORDER_LINGER_SEC },
   };
 }

@@ -9,6 +9,8 @@ export interface OrderWorkflowInput {
   connectionId: string;
   storeHash: string;
   orderId: number;
+  /** ORDER_LINGER_SEC of whoever started the run; absent in runs started before it was configurable (60 s). */
+  lingerSec?: number;
   /** What the previous run had acknowledged and not yet acted on, carried through continue-as-new. */
   carried?: OrderCarried;
 }

@@ -43,6 +43,8 @@ export interface SyncPlan {
   deliveryWindowMs?: number;
   /** Present when the destination takes a whole first sync at once: finishFullRun after each complete full run. */
   finishesFullRun?: true;
+  /** The worker's ACTIVITY_HEARTBEAT_TIMEOUT_SEC, for the run's activities; absent in plans made before it was configurable (30 s). */
+  heartbeatTimeoutSec?: number;
 }
 
 /** What announcing came to; an error is reported, not thrown, so the workflow backs off on its own timer. */

@@ -161,7 +161,7 @@ export async function startService(env: Record<string, string>, opts: { worker?:
   const db = createPool(config.databaseUrl);
   await migrate(db);
   const client = await connectClient(config.temporal, config.payloadKeys);
-  const workflows = new Workflows(client, config.temporal.taskQueue);
+  const workflows = new Workflows(client, config.temporal.taskQueue, config.orders.lingerSec);
   const changes = new ConnectionChangeFeed(config.databaseUrl);
   await changes.start();
   const forwarder = webhookForwarder(db, workflows, logger);

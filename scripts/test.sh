@@ -16,7 +16,6 @@ npx tsc --noEmit -p .
 # Import rules (.dependency-cruiser.cjs): no cycles, nothing imports upward.
 npm run --silent check:deps
 # Unit tests mirror the source (test/unit/<folder>/); each simulator's self-tests sit beside it.
-shopt -s globstar nullglob
 wait "$BUNDLE_PID" || { echo "[test] building the workflow bundle failed" >&2; exit 1; }
 export TEST_WORKFLOW_BUNDLE="$BUNDLE_DIR/workflow-bundle.js"
-npx tsx scripts/with-stack.ts node --import tsx --test --test-concurrency=1 --test-timeout=600000 "$@" test/unit/**/*.test.ts sandbox/**/*.test.ts test/integration/*.test.ts test/replay/*.test.ts
+npx tsx scripts/with-stack.ts bash scripts/test-lanes.sh "$@"

@@ -24,7 +24,8 @@ type StoreWorkflow = WorkflowTypes['storeWorkflow'];
  * "with start" so a message never races the workflow's existence.
  */
 export class Workflows {
-  constructor(private readonly client: Client, private readonly taskQueue: string) {}
+  /** `orderLingerSec`: the service's ORDER_LINGER_SEC, given to the order runs it starts. */
+  constructor(private readonly client: Client, private readonly taskQueue: string, private readonly orderLingerSec?: number) {}
 
   startConnection(connectionId: string): Promise<void> {
     return this.signalConnection(connectionId, requestSyncSignal, [{ mode: 'full', reason: 'initial' }]);
@@ -120,7 +121,8 @@ export class Workflows {
   /** The webhook and poll path for orders: start `order/<store>/<id>` if it is not running, and tell it to look. */
   async orderChanged(order: OrderWorkflowInput, hint: OrderHint): Promise<void> {
     await this.client.workflow.signalWithStart<OrderWorkflow, [OrderHint]>('orderWorkflow', {
-      workflowId: orderWorkflowId(order.storeHash, order.orderId), taskQueue: this.taskQueue, args: [order],
+      workflowId: orderWorkflowId(order.storeHash, order.orderId), taskQueue: this.taskQueue,
+      args: [this.orderLingerSec === undefined ? order : { ...order, lingerSec: this.orderLingerSec }],
       signal: orderChangedSignal, signalArgs: [{ ...hint, connectionId: order.connectionId }],
     });
   }

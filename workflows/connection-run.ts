@@ -25,14 +25,34 @@ const PASSES: SyncPass[] = ['changes', 'deleted'];
  * got past a 300 s outage only because each attempt's own HTTP retries took the rest (a webhook batch that
  * gives up waits for the next poll). Retry options are not part of what replay compares.
  */
-export const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '10m',
-  heartbeatTimeout: '30s',
-  retry: {
-    initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 12,
-    nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
-  },
-});
+function connectionActivities(heartbeatTimeoutSec: number) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '10m',
+    heartbeatTimeout: `${heartbeatTimeoutSec}s`,
+    retry: {
+      initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 12,
+      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+    },
+  });
+}
+
+/** Plans from before the heartbeat timeout was configurable: what every activity had then. */
+const DEFAULT_HEARTBEAT_TIMEOUT_SEC = 30;
+/** Before a plan says otherwise: loading the plan itself, writing the list state. */
+export const acts = connectionActivities(DEFAULT_HEARTBEAT_TIMEOUT_SEC);
+const actsByTimeout = new Map<number, typeof acts>([[DEFAULT_HEARTBEAT_TIMEOUT_SEC, acts]]);
+
+/**
+ * The connection's activities with the heartbeat timeout of its latest plan (the worker's configuration):
+ * how long a batch a killed worker held waits before Temporal gives it to another. Timeouts, like retry
+ * options, are not part of what replay compares.
+ */
+export function actsOf(conn: Connection): typeof acts {
+  const sec = conn.heartbeatTimeoutSec ?? DEFAULT_HEARTBEAT_TIMEOUT_SEC;
+  let a = actsByTimeout.get(sec);
+  if (!a) actsByTimeout.set(sec, a = connectionActivities(sec));
+  return a;
+}
 
 /**
  * Few changes, so the workflow task a local activity holds stays short. Its bound is the ordinary one: an
@@ -60,12 +80,12 @@ export async function handleRealtime(conn: Connection, plan: SyncPlan): Promise<
   const { connectionId, state } = conn;
   if (state.verifications.length > 0) {
     const ids = state.verifications.splice(0);
-    await acts.confirmWebhooks({ connectionId, callbackIds: ids }).catch(() => { state.webhookCheckDue = true; });
+    await actsOf(conn).confirmWebhooks({ connectionId, callbackIds: ids }).catch(() => { state.webhookCheckDue = true; });
   }
   if (state.webhookCheckDue) {
     state.webhookCheckDue = false;
     if (plan.webhooks) {
-      await acts.ensureWebhooks(connectionId).catch((err) => {
+      await actsOf(conn).ensureWebhooks(connectionId).catch((err) => {
         state.webhookStats.lastError = `callback check failed: ${describeFailure(err).message}`;
       });
     }
@@ -87,7 +107,7 @@ export async function handleRealtime(conn: Connection, plan: SyncPlan): Promise<
         noteDelivered(conn, plan, res.delivered);
       }
       if (snapshotted.length > 0) {
-        const replaced = await acts.refreshSnapshots({ connectionId, runKey: uuid4(), entities: snapshotted });
+        const replaced = await actsOf(conn).refreshSnapshots({ connectionId, runKey: uuid4(), entities: snapshotted });
         noteDelivered(conn, plan, replaced.reduce((n, r) => n + (r.replaced ? r.rows : 0), 0));
       }
       state.webhookStats.batches += 1;
@@ -112,12 +132,12 @@ export async function handleRealtime(conn: Connection, plan: SyncPlan): Promise<
  * `retrying` status every other delivery has. The ledger makes that second attempt skip what the first sent.
  */
 async function deliverChanges(conn: Connection, input: ChangeBatchInput): Promise<SyncPagesResult> {
-  if (!conn.has('local-first-delivery') || input.changes.length > LOCAL_DELIVERY_MAX_CHANGES) return acts.deliverChanges(input);
+  if (!conn.has('local-first-delivery') || input.changes.length > LOCAL_DELIVERY_MAX_CHANGES) return actsOf(conn).deliverChanges(input);
   try {
     return await localActs.deliverChanges(input);
   } catch (err) {
     if (isCancellation(err) || NON_RETRYABLE_FAILURES.includes(describeFailure(err).type as FailureType)) throw err;
-    return acts.deliverChanges(input);
+    return actsOf(conn).deliverChanges(input);
   }
 }
 
@@ -139,8 +159,8 @@ async function waitForDeliveryWindow(conn: Connection, plan: SyncPlan): Promise<
 export async function runMaintenance(conn: Connection, req: MaintenanceRequest): Promise<void> {
   const { connectionId, state } = conn;
   try {
-    if (req.action === 'update_schema') await acts.updateDestinationSchema(connectionId);
-    await acts.resetDestination(connectionId);
+    if (req.action === 'update_schema') await actsOf(conn).updateDestinationSchema(connectionId);
+    await actsOf(conn).resetDestination(connectionId);
     state.pending = state.pending.filter((p) => p.mode !== 'full');
     state.pending.unshift({ mode: 'full', reason: 'rebuild' });
   } catch (err) {
@@ -149,7 +169,7 @@ export async function runMaintenance(conn: Connection, req: MaintenanceRequest):
       entities: {}, error: describeFailure(err).message,
     };
     state.lastRun = summary;
-    await acts.recordSyncRun(connectionId, summary);
+    await actsOf(conn).recordSyncRun(connectionId, summary);
   }
 }
 
@@ -157,16 +177,16 @@ export async function runRedelivery(conn: Connection, req: RedeliverRequest, pla
   const { connectionId, state } = conn;
   const summary: RunSummary = { runKey: uuid4(), mode: 'incremental', reason: 'redeliver', startedAt: new Date().toISOString(), entities: {} };
   try {
-    await acts.prepareDestination(connectionId);
+    await actsOf(conn).prepareDestination(connectionId);
     if (req.recordId) {
-      const res = await acts.redeliverRecord({ connectionId, runKey: summary.runKey, entity: req.entity, recordId: req.recordId });
+      const res = await actsOf(conn).redeliverRecord({ connectionId, runKey: summary.runKey, entity: req.entity, recordId: req.recordId });
       addStats(summary, req.entity, res);
       noteDelivered(conn, plan, res.delivered);
     } else {
       for (const pass of PASSES) {
         let page: number | null = 1;
         while (page) {
-          const res: SyncPagesResult = await acts.syncPages({
+          const res: SyncPagesResult = await actsOf(conn).syncPages({
             connectionId, runKey: summary.runKey, entity: req.entity, pass, mode: 'incremental', force: true,
             since: req.from, window: { from: req.from, to: req.to }, startPage: page, maxPages: PAGES_PER_ACTIVITY,
           });
@@ -181,7 +201,7 @@ export async function runRedelivery(conn: Connection, req: RedeliverRequest, pla
   }
   summary.finishedAt = new Date().toISOString();
   state.lastRun = summary;
-  await acts.recordSyncRun(connectionId, summary);
+  await actsOf(conn).recordSyncRun(connectionId, summary);
 }
 
 export function startRun(request: SyncRequest): RunPosition {
@@ -211,7 +231,7 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
   const pos = state.position!;
   // Every activity that writes makes the destination ready itself (once per worker and TTL); with the
   // first pages read together, a separate activity for it is one more round trip on every poll.
-  if (!conn.has('first-pages-together')) await acts.prepareDestination(connectionId);
+  if (!conn.has('first-pages-together')) await actsOf(conn).prepareDestination(connectionId);
   if (conn.has('concurrent-entities')) {
     if (!await readInLanes(conn, plan)) return false;
   } else {
@@ -229,7 +249,7 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
           if (conn.hasRealtimeWork()) await handleRealtime(conn, plan);
           if (conn.shouldContinueAsNew()) return false;
           const reading = pos.reading ??= startReading(pos.page);
-          const res = await acts.syncPages({
+          const res = await actsOf(conn).syncPages({
             connectionId, runKey: pos.summary.runKey, entity, pass, mode: pos.summary.mode, since,
             startPage: pos.page, maxPages: PAGES_PER_ACTIVITY, ...(reading.total === undefined ? {} : { expectTotal: reading.total }),
           });
@@ -240,7 +260,7 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
     }
   }
   if (plan.snapshots.length > 0) {
-    for (const r of await acts.refreshSnapshots({ connectionId, runKey: pos.summary.runKey, entities: plan.snapshots })) {
+    for (const r of await actsOf(conn).refreshSnapshots({ connectionId, runKey: pos.summary.runKey, entities: plan.snapshots })) {
       addStats(pos.summary, r.entity, { records: r.records, delivered: r.replaced ? r.records : 0, rows: r.rows, pagesRead: 0 });
       noteDelivered(conn, plan, r.replaced ? r.rows : 0);
     }
@@ -248,7 +268,7 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
   const incomplete = Object.entries(pos.summary.entities).filter(([, s]) => s?.incomplete).map(([e]) => e);
   // A destination that waits for a whole first sync (Tableau publishes it as one file) gets it now; a
   // failure fails the run, and the next full run calls it again.
-  if (plan.finishesFullRun && pos.summary.mode === 'full' && incomplete.length === 0 && conn.has('finish-full-run')) await acts.finishFullRun(connectionId);
+  if (plan.finishesFullRun && pos.summary.mode === 'full' && incomplete.length === 0 && conn.has('finish-full-run')) await actsOf(conn).finishFullRun(connectionId);
   pos.summary.finishedAt = new Date().toISOString();
   if (incomplete.length > 0) {
     // Never reported as complete; a full run stays due, so the next poll reads everything again.
@@ -258,7 +278,7 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
   }
   state.lastRun = pos.summary;
   state.position = undefined;
-  await acts.recordSyncRun(connectionId, pos.summary);
+  await actsOf(conn).recordSyncRun(connectionId, pos.summary);
   // Each complete full run is followed by its report: does the destination now match the source?
   if (conn.has('reports-after-full-run') && pos.summary.mode === 'full' && incomplete.length === 0) {
     await reconcile(conn, 'full_reconciliation').catch(() => undefined);
@@ -345,7 +365,7 @@ async function readFirstPages(conn: Connection, plan: SyncPlan, realtime: () => 
     await realtime();
     if (conn.shouldContinueAsNew()) return false;
     const chunk = plan.entities.slice(pos.entityIndex, pos.entityIndex + FIRST_PAGES_PER_ACTIVITY);
-    const read = await acts.syncFirstPages({
+    const read = await actsOf(conn).syncFirstPages({
       connectionId, runKey: summary.runKey, mode: summary.mode, maxPages: 1,
       entities: chunk.map((entity) => {
         const since = summary.mode === 'full' ? undefined : state.cursors[entity]?.since;
@@ -407,7 +427,7 @@ async function readEntity(
       batches.inFlight += 1;
       let res: SyncPagesResult;
       try {
-        res = await acts.syncPages({
+        res = await actsOf(conn).syncPages({
           connectionId, runKey: summary.runKey, entity, pass, mode: summary.mode, since,
           startPage: at.page, maxPages: PAGES_PER_ACTIVITY, ...(reading.total === undefined ? {} : { expectTotal: reading.total }),
         });
@@ -467,7 +487,7 @@ export async function recordFailedRun(conn: Connection, message: string): Promis
     state.position.summary.error = message;
     state.position.summary.finishedAt = new Date().toISOString();
     state.lastRun = state.position.summary;
-    await acts.recordSyncRun(connectionId, state.position.summary);
+    await actsOf(conn).recordSyncRun(connectionId, state.position.summary);
   }
   state.position = undefined;
 }

@@ -21,6 +21,8 @@ export class Connection {
   announcing = false;
   /** The list state is being written (not carried: continue-as-new waits for it to end). */
   listing = false;
+  /** From the latest plan (the worker's configuration), for the activities the run schedules; not carried: each loop loads the plan. */
+  heartbeatTimeoutSec?: number;
   /** Given only by tests, which cannot wait for thousands of events. */
   private readonly maxHistoryEvents?: number;
   private readonly patches: ReadonlySet<ConnectionPatch>;

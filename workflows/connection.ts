@@ -35,6 +35,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   while (!conn.stopped) {
     if (!state.position) {
       const plan = await acts.loadSyncPlan(connectionId);
+      conn.heartbeatTimeoutSec = plan.heartbeatTimeoutSec;
       if (plan.status === 'deleted') { deleted = true; break; }
       state.phase = state.paused ? 'paused'
         : plan.status === 'needs_reauth' ? 'needs_reauth'
@@ -70,6 +71,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     state.phase = 'syncing';
     try {
       const plan = await acts.loadSyncPlan(connectionId);
+      conn.heartbeatTimeoutSec = plan.heartbeatTimeoutSec;
       if (plan.status !== 'active') {
         // Nothing can succeed until the user acts (re-authorizes); drop this run. The next poll starts a
         // fresh one, and the delivery ledger keeps it from re-sending what was already delivered.

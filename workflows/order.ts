@@ -5,8 +5,8 @@ import { orderChangedSignal, orderStatusQuery, type OrderOutcome, type OrderWork
 import { blankOutcome, OrderLedger, type OrderCalls } from '../domain/order-pass';
 import { describeFailure } from './activity-failure';
 
-/** How long a finished order waits for more events before the run ends. */
-const LINGER_MS = 60_000;
+/** How long a finished order waits for more events before the run ends, unless its input says (ORDER_LINGER_SEC). */
+const DEFAULT_LINGER_SEC = 60;
 /** After the activity retries are spent, the order is tried again on this schedule until it succeeds. */
 const FAILURE_BACKOFF_MS = [60_000, 5 * 60_000, 30 * 60_000, 2 * 3_600_000, 6 * 3_600_000];
 /** Failures only a person can clear: retrying on a timer would give the same answer. */
@@ -28,6 +28,7 @@ const acts = proxyActivities<Activities>({
  */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOutcome> {
   const { connectionId, orderId, carried } = input;
+  const lingerMs = (input.lingerSec ?? DEFAULT_LINGER_SEC) * 1000;
   const ref = { connectionId, orderId };
   let ledger = new OrderLedger(blankOutcome(orderId));
   let pending = carried?.pending ?? true;
@@ -59,7 +60,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     if (!pending) {
       const failed = ledger.outcome.state === 'failed';
       phase = failed ? 'backing_off' : 'waiting';
-      const wait = failed ? FAILURE_BACKOFF_MS[Math.min(failures - 1, FAILURE_BACKOFF_MS.length - 1)]! : LINGER_MS;
+      const wait = failed ? FAILURE_BACKOFF_MS[Math.min(failures - 1, FAILURE_BACKOFF_MS.length - 1)]! : lingerMs;
       if (!(await condition(() => pending, wait))) {
         if (!failed) break;
         ledger.note('retrying', { after: 'backoff', failures });

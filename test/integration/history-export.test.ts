@@ -20,6 +20,8 @@ import { readExportedHistories, replayHistories } from '../replay/exported-histo
  * GET /api/connections/:id/history lists it, and the replay machinery (test/replay/) replays it.
  */
 const EVERY_SEC = '2';
+/** The order's run must close before it can be exported: the service's linger, short (production: 60 s). */
+const LINGER_SEC = '5';
 /** Order workflow ids are global across test files: this file's store of its own. */
 const STORE = 'histexport1';
 
@@ -28,7 +30,7 @@ describe('history export to Postgres (the default store)', () => {
   let connectionId: string;
   let grantId: string;
   before(async () => {
-    h = await startHarness({ bigquery: 'sandbox', bigcommerce: { seedOrders: 0, stores: [{ hash: STORE, token: DEFAULT_TOKEN }] }, env: { HISTORY_EXPORT_EVERY_SEC: EVERY_SEC } });
+    h = await startHarness({ bigquery: 'sandbox', bigcommerce: { seedOrders: 0, stores: [{ hash: STORE, token: DEFAULT_TOKEN }] }, env: { HISTORY_EXPORT_EVERY_SEC: EVERY_SEC, ORDER_LINGER_SEC: LINGER_SEC } });
     ({ connectionId, grantId } = await createBigQueryConnection(h, { datasetId: 'it_history', settings: { entities: ['clients', 'invoices'], webhooks: false } }));
     await waitForRuns(h, connectionId, 1);
   });
@@ -76,7 +78,7 @@ describe('history export to Postgres (the default store)', () => {
       lines: [{ productId: 0, name: 'Lantern', sku: 'LANTERN', price: 30, quantity: 1 }], taxRate: 5,
     }) as { id: number };
     await orderOutcome(h, conn.connectionId, order.id, (x) => x.state === 'invoiced');
-    // The order workflow lingers a minute for late changes, then completes.
+    // The order workflow lingers (LINGER_SEC) for late changes, then completes.
     const run = await eventually('the order\'s run is exported', async () => {
       const r = await h.admin(`/api/connections/${conn.connectionId}/history`);
       return (r.body.runs as ExportedRun[]).find((x) => x.workflowId === orderWorkflowId(STORE, order.id));

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Pool } from 'pg';
-import { startHarness, type Harness } from '../support/harness';
+import { QUICK_HEARTBEAT_ENV, startHarness, type Harness } from '../support/harness';
 import { createPostgresConnection, waitForRuns, warehouseDatabaseUrl } from '../support/flows';
 import { COMPARED, postgresFigures, postgresRepeatedVersions, sourceFigures, type WarehouseFigures } from '../support/warehouse-checks';
 import { TABLE_KEYS } from '../../mapping/freshbooks';
@@ -19,7 +19,7 @@ describe('worker killed mid-backfill into a Postgres warehouse (real Temporal, P
   let url: string;
   let wh: Pool;
   before(async () => {
-    h = await startHarness({ worker: false, freshbooks: { scale: { invoices: 4000 } } });
+    h = await startHarness({ worker: false, freshbooks: { scale: { invoices: 4000 } }, env: { ...QUICK_HEARTBEAT_ENV } });
     url = await warehouseDatabaseUrl();
     wh = new Pool({ connectionString: url, max: 2 });
   });

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { startHarness, type Harness } from '../support/harness';
+import { QUICK_HEARTBEAT_ENV, startHarness, type Harness } from '../support/harness';
 import { eventually, waitForRuns } from '../support/flows';
 import { createTableauConnection, startTableau, tableauRows, tableauStats, type TableauFixture } from '../support/tableau';
 import { startTableauKillProxy, type TableauKill, type TableauKillPhase, type TableauKillProxy } from '../support/tableau-kill-proxy';
@@ -45,7 +45,7 @@ describe('Tableau: worker killed inside an Update Data batch (real Temporal, Pos
     t.sb.state.addPat(PAT.patName, PAT.patSecret);
     t.sb.state.addPat(CONTROL_PAT.patName, CONTROL_PAT.patSecret);
     proxy = await startTableauKillProxy({ upstream: t.url, kill: () => worker?.kill('SIGKILL') });
-    h = await startHarness({ worker: false, env: { TABLEAU_ORIGIN_OVERRIDE: proxy.url } });
+    h = await startHarness({ worker: false, env: { TABLEAU_ORIGIN_OVERRIDE: proxy.url, ...QUICK_HEARTBEAT_ENV } });
   });
   after(async () => {
     worker?.kill('SIGKILL');

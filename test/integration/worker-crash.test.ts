@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { startHarness, type Harness } from '../support/harness';
+import { QUICK_HEARTBEAT_ENV, startHarness, type Harness } from '../support/harness';
 import { createBigQueryConnection, emulatorWarehouse, waitForRuns } from '../support/flows';
 import { bigQueryRepeatedVersions } from '../support/fault-checks';
 import { startLoadKillProxy, type Kill, type KillPhase } from '../support/load-kill-proxy';
@@ -19,7 +19,7 @@ describe('worker killed mid-backfill (real Temporal, Postgres, BigQuery emulator
   let h: Harness;
   let worker: ChildProcess | undefined;
   before(async () => {
-    h = await startHarness({ worker: false, freshbooks: { scale: { invoices: 4000 } } });
+    h = await startHarness({ worker: false, freshbooks: { scale: { invoices: 4000 } }, env: { ...QUICK_HEARTBEAT_ENV } });
   });
   after(async () => {
     worker?.kill('SIGKILL');

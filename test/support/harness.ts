@@ -16,6 +16,13 @@ let openHarnesses = 0;
 
 export { workflowBundle } from './workflow-bundle';
 
+/**
+ * For tests that kill a worker: the service's own heartbeat timeout setting, short, so the killed worker's
+ * activity is retried on its successor in seconds instead of the production default's 30. Activities beat
+ * three times per timeout (activities/heartbeat.ts), so a live one is not taken for dead.
+ */
+export const QUICK_HEARTBEAT_ENV = { ACTIVITY_HEARTBEAT_TIMEOUT_SEC: '5' } as const;
+
 export interface Infrastructure {
   temporalAddress: string;
   databaseUrl: string;

@@ -77,3 +77,12 @@ test('history export: Postgres every 5 min by default; dir: an absolute path; gc
   assert.throws(() => loadConfig({ ...valid, HISTORY_EXPORT: 'gcs://acme-histories' }), (err: unknown) => err instanceof ConfigError && /HISTORY_EXPORT_GCS_KEY: is required/.test(err.message));
   assert.throws(() => loadConfig({ ...valid, HISTORY_EXPORT_EVERY_SEC: '0' }), /HISTORY_EXPORT_EVERY_SEC/);
 });
+
+test('timings: the connection activities\' heartbeat timeout is 30 s and an order lingers 60 s unless set, in whole seconds', () => {
+  assert.deepEqual(loadConfig(valid).activities, { heartbeatTimeoutSec: 30 });
+  assert.deepEqual(loadConfig(valid).orders, { lingerSec: 60 });
+  assert.deepEqual(loadConfig({ ...valid, ACTIVITY_HEARTBEAT_TIMEOUT_SEC: '5' }).activities, { heartbeatTimeoutSec: 5 });
+  assert.deepEqual(loadConfig({ ...valid, ORDER_LINGER_SEC: '5' }).orders, { lingerSec: 5 });
+  for (const bad of ['0', '1', '1.5', 'soon']) assert.throws(() => loadConfig({ ...valid, ACTIVITY_HEARTBEAT_TIMEOUT_SEC: bad }), /ACTIVITY_HEARTBEAT_TIMEOUT_SEC/, bad);
+  for (const bad of ['0', '-1', '2.5']) assert.throws(() => loadConfig({ ...valid, ORDER_LINGER_SEC: bad }), /ORDER_LINGER_SEC/, bad);
+});

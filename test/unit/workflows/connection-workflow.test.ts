@@ -664,3 +664,27 @@ test('with first-pages-together an entity with more pages goes on in a lane from
     assert.equal(stub.runs[0]!.error, undefined);
   }, current);
 });
+
+test('the run\'s activities take the heartbeat timeout the plan gives (the worker\'s ACTIVITY_HEARTBEAT_TIMEOUT_SEC); a plan without one keeps 30 s', async () => {
+  const heartbeatsOf = async (wf: Handle, activity: string) => {
+    const history = await wf.fetchHistory();
+    return (history.events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes)
+      .filter((a) => a?.activityType?.name === activity)
+      .map((a) => Number(a!.heartbeatTimeout?.seconds ?? 0));
+  };
+  const quick = new Stub();
+  quick.plan = { ...quick.plan, heartbeatTimeoutSec: 5 };
+  await withConnection(quick, async (wf) => {
+    await until('the initial run', () => quick.runs.length === 1);
+    const seconds = await heartbeatsOf(wf, 'syncPages');
+    assert.ok(seconds.length > 0);
+    assert.deepEqual([...new Set(seconds)], [5]);
+    assert.deepEqual([...new Set(await heartbeatsOf(wf, 'recordSyncRun'))], [5]);
+  });
+  const older = new Stub();
+  await withConnection(older, async (wf) => {
+    await until('the initial run', () => older.runs.length === 1);
+    assert.deepEqual([...new Set(await heartbeatsOf(wf, 'syncPages'))], [30]);
+  });
+});
