@@ -169,6 +169,14 @@ async function run(opts: Options, teardown: Teardown): Promise<BenchOutcome> {
   await printFirstRunTimeline(temporalClient, connectionWorkflowId(connectionId), t0Wall, log, t0Wall + temporalMs);
   log(`Temporal backfill: ${records} records in ${(temporalMs / 1000).toFixed(1)} s (${(records / (temporalMs / 1000)).toFixed(0)} records/s), ${backfillJobs} Update Data jobs; CPU s ${fmtCpu(cpuBackfill)}`);
 
+  // The run is followed by its reconciliation report (reads FreshBooks and the data source): let it end, so
+  // the plain loop does not share the machine with it (it did, which slowed the loop and flattered the ratio).
+  const handle = temporalClient.workflow.getHandle(connectionWorkflowId(connectionId));
+  for (let idle = 0; idle < 2;) {
+    idle = (await handle.describe()).raw.pendingActivities?.length ? 0 : idle + 1;
+    await sleep(250);
+  }
+
   // ── 2. the plain loop: same account, one file, one publish ──
   const plain = await runPlainChild({
     fbApiBase: sb.fbUrl, accountId: business.accountId, businessId: business.businessId, accessToken: sb.fb.state.issueTokens().access_token,
