@@ -6,7 +6,7 @@ import {
 
 const MAX_HISTORY_EVENTS = 1_500;
 /** Behaviour changes that only ever came in the input list (no run wrote a marker for them). */
-const INPUT_ONLY_PATCHES: readonly ConnectionPatch[] = ['reports-after-full-run', 'list-state-in-postgres', 'local-first-delivery', 'concurrent-entities'];
+const INPUT_ONLY_PATCHES: readonly ConnectionPatch[] = ['reports-after-full-run', 'list-state-in-postgres', 'local-first-delivery', 'concurrent-entities', 'verifiers-beside-work'];
 
 /**
  * A connection workflow's state and the messages that change or show it (Temporal's
@@ -21,6 +21,8 @@ export class Connection {
   announcing = false;
   /** The list state is being written (not carried: continue-as-new waits for it to end). */
   listing = false;
+  /** Verifier confirmations in flight ('verifiers-beside-work'; not carried: continue-as-new waits for them). */
+  confirming = 0;
   /** Given only by tests, which cannot wait for thousands of events. */
   private readonly maxHistoryEvents?: number;
   private readonly patches: ReadonlySet<ConnectionPatch>;
