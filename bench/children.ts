@@ -140,7 +140,7 @@ export async function prebuildBundle(path: string, workflowsPath?: string): Prom
 }
 
 /** Until the worker child polls both the workflow and the activity queue, so timing starts with it ready. */
-export async function waitForPollers(service: LocalService, taskQueue: string, worker: ChildProcess, timeoutMs: number): Promise<void> {
+export async function waitForPollers(service: Pick<LocalService, 'client'> & { config: { temporal: { namespace: string } } }, taskQueue: string, worker: ChildProcess, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   const types = [temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
   while (Date.now() < until) {

@@ -185,3 +185,57 @@ export function printHistory(h: HistoryReport, wallMs: number, log: (line: strin
   log(`  between activities (workflow task round trips): ${fmt(h.betweenActivitiesMs / 1000, 2)} s over ${h.betweenActivitiesCount} gaps (avg ${fmt(h.betweenActivitiesMs / Math.max(1, h.betweenActivitiesCount), 1)} ms); across continue-as-new: ${fmt(h.continueAsNewGapMs / 1000, 2)} s over ${h.continueAsNewCount}`);
   log(`  accounted: activities ${fmt(activityMs / 1000, 2)} s + gaps ${fmt((h.betweenActivitiesMs + h.continueAsNewGapMs) / 1000, 2)} s of ${fmt(wallMs / 1000, 2)} s wall`);
 }
+
+/**
+ * The first run of a workflow id as a timeline from `t0Wall` (ms since the epoch, e.g. the create
+ * request): when it started, each activity's schedule → start → close, workflow tasks, signals, and
+ * where it ended. What the wall time of a backfill is made of, event by event.
+ */
+export async function printFirstRunTimeline(client: Client, workflowId: string, t0Wall: number, log: (line: string) => void, untilWall?: number): Promise<void> {
+  let first: { runId: string; startMs: number } | undefined;
+  for await (const info of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+    if (!first || info.startTime.getTime() < first.startMs) first = { runId: info.runId, startMs: info.startTime.getTime() };
+  }
+  const runId = first?.runId ?? (await client.workflow.getHandle(workflowId).describe()).runId;
+  const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+  const rel = (e: temporal.api.history.v1.IHistoryEvent) => ms(e.eventTime) - t0Wall;
+  const f = (n: number) => `${(n / 1000).toFixed(3)}s`;
+  const scheduled = new Map<string, { type: string; at: number; startedAt?: number }>();
+  let wfTasks = 0;
+  let wfTaskMs = 0;
+  let wfTaskScheduledAt: number | undefined;
+  for (const e of events) {
+    const at = rel(e);
+    if (untilWall !== undefined && ms(e.eventTime) > untilWall + 2000) break;
+    switch (e.eventType) {
+      case ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: log(`  ${f(at)} workflow started`); break;
+      case ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED: wfTaskScheduledAt = at; break;
+      case ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+        wfTasks += 1;
+        if (wfTaskScheduledAt !== undefined) wfTaskMs += at - wfTaskScheduledAt;
+        break;
+      case ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?', at });
+        break;
+      case ET.EVENT_TYPE_ACTIVITY_TASK_STARTED: {
+        const s = scheduled.get(String(e.activityTaskStartedEventAttributes?.scheduledEventId));
+        if (s) s.startedAt = at;
+        break;
+      }
+      case ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+      case ET.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+      case ET.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: {
+        const attrs = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
+        const s = scheduled.get(String(attrs?.scheduledEventId));
+        if (!s) break;
+        const how = e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED ? '' : ' FAILED';
+        log(`  ${f(s.at)} → start ${f(s.startedAt ?? s.at)} → end ${f(at)}  ${s.type}${how} (exec ${(at - (s.startedAt ?? s.at)).toFixed(0)} ms)`);
+        break;
+      }
+      case ET.EVENT_TYPE_MARKER_RECORDED: log(`  ${f(at)} marker ${e.markerRecordedEventAttributes?.markerName ?? '?'}`); break;
+      case ET.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: log(`  ${f(at)} signal ${e.workflowExecutionSignaledEventAttributes?.signalName ?? '?'}`); break;
+      default: break;
+    }
+  }
+  log(`  workflow tasks: ${wfTasks}, scheduled → completed ${wfTaskMs.toFixed(0)} ms in all`);
+}

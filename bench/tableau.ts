@@ -10,7 +10,7 @@
  * The Tableau sandbox runs in this process and applies each Update Data job to the stored `.hyper` with a
  * real hyperd; --job-ms makes each job wait that long before it runs (real Tableau jobs take seconds).
  *
- *   source .tools/env && npx tsx bench/tableau.ts [--invoices 2000] [--rate 10] [--seconds 60] [--job-ms 0]
+ *   source .tools/env && npx tsx bench/tableau.ts [--invoices 2000] [--rate 10] [--seconds 60] [--job-ms 0] [--profile-dir DIR]
  *
  * The last line is `RESULT tableau …` or `FAILED tableau: …` (exit code 1 also when anything was lost or
  * duplicated).
@@ -20,14 +20,17 @@ import { rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Client as TemporalClient, Connection as TemporalConnection } from '@temporalio/client';
 import { Pool as HttpPool } from 'undici';
+import { connectionWorkflowId } from '../contracts/ids';
 import { signFreshBooksWebhook } from '../connectors/freshbooks';
 import { createTableauSandbox } from '../sandbox/tableau';
 import { freePort, startPostgres, startTemporal } from '../scripts/dev-stack';
 import { adminCall, authorizeThroughSandbox, sandboxEnv, startSandboxes } from '../scripts/local-service';
 import type { ConnectionWorkflowStatus } from '../contracts/connection';
 import { WORKER_NODE_FLAGS, writeWorkflowBundle } from '../workers/workflow-bundle';
-import { benchMain, forwardLines, sleep, spawnTs, type BenchOutcome, type Teardown } from './children';
+import { benchMain, forwardLines, sleep, spawnTs, waitForPollers, type BenchOutcome, type Teardown } from './children';
+import { printFirstRunTimeline } from './history';
 import { cpuByRole, diffCpu } from './proc';
 import type { TableauPlainInput, TableauPlainResult } from './tableau-plain-loop';
 import { alive, describeQuantiles, fmtMs, machineBusySec, quantiles, sdkChatter, spawnNode, stopProcess, waitHttpOk } from './webhooks-procs';
@@ -46,6 +49,7 @@ interface Options {
   jobMs: number;
   drainSec: number;
   timeoutSec: number;
+  profileDir?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -60,6 +64,8 @@ function parseArgs(argv: string[]): Options {
   return {
     invoices: num('--invoices', 2000), rate: num('--rate', 10), seconds: num('--seconds', 60), pollMs: num('--poll-ms', 100),
     jobMs: num('--job-ms', 0, 0), drainSec: num('--drain-sec', 30), timeoutSec: num('--timeout-sec', 1500),
+    // The worker writes a V8 CPU profile there (bench/cpuprofile-summary.ts reads it).
+    ...(argv.includes('--profile-dir') ? { profileDir: argv[argv.indexOf('--profile-dir') + 1] } : {}),
   };
 }
 
@@ -84,6 +90,9 @@ async function run(opts: Options, teardown: Teardown): Promise<BenchOutcome> {
   const [temporal, pg] = await Promise.all([startTemporal(), startPostgres()]);
   teardown.add('postgres', () => pg.stop());
   teardown.add('temporal', () => stopProcess(temporal.child, 10_000));
+  const temporalConnection = await TemporalConnection.connect({ address: temporal.address });
+  teardown.add('temporal client', () => temporalConnection.close());
+  const temporalClient = new TemporalClient({ connection: temporalConnection });
 
   const sb = await startSandboxes({ freshbooks: { seed: 7, scale: { invoices: opts.invoices } } });
   teardown.add('sandboxes', () => sb.close());
@@ -113,12 +122,16 @@ async function run(opts: Options, teardown: Teardown): Promise<BenchOutcome> {
   await waitHttpOk(`${apiUrl}/healthz`, api, 120_000);
   const bundlePath = await writeWorkflowBundle(resolve(tmpdir(), `ml-connector-tableau-bundle-${process.pid}.js`));
   teardown.add('bundle', () => rmSync(bundlePath, { force: true }));
-  const worker = spawnNode('workers/main.ts', { ...childEnv, WORKFLOW_BUNDLE_PATH: bundlePath }, '[worker]', WORKER_NODE_FLAGS, sdkChatter());
+  const profile = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
+  const worker = spawnNode('workers/main.ts', { ...childEnv, WORKFLOW_BUNDLE_PATH: bundlePath }, '[worker]', [...WORKER_NODE_FLAGS, ...profile], sdkChatter());
   teardown.add('worker', () => stopProcess(worker));
   const roles = [
     { name: 'worker(+its hyperd)', pid: worker.pid }, { name: 'api', pid: api.pid }, { name: 'temporal', pid: temporal.child.pid },
     { name: 'postgres', comm: /^postgres/ }, { name: 'sandbox hyperd', comm: /^hyperd/ }, { name: 'bench(loadgen+sandboxes)', pid: process.pid, tree: false },
   ];
+  // As a deployed service's would be, and as the plain loop's process is (its timing starts once it runs): the worker
+  // polls before the clock starts, so its start-up is not counted as backfill time.
+  await waitForPollers({ client: temporalClient, config: { temporal: { namespace: 'default' } } }, serviceEnv.TEMPORAL_TASK_QUEUE!, worker, 180_000);
   const adminToken = serviceEnv.ADMIN_TOKEN!;
   log(`stack up: API ${apiUrl} (pid ${api.pid}), worker pid ${worker.pid}, Temporal ${temporal.address}, Tableau sandbox ${tableauServer.url} (jobs wait ${opts.jobMs} ms); ${cpus().length} cores`);
 
@@ -129,6 +142,7 @@ async function run(opts: Options, teardown: Teardown): Promise<BenchOutcome> {
   const busy0 = machineBusySec();
   const jobs0 = await jobsCreated();
   const t0 = performance.now();
+  const t0Wall = Date.now();
   const created = await adminCall(apiUrl, adminToken, '/api/connections', {
     body: {
       authorizationId: auth.authorizationId, businessIds: [business.businessId],
@@ -143,7 +157,7 @@ async function run(opts: Options, teardown: Teardown): Promise<BenchOutcome> {
   while (!(view.workflow?.lastRun?.finishedAt && !view.workflow.currentRun)) {
     if (!alive(worker)) throw new Error('worker exited during the backfill');
     if (performance.now() - t0 > opts.timeoutSec * 500) throw new Error('backfill did not finish in half the time allowed');
-    await sleep(250);
+    await sleep(50); // the run's end is seen within ~50 ms (the plain loop's is timed in its process)
     view = await status();
   }
   const temporalMs = performance.now() - t0;
@@ -151,7 +165,17 @@ async function run(opts: Options, teardown: Teardown): Promise<BenchOutcome> {
   const cpuBackfill = withOthers(diffCpu(cpuByRole(process.pid, roles), cpu0), machineBusySec() - busy0);
   const backfillJobs = (await jobsCreated()) - jobs0;
   const records = Object.values(view.workflow!.lastRun!.entities).reduce((a, e) => a + e.records, 0);
+  log(`timeline of the first run (from the create request; the bench saw it finished at ${(temporalMs / 1000).toFixed(3)}s):`);
+  await printFirstRunTimeline(temporalClient, connectionWorkflowId(connectionId), t0Wall, log, t0Wall + temporalMs);
   log(`Temporal backfill: ${records} records in ${(temporalMs / 1000).toFixed(1)} s (${(records / (temporalMs / 1000)).toFixed(0)} records/s), ${backfillJobs} Update Data jobs; CPU s ${fmtCpu(cpuBackfill)}`);
+
+  // The run is followed by its reconciliation report (reads FreshBooks and the data source): let it end, so
+  // the plain loop does not share the machine with it (it did, which slowed the loop and flattered the ratio).
+  const handle = temporalClient.workflow.getHandle(connectionWorkflowId(connectionId));
+  for (let idle = 0; idle < 2;) {
+    idle = (await handle.describe()).raw.pendingActivities?.length ? 0 : idle + 1;
+    await sleep(250);
+  }
 
   // ── 2. the plain loop: same account, one file, one publish ──
   const plain = await runPlainChild({

@@ -190,7 +190,7 @@ export interface ConnectionWorkflowInput {
 /** Every behaviour change a connection workflow started by current code has (see ConnectionWorkflowInput.patches). */
 export const CONNECTION_PATCHES = [
   'webhook-delivery-window', 'reread-shifted-pass', 'finish-full-run', 'stop-on-destination-reauth', 'announce-deliveries', 'reports-after-full-run',
-  'list-state-in-postgres', 'local-first-delivery', 'concurrent-entities', 'first-pages-together',
+  'list-state-in-postgres', 'local-first-delivery', 'concurrent-entities', 'first-pages-together', 'verifiers-beside-work',
 ] as const;
 export type ConnectionPatch = typeof CONNECTION_PATCHES[number];
 

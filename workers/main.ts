@@ -1,6 +1,6 @@
 import { runWorker } from './run';
 
-runWorker().catch((err) => {
+runWorker().then(() => process.exit(0), (err) => {
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

@@ -6,7 +6,9 @@ import {
 
 const MAX_HISTORY_EVENTS = 1_500;
 /** Behaviour changes that only ever came in the input list (no run wrote a marker for them). */
-const INPUT_ONLY_PATCHES: readonly ConnectionPatch[] = ['reports-after-full-run', 'list-state-in-postgres', 'local-first-delivery', 'concurrent-entities', 'first-pages-together'];
+const INPUT_ONLY_PATCHES: readonly ConnectionPatch[] = [
+  'reports-after-full-run', 'list-state-in-postgres', 'local-first-delivery', 'concurrent-entities', 'first-pages-together', 'verifiers-beside-work',
+];
 
 /**
  * A connection workflow's state and the messages that change or show it (Temporal's
@@ -23,6 +25,8 @@ export class Connection {
   listing = false;
   /** From the latest plan (the worker's configuration), for the activities the run schedules; not carried: each loop loads the plan. */
   heartbeatTimeoutSec?: number;
+  /** Verifier confirmations in flight ('verifiers-beside-work'; not carried: continue-as-new waits for them). */
+  confirming = 0;
   /** Given only by tests, which cannot wait for thousands of events. */
   private readonly maxHistoryEvents?: number;
   private readonly patches: ReadonlySet<ConnectionPatch>;

@@ -105,7 +105,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     return;
   }
   // An announcement in flight finishes here, so the next run neither repeats nor loses it.
-  await condition(() => allHandlersFinished() && !conn.announcing && !conn.listing);
+  await condition(() => allHandlersFinished() && !conn.announcing && !conn.listing && conn.confirming === 0);
   await continueAsNew<typeof connectionWorkflow>(conn.continuation());
 }
 

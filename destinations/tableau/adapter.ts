@@ -62,7 +62,7 @@ export class TableauDestination implements Destination {
   }
 
   async deliver(batch: RecordBatch): Promise<number> {
-    const changes = tableauChanges(batch.entity, batch.records, batch.tombstones, { ...batch.source, syncedAt: new Date().toISOString(), batchId: batch.batchKey });
+    const changes = tableauChanges(batch.entity, batch.records, batch.tombstones, { ...batch.source, syncedAt: new Date().toISOString(), batchId: batch.batchKey }, batch.versionTokens);
     if (changes.length === 0) return 0;
     const target = await this.target();
     if (target.staging) {
@@ -77,7 +77,8 @@ export class TableauDestination implements Destination {
     if (!(await this.target()).staging) return;
     const staging = this.sessions.env.staging;
     const tables: PayloadTable[] = [];
-    for (const t of emptyDataSourceTables()) tables.push({ ...t, rows: await staging.rows(this.ctx.connectionId, t.name) });
+    const staged = await staging.tables(this.ctx.connectionId);
+    for (const t of emptyDataSourceTables()) tables.push({ ...t, rows: staged.get(t.name) ?? [] });
     const ds = await this.publish(await this.projectId(), 'first-sync', tables);
     // A crash before this line publishes the same rows again on the retry; after it, Update Data takes over.
     await staging.markPublished(this.ctx.connectionId, ds.id);

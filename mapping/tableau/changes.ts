@@ -26,15 +26,16 @@ export interface TombstoneIn {
 }
 
 /** The changes of one entity's batch, per Tableau table; tables with nothing to do are left out. */
-export function tableauChanges(entity: FreshBooksEntity, records: Record<string, unknown>[], tombstones: TombstoneIn[], ctx: MapContext): TableChanges[] {
+/** `versionTokens`, when given, are the records' version tokens in order (see mapRecord): no second hash of each. */
+export function tableauChanges(entity: FreshBooksEntity, records: Record<string, unknown>[], tombstones: TombstoneIn[], ctx: MapContext, versionTokens?: readonly string[]): TableChanges[] {
   const byTable = new Map<TableauTableName, TableChanges>();
   const get = (spec: TableauTableSpec) => {
     let c = byTable.get(spec.name);
     if (!c) byTable.set(spec.name, (c = { table: spec.name, rows: [], deletes: [], replacedParents: [] }));
     return c;
   };
-  for (const record of records) {
-    const mapped = mapRecord(entity, record, ctx);
+  for (const [i, record] of records.entries()) {
+    const mapped = mapRecord(entity, record, ctx, versionTokens?.[i]);
     const own = mapped[0];
     const ownSpec = own && tableauTableFor(own.table);
     if (!own || !ownSpec) continue;

@@ -72,7 +72,8 @@ describe('Tableau: worker killed inside an Update Data batch (real Temporal, Pos
     assert.equal((await dataSources()).length, 1, 'published again over it, not beside it');
     const publishes = ((await h.admin(`/api/connections/${connectionId}/tableau-jobs`)).body.jobs as any[]).filter((j) => j.action === 'publish');
     assert.equal(publishes.filter((j) => j.finishCode === 0).length, 1, 'one publish recorded as done (the accepted one never was)');
-    assert.equal(Number((await h.db.query('SELECT count(*) AS n FROM tableau_staged_rows WHERE connection_id = $1', [connectionId])).rows[0].n), 0, 'nothing left staged');
+    const staged = await h.db.query('SELECT (SELECT count(*) FROM tableau_staged_rows WHERE connection_id = $1) + (SELECT count(*) FROM tableau_staged_batches WHERE connection_id = $1) AS n', [connectionId]);
+    assert.equal(Number(staged.rows[0].n), 0, 'nothing left staged');
     connection = created;
   });
 

@@ -48,6 +48,12 @@ describe('FreshBooks → Tableau (real Temporal, Postgres, hyperd)', () => {
     return typeof v === 'object' && v !== null ? { amount: v.amount, currency: v.code ?? r.currency_code } : { amount: v, currency: r.currency_code };
   };
   const connectionStatus = async (id: string) => (await h.admin(`/api/connections/${id}`)).body.status as string;
+  /** Staged rows left, one by one (older workers) and in batches. */
+  const stagedCount = async (id?: string) => {
+    const where = id ? 'WHERE connection_id = $1' : '';
+    const q = `SELECT (SELECT count(*) FROM tableau_staged_rows ${where}) + (SELECT count(*) FROM tableau_staged_batches ${where}) AS n`;
+    return Number((await h.db.query(q, id ? [id] : [])).rows[0].n);
+  };
   const jobs = async (id = connectionId) => (await h.admin(`/api/connections/${id}/tableau-jobs`)).body.jobs as any[];
 
   before(async () => {
@@ -106,7 +112,7 @@ describe('FreshBooks → Tableau (real Temporal, Postgres, hyperd)', () => {
     assert.equal(publishes[0].finishCode, 0);
     assert.equal(publishes[0].rowsPerAction['publish Invoices'], invoices.length);
     assert.equal(audit.filter((j) => j.action === 'update').length, 0, 'no Update Data job during the first sync');
-    assert.equal(Number((await h.db.query('SELECT count(*) AS n FROM tableau_staged_rows')).rows[0].n), 0, 'nothing left staged');
+    assert.equal(await stagedCount(), 0, 'nothing left staged');
   });
 
   test('after the first publish, a late staged batch is refused (it would be counted delivered and never sent)', async () => {
@@ -116,7 +122,39 @@ describe('FreshBooks → Tableau (real Temporal, Postgres, hyperd)', () => {
       staging.apply(connectionId, [{ table: 'Clients', rows: [{ key: 'client:1', group: null, row: { Id: 1 } }], deleteKeys: [], deleteGroups: [] }]),
       /first publish is already done/,
     );
-    assert.equal(Number((await h.db.query('SELECT count(*) AS n FROM tableau_staged_rows')).rows[0].n), 0);
+    assert.equal(await stagedCount(), 0);
+  });
+
+  test('the first publish replays the staged batches in the order staged, over rows an older worker staged one by one; publishing drops both', async () => {
+    // A connection row of its own (status deleted: no worker acts on it), staging.
+    const id = `${connectionId}-staging`;
+    await h.db.query("INSERT INTO connections (id, kind, source, destination, settings, status) SELECT $2, kind, source, destination, settings, 'deleted' FROM connections WHERE id = $1", [connectionId, id]);
+    const staging = new TableauStaging(h.db);
+    await staging.startStaging(id);
+    const line = (inv: number, lineId: number, text: string) => ({ key: JSON.stringify([String(inv), String(lineId)]), group: String(inv), row: { InvoiceId: inv, LineId: lineId, Description: text } });
+    const invoice = (inv: number, po: string) => ({ key: JSON.stringify([String(inv)]), group: null, row: { InvoiceId: inv, PoNumber: po } });
+    // What a worker before the batch log left: invoice 1 with a line that a later edit drops, invoice 3.
+    for (const [table, r] of [['InvoiceLines', line(1, 9, 'legacy line')], ['Invoices', invoice(1, 'legacy')], ['Invoices', invoice(3, 'legacy')]] as const) {
+      await h.db.query('INSERT INTO tableau_staged_rows (connection_id, table_name, row_key, group_key, row) VALUES ($1, $2, $3, $4, $5)', [id, table, r.key, r.group, JSON.stringify(r.row)]);
+    }
+    await staging.apply(id, [
+      { table: 'Invoices', rows: [invoice(1, 'v1'), invoice(2, 'v1')], deleteKeys: [], deleteGroups: [] },
+      { table: 'InvoiceLines', rows: [line(1, 1, 'one'), line(1, 2, 'two'), line(2, 1, 'two/one')], deleteKeys: [], deleteGroups: ['1', '2'] },
+    ]);
+    await staging.apply(id, [
+      { table: 'Invoices', rows: [invoice(1, 'v2')], deleteKeys: [invoice(2, '').key, invoice(3, '').key], deleteGroups: [] },
+      // Invoice 1 edited to one line; invoice 2 deleted with its lines.
+      { table: 'InvoiceLines', rows: [line(1, 3, 'three')], deleteKeys: [], deleteGroups: ['1', '2'] },
+    ]);
+    const tables = await staging.tables(id);
+    assert.deepEqual(tables.get('Invoices'), [{ InvoiceId: 1, PoNumber: 'v2' }], 'the later batch wins; deleted keys are gone, the legacy row too');
+    assert.deepEqual(tables.get('InvoiceLines'), [{ InvoiceId: 1, LineId: 3, Description: 'three' }], 'each group replaced whole, the legacy line with it');
+    // The same batch staged again (an activity retry) leaves the same rows.
+    await staging.apply(id, [{ table: 'InvoiceLines', rows: [line(1, 3, 'three')], deleteKeys: [], deleteGroups: ['1', '2'] }]);
+    assert.deepEqual((await staging.tables(id)).get('InvoiceLines'), [{ InvoiceId: 1, LineId: 3, Description: 'three' }]);
+    await staging.markPublished(id, 'ds-test');
+    assert.equal(await stagedCount(id), 0, 'the batches and the legacy rows went with the publish');
+    await assert.rejects(staging.apply(id, [{ table: 'Invoices', rows: [invoice(4, 'late')], deleteKeys: [], deleteGroups: [] }]), /first publish is already done/);
   });
 
   test('a webhook change is upserted, not duplicated', async () => {

@@ -6,7 +6,7 @@ import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ConnectionActivities } from '../../../contracts/activities';
 import {
-  CONNECTION_PATCHES, checkWebhooksSignal, pauseSignal, reconcileUpdate, statusQuery, webhookChangesSignal, type ConnectionListState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus, type RunLane,
+  CONNECTION_PATCHES, checkWebhooksSignal, webhookVerifierSignal, pauseSignal, reconcileUpdate, statusQuery, webhookChangesSignal, type ConnectionListState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus, type RunLane,
 } from '../../../contracts/connection';
 import type { AnnounceResult, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan } from '../../../contracts/sync';
 import type { connectionWorkflow } from '../../../workflows';
@@ -45,6 +45,7 @@ class Stub {
   reconciles: string[] = [];
   listStates: ConnectionListState[] = [];
   beforeDeliverChanges: () => Promise<void> = async () => undefined;
+  beforeConfirm: (callbackIds: number[]) => Promise<void> = async () => undefined;
   pagesPerPass = 1;
   announce: () => Promise<AnnounceResult> = async () => ({ ok: true, announced: 1 });
   syncPages: (input: SyncPagesInput) => Promise<SyncPagesResult> = async (input) => ({
@@ -68,7 +69,7 @@ class Stub {
       recordSyncRun: async (_id, run) => { this.runs.push(run); note('recordSyncRun', undefined); },
       recordListState: async (state) => { this.listStates.push(state); note('recordListState', undefined); },
       ensureWebhooks: async () => note('ensureWebhooks', { wanted: 0, verified: 0, registered: 0, awaitingVerification: 0 }),
-      confirmWebhooks: async ({ callbackIds }) => note('confirmWebhooks', callbackIds),
+      confirmWebhooks: async ({ callbackIds }) => { await this.beforeConfirm(callbackIds); return note('confirmWebhooks', callbackIds); },
       removeWebhooks: async () => note('removeWebhooks', 0),
       announceDelivery: async () => { note('announceDelivery', 0); return this.announce(); },
       reconcileConnection: async ({ trigger }) => { this.reconciles.push(trigger); return note('reconcileConnection', { reportId: `rec_${this.reconciles.length}`, status: 'clean' as const }); },
@@ -554,6 +555,67 @@ test('with concurrent-entities webhook work is done by one lane at a time, never
     assert.deepEqual(overlaps, []);
     assert.equal((await status(wf)).webhooks.delivered, 4);
   }, lanesOnly);
+});
+
+// ---- verifications beside the work ('verifiers-beside-work') ------------------------------------------
+
+/**
+ * A run reading FIVE in lanes, invoices' batches long, while a verifier arrives mid-run: what the
+ * confirmation overlapped, and whether a batch begun before the verifier came was still in flight when
+ * the confirmation began (the lanes were not drained for it).
+ */
+async function verifierMidRun(input: Partial<ConnectionWorkflowInput>) {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, entities: FIVE, webhooks: true };
+  stub.pagesPerPass = 40;
+  const paged = pagedSyncPages(stub);
+  const inFlight = new Map<number, number>();
+  let next = 0;
+  let signalAt = Infinity;
+  let confirming = 0;
+  let batchesStartedDuringConfirm = 0;
+  const atConfirm: { batches: number; olderThanVerifier: number }[] = [];
+  const confirmed: number[] = [];
+  stub.syncPages = async (i) => {
+    if (confirming > 0) batchesStartedDuringConfirm += 1;
+    const id = next++;
+    inFlight.set(id, Date.now());
+    try {
+      await new Promise((r) => setTimeout(r, i.entity === 'invoices' ? 600 : 30));
+      return await paged(i);
+    } finally {
+      inFlight.delete(id);
+    }
+  };
+  stub.beforeConfirm = async (ids) => {
+    atConfirm.push({ batches: inFlight.size, olderThanVerifier: [...inFlight.values()].filter((t) => t < signalAt).length });
+    confirming += 1;
+    await new Promise((r) => setTimeout(r, 300));
+    confirming -= 1;
+    confirmed.push(...ids);
+  };
+  await withConnection(stub, async (wf) => {
+    await until('an invoices batch in flight beside the others', () => stub.calls.filter((c) => c === 'syncPages').length >= 6 && inFlight.size >= 2);
+    signalAt = Date.now();
+    await wf.signal(webhookVerifierSignal, 77);
+    await until('the run', () => stub.runs.length === 1);
+    await until('the confirmation', () => confirmed.length > 0);
+  }, input);
+  return { atConfirm, batchesStartedDuringConfirm, confirmed };
+}
+
+test('with verifiers-beside-work a verifier FreshBooks posts mid-run is confirmed beside the page batches: none is waited for, and they go on meanwhile', async () => {
+  const r = await verifierMidRun(current);
+  assert.deepEqual(r.confirmed, [77], 'confirmed once');
+  assert.ok(r.atConfirm[0]!.olderThanVerifier > 0, `a batch begun before the verifier was still in flight (${JSON.stringify(r.atConfirm)})`);
+  assert.ok(r.batchesStartedDuringConfirm > 0, 'page batches kept starting during the confirmation');
+});
+
+test('without verifiers-beside-work (runs begun before it) a verifier still waits for the batches in flight and holds the lanes', async () => {
+  const r = await verifierMidRun({ patches: CONNECTION_PATCHES.filter((p) => p !== 'verifiers-beside-work') });
+  assert.deepEqual(r.confirmed, [77]);
+  assert.deepEqual(r.atConfirm, [{ batches: 0, olderThanVerifier: 0 }], 'no batch in flight during the confirmation');
+  assert.equal(r.batchesStartedDuringConfirm, 0);
 });
 
 test('with concurrent-entities a run continued as new mid-run resumes every lane where it stood: each page batch read once, cursors as an uninterrupted run', async () => {
