@@ -136,8 +136,11 @@ describe('API, audit and secrets (real Temporal, Postgres, BigQuery emulator)', 
       for (const p of await codec.decode(scheduled as never)) inputs.push(defaultPayloadConverter.fromPayload(p));
       const result = e.activityTaskCompletedEventAttributes?.result?.payloads ?? [];
       for (const p of await codec.decode(result as never)) {
-        const value = defaultPayloadConverter.fromPayload(p) as { batchKey?: string } | undefined;
-        if (value?.batchKey) batchKeys.add(value.batchKey);
+        // syncPages answers one batch; syncFirstPages ('first-pages-together') a list of entities' batches.
+        const value = defaultPayloadConverter.fromPayload(p) as { batchKey?: string } | { batches: { batchKey?: string }[] }[] | undefined;
+        for (const batch of Array.isArray(value) ? value.flatMap((v) => v.batches) : [value]) {
+          if (batch?.batchKey) batchKeys.add(batch.batchKey);
+        }
       }
     }
     assert.ok(inputs.some((i) => (i as { connectionId?: string })?.connectionId === connectionId), 'inputs name the connection');
