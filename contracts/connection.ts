@@ -100,6 +100,8 @@ export interface ConnectionState {
   changesSince?: number;
   verifications: number[];
   webhookCheckDue: boolean;
+  /** When the callbacks were last checked at FreshBooks (workflow time, epoch ms); absent until the first check. */
+  lastWebhookCheckAt?: number;
   maintenance: MaintenanceRequest[];
   webhookStats: WebhookStats;
   /** Absent until a delivery first changed rows on a connection that announces deliveries. */
@@ -191,6 +193,7 @@ export interface ConnectionWorkflowInput {
 export const CONNECTION_PATCHES = [
   'webhook-delivery-window', 'reread-shifted-pass', 'finish-full-run', 'stop-on-destination-reauth', 'announce-deliveries', 'reports-after-full-run',
   'list-state-in-postgres', 'local-first-delivery', 'concurrent-entities', 'first-pages-together', 'verifiers-beside-work',
+  'plan-reused-after-run', 'callback-check-hourly',
 ] as const;
 export type ConnectionPatch = typeof CONNECTION_PATCHES[number];
 

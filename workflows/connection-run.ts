@@ -87,7 +87,8 @@ export async function handleRealtime(conn: Connection, plan: SyncPlan): Promise<
   if (state.webhookCheckDue) {
     state.webhookCheckDue = false;
     if (plan.webhooks) {
-      await actsOf(conn).ensureWebhooks(connectionId).catch((err) => {
+      // Only a check that answered counts: one that failed is tried again at the next poll.
+      await actsOf(conn).ensureWebhooks(connectionId).then(() => { state.lastWebhookCheckAt = Date.now(); }, (err) => {
         state.webhookStats.lastError = `callback check failed: ${describeFailure(err).message}`;
       });
     }

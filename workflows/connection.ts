@@ -32,9 +32,12 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   // Beside the main loop too: the list's row in Postgres follows the phase, next poll and webhook error.
   if (conn.has('list-state-in-postgres')) void listStateLoop(conn);
 
+  // The plan a run just finished with, for the wait that follows it (see PLAN_REUSE_MS).
+  let finished: { plan: SyncPlan; at: number } | undefined;
   while (!conn.stopped) {
     if (!state.position) {
-      const plan = await acts.loadSyncPlan(connectionId);
+      const plan = planJustUsed(conn, finished) ?? await acts.loadSyncPlan(connectionId);
+      finished = undefined;
       conn.heartbeatTimeoutSec = plan.heartbeatTimeoutSec;
       if (plan.status === 'deleted') { deleted = true; break; }
       state.phase = state.paused ? 'paused'
@@ -48,8 +51,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       if (state.paused) continue;
       if (!woke) {
         state.pending.push({ mode: isFullDue(conn, plan) ? 'full' : 'incremental', reason: 'schedule' });
-        // Each scheduled poll also checks the callbacks: re-registers any FreshBooks lost or never verified.
-        state.webhookCheckDue = plan.webhooks;
+        // Scheduled polls also check the callbacks: re-register any FreshBooks lost or never verified.
+        state.webhookCheckDue = plan.webhooks && callbackCheckDue(conn);
       }
 
       const maintenance = state.maintenance.shift();
@@ -71,6 +74,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     state.phase = 'syncing';
     try {
       const plan = await acts.loadSyncPlan(connectionId);
+      const loadedAt = Date.now();
       conn.heartbeatTimeoutSec = plan.heartbeatTimeoutSec;
       if (plan.status !== 'active') {
         // Nothing can succeed until the user acts (re-authorizes); drop this run. The next poll starts a
@@ -81,6 +85,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       if (state.webhookCheckDue && plan.webhooks) await handleRealtime(conn, plan);
       if (!await continueRun(conn, plan)) break; // history is long: continue as new from the saved position
       state.consecutiveFailures = 0;
+      finished = { plan, at: loadedAt };
     } catch (err) {
       const failure = describeFailure(err);
       state.consecutiveFailures += 1;
@@ -122,6 +127,33 @@ async function waitForPollOrWork(conn: Connection, plan: SyncPlan): Promise<bool
     await handleRealtime(conn, plan);
     if (conn.shouldContinueAsNew()) return true;
   }
+}
+
+/**
+ * How old a finished run's plan may be and still serve the wait after it ('plan-reused-after-run'). A quiet
+ * poll takes a second or two, so its own plan is as current as one loaded again; a long run's is not. A change
+ * of status in between (a grant needing re-authorization) shows at the next run's load, as one made just after
+ * the load would.
+ */
+const PLAN_REUSE_MS = 10_000;
+
+function planJustUsed(conn: Connection, finished: { plan: SyncPlan; at: number } | undefined): SyncPlan | undefined {
+  if (!finished || !conn.has('plan-reused-after-run')) return undefined;
+  return Date.now() - finished.at <= PLAN_REUSE_MS ? finished.plan : undefined;
+}
+
+/**
+ * Callbacks checked on every scheduled poll before 'callback-check-hourly'; now at most hourly. The check is a
+ * FreshBooks request and an activity on each of a thousand connections' polls, and what it repairs (a
+ * callback FreshBooks dropped) costs only latency meanwhile: the polls still carry every change. A check asked
+ * for (the API's POST …/webhooks) is never held back.
+ */
+const CALLBACK_CHECK_EVERY_MS = 3_600_000;
+
+function callbackCheckDue(conn: Connection): boolean {
+  if (!conn.has('callback-check-hourly')) return true;
+  const { state } = conn;
+  return state.lastWebhookCheckAt === undefined || Date.now() - state.lastWebhookCheckAt >= CALLBACK_CHECK_EVERY_MS;
 }
 
 function isFullDue({ state }: Connection, plan: SyncPlan): boolean {

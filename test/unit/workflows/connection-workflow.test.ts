@@ -750,3 +750,31 @@ test('the run\'s activities take the heartbeat timeout the plan gives (the worke
     assert.deepEqual([...new Set(await heartbeatsOf(wf, 'syncPages'))], [30]);
   });
 });
+
+// ---- quiet polls ('plan-reused-after-run', 'callback-check-hourly') --------------------------------
+
+test('a scheduled poll loads the plan once (the wait after it reuses the run\'s), and checks the callbacks only once an hour has passed since the last check', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 600 };
+  const count = (name: string) => stub.calls.filter((c) => c === name).length;
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    assert.equal(count('ensureWebhooks'), 1, 'the first run checks the callbacks');
+    const firstCheckAt = Date.parse(stub.runs[0]!.startedAt);
+    let checkedAgainAt: number | undefined;
+    for (let poll = 2; poll <= 9 && checkedAgainAt === undefined; poll++) {
+      const wait = await nextPollIn(wf);
+      const [plans, checks] = [count('loadSyncPlan'), count('ensureWebhooks')];
+      await env.sleep(wait + 1_000);
+      await until(`poll ${poll}`, () => stub.runs.length === poll);
+      await until('the wait after it', async () => (await status(wf)).nextPollAt);
+      const run = stub.runs[poll - 1]!;
+      assert.equal(run.reason, 'schedule');
+      assert.equal(count('loadSyncPlan') - plans, 1, `poll ${poll}: the plan loaded once`);
+      const sinceFirst = Date.parse(run.startedAt) - firstCheckAt;
+      if (count('ensureWebhooks') > checks) checkedAgainAt = sinceFirst;
+      else assert.ok(sinceFirst < HOUR + MIN, `poll ${poll}, ${Math.round(sinceFirst / MIN)} min after the first check: not checked`);
+    }
+    assert.ok(checkedAgainAt !== undefined && checkedAgainAt >= HOUR - MIN, `checked again ${checkedAgainAt && Math.round(checkedAgainAt / MIN)} min after the first check`);
+  }, current);
+});
