@@ -69,12 +69,12 @@ describe('webhook inbox: inserts and deletes lock rows in one order (real Postgr
   test('a delete of signalled rows, given in reverse order, does not deadlock with a batch re-writing them in key order', async () => {
     await db.query('DELETE FROM webhook_inbox');
     await inbox.put([change('1'), change('2')]);
-    const taken = await inbox.take(connectionId, 10);
+    const taken = (await inbox.take([connectionId], 10)).get(connectionId)!;
     const tx: PoolClient = await begin();
     try {
       // An insert's batch, half done: it has re-written the first row and goes on to the second below.
       await tx.query(`UPDATE webhook_inbox SET seq = nextval(pg_get_serial_sequence('webhook_inbox', 'seq')) WHERE connection_id = $1 AND record_id = '1'`, [connectionId]);
-      const done = inbox.done(connectionId, [...taken].reverse());
+      const done = inbox.done([{ connectionId, entries: [...taken].reverse() }]);
       await blocked();
       await tx.query(`UPDATE webhook_inbox SET seq = nextval(pg_get_serial_sequence('webhook_inbox', 'seq')) WHERE connection_id = $1 AND record_id = '2'`, [connectionId]);
       await tx.query('COMMIT');
