@@ -145,11 +145,28 @@ export class WebhookForwarder {
       const entries = await this.takes.submit(connectionId);
       if (entries.length === 0) return false;
       if (this.stopped) return false;
-      await this.send(connectionId, entries.map((e) => e.change), this.stopping.signal);
+      await this.sendUntilStopped(connectionId, entries.map((e) => e.change));
       await this.dones.submit({ connectionId, entries });
       return true;
     } finally {
       this.release();
+    }
+  }
+
+  /**
+   * One send, given up when the forwarder stops. Each send gets an abort signal of its own: Temporal's
+   * client adds an abort listener to the signal of every call it makes and never removes it, so handing
+   * it the forwarder's one long-lived signal kept a listener (and its call) per webhook signal for the
+   * life of the process, each added after a walk over all the earlier ones (EventTarget refuses duplicates).
+   */
+  private async sendUntilStopped(connectionId: string, changes: WebhookChange[]): Promise<void> {
+    const call = new AbortController();
+    const stop = () => call.abort();
+    this.stopping.signal.addEventListener('abort', stop, { once: true });
+    try {
+      await this.send(connectionId, changes, call.signal);
+    } finally {
+      this.stopping.signal.removeEventListener('abort', stop);
     }
   }
 

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { createLogger } from '../../../common/logger';
 import type { WebhookChange } from '../../../contracts/sync';
 import type { InboxEntry, WebhookInbox } from '../../../db/webhook-inbox';
@@ -42,5 +43,31 @@ describe('WebhookForwarder', () => {
     assert.equal(takes.flat().length, 2 * ids.length);
     assert.ok(takes.length <= ids.length, `inbox reads: ${JSON.stringify(takes)}`);
     assert.ok(dones.length < ids.length, `inbox deletes: ${JSON.stringify(dones)}`);
+  });
+
+  test('sends leave no listener behind on a signal that outlives them (Temporal\'s client never removes its own), yet stop() still aborts one in flight', async () => {
+    const ids = ['conn_a', 'conn_b', 'conn_c', 'conn_d'];
+    const { inbox } = fakeInbox(ids);
+    const given: AbortSignal[] = [];
+    let hang = false;
+    let aborted = false;
+    const forwarder = new WebhookForwarder(inbox, (_id, _changes, signal) => {
+      given.push(signal);
+      // As @temporalio/client does for every call made under withAbortSignal.
+      signal.addEventListener('abort', () => undefined);
+      if (!hang) return Promise.resolve();
+      return new Promise<void>((_resolve, reject) => signal.addEventListener('abort', () => { aborted = true; reject(new Error('aborted')); }));
+    }, createLogger('silent'));
+    for (const id of ids.slice(0, 3)) {
+      forwarder.poke(id);
+      for (let i = 0; i < 20 && forwarder.busy() > 0; i++) await tick();
+    }
+    assert.equal(given.length, 3);
+    assert.ok(given.every((s) => getEventListeners(s, 'abort').length <= 1), `listeners left on the signals sends were given: ${given.map((s) => getEventListeners(s, 'abort').length)}`);
+    hang = true;
+    forwarder.poke(ids[3]!);
+    for (let i = 0; i < 20 && given.length < 4; i++) await tick();
+    await forwarder.stop();
+    assert.ok(aborted, 'the send in flight was given up');
   });
 });
