@@ -17,7 +17,7 @@ import { ServiceCounters } from '../db/service-counters';
 import { codecRoutes } from './routes/codec';
 import { connectionRoutes } from './routes/connections';
 import { freshbooksOAuthRoutes } from './routes/freshbooks-oauth';
-import { freshbooksWebhookRoutes } from './routes/freshbooks-webhooks';
+import { freshbooksWebhookFastPath, freshbooksWebhookRoutes } from './routes/freshbooks-webhooks';
 import { WebhookCallbackStore } from '../db/webhook-callbacks';
 import { WebhookVerifierCache } from '../services/webhook-verifiers';
 import { BigCommerceOrderStore } from '../db/bigcommerce-orders';
@@ -110,8 +110,14 @@ export function createApp({ config, db, workflows, logger, changes, forwarder }:
   const reconciliationReports = new ReconciliationReportStore(db);
   registerReconciliationMetrics(registry, reconciliationReports);
 
+  const freshbooksIntake = new FreshBooksWebhookIntake({
+    cache: verifiers, callbacks, workflows, inbox: new WebhookInbox(db),
+    forwarder: forwarder ?? forwarderTo(db, workflows, logger), observeInboxWrite: metrics.inboxWrites,
+  });
   // First, so every webhook answer is counted, the guards' refusals too.
   app.use('/webhooks', metrics.webhookAcks);
+  // FreshBooks deliveries as FreshBooks sends them skip the walk below; anything unusual goes on to it.
+  app.use(freshbooksWebhookFastPath(freshbooksIntake));
   // The admin token first: a caller without it learns nothing from /api, not even which of its
   // requests would be malformed (the guards below answer 400/415 only to an admin).
   app.use('/api', admin);
@@ -145,10 +151,7 @@ export function createApp({ config, db, workflows, logger, changes, forwarder }:
   app.use('/oauth/freshbooks', freshbooksOAuthRoutes(authorizations, consoleOAuthLanding));
   app.get('/', (_req, res) => { res.redirect(303, '/console/'); });
   app.use('/console', consoleRoutes({ config, service, orders, authorizations, workflows, logger, activity: new ConnectionActivity(db), listStates: new ConnectionListStates(db), reports: reconciliationReports }));
-  app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ intake: new FreshBooksWebhookIntake({
-    cache: verifiers, callbacks, workflows, inbox: new WebhookInbox(db),
-    forwarder: forwarder ?? forwarderTo(db, workflows, logger), observeInboxWrite: metrics.inboxWrites,
-  }), logger }));
+  app.use('/webhooks/freshbooks', freshbooksWebhookRoutes({ intake: freshbooksIntake, logger }));
   app.use('/webhooks/bigcommerce', bigcommerceWebhookRoutes({ intake: new StoreWebhookIntake({ secrets: storeSecrets, workflows }), logger }));
   app.use('/codec', codecRoutes(config.payloadKeys, config.codec));
   app.use('/api', admin, connectionRoutes(service, authorizations));

@@ -1,4 +1,4 @@
-import express, { Router, type Request } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Logger } from '../../common/logger';
 import { parseFreshBooksWebhookForm, type FreshBooksWebhookForm } from '../../connectors/freshbooks';
@@ -50,12 +50,56 @@ export interface WebhookRouteDeps {
 export function freshbooksWebhookRoutes(d: WebhookRouteDeps): Router {
   const r = Router();
   r.post('/:connectionId', express.raw({ type: () => true, limit: MAX_BODY }), asyncRoute(async (req, res) => {
-    const connectionId = String(req.params.connectionId);
-    const known = await d.intake.known(connectionId);
-    const { form, name, objectId } = parseForm(req);
-    reply(res, freshbooksWebhookOperations.deliver, 200, await d.intake.accept(connectionId, known, { form, name, objectId, signature: req.get('x-freshbooks-hmac-sha256') }));
+    const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+    reply(res, freshbooksWebhookOperations.deliver, 200, await deliver(d.intake, String(req.params.connectionId), req.get('content-type'), body, req.get('x-freshbooks-hmac-sha256')));
   }));
   return r;
+}
+
+async function deliver(intake: FreshBooksWebhookIntake, connectionId: string, contentType: string | undefined, body: string, signature: string | undefined) {
+  const known = await intake.known(connectionId);
+  const { form, name, objectId } = parseForm(contentType, body);
+  return intake.accept(connectionId, known, { form, name, objectId, signature });
+}
+
+const FAST_PATH = /^\/webhooks\/freshbooks\/(conn_[A-Za-z0-9_-]{1,64})$/;
+const FAST_TYPE = /^application\/x-www-form-urlencoded(;\s*charset="?utf-8"?)?$/i;
+const MAX_FAST_BODY = 16 * 1024;
+const ACCEPTED = Buffer.from(JSON.stringify({ ok: true } satisfies z.infer<typeof webhookAcknowledgement>));
+
+/**
+ * The same route for the deliveries FreshBooks actually sends, without the router's walk past every other
+ * route's guards, the body parser and res.json (with the response write, two fifths of the API's CPU per
+ * acknowledgement at 500/s in a profile).
+ * Mounted first (after the acknowledgement metrics): it takes only requests that every guard on the way
+ * would pass as they are (exact path, a plain urlencoded UTF-8 body with a Content-Length within the
+ * limit, no Content-Encoding or Transfer-Encoding); anything else goes on to the full route, which
+ * answers it as before. Refusals go to the app's error handler, so their answers are the same too.
+ */
+export function freshbooksWebhookFastPath(intake: FreshBooksWebhookIntake): RequestHandler {
+  return (req, res, next) => {
+    if (req.method !== 'POST') return next();
+    const connectionId = FAST_PATH.exec(req.url)?.[1];
+    if (connectionId === undefined) return next();
+    const h = req.headers;
+    const type = h['content-type'];
+    const length = h['content-length'];
+    if (type === undefined || !FAST_TYPE.test(type) || length === undefined || !/^\d{1,5}$/.test(length) || Number(length) > MAX_FAST_BODY) return next();
+    if (h['transfer-encoding'] !== undefined || (h['content-encoding'] !== undefined && h['content-encoding'].trim().toLowerCase() !== 'identity')) return next();
+    const signature = h['x-freshbooks-hmac-sha256'];
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // As the body parser words it: the sender went away mid-body, which is no error of ours.
+    req.once('error', () => next(new HttpError(400, 'request aborted')));
+    req.once('end', () => {
+      const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      deliver(intake, connectionId, type, body, typeof signature === 'string' ? signature : undefined).then((ack) => {
+        const out = ack.ok && ack.ignored === undefined && ack.paused === undefined ? ACCEPTED : Buffer.from(JSON.stringify(ack));
+        res.writeHead(200, ['Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(out.length)]);
+        res.end(out);
+      }, next);
+    });
+  };
 }
 
 /**
@@ -63,10 +107,10 @@ export function freshbooksWebhookRoutes(d: WebhookRouteDeps): Router {
  * signed. FreshBooks posts a dict, so a repeated key never comes from it; refusing one keeps a captured
  * signature from carrying a second, unsigned value along.
  */
-function parseForm(req: Request): { form: FreshBooksWebhookForm; name: string; objectId: string } {
-  const type = req.get('content-type') ?? '';
+function parseForm(contentType: string | undefined, body: string): { form: FreshBooksWebhookForm; name: string; objectId: string } {
+  const type = contentType ?? '';
   if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) throw new HttpError(400, 'expected an application/x-www-form-urlencoded body');
-  const form = parseFreshBooksWebhookForm(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+  const form = parseFreshBooksWebhookForm(body);
   if (form.repeatedKeys.length > 0) throw new HttpError(400, 'a form field is repeated');
   const name = form.fields.get('name');
   const objectId = form.fields.get('object_id');

@@ -71,4 +71,13 @@ describe('GroupCommit', () => {
     await Promise.all(all);
     assert.deepEqual(calls.map((x) => x.items), [[0], [1, 2, 3], [4, 5, 6], [7]]);
   });
+
+  test('a write that answers each item settles each caller with its own answer', async () => {
+    const calls: string[][] = [];
+    const g = new GroupCommit<string, number>(async (keys) => { calls.push(keys); return keys.map((k) => k.length); });
+    const first = g.submit('a');
+    const rest = [g.submit('bb'), g.submit('ccc')];
+    assert.deepEqual(await Promise.all([first, ...rest]), [1, 2, 3]);
+    assert.deepEqual(calls, [['a'], ['bb', 'ccc']]);
+  });
 });
