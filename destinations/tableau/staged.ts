@@ -4,7 +4,8 @@
  * publish's COPY reads. Pure CPU, so it can run on the mapping thread (mapping-thread.ts).
  */
 import type { FreshBooksEntity } from '../../common/freshbooks-entities';
-import { csvLine } from '../../connectors/hyper';
+// The CSV module alone: the thread need not load pg and the hyperd process code.
+import { csvLine } from '../../connectors/hyper/csv';
 import type { StagedRow, StagedTableChanges } from '../../db/tableau';
 import { TABLEAU_TABLES, tableauChanges, type TableChanges, type TableauTableName } from '../../mapping/tableau';
 
