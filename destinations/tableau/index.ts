@@ -11,13 +11,8 @@ import { sealTableau, tableauDestinationInput, type TableauDestinationConfig } f
 import { TableauMappingThread } from './mapping-thread';
 import { TableauSessions } from './sessions';
 
-/**
- * A burst of webhook changes within this becomes one Update Data job (each job takes seconds on Tableau).
- * Only the floor of a batch's gathering: changes that arrive while a job runs wait for it to end and go out
- * together as the next job, so the batches grow with Tableau's job time, not with this. 1 s rather than 2 s:
- * the 3 s webhook-to-row target includes the window, and at 10 changes/s it still makes ~1 job per second.
- */
-export const TABLEAU_DELIVERY_WINDOW_MS = 1_000;
+/** A burst of webhook changes within this becomes one Update Data job (each job takes seconds on Tableau). */
+export const TABLEAU_DELIVERY_WINDOW_MS = 2_000;
 
 /**
  * Tableau Cloud or Server: one published, live-to-Hyper data source per connection, nine tables,
