@@ -136,10 +136,16 @@ function toRow(r: DbRow): TableauJobRow {
   };
 }
 
+/**
+ * A staged row: the row as an object (what workers before CSV staging wrote), or already as the CSV line
+ * the publish's COPY reads, so the publish only replays keys and concatenates.
+ */
+export type StagedRow = Record<string, unknown> | string;
+
 /** One table's part of a staged batch: rows by key, and what goes first (keys, and groups replaced whole). */
 export interface StagedTableChanges {
   table: string;
-  rows: { key: string; group: string | null; row: Record<string, unknown> }[];
+  rows: { key: string; group: string | null; row: StagedRow }[];
   deleteKeys: string[];
   deleteGroups: string[];
 }
@@ -165,7 +171,11 @@ export class TableauStaging {
   }
 
   async apply(connectionId: string, tables: StagedTableChanges[]): Promise<void> {
-    const changes = JSON.stringify(tables);
+    await this.applySerialized(connectionId, JSON.stringify(tables));
+  }
+
+  /** `apply` with the batch already serialized (JSON of StagedTableChanges[]), e.g. by a mapping thread. */
+  async applySerialized(connectionId: string, changes: string): Promise<void> {
     await inTransaction(this.db, async (tx) => {
       // Locked against markPublished (a batch staged after the publish would be counted delivered and never
       // sent), and against the other lanes' batches, so `seq` order is commit order.
@@ -179,7 +189,7 @@ export class TableauStaging {
    * Every staged table's rows, in key order: rows an older worker staged one by one (tableau_staged_rows),
    * then each staged batch replayed in the order it was staged.
    */
-  async tables(connectionId: string): Promise<Map<string, Record<string, unknown>[]>> {
+  async tables(connectionId: string): Promise<Map<string, StagedRow[]>> {
     const byTable = new Map<string, StagedTable>();
     const table = (name: string) => {
       let t = byTable.get(name);
@@ -210,7 +220,7 @@ export class TableauStaging {
 
 /** One table's staged rows by key, with the keys of each group, replayed as Update Data would apply a batch. */
 class StagedTable {
-  private readonly rows = new Map<string, { group: string | null; row: Record<string, unknown> }>();
+  private readonly rows = new Map<string, { group: string | null; row: StagedRow }>();
   private readonly groups = new Map<string, Set<string>>();
 
   apply(t: StagedTableChanges): void {
@@ -222,7 +232,7 @@ class StagedTable {
     for (const r of t.rows) this.upsert(r);
   }
 
-  upsert(r: { key: string; group: string | null; row: Record<string, unknown> }): void {
+  upsert(r: { key: string; group: string | null; row: StagedRow }): void {
     this.remove(r.key);
     this.rows.set(r.key, { group: r.group, row: r.row });
     if (r.group !== null) {
@@ -232,7 +242,7 @@ class StagedTable {
     }
   }
 
-  sorted(): Record<string, unknown>[] {
+  sorted(): StagedRow[] {
     return [...this.rows.keys()].sort().map((k) => this.rows.get(k)!.row);
   }
 

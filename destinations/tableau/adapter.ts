@@ -2,21 +2,22 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FreshBooksEntity } from '../../common/freshbooks-entities';
-import { writeHyperFile } from '../../connectors/hyper';
+import { writeHyperFile, type HyperCsvTable } from '../../connectors/hyper';
 import { sleep } from '../../connectors/http';
 import {
   TableauApiError, TableauJobFailedError, TableauJobTimeoutError, TableauNotFoundError, TableauSignInError,
   type TableauAuth, type TableauJob, type TableauSession,
 } from '../../connectors/tableau';
 import type { ConnectionStore } from '../../db/connections';
-import type { StagedTableChanges, TableauJobRow } from '../../db/tableau';
+import type { TableauJobRow } from '../../db/tableau';
 import {
-  TABLEAU_TABLES, TABLEAU_TABLE_NAMES, emptyDataSourceTables, payloadTables, rowsPerAction, tableauChanges, updateActions, type PayloadTable, type TableChanges,
+  TABLEAU_TABLE_NAMES, emptyDataSourceTables, payloadTables, rowsPerAction, tableauChanges, updateActions, type PayloadTable, type TableChanges, type TableauTableName,
 } from '../../mapping/tableau';
 import type { Destination, DestinationContext, RecordBatch } from '../types';
 import { TableauCredentialStoppedError } from './errors';
 import type { TableauDestinationConfig } from './input';
 import type { TableauSessions } from './sessions';
+import { stagedCsvLine } from './staged';
 
 /** Job polling (destinations.md C5; TSC polls 0.5 s ×1.4 up to 30 s): quicker at first, a webhook waits on it. */
 const POLL_FIRST_MS = 200;
@@ -58,17 +59,20 @@ export class TableauDestination implements Destination {
   }
 
   async prepare(): Promise<void> {
-    await this.target();
+    if ((await this.target()).staging) this.sessions.env.mapping.warm();
   }
 
   async deliver(batch: RecordBatch): Promise<number> {
-    const changes = tableauChanges(batch.entity, batch.records, batch.tombstones, { ...batch.source, syncedAt: new Date().toISOString(), batchId: batch.batchKey }, batch.versionTokens);
-    if (changes.length === 0) return 0;
+    const ctx = { ...batch.source, syncedAt: new Date().toISOString(), batchId: batch.batchKey };
     const target = await this.target();
     if (target.staging) {
-      await this.sessions.env.staging.apply(this.ctx.connectionId, changes.map(staged));
-      return changes.reduce((n, c) => n + c.rows.length + c.deletes.length, 0);
+      // The first sync's batches are mapped on the mapping thread, beside this thread's other work.
+      const staged = await this.sessions.env.mapping.stage({ entity: batch.entity, records: batch.records, tombstones: batch.tombstones, ctx, ...(batch.versionTokens ? { versionTokens: batch.versionTokens } : {}) });
+      if (staged.tables > 0) await this.sessions.env.staging.applySerialized(this.ctx.connectionId, staged.json);
+      return staged.rows;
     }
+    const changes = tableauChanges(batch.entity, batch.records, batch.tombstones, ctx, batch.versionTokens);
+    if (changes.length === 0) return 0;
     return this.apply(batch.batchKey, changes, target.datasourceId);
   }
 
@@ -76,9 +80,11 @@ export class TableauDestination implements Destination {
   async finishFullRun(): Promise<void> {
     if (!(await this.target()).staging) return;
     const staging = this.sessions.env.staging;
-    const tables: PayloadTable[] = [];
     const staged = await staging.tables(this.ctx.connectionId);
-    for (const t of emptyDataSourceTables()) tables.push({ ...t, rows: staged.get(t.name) ?? [] });
+    const tables: (HyperCsvTable & { rows: number })[] = emptyDataSourceTables().map((t) => {
+      const rows = staged.get(t.name) ?? [];
+      return { name: t.name, columns: t.columns, rows: rows.length, csvLines: rows.map((r) => stagedCsvLine(t.name as TableauTableName, r)) };
+    });
     const ds = await this.publish(await this.projectId(), 'first-sync', tables);
     // A crash before this line publishes the same rows again on the retry; after it, Update Data takes over.
     await staging.markPublished(this.ctx.connectionId, ds.id);
@@ -193,10 +199,11 @@ export class TableauDestination implements Destination {
   }
 
   /** The whole data source replaced by these tables (overwrite=true); the audit row counts rows per table. */
-  private async publish(projectId: string, batchKey: string, tables: PayloadTable[]): Promise<{ id: string }> {
+  private async publish(projectId: string, batchKey: string, tables: (PayloadTable | (HyperCsvTable & { rows: number }))[]): Promise<{ id: string }> {
     const audit = this.sessions.env.audit;
     const requestId = `publish-${randomUUID()}`;
-    const rowsPerTable = Object.fromEntries(tables.filter((t) => t.rows.length > 0).map((t) => [`publish ${t.name}`, t.rows.length]));
+    const count = (t: (typeof tables)[number]) => (typeof t.rows === 'number' ? t.rows : t.rows.length);
+    const rowsPerTable = Object.fromEntries(tables.filter((t) => count(t) > 0).map((t) => [`publish ${t.name}`, count(t)]));
     const attempt = await audit.begin(this.ctx.connectionId, { requestId, batchKey, action: 'publish', uploadSessionId: null, jobId: null, rowsPerAction: rowsPerTable });
     try {
       const file = await this.writeFile(tables);
@@ -209,7 +216,7 @@ export class TableauDestination implements Destination {
     }
   }
 
-  private async writeFile(tables: PayloadTable[]): Promise<Buffer> {
+  private async writeFile(tables: (PayloadTable | HyperCsvTable)[]): Promise<Buffer> {
     const path = join(this.sessions.env.workDir, `tableau-${randomUUID()}.hyper`);
     try {
       await writeHyperFile(path, tables);
@@ -233,17 +240,4 @@ export class TableauDestination implements Destination {
       throw err;
     }
   }
-}
-
-/** A table's changes as the staging store takes them: keys and groups as text, compared as Update Data's `eq` would. */
-function staged(c: TableChanges): StagedTableChanges {
-  const spec = TABLEAU_TABLES[c.table];
-  const group = spec.role === 'lines' ? spec.parentKey : spec.groupKey;
-  const keyOf = (values: unknown[]) => JSON.stringify(values.map((v) => (v === null || v === undefined ? null : String(v))));
-  return {
-    table: c.table,
-    rows: c.rows.map((row) => ({ key: keyOf(spec.key.map((k) => row[k])), group: group ? String(row[group]) : null, row })),
-    deleteKeys: c.deletes.map((d) => keyOf(d)),
-    deleteGroups: c.replacedParents.map((p) => String(p)),
-  };
 }

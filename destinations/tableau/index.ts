@@ -8,6 +8,7 @@ import type { DestinationModule } from '../types';
 import { TableauDestination } from './adapter';
 import { classifyTableauError } from './errors';
 import { sealTableau, tableauDestinationInput, type TableauDestinationConfig } from './input';
+import { TableauMappingThread } from './mapping-thread';
 import { TableauSessions } from './sessions';
 
 /** A burst of webhook changes within this becomes one Update Data job (each job takes seconds on Tableau). */
@@ -26,7 +27,7 @@ export const tableau: DestinationModule<'tableau', typeof tableauDestinationInpu
   opener(env) {
     const workDir = join(tmpdir(), 'ml-connector-tableau');
     mkdirSync(workDir, { recursive: true });
-    const sessions = new TableauSessions({ config: env.config, credentials: env.credentials, lease: new TableauPatLeases(env.db), audit: new TableauJobAudit(env.db), staging: new TableauStaging(env.db), workDir });
+    const sessions = new TableauSessions({ config: env.config, credentials: env.credentials, lease: new TableauPatLeases(env.db), audit: new TableauJobAudit(env.db), staging: new TableauStaging(env.db), workDir, mapping: new TableauMappingThread() });
     const connections = new ConnectionStore(env.db);
     return (d, ctx) => TableauDestination.create(d, ctx, sessions, connections);
   },

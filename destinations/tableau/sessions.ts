@@ -4,6 +4,7 @@ import { TableauSession, patKeyOf, type PatLease } from '../../connectors/tablea
 import type { CredentialStore, TableauPatSecret } from '../../db/credentials';
 import type { TableauJobAudit, TableauStaging } from '../../db/tableau';
 import type { TableauDestinationConfig } from './input';
+import type { TableauMappingThread } from './mapping-thread';
 import { tableauClientFor } from './input';
 
 export interface TableauEnvironment {
@@ -15,6 +16,8 @@ export interface TableauEnvironment {
   staging: TableauStaging;
   /** Where payload and publish files are written before upload. */
   workDir: string;
+  /** Maps the first sync's batches off the worker's main thread. */
+  mapping: TableauMappingThread;
 }
 
 /**
@@ -57,5 +60,6 @@ export class TableauSessions {
   async closeAll(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => s.close()));
     this.sessions.clear();
+    await this.env.mapping.close();
   }
 }
