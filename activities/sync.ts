@@ -35,6 +35,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
     const c = await deps.connections.get<DestinationConfig>(connectionId);
     if (c && isStoreConnection(c)) throw failure('ConnectionNotFound', `connection ${connectionId} is a store; it has no sync plan`);
     const heartbeatTimeoutSec = deps.config.activities.heartbeatTimeoutSec;
+    const { idleHistoryEvents } = deps.config.workflows;
     if (!c) return { status: 'deleted', entities: [], snapshots: [], webhooks: false, pollIntervalSec: 3600, reconcileEveryHours: 24, heartbeatTimeoutSec };
     const wanted = c.settings.entities.filter((e): e is FreshBooksEntity => e in FRESHBOOKS_ENTITIES);
     const { changes, snapshots } = snapshotPlan(c.destination.type, wanted);
@@ -51,6 +52,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
       pollIntervalSec: c.settings.pollIntervalSec,
       reconcileEveryHours: c.settings.reconcileEveryHours,
       heartbeatTimeoutSec,
+      ...(idleHistoryEvents > 0 ? { idleHistoryEvents } : {}),
     };
   }
 

@@ -45,6 +45,8 @@ export interface SyncPlan {
   finishesFullRun?: true;
   /** The worker's ACTIVITY_HEARTBEAT_TIMEOUT_SEC, for the run's activities; absent in plans made before it was configurable (30 s). */
   heartbeatTimeoutSec?: number;
+  /** The worker's WORKFLOW_IDLE_HISTORY_EVENTS ('short-idle-history'); absent or 0: no early continue-as-new. */
+  idleHistoryEvents?: number;
 }
 
 /** What announcing came to; an error is reported, not thrown, so the workflow backs off on its own timer. */

@@ -33,7 +33,7 @@ export async function createWorker(config: AppConfig, deps: ActivityDeps, extra:
     activities: createActivities(deps, client),
     dataConverter: createDataConverter(config.payloadKeys),
     maxConcurrentActivityTaskExecutions: 20,
-    maxCachedWorkflows: 200,
+    maxCachedWorkflows: config.workflows.maxCached,
     shutdownGraceTime: '20s',
     ...extra,
     // Every activity's connector errors become the failure types workflows act on, whatever else a caller adds.

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { RECONCILE_REFUSED_PAUSED, reconcileUpdate, type ConnectionWorkflowInput } from '../contracts/connection';
 import type { FailureType } from '../contracts/failures';
 import type { SyncPlan } from '../contracts/sync';
@@ -44,6 +44,11 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
         : plan.status === 'needs_reauth' ? 'needs_reauth'
         : plan.status === 'destination_auth' ? 'destination_auth'
         : state.phase === 'schema_mismatch' ? state.phase : 'waiting';
+      if (historyLongForIdle(conn, plan)) {
+        // The poll's deadline goes along, so the schedule does not move.
+        state.nextPollAt ??= Date.now() + jittered(plan.pollIntervalSec * 1000);
+        break;
+      }
       const woke = await waitForPollOrWork(conn, plan);
       if (conn.stopped) break;
       if (conn.shouldContinueAsNew() && woke && !conn.hasWork()) break; // the poll timer's deadline goes along
@@ -154,6 +159,19 @@ function callbackCheckDue(conn: Connection): boolean {
   if (!conn.has('callback-check-hourly')) return true;
   const { state } = conn;
   return state.lastWebhookCheckAt === undefined || Date.now() - state.lastWebhookCheckAt >= CALLBACK_CHECK_EVERY_MS;
+}
+
+/**
+ * Before it waits, a run whose history is past the plan's `idleHistoryEvents` (the worker's
+ * WORKFLOW_IDLE_HISTORY_EVENTS, 200 by default) continues as new ('short-idle-history'). A worker that evicted
+ * the workflow from its cache (a thousand connections on one worker; the cache holds a few hundred) replays
+ * the whole history on the next poll or webhook, at about half a millisecond of CPU per event
+ * (bench/replay-cost.ts): ~750 ms for 1,500 events. A quiet poll adds ~30 events, so at 200 this continues as
+ * new every few polls and keeps a replay near 100 ms.
+ */
+function historyLongForIdle(conn: Connection, plan: SyncPlan): boolean {
+  const limit = plan.idleHistoryEvents;
+  return !!limit && conn.has('short-idle-history') && !conn.hasWork() && workflowInfo().historyLength > limit;
 }
 
 function isFullDue({ state }: Connection, plan: SyncPlan): boolean {

@@ -103,6 +103,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     LOG_LEVEL: 'silent',
     // Child workers (workers/main.ts) load the same bundle instead of webpacking their own.
     WORKFLOW_BUNDLE_PATH: await workflowBundleFile(),
+    // Many files read one run's history after a sync (the audit trail, signals counted, markers): a run that
+    // continued as new before its wait would move those events out of reach. Tests of that behaviour set it.
+    WORKFLOW_IDLE_HISTORY_EVENTS: '0',
     ...opts.env,
   });
   const service = await startService(env, { worker: opts.worker, workflowBundle: await workflowBundle() });

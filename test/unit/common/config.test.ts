@@ -80,6 +80,10 @@ test('history export: Postgres every 5 min by default; dir: an absolute path; gc
 
 test('timings: the connection activities\' heartbeat timeout is 30 s and an order lingers 60 s unless set, in whole seconds', () => {
   assert.deepEqual(loadConfig(valid).activities, { heartbeatTimeoutSec: 30 });
+  assert.deepEqual(loadConfig(valid).workflows, { idleHistoryEvents: 200, maxCached: 200 });
+  assert.deepEqual(loadConfig({ ...valid, WORKFLOW_IDLE_HISTORY_EVENTS: '0', WORKER_MAX_CACHED_WORKFLOWS: '1200' }).workflows, { idleHistoryEvents: 0, maxCached: 1200 });
+  assert.throws(() => loadConfig({ ...valid, WORKFLOW_IDLE_HISTORY_EVENTS: '-1' }), /WORKFLOW_IDLE_HISTORY_EVENTS/);
+  assert.throws(() => loadConfig({ ...valid, WORKER_MAX_CACHED_WORKFLOWS: '0' }), /WORKER_MAX_CACHED_WORKFLOWS/);
   assert.deepEqual(loadConfig(valid).orders, { lingerSec: 60 });
   assert.deepEqual(loadConfig({ ...valid, ACTIVITY_HEARTBEAT_TIMEOUT_SEC: '5' }).activities, { heartbeatTimeoutSec: 5 });
   assert.deepEqual(loadConfig({ ...valid, ORDER_LINGER_SEC: '5' }).orders, { lingerSec: 5 });

@@ -727,31 +727,9 @@ test('with first-pages-together an entity with more pages goes on in a lane from
   }, current);
 });
 
-test('the run\'s activities take the heartbeat timeout the plan gives (the worker\'s ACTIVITY_HEARTBEAT_TIMEOUT_SEC); a plan without one keeps 30 s', async () => {
-  const heartbeatsOf = async (wf: Handle, activity: string) => {
-    const history = await wf.fetchHistory();
-    return (history.events ?? [])
-      .map((e) => e.activityTaskScheduledEventAttributes)
-      .filter((a) => a?.activityType?.name === activity)
-      .map((a) => Number(a!.heartbeatTimeout?.seconds ?? 0));
-  };
-  const quick = new Stub();
-  quick.plan = { ...quick.plan, heartbeatTimeoutSec: 5 };
-  await withConnection(quick, async (wf) => {
-    await until('the initial run', () => quick.runs.length === 1);
-    const seconds = await heartbeatsOf(wf, 'syncPages');
-    assert.ok(seconds.length > 0);
-    assert.deepEqual([...new Set(seconds)], [5]);
-    assert.deepEqual([...new Set(await heartbeatsOf(wf, 'recordSyncRun'))], [5]);
-  });
-  const older = new Stub();
-  await withConnection(older, async (wf) => {
-    await until('the initial run', () => older.runs.length === 1);
-    assert.deepEqual([...new Set(await heartbeatsOf(wf, 'syncPages'))], [30]);
-  });
-});
-
 // ---- quiet polls ('plan-reused-after-run', 'callback-check-hourly') --------------------------------
+// Before the heartbeat test: a test that ends with an activity in flight can leave the time-skipping server's
+// clock locked, so env.sleep after it runs in real time (seen: ten minutes for a poll).
 
 test('a scheduled poll loads the plan once (the wait after it reuses the run\'s), and checks the callbacks only once an hour has passed since the last check', async () => {
   const stub = new Stub();
@@ -776,5 +754,57 @@ test('a scheduled poll loads the plan once (the wait after it reuses the run\'s)
       else assert.ok(sinceFirst < HOUR + MIN, `poll ${poll}, ${Math.round(sinceFirst / MIN)} min after the first check: not checked`);
     }
     assert.ok(checkedAgainAt !== undefined && checkedAgainAt >= HOUR - MIN, `checked again ${checkedAgainAt && Math.round(checkedAgainAt / MIN)} min after the first check`);
+  }, current);
+});
+
+test('the run\'s activities take the heartbeat timeout the plan gives (the worker\'s ACTIVITY_HEARTBEAT_TIMEOUT_SEC); a plan without one keeps 30 s', async () => {
+  const heartbeatsOf = async (wf: Handle, activity: string) => {
+    const history = await wf.fetchHistory();
+    return (history.events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes)
+      .filter((a) => a?.activityType?.name === activity)
+      .map((a) => Number(a!.heartbeatTimeout?.seconds ?? 0));
+  };
+  const quick = new Stub();
+  quick.plan = { ...quick.plan, heartbeatTimeoutSec: 5 };
+  await withConnection(quick, async (wf) => {
+    await until('the initial run', () => quick.runs.length === 1);
+    const seconds = await heartbeatsOf(wf, 'syncPages');
+    assert.ok(seconds.length > 0);
+    assert.deepEqual([...new Set(seconds)], [5]);
+    assert.deepEqual([...new Set(await heartbeatsOf(wf, 'recordSyncRun'))], [5]);
+  });
+  const older = new Stub();
+  await withConnection(older, async (wf) => {
+    await until('the initial run', () => older.runs.length === 1);
+    assert.deepEqual([...new Set(await heartbeatsOf(wf, 'syncPages'))], [30]);
+  });
+});
+
+test('a run whose history is past the plan\'s idleHistoryEvents continues as new before it waits ("short-idle-history"), keeping its poll time, cursors and last run', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, pollIntervalSec: 600, idleHistoryEvents: 30 };
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    // The initial run ended past the limit: the wait after it is a continued run's.
+    const waiting = await until('a continued run waiting', async () => {
+      try {
+        const started = (await wf.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+        if (!started?.continuedExecutionRunId) return undefined;
+        const s = await status(wf);
+        return s.phase === 'waiting' && s.nextPollAt ? s : undefined;
+      } catch { return undefined; }
+    });
+    const wait = Date.parse(waiting.nextPollAt!) - await env.currentTimeMs();
+    assert.ok(wait >= 500_000 && wait <= 660_000, `the poll is still due ~10 min after the run: in ${wait} ms`);
+    assert.deepEqual(waiting.cursors.invoices, { since: '2026-11-01T00:00:00Z' });
+    assert.equal(waiting.lastRun?.runKey, stub.runs[0]!.runKey);
+    const events = await until('the new run\'s poll timer', async () => {
+      const h = (await wf.fetchHistory()).events ?? [];
+      return h.some((e) => e.timerStartedEventAttributes) ? h : undefined;
+    });
+    assert.ok(events.length < 30, `the new run's history is short: ${events.length} events`);
+    const timer = events.find((e) => e.timerStartedEventAttributes)!.timerStartedEventAttributes!;
+    assert.ok(Math.abs(Number(timer.startToFireTimeout?.seconds) * 1000 - wait) < 5_000, 'its timer fires at the carried poll time');
   }, current);
 });
