@@ -11,7 +11,7 @@
  * warehouse's batches table (`_ml_batches`, written in the same transaction as the rows) holds no batch
  * committed since the previous trigger, i.e. the trigger announced rows that were not yet there.
  *
- *   source .tools/env && npx tsx bench/looker.ts [--invoices 2000] [--rate 20] [--seconds 60] [--window-sec 60] [--profile-dir DIR]
+ *   source .tools/env && npx tsx bench/looker.ts [--invoices 2000] [--rate 20] [--seconds 60] [--window-sec 60] [--profile-dir DIR] [--timeline]
  *
  * The last line is `RESULT looker …` or `FAILED looker: …` (exit code 1 also when anything was lost or
  * duplicated, or a trigger came early).
@@ -31,9 +31,9 @@ import { freePort, startPostgres, startTemporal } from '../scripts/dev-stack';
 import { adminCall, authorizeThroughSandbox, sandboxEnv, startSandboxes } from '../scripts/local-service';
 import type { ConnectionWorkflowStatus } from '../contracts/connection';
 import { connectionWorkflowId } from '../contracts/ids';
-import { analyseHistories, printHistory, runTimelines } from './history';
+import { analyseHistories, printFirstRunTimeline, printHistory, runTimelines } from './history';
 import { WORKER_NODE_FLAGS, writeWorkflowBundle } from '../workers/workflow-bundle';
-import { benchMain, forwardLines, sleep, spawnTs, type BenchOutcome, type Teardown } from './children';
+import { benchMain, forwardLines, sleep, spawnTs, waitForPollers, type BenchOutcome, type Teardown } from './children';
 import type { PostgresPlainInput, PostgresPlainResult } from './postgres-plain-loop';
 import { cpuByRole, diffCpu } from './proc';
 import { alive, describeQuantiles, fmtMs, machineBusySec, quantiles, sdkChatter, spawnNode, stopProcess, waitHttpOk } from './webhooks-procs';
@@ -52,6 +52,8 @@ interface Options {
   drainSec: number;
   timeoutSec: number;
   profileDir?: string;
+  /** Print the backfill's activities one by one (schedule → start → end from the create request). */
+  timeline: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -68,6 +70,7 @@ function parseArgs(argv: string[]): Options {
     pollMs: num('--poll-ms', 20), drainSec: num('--drain-sec', 30), timeoutSec: num('--timeout-sec', 1500),
     // The worker writes a V8 CPU profile there (bench/cpuprofile-summary.ts reads it).
     ...(argv.includes('--profile-dir') ? { profileDir: argv[argv.indexOf('--profile-dir') + 1] } : {}),
+    timeline: argv.includes('--timeline'),
   };
 }
 
@@ -140,6 +143,9 @@ async function run(opts: Options, teardown: Teardown): Promise<BenchOutcome> {
   const profile = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
   const worker = spawnNode('workers/main.ts', { ...childEnv, WORKFLOW_BUNDLE_PATH: bundlePath }, '[worker]', [...WORKER_NODE_FLAGS, ...profile], sdkChatter());
   teardown.add('worker', () => stopProcess(worker));
+  // Timing starts with the worker ready (polling both queues), as the plain loop's starts after its process has
+  // loaded: otherwise the worker's start (compiling and loading the code, the workflow bundle) is counted as backfill.
+  await waitForPollers({ client: temporalClient, config: { temporal: { namespace: 'default' } } }, serviceEnv.TEMPORAL_TASK_QUEUE!, worker, 180_000);
   const roles = [
     { name: 'worker', pid: worker.pid }, { name: 'api', pid: api.pid }, { name: 'temporal', pid: temporal.child.pid },
     { name: 'postgres', comm: /^postgres/ }, { name: 'bench(loadgen+sandboxes)', pid: process.pid, tree: false },
@@ -153,6 +159,7 @@ async function run(opts: Options, teardown: Teardown): Promise<BenchOutcome> {
   const cpu0 = cpuByRole(process.pid, roles);
   const busy0 = machineBusySec();
   const t0 = performance.now();
+  const t0Wall = Date.now();
   const created = await adminCall(apiUrl, adminToken, '/api/connections', {
     body: {
       authorizationId: auth.authorizationId, businessIds: [business.businessId],
@@ -163,18 +170,34 @@ async function run(opts: Options, teardown: Teardown): Promise<BenchOutcome> {
   if (created.status !== 201) throw new Error(`create connection: ${created.status} ${JSON.stringify(created.body)}`);
   const connectionId = created.body.connectionIds[0] as string;
   const status = async (): Promise<{ workflow: ConnectionWorkflowStatus | null; webhookCallbacks: { verified: boolean }[] }> => (await adminCall(apiUrl, adminToken, `/api/connections/${connectionId}`)).body;
-  let view = await status();
-  while (!(view.workflow?.lastRun?.finishedAt && !view.workflow.currentRun)) {
+  // The run's end is watched in the service database (the run's row is written as it finishes), not by asking
+  // the workflow: a status query every 250 ms is a workflow activation, an API request and a Temporal round trip
+  // each, CPU the measured path would pay and the plain loop would not.
+  const service = new Pool({ connectionString: pg.url, max: 1 });
+  teardown.add('service pool', () => service.end());
+  const finished = async () => (await service.query<{ error: string | null }>(
+    'SELECT error FROM sync_runs WHERE connection_id = $1 AND finished_at IS NOT NULL LIMIT 1', [connectionId])).rows[0];
+  let run = await finished();
+  while (!run) {
     if (!alive(worker)) throw new Error('worker exited during the backfill');
     if (performance.now() - t0 > opts.timeoutSec * 500) throw new Error('backfill did not finish in half the time allowed');
-    await sleep(250);
-    view = await status();
+    await sleep(50);
+    run = await finished();
   }
   const temporalMs = performance.now() - t0;
-  if (view.workflow?.lastRun?.error) throw new Error(`backfill failed: ${view.workflow.lastRun.error}`);
   const cpuBackfill = withOthers(diffCpu(cpuByRole(process.pid, roles), cpu0), machineBusySec() - busy0);
+  if (run.error) throw new Error(`backfill failed: ${run.error}`);
+  const view = await status();
+  if (!view.workflow?.lastRun?.finishedAt) throw new Error('the run is recorded as finished but the workflow does not say so');
+  // A complete full run is followed by its reconciliation report (it reads FreshBooks and the warehouse): waited
+  // for, so the plain loop below runs on a quiet stack rather than beside it.
+  while (Number((await service.query('SELECT count(*) AS n FROM reconciliation_reports WHERE connection_id = $1', [connectionId])).rows[0].n) === 0) {
+    if (performance.now() - t0 > opts.timeoutSec * 500) throw new Error('the reconciliation after the backfill did not finish in half the time allowed');
+    await sleep(100);
+  }
   const records = Object.values(view.workflow!.lastRun!.entities).reduce((a, e) => a + e.records, 0);
   printHistory(await analyseHistories(temporalClient, connectionWorkflowId(connectionId)), temporalMs, log);
+  if (opts.timeline) await printFirstRunTimeline(temporalClient, connectionWorkflowId(connectionId), t0Wall, log, t0Wall + temporalMs);
   log(`Temporal backfill: ${records} records in ${(temporalMs / 1000).toFixed(1)} s (${(records / (temporalMs / 1000)).toFixed(0)} records/s); CPU s ${fmtCpu(cpuBackfill)}`);
 
   // ── 2. the plain loop, same account, another schema ──

@@ -184,6 +184,12 @@ export class PostgresWarehouse {
       if (missing.size > 0) {
         await c.query(`SET LOCAL lock_timeout = ${DDL_LOCK_TIMEOUT_MS}`);
         await this.lockSchema(c);
+        // A query on a view locks the view, then its tables. Growing a table and then replacing its view took
+        // them the other way round, so a reader arriving between the two deadlocked with the batch (seen in
+        // the webhook test: the reader was the one Postgres cancelled). The views go first now, as readers take them.
+        for (const w of batch.writes) {
+          if (w.view && w.rows.length > 0 && missing.has(w.table)) await this.lockView(c, w.view.name);
+        }
       }
       const claimed = await c.query(
         `INSERT INTO ${this.fq(BATCHES_TABLE)} (batch_key, table_name, rows) VALUES ($1, $2, 0) ON CONFLICT (batch_key) DO NOTHING RETURNING batch_key`,
@@ -275,6 +281,12 @@ export class PostgresWarehouse {
       const tuples = chunk.map((r) => `(${names.map((name) => { params.push(pgText(r[name])); return `$${params.length}`; }).join(', ')})`);
       await c.query(`INSERT INTO ${this.fq(w.table)} AS t (${cols}) VALUES ${tuples.join(', ')} ${onConflict()}`, params);
     }
+  }
+
+  /** ACCESS EXCLUSIVE on a view (and so on the relations it reads), if it exists yet. */
+  private async lockView(c: PoolClient, name: string): Promise<void> {
+    const view = this.fq(name);
+    await c.query(`DO $$ BEGIN IF to_regclass('${view}') IS NOT NULL THEN LOCK TABLE ${view} IN ACCESS EXCLUSIVE MODE; END IF; END $$`);
   }
 
   private async lockSchema(c: PoolClient): Promise<void> {

@@ -120,6 +120,37 @@ describe('Postgres warehouse against a real Postgres', () => {
     assert.deepEqual(rows, [{ is_nullable: 'YES', data_type: 'bigint' }]);
   });
 
+  test('a batch that grows a table while a query on its view is under way: both finish (the view is locked first, as readers lock it)', async () => {
+    const wh = warehouse('t_grow_read');
+    const view = { name: 'things_latest', sql: `SELECT DISTINCT ON (t.id) t.* FROM "t_grow_read"."things" AS t ORDER BY t.id, t._synced_at DESC`, table: 'things' };
+    await wh.prepare([{ name: 'things', columns: COLUMNS, uniqueColumn: '_version', indexColumns: ['account_id', 'id'] }], [view]);
+    const reader = new Client({ connectionString: url });
+    await reader.connect();
+    try {
+      // A query on the view holds the view and is about to lock the table: pinned here by a lock on the view alone
+      // (COMMENT locks only the object it names; rolled back below, so the view's note stays).
+      await reader.query('BEGIN');
+      await reader.query(`COMMENT ON VIEW t_grow_read.things_latest IS 'held by a reader'`);
+      const extra: ColumnSpec = { name: 'late_field', type: 'INT64', mode: 'NULLABLE' };
+      const writing = wh.writeBatch({ batchKey: 'gr', label: 'things', bulk: true, writes: [{ table: 'things', columns: [...COLUMNS, extra], rows: [row(1, 'v1', '2027-01-01T00:00:00Z', { late_field: 7 })], view }] });
+      writing.catch(() => undefined);
+      const waiting = async () => Number((await pool.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = 't_grow_read' AND NOT l.granted`)).rows[0]!.n);
+      for (let i = 0; i < 100 && await waiting() === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(await waiting() > 0, 'the batch waits for the reader');
+      // The reader goes on to the table: the batch must not hold it while it waits for the view.
+      await reader.query("SET LOCAL statement_timeout = '20s'");
+      const read = await reader.query('SELECT count(*) AS n FROM t_grow_read.things');
+      assert.equal(Number(read.rows[0].n), 0);
+      await reader.query('ROLLBACK');
+      assert.deepEqual(await writing, { rows: 1, replayed: false });
+    } finally {
+      await reader.end();
+    }
+    const [r] = (await pool.query('SELECT late_field FROM t_grow_read.things_latest')).rows;
+    assert.equal(Number(r.late_field), 7);
+  });
+
   test('a column a person retyped is a schema conflict, never altered back', async () => {
     const wh = warehouse('t_conflict');
     await wh.prepare([{ name: 'things', columns: COLUMNS, uniqueColumn: '_version', indexColumns: ['account_id', 'id'] }], []);
