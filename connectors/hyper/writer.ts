@@ -75,11 +75,16 @@ export async function writeHyperFile(path: string, tables: (HyperTable | HyperCs
 }
 
 /** Streams CSV lines (csvLine's output) into an existing table; the count of lines sent. */
-export async function copyCsvLines(client: pg.Client, qualified: string, columns: HyperColumn[], csvLines: Iterable<string>): Promise<number> {
+export async function copyCsvLines(
+  client: pg.Client,
+  qualified: string,
+  columns: HyperColumn[],
+  csvLines: Iterable<string> | AsyncIterable<string>,
+): Promise<number> {
   let count = 0;
-  function* chunks(): Generator<string> {
+  async function* chunks(): AsyncGenerator<string> {
     let buf = '';
-    for (const line of csvLines) {
+    for await (const line of csvLines) {
       buf += line;
       count++;
       if (buf.length >= CHUNK_CHARS) {
@@ -102,20 +107,8 @@ export async function copyRows(
   columns: HyperColumn[],
   rows: HyperTable['rows'],
 ): Promise<number> {
-  let count = 0;
   async function* lines(): AsyncGenerator<string> {
-    let buf = '';
-    for await (const row of rows as AsyncIterable<Record<string, unknown>>) {
-      buf += csvLine(label, columns, row);
-      count++;
-      if (buf.length >= CHUNK_CHARS) {
-        yield buf;
-        buf = '';
-      }
-    }
-    if (buf) yield buf;
+    for await (const row of rows as AsyncIterable<Record<string, unknown>>) yield csvLine(label, columns, row);
   }
-  const cols = columns.map((c) => quoteIdent(c.name)).join(', ');
-  await pipeline(Readable.from(lines()), client.query(copyFrom(`COPY ${qualified} (${cols}) FROM STDIN WITH (FORMAT csv)`)));
-  return count;
+  return copyCsvLines(client, qualified, columns, lines());
 }
