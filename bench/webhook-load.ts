@@ -452,8 +452,22 @@ function histogramDiff(a: Histogram, b: Histogram): Histogram {
   return { count: b.count - a.count, sum: b.sum - a.sum, buckets: b.buckets.map(([le, n], i) => [le, n - (a.buckets[i]?.[1] ?? 0)]) };
 }
 
+/** The API's /metrics, asked again on a failed fetch: one read failed in a 1,000-connection run after minutes idle
+ * (a pooled connection the server had closed, most likely), and it ended the run before its ack ramp. */
+async function metricsText(apiUrl: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (await fetch(`${apiUrl}/metrics`)).text();
+    } catch (err) {
+      if (attempt === 3) throw err;
+      console.error(`[bench] reading ${apiUrl}/metrics failed (${String((err as { cause?: unknown }).cause ?? err)}); asking again`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 async function serverFigures(apiUrl: string): Promise<AckStep['server']> {
-  const text = await (await fetch(`${apiUrl}/metrics`)).text();
+  const text = await metricsText(apiUrl);
   return {
     acks: histogram(text, 'ml_connector_webhook_ack_seconds', 'source="freshbooks"'),
     inboxWrites: histogram(text, 'ml_connector_webhook_inbox_write_seconds'),
