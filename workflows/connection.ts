@@ -50,7 +50,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
         break;
       }
       const woke = await waitForPollOrWork(conn, plan);
-      if (conn.stopped) break;
+      if (conn.stopped || woke === IDLE_WITH_LONG_HISTORY) break; // the poll's deadline goes along
       if (conn.shouldContinueAsNew() && woke && !conn.hasWork()) break; // the poll timer's deadline goes along
       state.nextPollAt = undefined;
       if (state.paused) continue;
@@ -120,14 +120,29 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
 }
 
 /**
- * Waits for the poll timer, handling webhook work as it comes. True when work (or continue-as-new)
- * ended the wait, false when the timer fired. A deadline handed over by continue-as-new is kept.
+ * How long a connection whose history is past `idleHistoryEvents` must go without webhook work before it
+ * continues as new from the wait ('short-idle-history'). Webhook batches are handled inside the wait, so
+ * without this a connection with steady webhooks grew to 1,500 events before continuing and was replayed
+ * whole after each eviction. The grace keeps a busy stream from being cut every few dozen changes: a
+ * continue-as-new that a signal overtakes is rejected by Temporal (UNHANDLED_COMMAND) and the run replayed,
+ * so it is done when no webhook has come for a while.
  */
-async function waitForPollOrWork(conn: Connection, plan: SyncPlan): Promise<boolean> {
+const IDLE_GRACE_MS = 2_000;
+const IDLE_WITH_LONG_HISTORY = 'idle-with-long-history';
+
+/**
+ * Waits for the poll timer, handling webhook work as it comes. True when work (or continue-as-new)
+ * ended the wait, false when the timer fired, IDLE_WITH_LONG_HISTORY when the run should continue as new
+ * before waiting on. A deadline handed over by continue-as-new is kept.
+ */
+async function waitForPollOrWork(conn: Connection, plan: SyncPlan): Promise<boolean | typeof IDLE_WITH_LONG_HISTORY> {
   const deadline = conn.state.nextPollAt ?? Date.now() + jittered(plan.pollIntervalSec * 1000);
   conn.state.nextPollAt = deadline;
   for (;;) {
-    const woke = await condition(() => conn.hasWork(), Math.max(1, deadline - Date.now()));
+    const remaining = Math.max(1, deadline - Date.now());
+    const graced = historyLongForIdle(conn, plan) && remaining > IDLE_GRACE_MS;
+    const woke = await condition(() => conn.hasWork(), graced ? IDLE_GRACE_MS : remaining);
+    if (!woke && graced && !conn.stopped) return IDLE_WITH_LONG_HISTORY;
     if (conn.stopped || !woke || !conn.hasRealtimeWork()) return woke;
     await handleRealtime(conn, plan);
     if (conn.shouldContinueAsNew()) return true;
@@ -162,8 +177,9 @@ function callbackCheckDue(conn: Connection): boolean {
 }
 
 /**
- * Before it waits, a run whose history is past the plan's `idleHistoryEvents` (the worker's
- * WORKFLOW_IDLE_HISTORY_EVENTS, 200 by default) continues as new ('short-idle-history'). A worker that evicted
+ * Before it waits, or once it has waited IDLE_GRACE_MS with no webhook work, a run whose history is past the
+ * plan's `idleHistoryEvents` (the worker's WORKFLOW_IDLE_HISTORY_EVENTS, 200 by default) continues as new
+ * ('short-idle-history'). A worker that evicted
  * the workflow from its cache (a thousand connections on one worker; the cache holds a few hundred) replays
  * the whole history on the next poll or webhook, at about half a millisecond of CPU per event
  * (bench/replay-cost.ts): ~750 ms for 1,500 events. A quiet poll adds ~30 events, so at 200 this continues as

@@ -817,3 +817,39 @@ test('a run whose history is past the plan\'s idleHistoryEvents continues as new
     assert.ok(Math.abs(Number(timer.startToFireTimeout?.seconds) * 1000 - wait) < 5_000, 'its timer fires at the carried poll time');
   }, current);
 });
+
+test('a run past idleHistoryEvents that webhooks keep busy goes on; it continues as new once they pause for 2 s, keeping its poll time and counts', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 600, idleHistoryEvents: 30 };
+  const runOf = async (wf: Handle) => (await wf.describe()).runId;
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    // The initial run ended past the limit, so the one waiting now is its continuation.
+    const waiting = await until('a continued run waiting', async () => {
+      try {
+        const started = (await wf.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+        if (!started?.continuedExecutionRunId) return undefined;
+        const s = await status(wf);
+        return s.phase === 'waiting' && s.nextPollAt ? s : undefined;
+      } catch { return undefined; }
+    });
+    const busyRun = await runOf(wf);
+    // Each change is a signal, a workflow task and a delivery: eight take the run well past 30 events, but
+    // none comes 2 s after the last, so the run goes on.
+    const delivered = waiting.webhooks.delivered;
+    for (let i = 0; i < 8; i++) {
+      await wf.signal(webhookChangesSignal, change(`busy-${i}`));
+      await until(`change ${i}`, async () => (await status(wf)).webhooks.delivered === delivered + i + 1);
+    }
+    assert.equal(await runOf(wf), busyRun, 'no continue-as-new while changes keep coming');
+    assert.ok((await wf.fetchHistory()).events!.length > 30);
+    await env.sleep(3_000);
+    await until('continued as new after the pause', async () => (await runOf(wf)) !== busyRun);
+    const after = await until('the new run waiting', async () => {
+      try { const s = await status(wf); return s.phase === 'waiting' && s.nextPollAt ? s : undefined; } catch { return undefined; }
+    });
+    assert.equal(after.nextPollAt, waiting.nextPollAt, 'the poll is still due when it was');
+    assert.equal(after.webhooks.delivered, delivered + 8);
+    assert.equal(stub.runs.length, 1, 'no poll run in between');
+  }, current);
+});
