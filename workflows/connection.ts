@@ -145,14 +145,7 @@ async function waitForPollOrWork(conn: Connection, plan: SyncPlan): Promise<bool
     if (!woke && graced && !conn.stopped) return IDLE_WITH_LONG_HISTORY;
     if (conn.stopped || !woke || !conn.hasRealtimeWork()) return woke;
     await handleRealtime(conn, plan);
-    if (conn.shouldContinueAsNew()) {
-      // From a workflow task of its own (after a 1 ms timer, no webhook work come meanwhile), not the one that
-      // ran the last delivery's local activity: a signal arriving while the continuing task is open makes
-      // Temporal refuse it (UNHANDLED_COMMAND) and the worker replay the run, and that task is then a few
-      // milliseconds long instead of the delivery's tens. Unreleased, so it shares 'short-idle-history'.
-      if (conn.has('short-idle-history') && await condition(() => conn.hasWork(), 1)) continue;
-      return true;
-    }
+    if (conn.shouldContinueAsNew()) return true;
   }
 }
 

@@ -853,27 +853,3 @@ test('a run past idleHistoryEvents that webhooks keep busy goes on; it continues
     assert.equal(stub.runs.length, 1, 'no poll run in between');
   }, current);
 });
-
-test('a run that reaches its history limit in a stream of webhook changes continues as new from a task of its own after a 1 ms timer, not the one that ran the last delivery', async () => {
-  const stub = new Stub();
-  stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 6 * 3600 };
-  await withConnection(stub, async (wf) => {
-    await until('the initial run', () => stub.runs.length === 1);
-    const { runId } = await wf.describe();
-    for (let i = 0; i < 40 && (await wf.describe()).runId === runId; i++) {
-      const before = (await status(wf)).webhooks.delivered;
-      await wf.signal(webhookChangesSignal, change(`stream-${i}`));
-      await until(`change ${i}`, async () => { try { return (await status(wf)).webhooks.delivered > before; } catch { return false; } });
-    }
-    const events = await until('continued as new', async () => {
-      const ev = (await env.client.workflow.getHandle(wf.workflowId, runId).fetchHistory()).events ?? [];
-      return ev.at(-1)?.workflowExecutionContinuedAsNewEventAttributes ? ev : undefined;
-    });
-    const kind = (e: (typeof events)[number]) => Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k]) ?? '?';
-    const lastTask = events.length - 1 - [...events].reverse().findIndex((e) => e.workflowTaskScheduledEventAttributes);
-    const tail = events.slice(-8).map(kind).join(' ');
-    assert.ok(events[lastTask - 1]!.timerFiredEventAttributes, `the continuing task follows the timer: ${tail}`);
-    assert.ok(!events.slice(lastTask).some((e) => e.markerRecordedEventAttributes || e.activityTaskScheduledEventAttributes), `no delivery in the continuing task: ${tail}`);
-    assert.equal((await status(wf)).webhooks.delivered, stub.calls.filter((c) => c === 'deliverChanges').length);
-  }, { ...current, maxHistoryEvents: 60 });
-});
