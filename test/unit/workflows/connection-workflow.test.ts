@@ -790,20 +790,23 @@ test('the run\'s activities take the heartbeat timeout the plan gives (the worke
   });
 });
 
+/** The status of a run begun by continue-as-new, once it waits for its next poll. */
+const continuedRunWaiting = (wf: Handle) => until('a continued run waiting', async () => {
+  try {
+    const started = (await wf.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+    if (!started?.continuedExecutionRunId) return undefined;
+    const s = await status(wf);
+    return s.phase === 'waiting' && s.nextPollAt ? s : undefined;
+  } catch { return undefined; }
+});
+
 test('a run whose history is past the plan\'s idleHistoryEvents continues as new before it waits ("short-idle-history"), keeping its poll time, cursors and last run', async () => {
   const stub = new Stub();
   stub.plan = { ...stub.plan, pollIntervalSec: 600, idleHistoryEvents: 30 };
   await withConnection(stub, async (wf) => {
     await until('the initial run', () => stub.runs.length === 1);
     // The initial run ended past the limit: the wait after it is a continued run's.
-    const waiting = await until('a continued run waiting', async () => {
-      try {
-        const started = (await wf.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
-        if (!started?.continuedExecutionRunId) return undefined;
-        const s = await status(wf);
-        return s.phase === 'waiting' && s.nextPollAt ? s : undefined;
-      } catch { return undefined; }
-    });
+    const waiting = await continuedRunWaiting(wf);
     const wait = Date.parse(waiting.nextPollAt!) - await env.currentTimeMs();
     assert.ok(wait >= 500_000 && wait <= 660_000, `the poll is still due ~10 min after the run: in ${wait} ms`);
     assert.deepEqual(waiting.cursors.invoices, { since: '2026-11-01T00:00:00Z' });
@@ -825,14 +828,7 @@ test('a run past idleHistoryEvents that webhooks keep busy goes on; it continues
   await withConnection(stub, async (wf) => {
     await until('the initial run', () => stub.runs.length === 1);
     // The initial run ended past the limit, so the one waiting now is its continuation.
-    const waiting = await until('a continued run waiting', async () => {
-      try {
-        const started = (await wf.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
-        if (!started?.continuedExecutionRunId) return undefined;
-        const s = await status(wf);
-        return s.phase === 'waiting' && s.nextPollAt ? s : undefined;
-      } catch { return undefined; }
-    });
+    const waiting = await continuedRunWaiting(wf);
     const busyRun = await runOf(wf);
     // Each change is a signal, a workflow task and a delivery: eight take the run well past 30 events, but
     // none comes 2 s after the last, so the run goes on.
