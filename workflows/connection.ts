@@ -179,10 +179,9 @@ function callbackCheckDue(conn: Connection): boolean {
 /**
  * Before it waits, or once it has waited IDLE_GRACE_MS with no webhook work, a run whose history is past the
  * plan's `idleHistoryEvents` (the worker's WORKFLOW_IDLE_HISTORY_EVENTS, 200 by default) continues as new
- * ('short-idle-history'). A worker that evicted
- * the workflow from its cache (a thousand connections on one worker; the cache holds a few hundred) replays
- * the whole history on the next poll or webhook, at about half a millisecond of CPU per event
- * (bench/replay-cost.ts): ~750 ms for 1,500 events. A quiet poll adds ~30 events, so at 200 this continues as
+ * ('short-idle-history'). A worker that evicted the workflow from its cache (a thousand connections on one
+ * worker, a cache smaller than that) replays the whole history on the next poll or webhook, at about half a
+ * millisecond of CPU per event (bench/replay-cost.ts): ~750 ms for 1,500 events. A quiet poll adds ~30 events, so at 200 this continues as
  * new every few polls and keeps a replay near 100 ms.
  */
 function historyLongForIdle(conn: Connection, plan: SyncPlan): boolean {
