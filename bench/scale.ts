@@ -17,7 +17,8 @@
  * (±10% jitter; the production default is 900 s, the minimum the API takes is 30 s).
  *
  * Per step, once every new connection has backfilled and verified its callbacks:
- *  1. idle: `--cycles` poll cycles with no other traffic. CPU of worker, APIs and Temporal per minute (and, measured
+ *  1. idle: `--cycles` poll cycles with no other traffic (`--cycles 0` skips it: the webhook phase alone, its
+ *     idle figures `na`, its CPU per change net of the baseline only). CPU of worker, APIs and Temporal per minute (and, measured
  *     once before any connection exists, the stack's baseline); worker RSS; poll lag = first FreshBooks request of the connection's account at or after the poll's due time
  *     (the status's `nextPollAt`, read from the API once per poll) − that due time, i.e. how late the user's
  *     data starts moving; CPU per poll beyond the baseline, and the idle CPU that
@@ -40,6 +41,7 @@ import { EMULATOR_PROJECT } from '../scripts/dev-stack';
 import { cpuByRole, diffCpu } from './proc';
 import { Cleanup, runBench, describeQuantiles, fmtMs, machineBusySec, quantiles, type Quantiles } from './webhooks-procs';
 import { startBenchStack, type BenchStack } from './bench-stack';
+import { createPool } from '../db/pool';
 import {
   connectionView, describeServerSide, eachLimited, log, printChanges, runAckStep, runChanges, Sender, sleep, waitIdle, waitReady, Watch, type AckStep, type ChangeReport,
   type Conn, type Env,
@@ -86,7 +88,7 @@ function parseArgs(argv: string[]): Options {
   return {
     steps,
     pollSec: num('--poll-sec', 60, 30),
-    cycles: Math.round(num('--cycles', 2, 1)),
+    cycles: Math.round(num('--cycles', 2, 0)),
     rate: num('--rate', 200, 1),
     webhookSeconds: num('--webhook-seconds', 30, 1),
     drainSec: num('--drain-sec', 30, 1),
@@ -296,7 +298,8 @@ interface StepReport {
   connections: number;
   stores: number;
   setupSec: number;
-  idle: IdleReport;
+  /** Absent with `--cycles 0` (webhooks only: the idle figures are not measured). */
+  idle?: IdleReport;
   hooks?: ChangeReport;
   /** Service CPU during the webhook phase less the idle rate over the same time, per delivered change (0 when polls cost more than the phase). */
   cpuMsPerChange: number;
@@ -355,9 +358,13 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   const sender = new Sender(stack.apis.map((a) => a.url), sb.fb.state.user.identityId, 64);
   cleanup.push('http pools', () => sender.close());
   const [api1] = stack.apis;
+  const probeDb = createPool(stack.databaseUrl, 1);
+  cleanup.push('probe pool', () => probeDb.end());
   const env: Env = {
     apiUrl: api1!.url, adminToken: stack.serviceEnv.ADMIN_TOKEN!, sb, watch, sender,
     worker: stack.worker, workerMem: stack.workerMem, apiMem: api1!.mem, roles: stack.roles,
+    // Acknowledged changes the APIs have not yet signalled to a workflow.
+    probe: async () => `inbox ${(await probeDb.query<{ n: string }>('SELECT count(*) AS n FROM webhook_inbox')).rows[0]!.n}`,
   };
   const auth = await authorizeThroughSandbox(env.apiUrl, env.adminToken);
   // The two seeded businesses are left alone: every connection gets a generated one of its own.
@@ -390,15 +397,18 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
     const setupSec = (performance.now() - t) / 1000;
     log(`  step ${n}: all ${added.length} new connections ready in ${setupSec.toFixed(1)} s; worker RSS ${Math.round(env.workerMem.lastRssMb)} MB`);
 
-    const idle = await runIdle(env, traffic, conns, opts, stack.apis, baseCpuPerSec);
-    log(`  idle ${n}: ${idle.polls}/${idle.expected} polls seen in ${idle.wallSec.toFixed(0)} s; poll lag ${describeQuantiles({ ...idle.lagSec, p50: idle.lagSec.p50 * 1000, p90: idle.lagSec.p90 * 1000, p99: idle.lagSec.p99 * 1000, max: idle.lagSec.max * 1000 })}`);
-    log(`  idle ${n}: CPU s ${fmtCpu(idle.cpu)}; API+worker+Temporal ${(idle.serviceCpuSec / (idle.wallSec / 60)).toFixed(1)} CPU-s/min = ${idle.idlePct.toFixed(1)} % of ${cpus().length} cores at ${opts.pollSec} s polls; ${fmtMs(idle.cpuPerPollMs)} ms CPU per poll → ${idle.projectedPct900.toFixed(2)} % at 900 s polls`);
-    log(`  idle ${n}: worker RSS ${Math.round(idle.workerRssMb)} MB (peak ${Math.round(idle.workerPeakRssMb)} MB), API RSS ${idle.apiRssMb.map((m) => Math.round(m)).join(' / ')} MB; load ${idle.load.map((l) => l.toFixed(2)).join(' ')}`);
+    const idle = opts.cycles > 0 ? await runIdle(env, traffic, conns, opts, stack.apis, baseCpuPerSec) : undefined;
+    if (idle) {
+      log(`  idle ${n}: ${idle.polls}/${idle.expected} polls seen in ${idle.wallSec.toFixed(0)} s; poll lag ${describeQuantiles({ ...idle.lagSec, p50: idle.lagSec.p50 * 1000, p90: idle.lagSec.p90 * 1000, p99: idle.lagSec.p99 * 1000, max: idle.lagSec.max * 1000 })}`);
+      log(`  idle ${n}: CPU s ${fmtCpu(idle.cpu)}; API+worker+Temporal ${(idle.serviceCpuSec / (idle.wallSec / 60)).toFixed(1)} CPU-s/min = ${idle.idlePct.toFixed(1)} % of ${cpus().length} cores at ${opts.pollSec} s polls; ${fmtMs(idle.cpuPerPollMs)} ms CPU per poll → ${idle.projectedPct900.toFixed(2)} % at 900 s polls`);
+      log(`  idle ${n}: worker RSS ${Math.round(idle.workerRssMb)} MB (peak ${Math.round(idle.workerPeakRssMb)} MB), API RSS ${idle.apiRssMb.map((m) => Math.round(m)).join(' / ')} MB; load ${idle.load.map((l) => l.toFixed(2)).join(' ')}`);
+    }
 
     const pbi = conns.filter((c) => c.kind === 'powerbi');
     const hookConns = pbi.map((c, i) => webhookConn(env, c, i));
     const rate = Math.min(opts.rate, Math.max(1, Math.floor(pbi.length * 0.5)));
-    const idleRate = idle.serviceCpuSec / idle.wallSec;
+    // Without an idle phase, the stack's own rate with no connections stands in (an underestimate: polls run too).
+    const idleRate = idle ? idle.serviceCpuSec / idle.wallSec : baseCpuPerSec;
     const hooks = await runChanges(env, `webhooks-${n}`, hookConns, rate, opts.webhookSeconds, opts.drainSec);
     printChanges(hooks);
     const svc = serviceCpu(hooks.cpu);
@@ -432,14 +442,20 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   log(`  ${'conns'.padStart(6)} ${'stores'.padStart(6)} ${'setup s'.padStart(8)} ${'RSS MB'.padStart(7)} ${'idle CPU-s/min'.padStart(14)} ${'idle %'.padStart(7)} ${'ms/poll'.padStart(8)} ${'% @900s'.padStart(8)} ${'lag p50 s'.padStart(9)} ${'lag p99 s'.padStart(9)} ${'wh rate'.padStart(7)} ${'ack p99'.padStart(7)} ${'e2e p50'.padStart(7)} ${'e2e p99'.padStart(7)} ${'ms/chg'.padStart(6)} ${'net'.padStart(5)} load`);
   for (const r of reports) {
     const h = r.hooks!;
-    log(`  ${String(r.connections).padStart(6)} ${String(r.stores).padStart(6)} ${r.setupSec.toFixed(0).padStart(8)} ${Math.round(Math.max(r.idle.workerPeakRssMb, r.idle.workerRssMb)).toString().padStart(7)} ${(r.idle.serviceCpuSec / (r.idle.wallSec / 60)).toFixed(1).padStart(14)} ${r.idle.idlePct.toFixed(1).padStart(7)} ${fmtMs(r.idle.cpuPerPollMs).padStart(8)} ${r.idle.projectedPct900.toFixed(2).padStart(8)} ${fmtMs(r.idle.lagSec.p50, 1).padStart(9)} ${fmtMs(r.idle.lagSec.p99, 1).padStart(9)} ${h.rate.toFixed(0).padStart(7)} ${fmtMs(h.ack.p99, 1).padStart(7)} ${fmtMs(h.e2e.p50).padStart(7)} ${fmtMs(h.e2e.p99).padStart(7)} ${r.rawCpuMsPerChange.toFixed(1).padStart(6)} ${r.cpuMsPerChange.toFixed(1).padStart(5)} ${r.idle.load[0]!.toFixed(2)}`);
+    const i = r.idle;
+    const idleCols = i
+      ? `${Math.round(Math.max(i.workerPeakRssMb, i.workerRssMb)).toString().padStart(7)} ${(i.serviceCpuSec / (i.wallSec / 60)).toFixed(1).padStart(14)} ${i.idlePct.toFixed(1).padStart(7)} ${fmtMs(i.cpuPerPollMs).padStart(8)} ${i.projectedPct900.toFixed(2).padStart(8)} ${fmtMs(i.lagSec.p50, 1).padStart(9)} ${fmtMs(i.lagSec.p99, 1).padStart(9)}`
+      : [7, 14, 7, 8, 8, 9, 9].map((w) => '-'.padStart(w)).join(' ');
+    log(`  ${String(r.connections).padStart(6)} ${String(r.stores).padStart(6)} ${r.setupSec.toFixed(0).padStart(8)} ${idleCols} ${h.rate.toFixed(0).padStart(7)} ${fmtMs(h.ack.p99, 1).padStart(7)} ${fmtMs(h.e2e.p50).padStart(7)} ${fmtMs(h.e2e.p99).padStart(7)} ${r.rawCpuMsPerChange.toFixed(1).padStart(6)} ${r.cpuMsPerChange.toFixed(1).padStart(5)} ${(i?.load[0] ?? loadavg()[0]!).toFixed(2)}`);
   }
   log(`ack ramp: ${steps.map((s) => `${s.rate}/s p99 ${fmtMs(s.q.p99, 1)} ms${s.errors ? ` (${s.errors} non-200)` : ''}`).join(', ')} → ack_max_rps ${ackMax}`);
   log(`budget: ${traffic.violations} requests over ${opts.fbRequestsPerSec}/s + burst ${burst} in a second${traffic.violationSamples.length ? ` (e.g. ${traffic.violationSamples.join('; ')})` : ''}; FreshBooks 429s ${stats.rateLimited}`);
   const last = reports[reports.length - 1]!;
   const h = last.hooks!;
-  const result = `RESULT scale connections=${last.connections} worker_rss_mb=${Math.round(Math.max(stack.workerMem.hwmMb, last.idle.workerPeakRssMb))} idle_cpu_pct=${last.idle.projectedPct900.toFixed(1)} `
-    + `poll_lag_p99_s=${fmtMs(last.idle.lagSec.p99, 1)} webhook_e2e_p99_ms=${fmtMs(h.e2e.p99)} cpu_ms_per_change=${last.rawCpuMsPerChange.toFixed(1)} ack_max_rps=${ackMax} `
+  const idle = last.idle;
+  const na = 'na'; // --cycles 0: not measured
+  const result = `RESULT scale connections=${last.connections} worker_rss_mb=${Math.round(Math.max(stack.workerMem.hwmMb, idle?.workerPeakRssMb ?? 0))} idle_cpu_pct=${idle ? idle.projectedPct900.toFixed(1) : na} `
+    + `poll_lag_p99_s=${idle ? fmtMs(idle.lagSec.p99, 1) : na} webhook_e2e_p99_ms=${fmtMs(h.e2e.p99)} cpu_ms_per_change=${last.rawCpuMsPerChange.toFixed(1)} ack_max_rps=${ackMax} `
     + `budget_violations=${traffic.violations} lost=${lost} duplicated=${duplicated}`;
   return { code: lost > 0 || duplicated > 0 ? 1 : 0, result };
 }

@@ -198,6 +198,8 @@ export interface Env {
   workerMem: MemorySampler;
   apiMem: MemorySampler;
   roles: Parameters<typeof cpuByRole>[1];
+  /** Where changes queue inside the service (e.g. the webhook inbox's depth), for the phase's progress lines. */
+  probe?: () => Promise<string>;
 }
 
 export async function connectionView(env: Env, id: string): Promise<{ workflow: ConnectionWorkflowStatus | null; webhookCallbacks: { verified: boolean }[] }> {
@@ -353,10 +355,14 @@ export async function runChanges(env: Env, label: string, conns: Conn[], rate: n
     watch.expect(s);
     sent.push(s);
     env.sender.send(s);
-    if (performance.now() - lastProgress > 10_000) {
+    if (performance.now() - lastProgress > 5_000) {
       lastProgress = performance.now();
       const done = sent.filter((x) => x.arrivedAt !== undefined).length;
-      log(`  ${label}: sent ${sent.length}, arrived ${done}, waiting ${watch.pending()}; Power BI posts ${stats.postRowsRequests - before.posts}, 429s ${stats.postRowsRejected429 - before.throttled}; worker RSS ${Math.round(env.workerMem.lastRssMb)} MB`);
+      const unfetched = sent.filter((x) => x.ackAt !== undefined && x.fetchedAt === undefined).length;
+      const inDelivery = sent.filter((x) => x.fetchedAt !== undefined && x.arrivedAt === undefined).length;
+      const line = `  ${label}: sent ${sent.length}, arrived ${done}, waiting ${watch.pending()} (acked, not fetched ${unfetched}; fetched, no row ${inDelivery}); Power BI posts ${stats.postRowsRequests - before.posts}, 429s ${stats.postRowsRejected429 - before.throttled}; worker RSS ${Math.round(env.workerMem.lastRssMb)} MB`;
+      if (!env.probe) log(line);
+      else void env.probe().then((p) => log(`${line}; ${p}`), (err: unknown) => log(`${line}; probe failed: ${String(err)}`));
     }
   });
   await env.sender.settle();
