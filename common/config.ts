@@ -116,6 +116,11 @@ export const configSchema = z.object({
   WORKFLOW_IDLE_HISTORY_EVENTS: z.coerce.number().int().min(0).max(1_500).default(200),
   /** Workflows the worker keeps in memory between tasks (about 0.65 MB of RSS each, measured); the rest are replayed when a task comes. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).max(100_000).default(200),
+  /**
+   * Workflow tasks the worker runs at once. A webhook delivery runs as a local activity inside its workflow
+   * task and holds the task's slot until the destination answered, so this bounds the deliveries in flight.
+   */
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).default(40),
   /** How long an order's workflow, its work done, waits for late events (refunds, duplicates) before its run ends. */
   ORDER_LINGER_SEC: z.coerce.number().int().min(1).max(86_400).default(60),
 }).refine((c) => c.CODEC_TOKEN === undefined || c.CODEC_TOKEN !== c.ADMIN_TOKEN, {
@@ -151,7 +156,7 @@ export interface AppConfig {
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
   historyExport: { target: HistoryExportTarget; everySec: number; gcs: { keyText?: string; apiEndpoint: string } };
   activities: { heartbeatTimeoutSec: number };
-  workflows: { idleHistoryEvents: number; maxCached: number };
+  workflows: { idleHistoryEvents: number; maxCached: number; maxConcurrentTasks: number };
   orders: { lingerSec: number };
 }
 
@@ -196,7 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       gcs: { ...(c.HISTORY_EXPORT_GCS_KEY ? { keyText: c.HISTORY_EXPORT_GCS_KEY } : {}), apiEndpoint: c.GCS_API_ENDPOINT },
     },
     activities: { heartbeatTimeoutSec: c.ACTIVITY_HEARTBEAT_TIMEOUT_SEC },
-    workflows: { idleHistoryEvents: c.WORKFLOW_IDLE_HISTORY_EVENTS, maxCached: c.WORKER_MAX_CACHED_WORKFLOWS },
+    workflows: { idleHistoryEvents: c.WORKFLOW_IDLE_HISTORY_EVENTS, maxCached: c.WORKER_MAX_CACHED_WORKFLOWS, maxConcurrentTasks: c.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS },
     orders: { lingerSec: c.ORDER_LINGER_SEC },
   };
 }

@@ -34,6 +34,9 @@ export async function createWorker(config: AppConfig, deps: ActivityDeps, extra:
     dataConverter: createDataConverter(config.payloadKeys),
     maxConcurrentActivityTaskExecutions: 20,
     maxCachedWorkflows: config.workflows.maxCached,
+    maxConcurrentWorkflowTaskExecutions: config.workflows.maxConcurrentTasks,
+    // Every one of those tasks may be waiting on its delivery's local activity.
+    maxConcurrentLocalActivityExecutions: Math.max(100, config.workflows.maxConcurrentTasks),
     shutdownGraceTime: '20s',
     ...extra,
     // Every activity's connector errors become the failure types workflows act on, whatever else a caller adds.
