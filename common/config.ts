@@ -128,6 +128,9 @@ export const configSchema = z.object({
   path: ['CODEC_TOKEN'], message: 'must differ from ADMIN_TOKEN',
 }).refine((c) => c.HISTORY_EXPORT.kind !== 'gcs' || c.HISTORY_EXPORT_GCS_KEY !== undefined, {
   path: ['HISTORY_EXPORT_GCS_KEY'], message: 'is required when HISTORY_EXPORT is gcs:// (a service-account key with write access to the bucket)',
+}).refine((c) => c.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS <= c.WORKER_MAX_CACHED_WORKFLOWS, {
+  // Temporal's worker would lower it to the cache size with only a warning.
+  path: ['WORKER_MAX_CONCURRENT_WORKFLOW_TASKS'], message: 'must not exceed WORKER_MAX_CACHED_WORKFLOWS',
 });
 
 export interface AppConfig {

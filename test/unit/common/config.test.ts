@@ -80,8 +80,13 @@ test('history export: Postgres every 5 min by default; dir: an absolute path; gc
 
 test('timings: the connection activities\' heartbeat timeout is 30 s and an order lingers 60 s unless set, in whole seconds', () => {
   assert.deepEqual(loadConfig(valid).activities, { heartbeatTimeoutSec: 30 });
-  assert.deepEqual(loadConfig(valid).workflows, { idleHistoryEvents: 200, maxCached: 200 });
-  assert.deepEqual(loadConfig({ ...valid, WORKFLOW_IDLE_HISTORY_EVENTS: '0', WORKER_MAX_CACHED_WORKFLOWS: '1200' }).workflows, { idleHistoryEvents: 0, maxCached: 1200 });
+  assert.deepEqual(loadConfig(valid).workflows, { idleHistoryEvents: 200, maxCached: 200, maxConcurrentTasks: 40 });
+  assert.deepEqual(
+    loadConfig({ ...valid, WORKFLOW_IDLE_HISTORY_EVENTS: '0', WORKER_MAX_CACHED_WORKFLOWS: '1200', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '200' }).workflows,
+    { idleHistoryEvents: 0, maxCached: 1200, maxConcurrentTasks: 200 },
+  );
+  assert.throws(() => loadConfig({ ...valid, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '300' }), /WORKER_MAX_CONCURRENT_WORKFLOW_TASKS.*must not exceed WORKER_MAX_CACHED_WORKFLOWS/);
+  assert.throws(() => loadConfig({ ...valid, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1' }), /WORKER_MAX_CONCURRENT_WORKFLOW_TASKS/);
   assert.throws(() => loadConfig({ ...valid, WORKFLOW_IDLE_HISTORY_EVENTS: '-1' }), /WORKFLOW_IDLE_HISTORY_EVENTS/);
   assert.throws(() => loadConfig({ ...valid, WORKER_MAX_CACHED_WORKFLOWS: '0' }), /WORKER_MAX_CACHED_WORKFLOWS/);
   assert.deepEqual(loadConfig(valid).orders, { lingerSec: 60 });
