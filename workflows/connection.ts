@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, continueAsNew, isCancellation, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { RECONCILE_REFUSED_PAUSED, reconcileUpdate, type ConnectionWorkflowInput } from '../contracts/connection';
 import type { FailureType } from '../contracts/failures';
 import type { SyncPlan } from '../contracts/sync';
@@ -138,6 +138,7 @@ const IDLE_WITH_LONG_HISTORY = 'idle-with-long-history';
 async function waitForPollOrWork(conn: Connection, plan: SyncPlan): Promise<boolean | typeof IDLE_WITH_LONG_HISTORY> {
   const deadline = conn.state.nextPollAt ?? Date.now() + jittered(plan.pollIntervalSec * 1000);
   conn.state.nextPollAt = deadline;
+  if (conn.has('one-poll-timer')) return waitOnOneTimer(conn, plan, deadline);
   for (;;) {
     const remaining = Math.max(1, deadline - Date.now());
     const graced = historyLongForIdle(conn, plan) && remaining > IDLE_GRACE_MS;
@@ -146,6 +147,46 @@ async function waitForPollOrWork(conn: Connection, plan: SyncPlan): Promise<bool
     if (conn.stopped || !woke || !conn.hasRealtimeWork()) return woke;
     await handleRealtime(conn, plan);
     if (conn.shouldContinueAsNew()) return true;
+  }
+}
+
+/**
+ * The same wait with one timer for the poll, however many webhook batches come meanwhile ('one-poll-timer').
+ * A condition with a timeout starts a timer each time it is awaited and cancels it when work comes first: two
+ * events and a server timer per webhook batch, most of what a batch cost Temporal beyond its signal and its
+ * workflow task. The idle grace is one timer too, started again from the last batch only once it has run out.
+ */
+async function waitOnOneTimer(conn: Connection, plan: SyncPlan, deadline: number): Promise<boolean | typeof IDLE_WITH_LONG_HISTORY> {
+  const timers = new CancellationScope();
+  let due = false;
+  let grace: { fired: boolean } | undefined;
+  let lastWorkAt = Date.now();
+  const start = (ms: number, fired: () => void) => {
+    timers.run(() => sleep(Math.max(1, ms))).then(fired, (err: unknown) => { if (!isCancellation(err)) throw err; });
+  };
+  start(deadline - Date.now(), () => { due = true; });
+  try {
+    for (;;) {
+      if (!grace && historyLongForIdle(conn, plan) && deadline - Date.now() > IDLE_GRACE_MS) {
+        const g: { fired: boolean } = { fired: false };
+        grace = g;
+        start(lastWorkAt + IDLE_GRACE_MS - Date.now(), () => { g.fired = true; });
+      }
+      await condition(() => conn.hasWork() || due || !!grace?.fired);
+      if (conn.hasWork()) {
+        if (conn.stopped || !conn.hasRealtimeWork()) return true;
+        await handleRealtime(conn, plan);
+        lastWorkAt = Date.now();
+        if (conn.shouldContinueAsNew()) return true;
+        continue;
+      }
+      if (due) return false;
+      // The grace ran out: idle since, or a batch came during it and the grace starts again from that batch.
+      grace = undefined;
+      if (Date.now() - lastWorkAt >= IDLE_GRACE_MS) return IDLE_WITH_LONG_HISTORY;
+    }
+  } finally {
+    timers.cancel();
   }
 }
 

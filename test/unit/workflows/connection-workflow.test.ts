@@ -849,3 +849,63 @@ test('a run past idleHistoryEvents that webhooks keep busy goes on; it continues
     assert.equal(stub.runs.length, 1, 'no poll run in between');
   }, current);
 });
+
+/** Timer events of the workflow's current run. */
+const timerEvents = async (wf: Handle) => {
+  const events = (await wf.fetchHistory()).events ?? [];
+  return { started: events.filter((e) => e.timerStartedEventAttributes).length, canceled: events.filter((e) => e.timerCanceledEventAttributes).length };
+};
+
+test('with one-poll-timer webhook batches during the wait start no timer: the poll timer alone runs, and still fires on time', async () => {
+  const batches = async (patches: ConnectionWorkflowInput['patches']) => {
+    const stub = new Stub();
+    stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 600 };
+    let timers = { started: 0, canceled: 0 };
+    await withConnection(stub, async (wf) => {
+      await until('the initial run', () => stub.runs.length === 1);
+      await until('waiting', async () => (await status(wf)).nextPollAt);
+      const before = await timerEvents(wf);
+      for (let i = 0; i < 6; i++) {
+        await wf.signal(webhookChangesSignal, change(`t-${i}`));
+        await until(`batch ${i}`, async () => (await status(wf)).webhooks.batches === i + 1);
+      }
+      const after = await timerEvents(wf);
+      timers = { started: after.started - before.started, canceled: after.canceled - before.canceled };
+      // The poll is still due when it was: it fires and runs.
+      await env.sleep(660_000);
+      await until('the scheduled poll', () => stub.runs.length === 2);
+    }, { patches });
+    return timers;
+  };
+  assert.deepEqual(await batches([...CONNECTION_PATCHES]), { started: 0, canceled: 0 }, 'six batches, no timer started or cancelled');
+  const without = await batches(CONNECTION_PATCHES.filter((p) => p !== 'one-poll-timer'));
+  assert.deepEqual(without, { started: 6, canceled: 6 }, 'runs from before the change still start and cancel one per batch (their histories replay)');
+});
+
+test('with one-poll-timer a run past idleHistoryEvents still continues as new 2 s after its last batch, not while batches keep coming', async () => {
+  const stub = new Stub();
+  stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 600, idleHistoryEvents: 30 };
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    const waiting = await continuedRunWaiting(wf);
+    const busyRun = (await wf.describe()).runId;
+    const delivered = waiting.webhooks.delivered;
+    const from = await env.currentTimeMs();
+    for (let i = 0; i < 8; i++) {
+      await wf.signal(webhookChangesSignal, change(`g-${i}`));
+      await until(`change ${i}`, async () => (await status(wf)).webhooks.delivered === delivered + i + 1);
+    }
+    assert.equal((await wf.describe()).runId, busyRun, 'no continue-as-new while changes keep coming');
+    // The poll timer, and a grace timer per 2 s that passed (one per batch before the change: 1 + 8).
+    const graces = Math.ceil((await env.currentTimeMs() - from) / 2_000) + 1;
+    const { started } = await timerEvents(wf);
+    assert.ok(started <= 1 + graces && started < 1 + 8, `${started} timers for 8 batches in ${graces - 1} grace periods`);
+    await env.sleep(3_000);
+    await until('continued as new after the pause', async () => (await wf.describe()).runId !== busyRun);
+    const after = await until('the new run waiting', async () => {
+      try { const s = await status(wf); return s.phase === 'waiting' && s.nextPollAt ? s : undefined; } catch { return undefined; }
+    });
+    assert.equal(after.nextPollAt, waiting.nextPollAt, 'the poll is still due when it was');
+    assert.equal(after.webhooks.delivered, delivered + 8);
+  }, current);
+});
