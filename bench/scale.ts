@@ -363,8 +363,14 @@ async function run(opts: Options, cleanup: Cleanup): Promise<{ code: number; res
   const env: Env = {
     apiUrl: api1!.url, adminToken: stack.serviceEnv.ADMIN_TOKEN!, sb, watch, sender,
     worker: stack.worker, workerMem: stack.workerMem, apiMem: api1!.mem, roles: stack.roles,
-    // Acknowledged changes the APIs have not yet signalled to a workflow.
-    probe: async () => `inbox ${(await probeDb.query<{ n: string }>('SELECT count(*) AS n FROM webhook_inbox')).rows[0]!.n}`,
+    // Acknowledged changes the APIs have not yet signalled to a workflow; sessions waiting for a lock and what they ran.
+    probe: async () => {
+      const inbox = (await probeDb.query<{ n: string }>('SELECT count(*) AS n FROM webhook_inbox')).rows[0]!.n;
+      const { rows } = await probeDb.query<{ q: string; n: string }>(
+        `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 60) AS q, count(*) AS n FROM pg_stat_activity
+          WHERE wait_event_type = 'Lock' GROUP BY 1 ORDER BY 2 DESC LIMIT 3`);
+      return `inbox ${inbox}; lock waits ${rows.length ? rows.map((r) => `${r.n}× ${r.q}`).join(' | ') : 0}`;
+    },
   };
   const auth = await authorizeThroughSandbox(env.apiUrl, env.adminToken);
   // The two seeded businesses are left alone: every connection gets a generated one of its own.

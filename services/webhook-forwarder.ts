@@ -1,7 +1,7 @@
 import type { Logger } from '../common/logger';
 import type { WebhookChange } from '../contracts/sync';
 import type { InboxEntry, WebhookInbox } from '../db/webhook-inbox';
-import { GroupCommit } from './group-commit';
+import { GroupCommit } from '../common/group-commit';
 
 export interface WebhookForwarderOptions {
   /** Changes per signal. */

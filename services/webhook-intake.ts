@@ -6,7 +6,7 @@ import type { WebhookChange } from '../contracts/sync';
 import type { WebhookInbox } from '../db/webhook-inbox';
 import type { Workflows } from '../temporal/workflow-starts';
 import type { WebhookForwarder } from './webhook-forwarder';
-import { GroupCommit } from './group-commit';
+import { GroupCommit } from '../common/group-commit';
 import { HttpError } from './http-error';
 import type { StoreHookEntry, StoreHookSecrets } from './store-hook-secrets';
 import type { WebhookVerifierCache } from './webhook-verifiers';

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GroupCommit } from '../../../services/group-commit';
+import { GroupCommit } from '../../../common/group-commit';
 
 /** A write that finishes when told to, recording what each call carried. */
 function gatedWrite() {
