@@ -54,28 +54,6 @@ export function actsOf(conn: Connection): typeof acts {
   return a;
 }
 
-/** What a run records about itself, beside its reading and delivering. */
-type Bookkeeping = Pick<Activities, 'loadSyncPlan' | 'recordSyncRun' | 'recordListState'>;
-
-/**
- * The run's bookkeeping as local activities ('local-bookkeeping'): its plan, its record and the list row are a
- * Postgres statement each. As ordinary activities each cost a task queue round trip, three events and a workflow
- * task of its own: four of the five activities of a quiet poll, and most of what it cost Temporal. Retried as
- * the connection's other activities are; all three are safe to run again.
- */
-const localBookkeeping = proxyLocalActivities<Bookkeeping>({
-  startToCloseTimeout: '1m',
-  retry: {
-    initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 12,
-    nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
-  },
-});
-
-/** The bookkeeping activities of this run: local ones, or `ordinary` for runs begun before the change (their histories replay). */
-export function bookkeeping(conn: Connection, ordinary: Bookkeeping = actsOf(conn)): Bookkeeping {
-  return conn.has('local-bookkeeping') ? localBookkeeping : ordinary;
-}
-
 /**
  * Few changes, so the workflow task a local activity holds stays short. Its bound is the ordinary one: an
  * attempt cut off by a shorter timeout could still be sending while its successor sends the same rows.
@@ -211,7 +189,7 @@ export async function runMaintenance(conn: Connection, req: MaintenanceRequest):
       entities: {}, error: describeFailure(err).message,
     };
     state.lastRun = summary;
-    await bookkeeping(conn).recordSyncRun(connectionId, summary);
+    await actsOf(conn).recordSyncRun(connectionId, summary);
   }
 }
 
@@ -243,7 +221,7 @@ export async function runRedelivery(conn: Connection, req: RedeliverRequest, pla
   }
   summary.finishedAt = new Date().toISOString();
   state.lastRun = summary;
-  await bookkeeping(conn).recordSyncRun(connectionId, summary);
+  await actsOf(conn).recordSyncRun(connectionId, summary);
 }
 
 export function startRun(request: SyncRequest): RunPosition {
@@ -320,7 +298,7 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
   }
   state.lastRun = pos.summary;
   state.position = undefined;
-  await bookkeeping(conn).recordSyncRun(connectionId, pos.summary);
+  await actsOf(conn).recordSyncRun(connectionId, pos.summary);
   // Each complete full run is followed by its report: does the destination now match the source?
   if (conn.has('reports-after-full-run') && pos.summary.mode === 'full' && incomplete.length === 0) {
     await reconcile(conn, 'full_reconciliation').catch(() => undefined);
@@ -530,7 +508,7 @@ export async function recordFailedRun(conn: Connection, message: string): Promis
     state.position.summary.error = message;
     state.position.summary.finishedAt = new Date().toISOString();
     state.lastRun = state.position.summary;
-    await bookkeeping(conn).recordSyncRun(connectionId, state.position.summary);
+    await actsOf(conn).recordSyncRun(connectionId, state.position.summary);
   }
   state.position = undefined;
 }

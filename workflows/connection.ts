@@ -4,7 +4,7 @@ import type { FailureType } from '../contracts/failures';
 import type { SyncPlan } from '../contracts/sync';
 import { describeFailure } from './activity-failure';
 import { announceLoop } from './announce';
-import { acts, bookkeeping, continueRun, handleRealtime, reconcile, recordFailedRun, runMaintenance, runRedelivery, startRun } from './connection-run';
+import { acts, continueRun, handleRealtime, reconcile, recordFailedRun, runMaintenance, runRedelivery, startRun } from './connection-run';
 import { Connection } from './connection-state';
 import { listStateLoop } from './list-state';
 
@@ -36,7 +36,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   let finished: { plan: SyncPlan; at: number } | undefined;
   while (!conn.stopped) {
     if (!state.position) {
-      const plan = planJustUsed(conn, finished) ?? await bookkeeping(conn, acts).loadSyncPlan(connectionId);
+      const plan = planJustUsed(conn, finished) ?? await acts.loadSyncPlan(connectionId);
       finished = undefined;
       conn.heartbeatTimeoutSec = plan.heartbeatTimeoutSec;
       if (plan.status === 'deleted') { deleted = true; break; }
@@ -78,7 +78,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
 
     state.phase = 'syncing';
     try {
-      const plan = await bookkeeping(conn, acts).loadSyncPlan(connectionId);
+      const plan = await acts.loadSyncPlan(connectionId);
       const loadedAt = Date.now();
       conn.heartbeatTimeoutSec = plan.heartbeatTimeoutSec;
       if (plan.status !== 'active') {
@@ -222,8 +222,8 @@ function callbackCheckDue(conn: Connection): boolean {
  * plan's `idleHistoryEvents` (the worker's WORKFLOW_IDLE_HISTORY_EVENTS, 200 by default) continues as new
  * ('short-idle-history'). A worker that evicted the workflow from its cache (a thousand connections on one
  * worker, a cache smaller than that) replays the whole history on the next poll or webhook, at about half a
- * millisecond of CPU per event (bench/replay-cost.ts): ~750 ms for 1,500 events. A quiet poll adds 15 events (40 before 'local-bookkeeping'), so at
- * 200 this continues as new every dozen polls and keeps a replay near 100 ms.
+ * millisecond of CPU per event (bench/replay-cost.ts): ~750 ms for 1,500 events. A quiet poll adds ~30 events, so at 200 this continues as
+ * new every few polls and keeps a replay near 100 ms.
  */
 function historyLongForIdle(conn: Connection, plan: SyncPlan): boolean {
   const limit = plan.idleHistoryEvents;

@@ -1,5 +1,5 @@
 import { condition } from '@temporalio/workflow';
-import { acts, bookkeeping } from './connection-run';
+import { acts } from './connection-run';
 import type { Connection } from './connection-state';
 
 /**
@@ -17,7 +17,7 @@ export async function listStateLoop(conn: Connection): Promise<void> {
     if (conn.stopped) return;
     conn.listing = true;
     try {
-      await bookkeeping(conn, acts).recordListState(JSON.parse(current));
+      await acts.recordListState(JSON.parse(current));
       state.listed = current;
     } catch {
       // Written again at the next change; the list falls back to the workflow meanwhile only if no row exists.
