@@ -153,8 +153,8 @@ async function waitForPollOrWork(conn: Connection, plan: SyncPlan): Promise<bool
 /**
  * The same wait with one timer for the poll, however many webhook batches come meanwhile ('one-poll-timer').
  * A condition with a timeout starts a timer each time it is awaited and cancels it when work comes first: two
- * events and a server timer per webhook batch, most of what a batch cost Temporal beyond its signal and its
- * workflow task. The idle grace is one timer too, started again from the last batch only once it has run out.
+ * events and a server timer per webhook batch (7 events a batch, 5 without). The idle grace is one timer too,
+ * started again from the last batch only once it has run out.
  */
 async function waitOnOneTimer(conn: Connection, plan: SyncPlan, deadline: number): Promise<boolean | typeof IDLE_WITH_LONG_HISTORY> {
   const timers = new CancellationScope();
