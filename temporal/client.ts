@@ -1,6 +1,7 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { KeyRing } from '../common/crypto';
 import { createDataConverter } from './data-converter';
+import { serviceRetryOptions } from './grpc-retry';
 
 export interface TemporalSettings {
   address: string;
@@ -9,6 +10,6 @@ export interface TemporalSettings {
 }
 
 export async function connectClient(settings: TemporalSettings, payloadKeys: KeyRing): Promise<Client> {
-  const connection = await Connection.connect({ address: settings.address });
+  const connection = await Connection.connect({ address: settings.address, interceptors: [makeGrpcRetryInterceptor(serviceRetryOptions())] });
   return new Client({ connection, namespace: settings.namespace, dataConverter: createDataConverter(payloadKeys) });
 }
