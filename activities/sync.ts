@@ -118,7 +118,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
 
   /**
    * Each entity's first page batch of the changes pass, then of the deleted pass when the changes pass
-   * ended there unmoved, one entity after another (they share the account's request budget anyway).
+   * ended there unmoved, the entities side by side (activities/first-pages.ts).
    */
   function syncFirstPages(input: SyncFirstPagesInput): Promise<FirstPagesResult[]> {
     return keepAlive(() => readFirstPages(input, readAndDeliver));

@@ -32,11 +32,14 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   // Beside the main loop too: the list's row in Postgres follows the phase, next poll and webhook error.
   if (conn.has('list-state-in-postgres')) void listStateLoop(conn);
 
-  // The plan a run just finished with, for the wait that follows it (see PLAN_REUSE_MS).
-  let finished: { plan: SyncPlan; at: number } | undefined;
+  // The plan a run just finished with, for the wait that follows it, and the wait's, for the run it starts (see PLAN_REUSE_MS).
+  let finished: LoadedPlan | undefined;
+  let waited: LoadedPlan | undefined;
   while (!conn.stopped) {
     if (!state.position) {
-      const plan = planJustUsed(conn, finished) ?? await acts.loadSyncPlan(connectionId);
+      const reused = planJustUsed(conn, finished, 'plan-reused-after-run');
+      const plan = reused?.plan ?? await acts.loadSyncPlan(connectionId);
+      waited = reused ?? { plan, at: Date.now() };
       finished = undefined;
       conn.heartbeatTimeoutSec = plan.heartbeatTimeoutSec;
       if (plan.status === 'deleted') { deleted = true; break; }
@@ -78,8 +81,11 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
 
     state.phase = 'syncing';
     try {
-      const plan = await acts.loadSyncPlan(connectionId);
-      const loadedAt = Date.now();
+      // Not for a sync someone asked for: it may follow a change the plan holds (a new grant or PAT, a status).
+      const reused = state.position.summary.reason === 'manual' || waited?.plan.status !== 'active' ? undefined : planJustUsed(conn, waited, 'plan-reused-for-run');
+      waited = undefined;
+      const plan = reused?.plan ?? await acts.loadSyncPlan(connectionId);
+      const loadedAt = reused?.at ?? Date.now();
       conn.heartbeatTimeoutSec = plan.heartbeatTimeoutSec;
       if (plan.status !== 'active') {
         // Nothing can succeed until the user acts (re-authorizes); drop this run. The next poll starts a
@@ -191,16 +197,21 @@ async function waitOnOneTimer(conn: Connection, plan: SyncPlan, deadline: number
 }
 
 /**
- * How old a finished run's plan may be and still serve the wait after it ('plan-reused-after-run'). A quiet
- * poll takes a second or two, so its own plan is as current as one loaded again; a long run's is not. A change
- * of status in between (a grant needing re-authorization) shows at the next run's load, as one made just after
- * the load would.
+ * How old a plan may be and still serve the next step: the wait after a finished run ('plan-reused-after-run'),
+ * or the run a short wait started ('plan-reused-for-run': a new connection's first run; never a manual sync, nor
+ * with a plan that was not active).
+ * A quiet poll takes a second or two, so its own plan is as current as one loaded again; a long run's or a long
+ * wait's is not. A change of status in between (a grant needing re-authorization) shows at the next load, as one
+ * made just after the load would. Loading it again cost a backfill ~50 ms (an activity and a workflow task)
+ * before its first page.
  */
 const PLAN_REUSE_MS = 10_000;
 
-function planJustUsed(conn: Connection, finished: { plan: SyncPlan; at: number } | undefined): SyncPlan | undefined {
-  if (!finished || !conn.has('plan-reused-after-run')) return undefined;
-  return Date.now() - finished.at <= PLAN_REUSE_MS ? finished.plan : undefined;
+interface LoadedPlan { plan: SyncPlan; at: number }
+
+function planJustUsed(conn: Connection, loaded: LoadedPlan | undefined, patch: 'plan-reused-after-run' | 'plan-reused-for-run'): LoadedPlan | undefined {
+  if (!loaded || !conn.has(patch)) return undefined;
+  return Date.now() - loaded.at <= PLAN_REUSE_MS ? loaded : undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ConnectionActivities } from '../../../contracts/activities';
 import {
-  CONNECTION_PATCHES, checkWebhooksSignal, webhookVerifierSignal, pauseSignal, reconcileUpdate, statusQuery, webhookChangesSignal, type ConnectionListState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus, type RunLane,
+  CONNECTION_PATCHES, checkWebhooksSignal, requestSyncSignal, webhookVerifierSignal, pauseSignal, reconcileUpdate, statusQuery, webhookChangesSignal, type ConnectionListState, type ConnectionWorkflowInput, type ConnectionWorkflowStatus, type RunLane,
 } from '../../../contracts/connection';
 import type { AnnounceResult, RunSummary, SyncPagesInput, SyncPagesResult, SyncPlan } from '../../../contracts/sync';
 import type { connectionWorkflow } from '../../../workflows';
@@ -763,6 +763,29 @@ test('a scheduled poll loads the plan once (the wait after it reuses the run\'s)
       else assert.ok(sinceFirst < HOUR + MIN, `poll ${poll}, ${Math.round(sinceFirst / MIN)} min after the first check: not checked`);
     }
     assert.ok(checkedAgainAt !== undefined && checkedAgainAt >= HOUR - MIN, `checked again ${checkedAgainAt && Math.round(checkedAgainAt / MIN)} min after the first check`);
+  }, current);
+});
+
+test('a new connection\'s first run reuses the plan its wait just loaded (\'plan-reused-for-run\'); a manual sync loads it again', async () => {
+  const loadsBeforeFirstRead = async (patches: typeof CONNECTION_PATCHES[number][]) => {
+    const stub = new Stub();
+    stub.plan = { ...stub.plan, webhooks: true };
+    await withConnection(stub, async () => {
+      await until('the initial run', () => stub.runs.length === 1);
+    }, { patches });
+    return stub.calls.slice(0, stub.calls.findIndex((c) => c === 'syncFirstPages' || c === 'syncPages')).filter((c) => c === 'loadSyncPlan').length;
+  };
+  assert.equal(await loadsBeforeFirstRead([...CONNECTION_PATCHES]), 1);
+  assert.equal(await loadsBeforeFirstRead(CONNECTION_PATCHES.filter((p) => p !== 'plan-reused-for-run')), 2);
+
+  const stub = new Stub();
+  await withConnection(stub, async (wf) => {
+    await until('the initial run', () => stub.runs.length === 1);
+    const loads = stub.calls.filter((c) => c === 'loadSyncPlan').length;
+    // Within seconds of the plan the wait holds: someone who just changed the connection asks for a sync.
+    await wf.signal(requestSyncSignal, { mode: 'incremental', reason: 'manual' });
+    await until('the manual run', () => stub.runs.length === 2);
+    assert.equal(stub.calls.filter((c) => c === 'loadSyncPlan').length - loads, 1, 'the manual run loads the plan');
   }, current);
 });
 
