@@ -54,6 +54,30 @@ export function actsOf(conn: Connection): typeof acts {
   return a;
 }
 
+/** The plan a run reads and the record it leaves, beside its reading and delivering. */
+type Bookkeeping = Pick<Activities, 'loadSyncPlan' | 'recordSyncRun'>;
+
+/**
+ * The run's plan and its record as local activities ('local-bookkeeping'): a Postgres statement each. As
+ * ordinary activities each cost a task-queue round trip, three events and a workflow task of its own. Retried
+ * as the connection's other activities are; both are safe to run again. The list row (list-state.ts) stays an
+ * ordinary activity: its loop runs beside this one, and two coroutines' local activities completing in one
+ * task were replayed in another order than recorded (history-export.test.ts: marker 'loadSyncPlan' met the
+ * command 'recordListState'), so only the main loop schedules local activities.
+ */
+const localBookkeeping = proxyLocalActivities<Bookkeeping>({
+  startToCloseTimeout: '1m',
+  retry: {
+    initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 12,
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+  },
+});
+
+/** The bookkeeping activities of this run: local ones, or `ordinary` for runs begun before the change (their histories replay). */
+export function bookkeeping(conn: Connection, ordinary: Bookkeeping = actsOf(conn)): Bookkeeping {
+  return conn.has('local-bookkeeping') ? localBookkeeping : ordinary;
+}
+
 /**
  * Few changes, so the workflow task a local activity holds stays short. Its bound is the ordinary one: an
  * attempt cut off by a shorter timeout could still be sending while its successor sends the same rows.
@@ -189,7 +213,7 @@ export async function runMaintenance(conn: Connection, req: MaintenanceRequest):
       entities: {}, error: describeFailure(err).message,
     };
     state.lastRun = summary;
-    await actsOf(conn).recordSyncRun(connectionId, summary);
+    await bookkeeping(conn).recordSyncRun(connectionId, summary);
   }
 }
 
@@ -221,7 +245,7 @@ export async function runRedelivery(conn: Connection, req: RedeliverRequest, pla
   }
   summary.finishedAt = new Date().toISOString();
   state.lastRun = summary;
-  await actsOf(conn).recordSyncRun(connectionId, summary);
+  await bookkeeping(conn).recordSyncRun(connectionId, summary);
 }
 
 export function startRun(request: SyncRequest): RunPosition {
@@ -298,7 +322,7 @@ export async function continueRun(conn: Connection, plan: SyncPlan): Promise<boo
   }
   state.lastRun = pos.summary;
   state.position = undefined;
-  await actsOf(conn).recordSyncRun(connectionId, pos.summary);
+  await bookkeeping(conn).recordSyncRun(connectionId, pos.summary);
   // Each complete full run is followed by its report: does the destination now match the source?
   if (conn.has('reports-after-full-run') && pos.summary.mode === 'full' && incomplete.length === 0) {
     await reconcile(conn, 'full_reconciliation').catch(() => undefined);
@@ -508,7 +532,7 @@ export async function recordFailedRun(conn: Connection, message: string): Promis
     state.position.summary.error = message;
     state.position.summary.finishedAt = new Date().toISOString();
     state.lastRun = state.position.summary;
-    await actsOf(conn).recordSyncRun(connectionId, state.position.summary);
+    await bookkeeping(conn).recordSyncRun(connectionId, state.position.summary);
   }
   state.position = undefined;
 }

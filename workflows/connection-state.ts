@@ -8,7 +8,7 @@ const MAX_HISTORY_EVENTS = 1_500;
 /** Behaviour changes that only ever came in the input list (no run wrote a marker for them). */
 const INPUT_ONLY_PATCHES: readonly ConnectionPatch[] = [
   'reports-after-full-run', 'list-state-in-postgres', 'local-first-delivery', 'concurrent-entities', 'first-pages-together', 'verifiers-beside-work',
-  'plan-reused-after-run', 'callback-check-hourly', 'short-idle-history', 'one-poll-timer', 'plan-reused-for-run',
+  'plan-reused-after-run', 'callback-check-hourly', 'short-idle-history', 'one-poll-timer', 'plan-reused-for-run', 'local-bookkeeping',
 ];
 
 /**

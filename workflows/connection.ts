@@ -4,7 +4,7 @@ import type { FailureType } from '../contracts/failures';
 import type { SyncPlan } from '../contracts/sync';
 import { describeFailure } from './activity-failure';
 import { announceLoop } from './announce';
-import { acts, continueRun, handleRealtime, reconcile, recordFailedRun, runMaintenance, runRedelivery, startRun } from './connection-run';
+import { acts, bookkeeping, continueRun, handleRealtime, reconcile, recordFailedRun, runMaintenance, runRedelivery, startRun } from './connection-run';
 import { Connection } from './connection-state';
 import { listStateLoop } from './list-state';
 
@@ -38,7 +38,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   while (!conn.stopped) {
     if (!state.position) {
       const reused = planJustUsed(conn, finished, 'plan-reused-after-run');
-      const plan = reused?.plan ?? await acts.loadSyncPlan(connectionId);
+      const plan = reused?.plan ?? await bookkeeping(conn, acts).loadSyncPlan(connectionId);
       waited = reused ?? { plan, at: Date.now() };
       finished = undefined;
       conn.heartbeatTimeoutSec = plan.heartbeatTimeoutSec;
@@ -84,7 +84,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       // Not for a sync someone asked for: it may follow a change the plan holds (a new grant or PAT, a status).
       const reused = state.position.summary.reason === 'manual' || waited?.plan.status !== 'active' ? undefined : planJustUsed(conn, waited, 'plan-reused-for-run');
       waited = undefined;
-      const plan = reused?.plan ?? await acts.loadSyncPlan(connectionId);
+      const plan = reused?.plan ?? await bookkeeping(conn, acts).loadSyncPlan(connectionId);
       const loadedAt = reused?.at ?? Date.now();
       conn.heartbeatTimeoutSec = plan.heartbeatTimeoutSec;
       if (plan.status !== 'active') {

@@ -825,7 +825,7 @@ const continuedRunWaiting = (wf: Handle) => until('a continued run waiting', asy
 
 test('a run whose history is past the plan\'s idleHistoryEvents continues as new before it waits ("short-idle-history"), keeping its poll time, cursors and last run', async () => {
   const stub = new Stub();
-  stub.plan = { ...stub.plan, pollIntervalSec: 600, idleHistoryEvents: 30 };
+  stub.plan = { ...stub.plan, pollIntervalSec: 600, idleHistoryEvents: 12 };
   await withConnection(stub, async (wf) => {
     await until('the initial run', () => stub.runs.length === 1);
     // The initial run ended past the limit: the wait after it is a continued run's.
@@ -846,14 +846,14 @@ test('a run whose history is past the plan\'s idleHistoryEvents continues as new
 
 test('a run past idleHistoryEvents that webhooks keep busy goes on; it continues as new once they pause for 2 s, keeping its poll time and counts', async () => {
   const stub = new Stub();
-  stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 600, idleHistoryEvents: 30 };
+  stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 600, idleHistoryEvents: 12 };
   const runOf = async (wf: Handle) => (await wf.describe()).runId;
   await withConnection(stub, async (wf) => {
     await until('the initial run', () => stub.runs.length === 1);
     // The initial run ended past the limit, so the one waiting now is its continuation.
     const waiting = await continuedRunWaiting(wf);
     const busyRun = await runOf(wf);
-    // Each change is a signal, a workflow task and a delivery: eight take the run well past 30 events, but
+    // Each change is a signal, a workflow task and a delivery: eight take the run well past 12 events, but
     // none comes 2 s after the last, so the run goes on.
     const delivered = waiting.webhooks.delivered;
     for (let i = 0; i < 8; i++) {
@@ -861,7 +861,7 @@ test('a run past idleHistoryEvents that webhooks keep busy goes on; it continues
       await until(`change ${i}`, async () => (await status(wf)).webhooks.delivered === delivered + i + 1);
     }
     assert.equal(await runOf(wf), busyRun, 'no continue-as-new while changes keep coming');
-    assert.ok((await wf.fetchHistory()).events!.length > 30);
+    assert.ok((await wf.fetchHistory()).events!.length > 12);
     await env.sleep(3_000);
     await until('continued as new after the pause', async () => (await runOf(wf)) !== busyRun);
     const after = await until('the new run waiting', async () => {
@@ -907,7 +907,7 @@ test('with one-poll-timer webhook batches during the wait start no timer: the po
 
 test('with one-poll-timer a run past idleHistoryEvents still continues as new 2 s after its last batch, not while batches keep coming', async () => {
   const stub = new Stub();
-  stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 600, idleHistoryEvents: 30 };
+  stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 600, idleHistoryEvents: 12 };
   await withConnection(stub, async (wf) => {
     await until('the initial run', () => stub.runs.length === 1);
     const waiting = await continuedRunWaiting(wf);
@@ -931,4 +931,37 @@ test('with one-poll-timer a run past idleHistoryEvents still continues as new 2 
     assert.equal(after.nextPollAt, waiting.nextPollAt, 'the poll is still due when it was');
     assert.equal(after.webhooks.delivered, delivered + 8);
   }, current);
+});
+
+test('with local-bookkeeping a quiet poll\'s plan and run record are local activities: it schedules its pages and the two list-row writes only', async () => {
+  const pollActivities = async (patches: ConnectionWorkflowInput['patches']) => {
+    const stub = new Stub();
+    stub.plan = { ...stub.plan, pollIntervalSec: 600 };
+    let seen = { scheduled: [] as string[], markers: 0, events: 0 };
+    await withConnection(stub, async (wf) => {
+      await until('the initial run', () => stub.runs.length === 1);
+      await until('waiting listed', () => lastListed(stub)?.phase === 'waiting');
+      const from = (await wf.fetchHistory()).events!.length;
+      await env.sleep(660_000);
+      await until('the scheduled poll', () => stub.runs.length === 2);
+      await until('waiting listed again', () => stub.listStates.filter((s) => s.phase === 'waiting').length >= 2);
+      await settle();
+      const events = (await wf.fetchHistory()).events!.slice(from);
+      seen = {
+        scheduled: events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n): n is string => !!n).sort(),
+        markers: events.filter((e) => e.markerRecordedEventAttributes).length,
+        events: events.length,
+      };
+      assert.equal(stub.runs[1]!.mode, 'incremental');
+    }, { patches });
+    return seen;
+  };
+  const local = await pollActivities([...CONNECTION_PATCHES]);
+  assert.deepEqual(local.scheduled, ['recordListState', 'recordListState', 'syncFirstPages']);
+  assert.equal(local.markers, 2, 'the plan and the run record as markers');
+  const ordinary = await pollActivities(CONNECTION_PATCHES.filter((p) => p !== 'local-bookkeeping'));
+  assert.deepEqual(ordinary.scheduled, ['loadSyncPlan', 'recordListState', 'recordListState', 'recordSyncRun', 'syncFirstPages'], 'runs begun before the change keep ordinary activities (their histories replay)');
+  assert.equal(ordinary.markers, 0);
+  // Measured: 25 events against 36, so a run reaches WORKFLOW_IDLE_HISTORY_EVENTS (and a replay its length) that much later.
+  assert.ok(local.events + 8 <= ordinary.events, `a quiet poll adds ${local.events} events, against ${ordinary.events}`);
 });
