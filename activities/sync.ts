@@ -51,6 +51,7 @@ export function largestFirst(entities: FreshBooksEntity[]): FreshBooksEntity[] {
 
 export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRuntime(deps)) {
   const prepared = new Map<string, number>();
+  const preparing = new Map<string, Promise<void>>();
 
   async function loadSyncPlan(connectionId: string): Promise<SyncPlan> {
     const c = await deps.connections.get<DestinationConfig>(connectionId);
@@ -77,11 +78,26 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
     };
   }
 
-  /** The destination, ready for writes: created if missing, and its schema checked against ours. */
+  /**
+   * The destination, ready for writes: created if missing, and its schema checked against ours. One prepare
+   * per connection at a time: entities read side by side (syncFirstPages) each asked for it at once, and two
+   * concurrent dataset creations collided (the emulator answered the second with a 500, failing the activity
+   * after the other entity's rows were written).
+   */
   async function readyDestination(c: Connection): Promise<Destination> {
     const dest = await runtime.destination(c);
     const last = prepared.get(c.id);
     if (last && Date.now() - last < PREPARE_TTL_MS) return dest;
+    let flight = preparing.get(c.id);
+    if (!flight) {
+      flight = prepare(c, dest).finally(() => preparing.delete(c.id));
+      preparing.set(c.id, flight);
+    }
+    await flight;
+    return dest;
+  }
+
+  async function prepare(c: Connection, dest: Destination): Promise<void> {
     try {
       await dest.prepare();
     } catch (err) {
@@ -92,7 +108,6 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
     }
     if (c.statusDetail.schemaMismatch) await deps.connections.mergeStatusDetail(c.id, { schemaMismatch: null });
     prepared.set(c.id, Date.now());
-    return dest;
   }
 
   async function prepareDestination(connectionId: string): Promise<void> {

@@ -957,11 +957,15 @@ test('with local-bookkeeping a quiet poll\'s plan and run record are local activ
     return seen;
   };
   const local = await pollActivities([...CONNECTION_PATCHES]);
-  assert.deepEqual(local.scheduled, ['recordListState', 'recordListState', 'syncFirstPages']);
+  // The list row is written as often as the list's state changes meanwhile (twice, or more on a busy machine).
+  const besideListRows = (names: string[]) => names.filter((n) => n !== 'recordListState');
+  assert.deepEqual(besideListRows(local.scheduled), ['syncFirstPages']);
   assert.equal(local.markers, 2, 'the plan and the run record as markers');
   const ordinary = await pollActivities(CONNECTION_PATCHES.filter((p) => p !== 'local-bookkeeping'));
-  assert.deepEqual(ordinary.scheduled, ['loadSyncPlan', 'recordListState', 'recordListState', 'recordSyncRun', 'syncFirstPages'], 'runs begun before the change keep ordinary activities (their histories replay)');
+  assert.deepEqual(besideListRows(ordinary.scheduled), ['loadSyncPlan', 'recordSyncRun', 'syncFirstPages'], 'runs begun before the change keep ordinary activities (their histories replay)');
   assert.equal(ordinary.markers, 0);
-  // Measured: 25 events against 36, so a run reaches WORKFLOW_IDLE_HISTORY_EVENTS (and a replay its length) that much later.
-  assert.ok(local.events + 8 <= ordinary.events, `a quiet poll adds ${local.events} events, against ${ordinary.events}`);
+  // Measured: 25 events against 36 (two list-row writes each), so a run reaches WORKFLOW_IDLE_HISTORY_EVENTS (and a
+  // replay its length) that much later. An ordinary activity is at least three events more than a marker.
+  const listRowEvents = (s: typeof local) => s.scheduled.filter((n) => n === 'recordListState').length * 3;
+  assert.ok(local.events - listRowEvents(local) + 4 <= ordinary.events - listRowEvents(ordinary), `a quiet poll adds ${local.events} events, against ${ordinary.events}`);
 });
