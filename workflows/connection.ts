@@ -233,8 +233,8 @@ function callbackCheckDue(conn: Connection): boolean {
  * plan's `idleHistoryEvents` (the worker's WORKFLOW_IDLE_HISTORY_EVENTS, 200 by default) continues as new
  * ('short-idle-history'). A worker that evicted the workflow from its cache (a thousand connections on one
  * worker, a cache smaller than that) replays the whole history on the next poll or webhook, at about half a
- * millisecond of CPU per event (bench/replay-cost.ts): ~750 ms for 1,500 events. A quiet poll adds ~30 events, so at 200 this continues as
- * new every few polls and keeps a replay near 100 ms.
+ * millisecond of CPU per event (bench/replay-cost.ts): ~750 ms for 1,500 events. A quiet poll adds ~25 events (~36 before
+ * 'local-bookkeeping'), so at 200 this continues as new every several polls and keeps a replay near 100 ms.
  */
 function historyLongForIdle(conn: Connection, plan: SyncPlan): boolean {
   const limit = plan.idleHistoryEvents;
