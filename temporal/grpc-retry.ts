@@ -11,7 +11,7 @@ const { RESOURCE_EXHAUSTED_CAUSE_BUSY_WORKFLOW } = temporal.api.enums.v1.Resourc
 const BUSY_FIRST_MS = 50;
 const BUSY_FACTOR = 1.3;
 const BUSY_MAX_MS = 500;
-/** ~15 s of retries in all: a close takes as long as the run's replay (below a second); longer means something else is wrong. */
+/** ~16 s of retries in all: a close takes as long as the run's replay (below a second); longer means something else is wrong. */
 const BUSY_MAX_ATTEMPTS = 40;
 
 /**
@@ -20,7 +20,7 @@ const BUSY_MAX_ATTEMPTS = 40;
  * the close goes through (RESOURCE_EXHAUSTED, cause BUSY_WORKFLOW, "workflow is closing"; temporalio/temporal
  * #8097), typically for a few hundred milliseconds. The default treats every RESOURCE_EXHAUSTED as overload and
  * waits 1.7 s, then 2.9 s: webhook changes signalled to a busy connection at that moment waited 2–5 s
- * (bench/looker.ts; measured in a 40 signals/s loop: 69 of 1,180 signals over 1 s). That refusal concerns one
+ * (bench/looker.ts; bench/closing-signals.ts at 40 signals/s: 38–117 of 1,201 signals over 1 s). That refusal concerns one
  * workflow, not the cluster, so it is retried soon and often; overload keeps the default's long backoff.
  */
 export function serviceRetryOptions(): GrpcRetryOptions {

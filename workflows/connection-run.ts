@@ -25,15 +25,13 @@ const PASSES: SyncPass[] = ['changes', 'deleted'];
  * got past a 300 s outage only because each attempt's own HTTP retries took the rest (a webhook batch that
  * gives up waits for the next poll). Retry options are not part of what replay compares.
  */
+const CONNECTION_RETRY = {
+  initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 12,
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+};
+
 function connectionActivities(heartbeatTimeoutSec: number) {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: '10m',
-    heartbeatTimeout: `${heartbeatTimeoutSec}s`,
-    retry: {
-      initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 12,
-      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
-    },
-  });
+  return proxyActivities<Activities>({ startToCloseTimeout: '10m', heartbeatTimeout: `${heartbeatTimeoutSec}s`, retry: CONNECTION_RETRY });
 }
 
 /** Plans from before the heartbeat timeout was configurable: what every activity had then. */
@@ -65,13 +63,7 @@ type Bookkeeping = Pick<Activities, 'loadSyncPlan' | 'recordSyncRun'>;
  * task were replayed in another order than recorded (history-export.test.ts: marker 'loadSyncPlan' met the
  * command 'recordListState'), so only the main loop schedules local activities.
  */
-const localBookkeeping = proxyLocalActivities<Bookkeeping>({
-  startToCloseTimeout: '1m',
-  retry: {
-    initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 12,
-    nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
-  },
-});
+const localBookkeeping = proxyLocalActivities<Bookkeeping>({ startToCloseTimeout: '1m', retry: CONNECTION_RETRY });
 
 /** The bookkeeping activities of this run: local ones, or `ordinary` for runs begun before the change (their histories replay). */
 export function bookkeeping(conn: Connection, ordinary: Bookkeeping = actsOf(conn)): Bookkeeping {
