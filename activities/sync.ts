@@ -183,6 +183,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
    */
   async function deliverChanges(input: ChangeBatchInput): Promise<SyncPagesResult> {
     return keepAlive(async () => {
+      const began = performance.now();
       const c = await runtime.connection(input.connectionId);
       const fb = runtime.freshbooks(c);
       const dest = await readyDestination(c);
@@ -211,7 +212,7 @@ export function syncActivities(deps: ActivityDeps, runtime = new ConnectionRunti
         total.rows += out.rows;
         if (out.batchKey) keys.push(out.batchKey);
       }
-      return { ...total, ...(keys.length ? { batchKey: keys.join(',') } : {}) };
+      return { ...total, ...(keys.length ? { batchKey: keys.join(',') } : {}), elapsedMs: Math.round(performance.now() - began) };
     });
   }
 

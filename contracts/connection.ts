@@ -170,6 +170,8 @@ export interface WebhookStats {
   batches: number;
   lastBatchAt?: string;
   lastError?: string;
+  /** How long the last delivery of webhook changes took (fetch, write, and for Tableau the Update Data job). */
+  lastDeliveryMs?: number;
 }
 
 export interface ConnectionWorkflowInput {

@@ -105,6 +105,11 @@ export interface SyncPagesResult {
   total?: number;
   /** A page reported a `total` other than `expectTotal` (or this call's first page): rows may have shifted between pages. */
   shifted?: boolean;
+  /**
+   * How long a delivery of webhook changes took, measured by the activity (a local activity's time does not
+   * show in workflow time, which moves only with workflow tasks).
+   */
+  elapsedMs?: number;
 }
 
 export interface EntityRunStats {

@@ -122,6 +122,7 @@ export async function handleRealtime(conn: Connection, plan: SyncPlan): Promise<
     try {
       if (streamed.length > 0) {
         const res = await deliverChanges(conn, { connectionId, runKey: uuid4(), changes: streamed });
+        if (res.elapsedMs !== undefined) state.webhookStats.lastDeliveryMs = res.elapsedMs;
         state.webhookStats.delivered += res.delivered;
         noteDelivered(conn, plan, res.delivered);
       }

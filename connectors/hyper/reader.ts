@@ -9,6 +9,8 @@ export interface ReadHyperOptions {
   schema?: string;
   /** Column names to sort by; default the first column. */
   orderBy?: string[];
+  /** Column names to read; default all. */
+  columns?: string[];
 }
 
 export interface HyperColumnInfo {
@@ -26,7 +28,8 @@ export async function readHyperTable(path: string, table: string, opts: ReadHype
     const qualified = tableName(opts.schema ?? EXTRACT_SCHEMA, table, 'src');
     const probe = await client.query(`SELECT * FROM ${qualified} LIMIT 0`);
     const order = opts.orderBy ?? (probe.fields[0] ? [probe.fields[0].name] : []);
-    const sql = `SELECT * FROM ${qualified}${order.length ? ` ORDER BY ${order.map(quoteIdent).join(', ')}` : ''}`;
+    const select = opts.columns?.length ? opts.columns.map(quoteIdent).join(', ') : '*';
+    const sql = `SELECT ${select} FROM ${qualified}${order.length ? ` ORDER BY ${order.map(quoteIdent).join(', ')}` : ''}`;
     return (await client.query(sql)).rows;
   });
 }

@@ -3,7 +3,7 @@
  *   GET  /_sandbox/stats                                  counters, sessions, RequestIDs (received/applied), jobs
  *   GET  /_sandbox/datasources[?name=]                    published data sources with their tables
  *   GET  /_sandbox/datasources/:id/tables                 [{schema,name}]
- *   GET  /_sandbox/datasources/:id/tables/:table[?schema=Extract&orderBy=a,b]  {columns:[{name,sqlType}], rows:[…]}
+ *   GET  /_sandbox/datasources/:id/tables/:table[?schema=Extract&orderBy=a,b&columns=a,b]  {columns:[{name,sqlType}], rows:[…]}
  *   GET  /_sandbox/jobs/:id                               the job with per-action row counts
  *   POST /_sandbox/faults        FaultSpec | FaultSpec[]  DELETE /_sandbox/faults
  *   POST /_sandbox/jobs/fail-next {count, notes?}         POST /_sandbox/jobs/:id/cancel
@@ -51,11 +51,13 @@ export function controlRoutes(state: TableauSandboxState, hyper: HyperProcess): 
     const ds = state.datasources.get(String(req.params.id));
     if (!ds) return fail(res, 404, `no data source ${String(req.params.id)}`);
     const schema = typeof req.query.schema === 'string' ? req.query.schema : 'Extract';
-    const orderBy = typeof req.query.orderBy === 'string' && req.query.orderBy ? req.query.orderBy.split(',') : undefined;
+    const list = (name: string) => (typeof req.query[name] === 'string' && req.query[name] ? String(req.query[name]).split(',') : undefined);
+    const orderBy = list('orderBy');
+    const columns = list('columns');
     try {
       const out = await state.withLock(ds.id, async () => ({
-        columns: await describeHyperTable(ds.file, String(req.params.table), { hyper, schema }),
-        rows: await readHyperTable(ds.file, String(req.params.table), { hyper, schema, ...(orderBy ? { orderBy } : {}) }),
+        columns: (await describeHyperTable(ds.file, String(req.params.table), { hyper, schema })).filter((c) => !columns || columns.includes(c.name)),
+        rows: await readHyperTable(ds.file, String(req.params.table), { hyper, schema, ...(orderBy ? { orderBy } : {}), ...(columns ? { columns } : {}) }),
       }));
       res.json(out);
     } catch (err) {

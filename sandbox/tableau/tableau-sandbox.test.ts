@@ -347,6 +347,9 @@ describe('Tableau sandbox', () => {
     ];
     assert.deepEqual(await readBack(dsId, 'Invoices'), expectInvoices);
     assert.deepEqual(await readBack(dsId, 'InvoiceLines', 'invoice_id,line_no'), expectLines);
+    const narrow = (await (await fetch(`${run.url}/_sandbox/datasources/${dsId}/tables/Invoices?columns=currency,invoice_id&orderBy=invoice_id`)).json()) as any;
+    assert.deepEqual(narrow.columns.map((c: { name: string }) => c.name), ['invoice_id', 'currency'], 'the read-back describes only the columns asked for');
+    assert.deepEqual(narrow.rows, expectInvoices.map((r) => ({ currency: r.currency, invoice_id: r.invoice_id })));
 
     // The same RequestID again (a retry after a lost reply): the same job, nothing applied twice.
     const again = await patch(s.token, s.siteId, dsId, 'conn-1:batch-1', actions, uploadId);

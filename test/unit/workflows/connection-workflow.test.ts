@@ -63,6 +63,8 @@ class Stub {
   reconciles: string[] = [];
   listStates: ConnectionListState[] = [];
   beforeDeliverChanges: () => Promise<void> = async () => undefined;
+  /** What deliverChanges reports it took (the activity measures it). */
+  deliveryElapsedMs?: number;
   beforeConfirm: (callbackIds: number[]) => Promise<void> = async () => undefined;
   pagesPerPass = 1;
   announce: () => Promise<AnnounceResult> = async () => ({ ok: true, announced: 1 });
@@ -79,7 +81,7 @@ class Stub {
       finishFullRun: async () => note('finishFullRun', undefined),
       syncPages: async (input) => { note('syncPages', 0); return this.syncPages(input); },
       syncFirstPages: async (input) => { note('syncFirstPages', 0); return readFirstPages(input, this.syncPages); },
-      deliverChanges: async ({ changes }) => { await this.beforeDeliverChanges(); return note('deliverChanges', { nextPage: null, pagesRead: 0, records: changes.length, delivered: changes.length, rows: changes.length }); },
+      deliverChanges: async ({ changes }) => { await this.beforeDeliverChanges(); return note('deliverChanges', { nextPage: null, pagesRead: 0, records: changes.length, delivered: changes.length, rows: changes.length, ...(this.deliveryElapsedMs === undefined ? {} : { elapsedMs: this.deliveryElapsedMs }) }); },
       refreshSnapshots: async () => note('refreshSnapshots', []),
       redeliverRecord: async () => note('redeliverRecord', { nextPage: null, pagesRead: 0, records: 1, delivered: 1, rows: 1 }),
       resetDestination: async () => note('resetDestination', undefined),
@@ -342,6 +344,7 @@ test('a run started by current code carries its behaviour changes in its input a
 test('with a delivery window, a burst of webhook changes is one delivery at the end of the window; a later change opens its own', async () => {
   const stub = new Stub();
   stub.plan = { ...stub.plan, webhooks: true, pollIntervalSec: 6 * 3600, deliveryWindowMs: 2_000 };
+  stub.deliveryElapsedMs = 300;
   const deliveries = () => stub.calls.filter((c) => c === 'deliverChanges').length;
   await withConnection(stub, async (wf) => {
     await until('the initial run', () => stub.runs.length === 1);
@@ -353,6 +356,7 @@ test('with a delivery window, a burst of webhook changes is one delivery at the 
     await until('the burst delivered', async () => (await status(wf)).webhooks.delivered === 10);
     assert.equal(deliveries(), 1, 'ten changes, one delivery');
     assert.equal((await status(wf)).webhooks.batches, 1);
+    assert.equal((await status(wf)).webhooks.lastDeliveryMs, 300, 'the status shows how long the delivery took, as the activity measured it');
     await wf.signal(webhookChangesSignal, change('late'));
     await until('the late change pending', async () => (await status(wf)).webhooks.pending === 1);
     await settle();
