@@ -188,6 +188,8 @@ async function run(opts: Options, teardown: Teardown): Promise<BenchOutcome> {
   const records = Object.values(view.workflow!.lastRun!.entities).reduce((a, e) => a + e.records, 0);
   log(`timeline of the first run (from the create request; the bench saw it finished at ${(temporalMs / 1000).toFixed(3)}s):`);
   await printFirstRunTimeline(temporalClient, connectionWorkflowId(connectionId), t0Wall, log, t0Wall + temporalMs);
+  const publishes = ((await adminCall(apiUrl, adminToken, `/api/connections/${connectionId}/tableau-jobs`)).body as { jobs: TableauJobRow[] }).jobs.filter((j) => j.action === 'publish');
+  for (const p of publishes) log(`  publish (in finishFullRun): ${((Date.parse(p.startedAt) - t0Wall) / 1000).toFixed(3)}s → ${p.completedAt ? `${((Date.parse(p.completedAt) - t0Wall) / 1000).toFixed(3)}s` : 'not completed'} (.hyper written, uploaded, published)`);
   log(`Temporal backfill: ${records} records in ${(temporalMs / 1000).toFixed(1)} s (${(records / (temporalMs / 1000)).toFixed(0)} records/s), ${backfillJobs} Update Data jobs; CPU s ${fmtCpu(cpuBackfill)}`);
 
   // The run is followed by its reconciliation report (reads FreshBooks and the data source): let it end, so
