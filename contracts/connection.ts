@@ -196,6 +196,7 @@ export const CONNECTION_PATCHES = [
   'webhook-delivery-window', 'reread-shifted-pass', 'finish-full-run', 'stop-on-destination-reauth', 'announce-deliveries', 'reports-after-full-run',
   'list-state-in-postgres', 'local-first-delivery', 'concurrent-entities', 'first-pages-together', 'verifiers-beside-work',
   'plan-reused-after-run', 'callback-check-hourly', 'short-idle-history', 'one-poll-timer', 'plan-reused-for-run', 'local-bookkeeping',
+  'list-row-in-loop',
 ] as const;
 export type ConnectionPatch = typeof CONNECTION_PATCHES[number];
 

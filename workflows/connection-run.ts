@@ -52,16 +52,16 @@ export function actsOf(conn: Connection): typeof acts {
   return a;
 }
 
-/** The plan a run reads and the record it leaves, beside its reading and delivering. */
-type Bookkeeping = Pick<Activities, 'loadSyncPlan' | 'recordSyncRun'>;
+/** The plan a run reads, the record it leaves and the list's row, beside its reading and delivering. */
+type Bookkeeping = Pick<Activities, 'loadSyncPlan' | 'recordSyncRun' | 'recordListState'>;
 
 /**
  * The run's plan and its record as local activities ('local-bookkeeping'): a Postgres statement each. As
  * ordinary activities each cost a task-queue round trip, three events and a workflow task of its own. Retried
- * as the connection's other activities are; both are safe to run again. The list row (list-state.ts) stays an
- * ordinary activity: its loop runs beside this one, and two coroutines' local activities completing in one
- * task were replayed in another order than recorded (history-export.test.ts: marker 'loadSyncPlan' met the
- * command 'recordListState'), so only the main loop schedules local activities.
+ * as the connection's other activities are; all are safe to run again. The list row is one too once the main
+ * loop writes it ('list-row-in-loop', list-state.ts): two coroutines' local activities completing in one task
+ * were replayed in another order than recorded (history-export.test.ts: marker 'loadSyncPlan' met the command
+ * 'recordListState'), so only the main loop schedules local activities.
  */
 const localBookkeeping = proxyLocalActivities<Bookkeeping>({ startToCloseTimeout: '1m', retry: CONNECTION_RETRY });
 

@@ -9,6 +9,7 @@ const MAX_HISTORY_EVENTS = 1_500;
 const INPUT_ONLY_PATCHES: readonly ConnectionPatch[] = [
   'reports-after-full-run', 'list-state-in-postgres', 'local-first-delivery', 'concurrent-entities', 'first-pages-together', 'verifiers-beside-work',
   'plan-reused-after-run', 'callback-check-hourly', 'short-idle-history', 'one-poll-timer', 'plan-reused-for-run', 'local-bookkeeping',
+  'list-row-in-loop',
 ];
 
 /**
@@ -119,6 +120,14 @@ export class Connection {
   }
 
   /** Webhook work, done between page batches and while waiting. Changes wait while paused; confirmations do not. */
+  /**
+   * Whether the main loop writes the list's row (list-state.ts). Only with one poll timer: the older wait
+   * starts a timer each time it is awaited, and waking it for the row would add two events per write.
+   */
+  listsInLoop(): boolean {
+    return this.has('list-state-in-postgres') && this.has('list-row-in-loop') && this.has('one-poll-timer');
+  }
+
   hasRealtimeWork(): boolean {
     const { state } = this;
     return state.verifications.length > 0 || state.webhookCheckDue || (!state.paused && Object.keys(state.changes).length > 0);

@@ -6,7 +6,7 @@ import { describeFailure } from './activity-failure';
 import { announceLoop } from './announce';
 import { acts, bookkeeping, continueRun, handleRealtime, reconcile, recordFailedRun, runMaintenance, runRedelivery, startRun } from './connection-run';
 import { Connection } from './connection-state';
-import { listStateLoop } from './list-state';
+import { listRowStale, listStateLoop, writeListRow } from './list-state';
 
 /** Failures only a person can clear (re-authorize, align the schema): wait for them, don't back off and retry. */
 const STOPPING_FAILURES: readonly string[] = ['NeedsReauth', 'SchemaMismatch'] satisfies FailureType[];
@@ -30,7 +30,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   // Beside the main loop: it only acts once a delivery marked an announcement pending.
   void announceLoop(conn);
   // Beside the main loop too: the list's row in Postgres follows the phase, next poll and webhook error.
-  if (conn.has('list-state-in-postgres')) void listStateLoop(conn);
+  if (conn.has('list-state-in-postgres') && !conn.listsInLoop()) void listStateLoop(conn);
 
   // The plan a run just finished with, for the wait that follows it, and the wait's, for the run it starts (see PLAN_REUSE_MS).
   let finished: LoadedPlan | undefined;
@@ -80,6 +80,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     }
 
     state.phase = 'syncing';
+    await writeListRow(conn);
     try {
       // Not for a sync someone asked for: it may follow a change the plan holds (a new grant or PAT, a status).
       const reused = state.position.summary.reason === 'manual' || waited?.plan.status !== 'active' ? undefined : planJustUsed(conn, waited, 'plan-reused-for-run');
@@ -108,6 +109,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       } else if (!STOPPING_FAILURES.includes(failure.type ?? '')) {
         // Back off before the next scheduled attempt instead of hot-looping on a broken destination.
         state.phase = 'backing_off';
+        await writeListRow(conn);
         await condition(() => conn.stopped, Math.min(60_000 * 2 ** Math.min(state.consecutiveFailures, 6), 3_600_000));
       }
     }
@@ -178,7 +180,10 @@ async function waitOnOneTimer(conn: Connection, plan: SyncPlan, deadline: number
         grace = g;
         start(lastWorkAt + IDLE_GRACE_MS - Date.now(), () => { g.fired = true; });
       }
-      await condition(() => conn.hasWork() || due || !!grace?.fired);
+      // Only when it is going to wait: work already pending (a new connection's first run) is listed as it starts.
+      if (!conn.hasWork()) await writeListRow(conn);
+      await condition(() => conn.hasWork() || due || !!grace?.fired || listRowStale(conn));
+      if (!conn.hasWork() && !due && !grace?.fired) continue; // woken for the list's row only: written above
       if (conn.hasWork()) {
         if (conn.stopped || !conn.hasRealtimeWork()) return true;
         await handleRealtime(conn, plan);

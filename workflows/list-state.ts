@@ -1,5 +1,5 @@
 import { condition } from '@temporalio/workflow';
-import { acts } from './connection-run';
+import { acts, bookkeeping } from './connection-run';
 import type { Connection } from './connection-state';
 
 /**
@@ -7,7 +7,7 @@ import type { Connection } from './connection-state';
  * beside the main loop, it wakes when what the list shows changed and writes the latest, so changes made
  * while a write is in flight coalesce into the next one. It only compares a few fields after each
  * activation: webhook batches and page batches add no activity unless the phase, next poll or webhook
- * error moved.
+ * error moved. Runs begun before 'list-row-in-loop' only.
  */
 export async function listStateLoop(conn: Connection): Promise<void> {
   const { state } = conn;
@@ -26,4 +26,24 @@ export async function listStateLoop(conn: Connection): Promise<void> {
       conn.listing = false;
     }
   }
+}
+
+/**
+ * The list's row written by the main loop ('list-row-in-loop'), as a local activity: at a run's start, before
+ * backing off, and while waiting (the wait wakes for it, so a pause or a webhook error shows at once). A quiet
+ * poll's two writes then cost no task-queue round trip and no workflow task of their own. Nothing when the
+ * row is current.
+ */
+export async function writeListRow(conn: Connection): Promise<void> {
+  if (!conn.listsInLoop()) return;
+  const current = JSON.stringify(conn.listState());
+  if (current === conn.state.listed) return;
+  // A failure is written again at the next change, as the loop above does.
+  await bookkeeping(conn).recordListState(JSON.parse(current)).catch(() => undefined);
+  conn.state.listed = current;
+}
+
+/** Whether the main loop owes the list a write ('list-row-in-loop'). */
+export function listRowStale(conn: Connection): boolean {
+  return conn.listsInLoop() && JSON.stringify(conn.listState()) !== conn.state.listed;
 }

@@ -949,7 +949,7 @@ test('with one-poll-timer a run past idleHistoryEvents still continues as new 2 
   }, current);
 });
 
-test('with local-bookkeeping a quiet poll\'s plan and run record are local activities: it schedules its pages and the two list-row writes only', async () => {
+test('with local-bookkeeping a quiet poll\'s plan and run record are local activities, and with list-row-in-loop its list rows too: it schedules its pages only', async () => {
   const pollActivities = async (patches: ConnectionWorkflowInput['patches']) => {
     const stub = new Stub();
     stub.plan = { ...stub.plan, pollIntervalSec: 600 };
@@ -971,12 +971,16 @@ test('with local-bookkeeping a quiet poll\'s plan and run record are local activ
     }, { patches });
     return seen;
   };
-  const local = await pollActivities([...CONNECTION_PATCHES]);
-  // The list row is written as often as the list's state changes meanwhile (twice, or more on a busy machine).
+  const current = await pollActivities([...CONNECTION_PATCHES]);
+  assert.deepEqual(current.scheduled, ['syncFirstPages']);
+  assert.ok(current.markers >= 4, `the plan, the run record and the two list rows (syncing, waiting) as markers: ${current.markers}`);
+  // The list row beside the loop, an ordinary activity, is written as often as the list's state changes meanwhile (twice, or more on a busy machine).
   const besideListRows = (names: string[]) => names.filter((n) => n !== 'recordListState');
+  const local = await pollActivities(CONNECTION_PATCHES.filter((p) => p !== 'list-row-in-loop'));
   assert.deepEqual(besideListRows(local.scheduled), ['syncFirstPages']);
+  assert.ok(local.scheduled.includes('recordListState'), 'runs begun before list-row-in-loop keep the list row beside the loop');
   assert.ok(local.markers >= 2, `the plan and the run record as markers: ${local.markers}`);
-  const ordinary = await pollActivities(CONNECTION_PATCHES.filter((p) => p !== 'local-bookkeeping'));
+  const ordinary = await pollActivities(CONNECTION_PATCHES.filter((p) => p !== 'local-bookkeeping' && p !== 'list-row-in-loop'));
   assert.deepEqual(besideListRows(ordinary.scheduled), ['loadSyncPlan', 'recordSyncRun', 'syncFirstPages'], 'runs begun before the change keep ordinary activities (their histories replay)');
   assert.equal(ordinary.markers, 0);
   // Not asserted, since the list-row writes and the workflow tasks around them vary with the machine's load: on a
