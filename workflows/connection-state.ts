@@ -119,7 +119,6 @@ export class Connection {
     return workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (this.maxHistoryEvents ?? MAX_HISTORY_EVENTS);
   }
 
-  /** Webhook work, done between page batches and while waiting. Changes wait while paused; confirmations do not. */
   /**
    * Whether the main loop writes the list's row (list-state.ts). Only with one poll timer: the older wait
    * starts a timer each time it is awaited, and waking it for the row would add two events per write.
@@ -128,6 +127,7 @@ export class Connection {
     return this.has('list-state-in-postgres') && this.has('list-row-in-loop') && this.has('one-poll-timer');
   }
 
+  /** Webhook work, done between page batches and while waiting. Changes wait while paused; confirmations do not. */
   hasRealtimeWork(): boolean {
     const { state } = this;
     return state.verifications.length > 0 || state.webhookCheckDue || (!state.paused && Object.keys(state.changes).length > 0);

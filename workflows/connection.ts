@@ -6,7 +6,7 @@ import { describeFailure } from './activity-failure';
 import { announceLoop } from './announce';
 import { acts, bookkeeping, continueRun, handleRealtime, reconcile, recordFailedRun, runMaintenance, runRedelivery, startRun } from './connection-run';
 import { Connection } from './connection-state';
-import { listRowStale, listStateLoop, writeListRow } from './list-state';
+import { listRowStale, listStateLoop, sleepListed, writeListRow } from './list-state';
 
 /** Failures only a person can clear (re-authorize, align the schema): wait for them, don't back off and retry. */
 const STOPPING_FAILURES: readonly string[] = ['NeedsReauth', 'SchemaMismatch'] satisfies FailureType[];
@@ -29,7 +29,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   let deleted = false;
   // Beside the main loop: it only acts once a delivery marked an announcement pending.
   void announceLoop(conn);
-  // Beside the main loop too: the list's row in Postgres follows the phase, next poll and webhook error.
+  // The list's row in Postgres follows the phase, next poll and webhook error: written by the main loop
+  // ('list-row-in-loop'), or for runs begun before it by a loop beside it.
   if (conn.has('list-state-in-postgres') && !conn.listsInLoop()) void listStateLoop(conn);
 
   // The plan a run just finished with, for the wait that follows it, and the wait's, for the run it starts (see PLAN_REUSE_MS).
@@ -109,8 +110,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       } else if (!STOPPING_FAILURES.includes(failure.type ?? '')) {
         // Back off before the next scheduled attempt instead of hot-looping on a broken destination.
         state.phase = 'backing_off';
-        await writeListRow(conn);
-        await condition(() => conn.stopped, Math.min(60_000 * 2 ** Math.min(state.consecutiveFailures, 6), 3_600_000));
+        await sleepListed(conn, Math.min(60_000 * 2 ** Math.min(state.consecutiveFailures, 6), 3_600_000));
       }
     }
     if (conn.shouldContinueAsNew()) break;

@@ -43,6 +43,19 @@ export async function writeListRow(conn: Connection): Promise<void> {
   conn.state.listed = current;
 }
 
+/**
+ * Waits `ms`, or until stopped, writing the list's row whenever it changes meanwhile ('list-row-in-loop'): a
+ * pause during an hour's back-off shows at once. For runs begun before, one condition with the same timeout.
+ */
+export async function sleepListed(conn: Connection, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    await writeListRow(conn);
+    const woke = await condition(() => conn.stopped || listRowStale(conn), Math.max(1, until - Date.now()));
+    if (!woke || conn.stopped) return;
+  }
+}
+
 /** Whether the main loop owes the list a write ('list-row-in-loop'). */
 export function listRowStale(conn: Connection): boolean {
   return conn.listsInLoop() && JSON.stringify(conn.listState()) !== conn.state.listed;

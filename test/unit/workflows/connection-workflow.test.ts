@@ -456,6 +456,9 @@ test('a run started by current code keeps its list row in step: run start and en
     stub.syncPages = async () => { throw ApplicationFailure.nonRetryable('the destination is down', 'DestinationUnavailable'); };
     await wf.signal('requestSync', { mode: 'incremental', reason: 'manual' });
     await until('backing off listed', () => lastListed(stub)?.phase === 'backing_off' && lastListed(stub)?.consecutiveFailures === 1);
+    // A pause during the back-off shows at once, not when the back-off ends.
+    await wf.signal(pauseSignal, true);
+    await until('paused while backing off listed', () => lastListed(stub)?.phase === 'paused');
   }, current);
 });
 
