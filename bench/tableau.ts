@@ -50,7 +50,7 @@ interface Options {
   seconds: number;
   pollMs: number;
   jobMs: number;
-  /** A fixed webhook window (the connection's `settings.deliveryWindowMs`); -1: the destination's adaptive one. */
+  /** A fixed webhook window (the connection's `settings.deliveryWindowMs`); -1: the destination's default. */
   windowMs: number;
   drainSec: number;
   timeoutSec: number;
@@ -156,7 +156,7 @@ async function run(opts: Options, teardown: Teardown): Promise<BenchOutcome> {
     body: {
       authorizationId: auth.authorizationId, businessIds: [business.businessId],
       destination: { type: 'tableau', deployment: 'server', siteUrl: 'https://tableau.example.com', ...PAT, project: 'Default', dataSourceName: DS },
-      // --window-ms fixes the webhook window (the connection's own setting); without it the window adapts.
+      // --window-ms sets the webhook window (the connection's own setting); without it, the destination's default.
       settings: { pollIntervalSec: 3600, reconcileEveryHours: 24, ...(opts.windowMs >= 0 ? { deliveryWindowMs: opts.windowMs } : {}) },
     },
   });

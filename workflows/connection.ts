@@ -81,7 +81,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     }
 
     state.phase = 'syncing';
-    await writeListRow(conn);
+    if (listRowStale(conn)) await writeListRow(conn);
     try {
       // Not for a sync someone asked for: it may follow a change the plan holds (a new grant or PAT, a status).
       const reused = state.position.summary.reason === 'manual' || waited?.plan.status !== 'active' ? undefined : planJustUsed(conn, waited, 'plan-reused-for-run');
@@ -181,7 +181,7 @@ async function waitOnOneTimer(conn: Connection, plan: SyncPlan, deadline: number
         start(lastWorkAt + IDLE_GRACE_MS - Date.now(), () => { g.fired = true; });
       }
       // Only when it is going to wait: work already pending (a new connection's first run) is listed as it starts.
-      if (!conn.hasWork()) await writeListRow(conn);
+      if (!conn.hasWork() && listRowStale(conn)) await writeListRow(conn);
       await condition(() => conn.hasWork() || due || !!grace?.fired || listRowStale(conn));
       if (!conn.hasWork() && !due && !grace?.fired) continue; // woken for the list's row only: written above
       if (conn.hasWork()) {

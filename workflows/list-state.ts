@@ -31,13 +31,12 @@ export async function listStateLoop(conn: Connection): Promise<void> {
 /**
  * The list's row written by the main loop ('list-row-in-loop'), as a local activity: at a run's start, before
  * backing off, and while waiting (the wait wakes for it, so a pause or a webhook error shows at once). A quiet
- * poll's two writes then cost no task-queue round trip and no workflow task of their own. Nothing when the
- * row is current.
+ * poll's two writes then cost no task-queue round trip and no workflow task of their own. Callers ask
+ * `listRowStale` first, so a run begun before the change never awaits here: one await more between two
+ * commands could reorder them against the loop beside it, and its history must replay command for command.
  */
 export async function writeListRow(conn: Connection): Promise<void> {
-  if (!conn.listsInLoop()) return;
   const current = JSON.stringify(conn.listState());
-  if (current === conn.state.listed) return;
   // A failure is written again at the next change, as the loop above does.
   await bookkeeping(conn).recordListState(JSON.parse(current)).catch(() => undefined);
   conn.state.listed = current;
@@ -50,7 +49,7 @@ export async function writeListRow(conn: Connection): Promise<void> {
 export async function sleepListed(conn: Connection, ms: number): Promise<void> {
   const until = Date.now() + ms;
   for (;;) {
-    await writeListRow(conn);
+    if (listRowStale(conn)) await writeListRow(conn);
     const woke = await condition(() => conn.stopped || listRowStale(conn), Math.max(1, until - Date.now()));
     if (!woke || conn.stopped) return;
   }
