@@ -8,7 +8,11 @@
 import { LocalKeyedBudget } from '../../common/keyed-budget';
 
 export interface RequestBudget {
-  acquire(key: string): Promise<void>;
+  /**
+   * Resolves when one request to `key`'s account may leave, with what to call once its reply has come or it
+   * failed: a budget that counts requests as FreshBooks sees them (on arrival) holds each until then.
+   */
+  acquire(key: string): Promise<() => void>;
   pause(key: string, ms: number): void;
 }
 
@@ -22,8 +26,19 @@ export interface TokenBucketOptions {
 }
 
 /** This process's own budget per account (one request per token). */
-export class TokenBucketBudget extends LocalKeyedBudget implements RequestBudget {
+export class TokenBucketBudget implements RequestBudget {
+  private readonly bucket: LocalKeyedBudget;
+
   constructor(opts: TokenBucketOptions = {}) {
-    super({ ratePerSec: opts.ratePerSec ?? 3, burst: Math.max(1, opts.burst ?? 3) }, opts.now);
+    this.bucket = new LocalKeyedBudget({ ratePerSec: opts.ratePerSec ?? 3, burst: Math.max(1, opts.burst ?? 3) }, opts.now);
+  }
+
+  async acquire(key: string): Promise<() => void> {
+    await this.bucket.acquire(key);
+    return () => undefined;
+  }
+
+  pause(key: string, ms: number): void {
+    this.bucket.pause(key, ms);
   }
 }

@@ -81,26 +81,27 @@ export async function sendFreshBooksJson(call: FreshBooksCall, p: GetJsonPolicy)
   let rateLimitHits = 0;
 
   for (;;) {
-    if (p.budget) await p.budget.acquire(p.budgetKey);
-    let reply: HttpReply;
-    try {
-      reply = await sendHttp({
-        method: call.method,
-        url,
-        headers: {
-          authorization: `Bearer ${token}`, accept: 'application/json',
-          ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
-        timeoutMs: p.timeoutMs,
-      });
-    } catch (err) {
-      if (!(err instanceof FreshBooksNetworkError)) throw err;
+    // Held until the reply: a budget counting what FreshBooks sees counts this request until then.
+    const release = p.budget ? await p.budget.acquire(p.budgetKey) : undefined;
+    const sent = await sendHttp({
+      method: call.method,
+      url,
+      headers: {
+        authorization: `Bearer ${token}`, accept: 'application/json',
+        ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
+      timeoutMs: p.timeoutMs,
+    }).then((reply) => ({ reply }), (error: unknown) => ({ error }));
+    release?.();
+    if ('error' in sent) {
+      if (!(sent.error instanceof FreshBooksNetworkError)) throw sent.error;
       failures++;
-      if (failures >= maxAttempts) throw err;
+      if (failures >= maxAttempts) throw sent.error;
       await sleep(backoffDelay(failures - 1, { baseMs: p.retryBaseMs, maxMs: 30_000, jitter: 'equal' }));
       continue;
     }
+    const { reply } = sent;
 
     if (reply.status === 401) {
       if (refreshed) throw apiError(reply, token, p.label, FreshBooksUnauthorizedError);

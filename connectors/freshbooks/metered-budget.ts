@@ -37,15 +37,16 @@ export class MeteredBudget implements RequestBudget {
     this.now = o.now ?? (() => performance.now());
   }
 
-  async acquire(key: string): Promise<void> {
+  async acquire(key: string): Promise<() => void> {
     const started = this.now();
-    await this.inner.acquire(key);
+    const release = await this.inner.acquire(key);
     const waited = this.now() - started;
     if (waited >= WAIT_FLOOR_MS) {
       this.tally.budgetWait.events += 1;
       this.tally.budgetWait.seconds += waited / 1000;
       this.schedule();
     }
+    return release;
   }
 
   /** Called by the client on a 429 it is about to wait out, with FreshBooks' Retry-After (or our backoff). */

@@ -27,9 +27,11 @@ export class TestTokens implements TokenSource {
 /** A budget that lets everything through and remembers what it was told. */
 export class SpyBudget implements RequestBudget {
   acquired = 0;
+  released = 0;
   pauses: number[] = [];
   async acquire() {
     this.acquired++;
+    return () => { this.released++; };
   }
   pause(_key: string, ms: number) {
     this.pauses.push(ms);

@@ -194,6 +194,7 @@ describe('FreshBooksClient rate limits and failures', () => {
     assert.ok(elapsed < 4000, `waited ${elapsed} ms, far more than asked`);
     assert.deepEqual(budget.pauses, [1000, 1000]);
     assert.equal(budget.acquired, 3, 'every attempt goes through the budget');
+    assert.equal(budget.released, 3, 'each attempt gives its hold back once its reply came');
   });
 
   it('backs off on its own when a 429 has no Retry-After', async () => {

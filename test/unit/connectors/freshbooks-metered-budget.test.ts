@@ -7,7 +7,7 @@ function fakeBudget(clock: { t: number }, waits: number[]): RequestBudget & { pa
   const paused: [string, number][] = [];
   return {
     paused,
-    async acquire() { clock.t += waits.shift() ?? 0; },
+    async acquire() { clock.t += waits.shift() ?? 0; return () => undefined; },
     pause(key, ms) { paused.push([key, ms]); },
   };
 }
