@@ -115,6 +115,23 @@ export class LocalKeyedBudget implements KeyedBudget {
   }
 }
 
+/**
+ * Requests a far side counts on arrival, per window: at most `max` may be granted and not yet a window past
+ * their reply. Each holds its place from the grant until its release plus `afterReleaseMs`, or until `leaseMs`
+ * after the grant if it is never released (a process that died with it).
+ */
+export interface CountedWindow {
+  max: number;
+  afterReleaseMs: number;
+  leaseMs: number;
+}
+
+/** A budget that can also count each grant in a window until its request's reply (db/request-budget.ts). */
+export interface CountingKeyedBudget extends Pick<KeyedBudget, 'pause'> {
+  /** One unit of `key`, held in `window` until a while after the returned release is called. */
+  acquireCounted(key: string, window: CountedWindow): Promise<() => void>;
+}
+
 /** At most `slots` holders of a key at once (requests in flight), whoever holds them. */
 export interface KeyedSlots {
   /** Resolves with the release once one of the key's `slots` is free; release exactly when the request has finished. */

@@ -4,12 +4,6 @@ import type { Db } from './pool';
 export interface SharedSlotsOptions {
   /** How long a slot stays held if its holder never releases it (a crashed worker): the longest a request may run, and some. */
   leaseMs: number;
-  /**
-   * How long a slot stays taken after its release (default 0). A far side that counts requests per window on
-   * arrival still counts a finished one until the window has passed it: held until its reply plus the window,
-   * "at most N in any window" holds at that side whatever delays a request between its grant and its arrival.
-   */
-  countedAfterReleaseMs?: number;
   /** How often a waiter asks again while every slot is held. */
   pollMs?: number;
   /** Keys whose rows this process has made sure of; bounded so many datasets cannot grow it without end. */
@@ -72,9 +66,7 @@ export class PostgresKeyedSlots implements KeyedSlots {
       if (released) return;
       released = true;
       // A failed release is not retried: the lease ends it.
-      const after = Math.max(0, Math.round(this.opts.countedAfterReleaseMs ?? 0));
-      const freed = after > 0 ? `clock_timestamp() + ${after} * interval '1 millisecond'` : `'-infinity'`;
-      this.db.query(`UPDATE request_slots SET held_until = ${freed} WHERE key = $1 AND slot = $2`, [key, slot]).catch(() => undefined);
+      this.db.query(`UPDATE request_slots SET held_until = '-infinity' WHERE key = $1 AND slot = $2`, [key, slot]).catch(() => undefined);
     };
   }
 }

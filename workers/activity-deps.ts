@@ -1,7 +1,7 @@
 import type { AppConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import { StoreThrottle } from '../connectors/bigcommerce';
-import { FRESHBOOKS_COUNTED_WINDOW_MS, MeteredBudget, SharedAccountBudget } from '../connectors/freshbooks';
+import { MeteredBudget, SharedAccountBudget } from '../connectors/freshbooks';
 import { DatasetPacer, SharedDatasetPacer } from '../connectors/powerbi';
 import { LocalKeyedBudget, type BucketLimits } from '../common/keyed-budget';
 import { ConnectionStore } from '../db/connections';
@@ -41,9 +41,6 @@ export function buildActivityDeps(config: AppConfig, db: Db, logger: Logger): Ac
  */
 const POWERBI_SLOT_LEASE_MS = 180_000;
 
-/** A FreshBooks request's slot outlives a lost release by its client's 30 s timeout, and some. */
-const FRESHBOOKS_SLOT_LEASE_MS = 45_000;
-
 /** Defaults only: both callers pass each key's limits with every request. */
 const POWERBI_POSTS: BucketLimits = { ratePerSec: 110 / 60, burst: 10 };
 const BIGCOMMERCE_SMALLEST_PLAN: BucketLimits = { ratePerSec: 130 / 30, burst: 14 };
@@ -60,8 +57,7 @@ function freshbooksBudget(config: AppConfig, counters: ServiceCounters, logger: 
   const ratePerSec = config.freshbooks.requestsPerSec;
   const burst = Math.max(1, Math.ceil(ratePerSec));
   const bucket = new PostgresKeyedBudget(own, { ratePerSec, burst, fallback: new LocalKeyedBudget({ ratePerSec, burst }) });
-  const seconds = new PostgresKeyedSlots(own, { leaseMs: FRESHBOOKS_SLOT_LEASE_MS, countedAfterReleaseMs: FRESHBOOKS_COUNTED_WINDOW_MS });
-  return new MeteredBudget(new SharedAccountBudget(bucket, seconds, { ratePerSec, burst }), {
+  return new MeteredBudget(new SharedAccountBudget(bucket, { ratePerSec, burst }), {
     report: (t) => counters.add([{ metric: 'freshbooks_rate_limited', ...t.rateLimited }, { metric: 'freshbooks_budget_wait', ...t.budgetWait }]),
     onReportError: (err) => logger.warn({ err: { name: (err as Error)?.name } }, 'FreshBooks pacing figures not recorded yet; retried with the next report'),
   });

@@ -2,7 +2,7 @@
 export { FreshBooksClient, type TokenSource, type FreshBooksClientOptions, type ListQuery, type ListPage } from './client';
 export { TokenBucketBudget, type RequestBudget, type TokenBucketOptions } from './budget';
 export { MeteredBudget, type MeteredBudgetOptions, type PacingTally } from './metered-budget';
-export { FRESHBOOKS_COUNTED_WINDOW_MS, SharedAccountBudget } from './shared-budget';
+export { SharedAccountBudget } from './shared-budget';
 export { buildAuthorizeUrl, exchangeCode, refreshGrant, type FreshBooksTokens } from './oauth';
 export { fetchIdentity, type FreshBooksIdentity, type FreshBooksBusiness } from './identity';
 export {
