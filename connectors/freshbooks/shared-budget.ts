@@ -13,8 +13,9 @@ const LEASE_MS = 45_000;
  * second after, so what FreshBooks sees on arrival stays inside the budget. The bucket alone bounds grants, not
  * arrivals: a grant that waited on a busy event loop before it left lands beside the next ones (bench:scale at
  * 1,000 connections counted 7 arrivals in one second against 6 allowed, 16 times). A request can only take the
- * place of a reply a second old, so any second at FreshBooks holds at most rate + burst. In steady use fewer
- * than half the places are taken, so it costs no pace.
+ * place of a reply a second old, so any second at FreshBooks holds at most rate + burst. At the sustained rate
+ * each request holds its place a little over a second, so about rate of the rate + burst places are taken and
+ * the bucket, not the places, sets the pace.
  */
 export class SharedAccountBudget implements RequestBudget {
   private readonly window: CountedWindow;
